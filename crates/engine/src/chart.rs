@@ -1,0 +1,187 @@
+//! Chart geometry: what to draw, independent of how it is drawn.
+//!
+//! The app's drawing code (generic over a plotters backend) asks this module
+//! for the y range, the per-pixel reduction of a series and the colour a
+//! threshold gives a value, so that geometry is tested without a canvas.
+//!
+//! ```
+//! use o11y_engine::chart::{nice_ceiling, Thresholds, ThresholdColor};
+//!
+//! assert_eq!(nice_ceiling(17.3), 20.0);
+//! let t = Thresholds::error_ratio();
+//! assert_eq!(t.color_for(0.02), ThresholdColor::Yellow);
+//! ```
+
+/// The smallest "nice" number (1, 2, 2.5 or 5 × 10ⁿ) at or above `v`; 1 for
+/// values that are not positive and finite.
+pub fn nice_ceiling(v: f64) -> f64 {
+    if !(v.is_finite() && v > 0.0) {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(v.log10().floor());
+    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        let nice = m * magnitude;
+        // Tolerate rounding in `magnitude` for exact powers of ten.
+        if nice >= v * (1.0 - 1e-12) {
+            return nice;
+        }
+    }
+    10.0 * magnitude
+}
+
+/// One pixel column of a series: where it enters, its extremes, where it leaves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Column {
+    pub px: u32,
+    pub first: f64,
+    pub min: f64,
+    pub max: f64,
+    pub last: f64,
+}
+
+/// Reduces points (sorted by time) to at most one [`Column`] per pixel of a
+/// plot `width_px` wide showing `x_start_ms..=x_end_ms`, so drawing costs the
+/// same for a million points as for a thousand. Non-finite values and points
+/// outside the range are skipped.
+pub fn reduce_to_columns(
+    points: &[(i64, f64)],
+    x_start_ms: i64,
+    x_end_ms: i64,
+    width_px: u32,
+) -> Vec<Column> {
+    let mut columns: Vec<Column> = Vec::new();
+    if width_px == 0 || x_end_ms <= x_start_ms {
+        return columns;
+    }
+    let span = (x_end_ms - x_start_ms) as f64;
+    let last_px = width_px - 1;
+    for &(t, v) in points {
+        if t < x_start_ms || t > x_end_ms || !v.is_finite() {
+            continue;
+        }
+        let px = (((t - x_start_ms) as f64 / span) * last_px as f64).round() as u32;
+        match columns.last_mut() {
+            Some(c) if c.px == px => {
+                c.min = c.min.min(v);
+                c.max = c.max.max(v);
+                c.last = v;
+            }
+            _ => columns.push(Column {
+                px,
+                first: v,
+                min: v,
+                max: v,
+                last: v,
+            }),
+        }
+    }
+    columns
+}
+
+/// The colour a threshold step gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThresholdColor {
+    Green,
+    Yellow,
+    Red,
+}
+
+impl ThresholdColor {
+    pub fn name(self) -> &'static str {
+        match self {
+            ThresholdColor::Green => "green",
+            ThresholdColor::Yellow => "yellow",
+            ThresholdColor::Red => "red",
+        }
+    }
+}
+
+/// Grafana-style absolute thresholds: a base colour, then steps that apply
+/// from their value upwards.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thresholds {
+    pub base: ThresholdColor,
+    /// `(from_value, colour)`, ascending by value.
+    pub steps: Vec<(f64, ThresholdColor)>,
+}
+
+impl Thresholds {
+    /// Green below 1 %, yellow from 1 %, red from 5 %: the error-rate panel's.
+    pub fn error_ratio() -> Thresholds {
+        Thresholds {
+            base: ThresholdColor::Green,
+            steps: vec![(0.01, ThresholdColor::Yellow), (0.05, ThresholdColor::Red)],
+        }
+    }
+
+    /// The colour of the highest step at or below `value` (the base below all).
+    pub fn color_for(&self, value: f64) -> ThresholdColor {
+        self.steps
+            .iter()
+            .take_while(|(from, _)| value >= *from)
+            .last()
+            .map_or(self.base, |(_, color)| *color)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_ceilings() {
+        for (v, nice) in [
+            (0.7, 1.0),
+            (1.0, 1.0),
+            (1.1, 2.0),
+            (2.2, 2.5),
+            (3.0, 5.0),
+            (7.0, 10.0),
+            (100.0, 100.0),
+            (0.013, 0.02),
+        ] {
+            assert_eq!(nice_ceiling(v), nice, "{v}");
+        }
+        assert_eq!(nice_ceiling(f64::NAN), 1.0);
+        assert_eq!(nice_ceiling(-3.0), 1.0);
+    }
+
+    #[test]
+    fn columns_keep_extremes() {
+        let points: Vec<(i64, f64)> = (0..1000)
+            .map(|i| (i, if i == 500 { 99.0 } else { (i % 7) as f64 }))
+            .collect();
+        let columns = reduce_to_columns(&points, 0, 999, 10);
+        assert_eq!(columns.len(), 10);
+        assert!(columns.iter().any(|c| c.max == 99.0));
+        assert!(columns.iter().all(|c| c.min == 0.0));
+        assert_eq!(columns[0].first, 0.0);
+    }
+
+    #[test]
+    fn columns_skip_outside_and_non_finite() {
+        let points = [(-5, 1.0), (0, f64::NAN), (5, 2.0), (20, 3.0)];
+        let columns = reduce_to_columns(&points, 0, 10, 11);
+        assert_eq!(
+            columns,
+            [Column {
+                px: 5,
+                first: 2.0,
+                min: 2.0,
+                max: 2.0,
+                last: 2.0
+            }]
+        );
+        assert!(reduce_to_columns(&points, 10, 10, 11).is_empty());
+    }
+
+    #[test]
+    fn thresholds_apply_from_their_value() {
+        let t = Thresholds::error_ratio();
+        assert_eq!(t.color_for(0.0), ThresholdColor::Green);
+        assert_eq!(t.color_for(0.01), ThresholdColor::Yellow);
+        assert_eq!(t.color_for(0.049), ThresholdColor::Yellow);
+        assert_eq!(t.color_for(0.05), ThresholdColor::Red);
+        assert_eq!(t.color_for(f64::NAN), ThresholdColor::Green);
+    }
+}

@@ -1,0 +1,241 @@
+//! Label sets and label matchers: the identity of a series and how it is selected.
+//!
+//! A [`Labels`] is kept sorted by name, so two sets with the same pairs are
+//! equal and hash alike. As in Prometheus, a label with an empty value is the
+//! same as no label at all, so [`Labels::new`] drops empty values.
+//!
+//! ```
+//! use o11y_engine::labels::{Labels, Matcher, MatchOp};
+//!
+//! let labels = Labels::new([("__name__", "up"), ("job", "api")]);
+//! assert_eq!(labels.to_string(), r#"up{job="api"}"#);
+//! let m = Matcher::new(MatchOp::Regex, "job", "a.*").unwrap();
+//! assert!(m.matches(&labels));
+//! ```
+
+use std::fmt;
+
+use regex::Regex;
+
+/// The label that holds a series' metric name.
+pub const METRIC_NAME: &str = "__name__";
+
+/// One label: a name and a (non-empty) value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Label {
+    pub name: String,
+    pub value: String,
+}
+
+/// A set of labels sorted by name, with unique names and no empty values.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Labels(Vec<Label>);
+
+impl Labels {
+    /// Builds a set from pairs. A later pair wins over an earlier one with the
+    /// same name; pairs with an empty value are dropped.
+    pub fn new<N, V>(pairs: impl IntoIterator<Item = (N, V)>) -> Self
+    where
+        N: Into<String>,
+        V: Into<String>,
+    {
+        let mut labels: Vec<Label> = Vec::new();
+        for (name, value) in pairs {
+            let (name, value) = (name.into(), value.into());
+            match labels.iter_mut().find(|l| l.name == name) {
+                Some(existing) => existing.value = value,
+                None => labels.push(Label { name, value }),
+            }
+        }
+        labels.retain(|l| !l.value.is_empty());
+        labels.sort();
+        Labels(labels)
+    }
+
+    /// The value of a label, if the set has it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|l| l.name.as_str().cmp(name))
+            .ok()
+            .map(|i| self.0[i].value.as_str())
+    }
+
+    /// The metric name (`__name__`), if any.
+    pub fn metric_name(&self) -> Option<&str> {
+        self.get(METRIC_NAME)
+    }
+
+    /// A copy of this set with one label set (or removed, for an empty value).
+    pub fn with(&self, name: &str, value: &str) -> Labels {
+        let pairs = self
+            .iter()
+            .map(|l| (l.name.clone(), l.value.clone()))
+            .chain([(name.to_string(), value.to_string())]);
+        Labels::new(pairs)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Label> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Escapes a label value as the Prometheus text format and PromQL print it.
+pub fn escape_label_value(value: &str, out: &mut String) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Prints `name{a="x", b="y"}` as Prometheus shows a series.
+impl fmt::Display for Labels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.metric_name().unwrap_or("");
+        let mut out = String::from(name);
+        let rest: Vec<&Label> = self.iter().filter(|l| l.name != METRIC_NAME).collect();
+        if !rest.is_empty() || name.is_empty() {
+            out.push('{');
+            for (i, l) in rest.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&l.name);
+                out.push_str("=\"");
+                escape_label_value(&l.value, &mut out);
+                out.push('"');
+            }
+            out.push('}');
+        }
+        f.write_str(&out)
+    }
+}
+
+/// How a matcher compares a label value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchOp {
+    /// `=`
+    Equal,
+    /// `!=`
+    NotEqual,
+    /// `=~`, fully anchored RE2 syntax
+    Regex,
+    /// `!~`, fully anchored RE2 syntax
+    NotRegex,
+}
+
+/// A label matcher such as `status=~"5.."`. A missing label matches as `""`.
+#[derive(Clone, Debug)]
+pub struct Matcher {
+    pub name: String,
+    pub op: MatchOp,
+    pub value: String,
+    regex: Option<Regex>,
+}
+
+impl Matcher {
+    /// Builds a matcher; fails only for a regex that does not compile.
+    pub fn new(op: MatchOp, name: &str, value: &str) -> Result<Matcher, regex::Error> {
+        let regex = match op {
+            MatchOp::Regex | MatchOp::NotRegex => Some(Regex::new(&format!("^(?s:{value})$"))?),
+            MatchOp::Equal | MatchOp::NotEqual => None,
+        };
+        Ok(Matcher {
+            name: name.to_string(),
+            op,
+            value: value.to_string(),
+            regex,
+        })
+    }
+
+    /// `__name__="name"`: selects one metric.
+    pub fn metric(name: &str) -> Matcher {
+        Matcher {
+            name: METRIC_NAME.to_string(),
+            op: MatchOp::Equal,
+            value: name.to_string(),
+            regex: None,
+        }
+    }
+
+    pub fn matches_value(&self, value: &str) -> bool {
+        match (&self.op, &self.regex) {
+            (MatchOp::Equal, _) => value == self.value,
+            (MatchOp::NotEqual, _) => value != self.value,
+            (MatchOp::Regex, Some(re)) => re.is_match(value),
+            (MatchOp::NotRegex, Some(re)) => !re.is_match(value),
+            // Unreachable by construction: `new` compiles a regex for both.
+            (MatchOp::Regex | MatchOp::NotRegex, None) => false,
+        }
+    }
+
+    pub fn matches(&self, labels: &Labels) -> bool {
+        self.matches_value(labels.get(&self.name).unwrap_or(""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_sorts_dedupes_and_drops_empty_values() {
+        let l = Labels::new([("b", "2"), ("a", "1"), ("b", "3"), ("c", "")]);
+        assert_eq!(l.to_string(), r#"{a="1", b="3"}"#);
+        assert_eq!(l.get("b"), Some("3"));
+        assert_eq!(l.get("c"), None);
+    }
+
+    #[test]
+    fn display_escapes_values() {
+        let l = Labels::new([("__name__", "m"), ("path", "a\"b\\c\nd")]);
+        assert_eq!(l.to_string(), r#"m{path="a\"b\\c\nd"}"#);
+    }
+
+    #[test]
+    fn regex_matchers_are_fully_anchored() {
+        let l = Labels::new([("status", "500")]);
+        assert!(
+            Matcher::new(MatchOp::Regex, "status", "5..")
+                .unwrap()
+                .matches(&l)
+        );
+        assert!(
+            !Matcher::new(MatchOp::Regex, "status", "0")
+                .unwrap()
+                .matches(&l)
+        );
+        assert!(
+            Matcher::new(MatchOp::NotRegex, "status", "2..")
+                .unwrap()
+                .matches(&l)
+        );
+    }
+
+    #[test]
+    fn missing_label_matches_as_empty() {
+        let l = Labels::new([("a", "1")]);
+        assert!(Matcher::new(MatchOp::Equal, "b", "").unwrap().matches(&l));
+        assert!(
+            Matcher::new(MatchOp::NotEqual, "b", "x")
+                .unwrap()
+                .matches(&l)
+        );
+    }
+
+    #[test]
+    fn bad_regex_is_an_error_not_a_panic() {
+        assert!(Matcher::new(MatchOp::Regex, "a", "(").is_err());
+    }
+}

@@ -1,0 +1,421 @@
+//! Instrumentation: metric families with labels, in the spirit of client_golang.
+//!
+//! A [`Registry`] holds families (counters, gauges, histograms). Code that is
+//! instrumented registers a family once, keeps its [`FamilyId`], and records
+//! values under label values. [`Registry::samples`] flattens everything into
+//! the series a scrape would see (`_bucket`/`_sum`/`_count` for histograms).
+//!
+//! ```
+//! use o11y_engine::metrics::{Registry, MetricKind};
+//!
+//! let mut registry = Registry::default();
+//! let requests = registry
+//!     .register("http_requests_total", "Requests served.", MetricKind::Counter, &["code"])
+//!     .unwrap();
+//! registry.counter_inc_by(requests, &["200"], 1.0).unwrap();
+//! assert!(registry.counter_inc_by(requests, &["200"], -1.0).is_err()); // counters only go up
+//! ```
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+use crate::labels::{Labels, METRIC_NAME};
+
+/// The kind of a metric family.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MetricKind {
+    Counter,
+    Gauge,
+    /// A histogram with these finite bucket upper bounds, ascending; the
+    /// `+Inf` bucket is implicit.
+    Histogram {
+        upper_bounds: Vec<f64>,
+    },
+}
+
+impl MetricKind {
+    /// The name the exposition formats use in `# TYPE`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            MetricKind::Counter => "counter",
+            MetricKind::Gauge => "gauge",
+            MetricKind::Histogram { .. } => "histogram",
+        }
+    }
+}
+
+/// The current value of one child (one set of label values) of a family.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MetricValue {
+    Counter(f64),
+    Gauge(f64),
+    Histogram {
+        /// Non-cumulative counts per finite bucket, then one for `+Inf`.
+        bucket_counts: Vec<u64>,
+        sum: f64,
+        count: u64,
+    },
+}
+
+/// A named family of metrics that share a kind, help text and label names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricFamily {
+    pub name: String,
+    pub help: String,
+    pub kind: MetricKind,
+    pub label_names: Vec<String>,
+    /// Children keyed by their label values, in `label_names` order.
+    pub children: BTreeMap<Vec<String>, MetricValue>,
+}
+
+/// Handle to a family in a [`Registry`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FamilyId(usize);
+
+/// Why an instrumentation call was refused.
+#[derive(Clone, Debug, PartialEq, Error)]
+#[non_exhaustive]
+pub enum MetricsError {
+    /// Occurs when a family name is registered twice.
+    #[error("metric {0:?} is already registered")]
+    AlreadyRegistered(String),
+    /// Occurs when a metric or label name is not a valid Prometheus name.
+    #[error("invalid name {0:?}")]
+    InvalidName(String),
+    /// Occurs when histogram bounds are not strictly ascending finite numbers.
+    #[error("histogram buckets must be finite and strictly ascending")]
+    InvalidBuckets,
+    /// Occurs when the number of label values differs from the label names.
+    #[error("metric {name:?} has {expected} labels, got {got} values")]
+    LabelCount {
+        name: String,
+        expected: usize,
+        got: usize,
+    },
+    /// Occurs when a counter would go down (or by NaN).
+    #[error("counter {0:?} cannot decrease")]
+    CounterDecrease(String),
+    /// Occurs when a call does not fit the family's kind.
+    #[error("metric {name:?} is a {kind}, not a {wanted}")]
+    WrongKind {
+        name: String,
+        kind: &'static str,
+        wanted: &'static str,
+    },
+    /// Occurs when a `FamilyId` from another registry is used.
+    #[error("unknown metric family")]
+    UnknownFamily,
+}
+
+/// Bucket bounds: `count` buckets starting at `start`, each `width` apart.
+pub fn linear_buckets(start: f64, width: f64, count: usize) -> Vec<f64> {
+    (0..count).map(|i| start + width * i as f64).collect()
+}
+
+/// Bucket bounds: `count` buckets starting at `start`, each `factor` times the last.
+pub fn exponential_buckets(start: f64, factor: f64, count: usize) -> Vec<f64> {
+    (0..count).map(|i| start * factor.powi(i as i32)).collect()
+}
+
+/// Whether `name` is a valid metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`).
+pub fn is_valid_metric_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
+/// Whether `name` is a valid label name (`[a-zA-Z_][a-zA-Z0-9_]*`).
+pub fn is_valid_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A set of metric families.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Registry {
+    families: Vec<MetricFamily>,
+}
+
+impl Registry {
+    /// Registers a family and returns its handle.
+    pub fn register(
+        &mut self,
+        name: &str,
+        help: &str,
+        kind: MetricKind,
+        label_names: &[&str],
+    ) -> Result<FamilyId, MetricsError> {
+        if !is_valid_metric_name(name) {
+            return Err(MetricsError::InvalidName(name.to_string()));
+        }
+        if let Some(bad) = label_names
+            .iter()
+            .find(|l| !is_valid_label_name(l) || l.starts_with("__") || **l == "le")
+        {
+            return Err(MetricsError::InvalidName(bad.to_string()));
+        }
+        if let MetricKind::Histogram { upper_bounds } = &kind {
+            let ascending = upper_bounds.windows(2).all(|w| w[0] < w[1]);
+            if !ascending || upper_bounds.iter().any(|b| !b.is_finite()) {
+                return Err(MetricsError::InvalidBuckets);
+            }
+        }
+        if self.families.iter().any(|f| f.name == name) {
+            return Err(MetricsError::AlreadyRegistered(name.to_string()));
+        }
+        self.families.push(MetricFamily {
+            name: name.to_string(),
+            help: help.to_string(),
+            kind,
+            label_names: label_names.iter().map(|l| l.to_string()).collect(),
+            children: BTreeMap::new(),
+        });
+        Ok(FamilyId(self.families.len() - 1))
+    }
+
+    pub fn families(&self) -> &[MetricFamily] {
+        &self.families
+    }
+
+    /// Adds `by` (≥ 0) to a counter child.
+    pub fn counter_inc_by(
+        &mut self,
+        id: FamilyId,
+        label_values: &[&str],
+        by: f64,
+    ) -> Result<(), MetricsError> {
+        let family = self.family_mut(id)?;
+        if by.is_nan() || by < 0.0 {
+            return Err(MetricsError::CounterDecrease(family.name.clone()));
+        }
+        match family.child(label_values, "counter")? {
+            MetricValue::Counter(v) => *v += by,
+            _ => unreachable_kind(),
+        }
+        Ok(())
+    }
+
+    /// Sets a gauge child.
+    pub fn gauge_set(
+        &mut self,
+        id: FamilyId,
+        label_values: &[&str],
+        value: f64,
+    ) -> Result<(), MetricsError> {
+        match self.family_mut(id)?.child(label_values, "gauge")? {
+            MetricValue::Gauge(v) => *v = value,
+            _ => unreachable_kind(),
+        }
+        Ok(())
+    }
+
+    /// Records one observation in a histogram child.
+    pub fn histogram_observe(
+        &mut self,
+        id: FamilyId,
+        label_values: &[&str],
+        value: f64,
+    ) -> Result<(), MetricsError> {
+        let family = self.family_mut(id)?;
+        let MetricKind::Histogram { upper_bounds } = &family.kind else {
+            return Err(family.wrong_kind("histogram"));
+        };
+        // NaN falls through every finite bound into +Inf, as client_golang does.
+        let bucket = upper_bounds
+            .iter()
+            .position(|b| value <= *b)
+            .unwrap_or(upper_bounds.len());
+        match family.child(label_values, "histogram")? {
+            MetricValue::Histogram {
+                bucket_counts,
+                sum,
+                count,
+            } => {
+                bucket_counts[bucket] += 1;
+                *sum += value;
+                *count += 1;
+            }
+            _ => unreachable_kind(),
+        }
+        Ok(())
+    }
+
+    /// Every sample a scrape of this registry yields, with `__name__` set.
+    pub fn samples(&self) -> Vec<(Labels, f64)> {
+        let mut out = Vec::new();
+        for family in &self.families {
+            family.samples_into(&mut out);
+        }
+        out
+    }
+
+    fn family_mut(&mut self, id: FamilyId) -> Result<&mut MetricFamily, MetricsError> {
+        self.families
+            .get_mut(id.0)
+            .ok_or(MetricsError::UnknownFamily)
+    }
+}
+
+// A family's children always match its kind: `child` creates them from it.
+fn unreachable_kind() -> ! {
+    unreachable!("metric child of a different kind than its family")
+}
+
+impl MetricFamily {
+    fn wrong_kind(&self, wanted: &'static str) -> MetricsError {
+        MetricsError::WrongKind {
+            name: self.name.clone(),
+            kind: self.kind.type_name(),
+            wanted,
+        }
+    }
+
+    /// The child for these label values, created at zero if new.
+    fn child(
+        &mut self,
+        label_values: &[&str],
+        wanted: &'static str,
+    ) -> Result<&mut MetricValue, MetricsError> {
+        if self.kind.type_name() != wanted {
+            return Err(self.wrong_kind(wanted));
+        }
+        if label_values.len() != self.label_names.len() {
+            return Err(MetricsError::LabelCount {
+                name: self.name.clone(),
+                expected: self.label_names.len(),
+                got: label_values.len(),
+            });
+        }
+        let key: Vec<String> = label_values.iter().map(|v| v.to_string()).collect();
+        let kind = &self.kind;
+        Ok(self.children.entry(key).or_insert_with(|| match kind {
+            MetricKind::Counter => MetricValue::Counter(0.0),
+            MetricKind::Gauge => MetricValue::Gauge(0.0),
+            MetricKind::Histogram { upper_bounds } => MetricValue::Histogram {
+                bucket_counts: vec![0; upper_bounds.len() + 1],
+                sum: 0.0,
+                count: 0,
+            },
+        }))
+    }
+
+    /// The labels of a child, with `__name__` set to `name`.
+    pub fn child_labels(&self, name: &str, values: &[String]) -> Labels {
+        let pairs = self
+            .label_names
+            .iter()
+            .map(|n| (n.as_str(), values_at(values, n, &self.label_names)))
+            .chain([(METRIC_NAME, name)]);
+        Labels::new(pairs)
+    }
+
+    fn samples_into(&self, out: &mut Vec<(Labels, f64)>) {
+        for (values, value) in &self.children {
+            match (value, &self.kind) {
+                (MetricValue::Counter(v) | MetricValue::Gauge(v), _) => {
+                    out.push((self.child_labels(&self.name, values), *v));
+                }
+                (
+                    MetricValue::Histogram {
+                        bucket_counts,
+                        sum,
+                        count,
+                    },
+                    MetricKind::Histogram { upper_bounds },
+                ) => {
+                    let bucket_name = format!("{}_bucket", self.name);
+                    let base = self.child_labels(&bucket_name, values);
+                    let mut cumulative = 0u64;
+                    for (i, n) in bucket_counts.iter().enumerate() {
+                        cumulative += n;
+                        let le = upper_bounds.get(i).map_or_else(
+                            || "+Inf".to_string(),
+                            |b| crate::expfmt::format_float(*b),
+                        );
+                        out.push((base.with("le", &le), cumulative as f64));
+                    }
+                    out.push((
+                        self.child_labels(&format!("{}_sum", self.name), values),
+                        *sum,
+                    ));
+                    out.push((
+                        self.child_labels(&format!("{}_count", self.name), values),
+                        *count as f64,
+                    ));
+                }
+                (MetricValue::Histogram { .. }, _) => {}
+            }
+        }
+    }
+}
+
+fn values_at<'a>(values: &'a [String], name: &str, names: &[String]) -> &'a str {
+    names
+        .iter()
+        .position(|n| n == name)
+        .and_then(|i| values.get(i))
+        .map_or("", |v| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_buckets_are_cumulative_with_sum_and_count() {
+        let mut r = Registry::default();
+        let h = r
+            .register(
+                "d",
+                "",
+                MetricKind::Histogram {
+                    upper_bounds: vec![0.1, 1.0],
+                },
+                &["route"],
+            )
+            .unwrap();
+        for v in [0.05, 0.5, 0.7, 5.0] {
+            r.histogram_observe(h, &["/"], v).unwrap();
+        }
+        let samples: Vec<String> = r
+            .samples()
+            .iter()
+            .map(|(l, v)| format!("{l} {v}"))
+            .collect();
+        assert_eq!(
+            samples,
+            [
+                r#"d_bucket{le="0.1", route="/"} 1"#,
+                r#"d_bucket{le="1", route="/"} 3"#,
+                r#"d_bucket{le="+Inf", route="/"} 4"#,
+                r#"d_sum{route="/"} 6.25"#,
+                r#"d_count{route="/"} 4"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_bad_input() {
+        let mut r = Registry::default();
+        assert!(r.register("1bad", "", MetricKind::Counter, &[]).is_err());
+        assert!(r.register("ok", "", MetricKind::Counter, &["le"]).is_err());
+        let c = r.register("c", "", MetricKind::Counter, &["a"]).unwrap();
+        assert!(r.register("c", "", MetricKind::Gauge, &[]).is_err());
+        assert!(r.counter_inc_by(c, &[], 1.0).is_err());
+        assert!(r.counter_inc_by(c, &["x"], f64::NAN).is_err());
+        assert!(r.gauge_set(c, &["x"], 1.0).is_err());
+        assert!(r.histogram_observe(c, &["x"], 1.0).is_err());
+        let bad_buckets = MetricKind::Histogram {
+            upper_bounds: vec![1.0, 1.0],
+        };
+        assert!(r.register("h", "", bad_buckets, &[]).is_err());
+    }
+
+    #[test]
+    fn bucket_helpers() {
+        assert_eq!(linear_buckets(1.0, 2.0, 3), [1.0, 3.0, 5.0]);
+        assert_eq!(exponential_buckets(1.0, 10.0, 3), [1.0, 10.0, 100.0]);
+    }
+}

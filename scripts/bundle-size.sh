@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Prints the gzip size of the built page's wasm, js and css, as CI reports it.
+# Usage: scripts/bundle-size.sh [DIST]
+set -euo pipefail
+dist="${1:-dist}"
+total=0
+printf '%-8s %12s %12s  %s\n' kind bytes gzip file
+for kind in wasm js css; do
+  while IFS= read -r -d '' file; do
+    raw=$(wc -c < "$file")
+    gz=$(gzip -9 -c "$file" | wc -c)
+    total=$((total + gz))
+    printf '%-8s %12d %12d  %s\n' "$kind" "$raw" "$gz" "${file#"$dist"/}"
+  done < <(find "$dist" -maxdepth 1 -name "*.$kind" -print0 | sort -z)
+done
+printf 'bundle: %d bytes gzip (wasm + js + css)\n' "$total"

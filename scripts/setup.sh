@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Installs what building, serving and testing O11y Playground needs, and skips
+# what is already there at the right version. Sourced by scripts/serve.sh and
+# scripts/test.sh; run it alone to prepare a machine:
+#
+#   scripts/setup.sh          # build tools (Rust wasm target, Trunk, wasm-bindgen, wasm-opt)
+#   scripts/setup.sh test     # the same, plus Chromium and Playwright
+#
+# The wasm target comes from rustup where it can be added; where it cannot
+# (rustup's download hangs or fails), from Debian's rustc-web with the
+# standard library built from source (see TOOLCHAIN.md in the shared folder).
+# O11Y_WASM_TOOLCHAIN=rustup|debian forces one route.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+TRUNK_VERSION=0.21.14
+# wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock, and
+# Trunk.toml's [tools] wasm_bindgen must name the same version.
+WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock")"
+WASM_MODE=""
+APT_UPDATED=0
+export PATH="$CARGO_BIN:$PATH"
+
+log() { echo "setup: $*" >&2; }
+fail() { log "error: $*"; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else fail "need root to run: $*"
+  fi
+}
+
+# Installs the Debian packages that are missing.
+apt_install() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null 2>&1 || fail "please install: ${missing[*]}"
+  if [ "$APT_UPDATED" = 0 ]; then
+    log "apt-get update"
+    as_root apt-get update -qq >/dev/null
+    APT_UPDATED=1
+  fi
+  log "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null 2>&1 || fail "no cargo: install Rust with rustup (https://rustup.rs)"
+  if command -v rustup >/dev/null 2>&1; then
+    local component
+    for component in rustfmt clippy; do
+      rustup component list --installed 2>/dev/null | grep -q "^$component" \
+        || { log "rustup component add $component"; rustup component add "$component"; }
+    done
+  fi
+}
+
+# Picks how the wasm32 target is built: WASM_MODE=rustup or debian.
+ensure_wasm_target() {
+  case "${O11Y_WASM_TOOLCHAIN:-}" in
+    rustup) WASM_MODE=rustup; return ;;
+    debian) apt_install rustc-web cargo-web rust-web-src lld-22; WASM_MODE=debian; return ;;
+  esac
+  if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    WASM_MODE=rustup
+  elif dpkg -s rustc-web cargo-web rust-web-src lld-22 >/dev/null 2>&1; then
+    WASM_MODE=debian
+  elif command -v rustup >/dev/null 2>&1 \
+      && log "rustup target add wasm32-unknown-unknown (at most 90 s)" \
+      && timeout 90 rustup target add wasm32-unknown-unknown >&2; then
+    WASM_MODE=rustup
+  else
+    log "rustup cannot add wasm32-unknown-unknown here: using Debian's rustc-web and build-std"
+    apt_install rustc-web cargo-web rust-web-src lld-22
+    WASM_MODE=debian
+  fi
+  log "wasm toolchain: $WASM_MODE"
+}
+
+# cargo install BIN from CRATE at VERSION unless `BIN --version` already says it.
+ensure_cargo_tool() {
+  local bin=$1 crate=$2 version=$3
+  if "$bin" --version 2>/dev/null | grep -q " $version\b"; then return 0; fi
+  log "cargo install $crate $version"
+  cargo install "$crate" --version "$version" --locked \
+    || { log "locked install failed (a pinned dependency may be missing from the registry); resolving afresh"
+         cargo install "$crate" --version "$version"; }
+}
+
+ensure_node() {
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+}
+
+# npm ci in DIR unless node_modules was installed from the same lockfile
+# (a stamp in node_modules holds the lockfile's hash).
+ensure_npm_deps() {
+  local dir="$ROOT/$1" stamp want
+  stamp="$dir/node_modules/.installed-from-lock"
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+  log "npm ci in $1"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2)
+  echo "$want" > "$stamp"
+}
+
+# Sets CHROMIUM_PATH to a Chromium Playwright can drive.
+ensure_browser() {
+  if [ -n "${CHROMIUM_PATH:-}" ] && [ -x "$CHROMIUM_PATH" ]; then return 0; fi
+  local candidate
+  for candidate in /usr/bin/chromium /usr/bin/chromium-browser; do
+    if [ -x "$candidate" ]; then export CHROMIUM_PATH=$candidate; return 0; fi
+  done
+  if command -v apt-get >/dev/null 2>&1; then
+    apt_install chromium
+    export CHROMIUM_PATH=/usr/bin/chromium
+  else
+    # Not Debian: Playwright's own browser, where it can be downloaded.
+    log "no system Chromium: npx playwright install chromium"
+    (cd "$ROOT/tests/e2e" && npx playwright install chromium >&2)
+    export CHROMIUM_PATH=""
+  fi
+}
+
+# Runs a command with the environment the wasm build needs.
+wasm_env() {
+  local tools="$ROOT/tools/node_modules/.bin"
+  if [ "$WASM_MODE" = debian ]; then
+    PATH="/usr/bin:$tools:$PATH" RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort "$@"
+  else
+    PATH="$tools:$PATH" "$@"
+  fi
+}
+
+setup_build() {
+  ensure_rust
+  ensure_wasm_target
+  ensure_cargo_tool trunk trunk "$TRUNK_VERSION"
+  ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
+  ensure_node
+  ensure_npm_deps tools
+}
+
+setup_test() {
+  setup_build
+  command -v python3 >/dev/null 2>&1 || apt_install python3
+  ensure_npm_deps tests/e2e
+  ensure_browser
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
+  case "${1:-build}" in
+    build) setup_build ;;
+    test) setup_test ;;
+    *) fail "usage: scripts/setup.sh [build|test]" ;;
+  esac
+  log "ready"
+fi

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test of O11y Playground, installing what is missing first:
+# formatting, clippy, native tests, the release wasm build, a bundle-size
+# report, and the Playwright suite in Chromium against the built dist/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=setup.sh
+source scripts/setup.sh
+
+started=$SECONDS
+step() {
+  echo
+  echo "==> $* (at $((SECONDS - started)) s)"
+}
+
+log_dir="$(mktemp -d)"
+trap 'rm -rf "$log_dir"' EXIT
+
+step "setup"
+setup_test
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --workspace -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace 2>&1 | tee "$log_dir/cargo-test.log"
+
+step "trunk build --release (wasm toolchain: $WASM_MODE)"
+wasm_env trunk build --release
+
+step "bundle size"
+scripts/bundle-size.sh dist
+
+step "playwright (Chromium: ${CHROMIUM_PATH:-Playwright's own})"
+(cd tests/e2e && npx playwright test) 2>&1 | tee "$log_dir/e2e.log"
+
+# One closing line for the whole run: native and browser tests together.
+read -r cargo_passed cargo_failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$log_dir/cargo-test.log")
+read -r e2e_passed e2e_failed < <(awk '/^ *[0-9]+ passed/ { p = $1 } /^ *[0-9]+ failed/ { f = $1 } END { print p + 0, f + 0 }' "$log_dir/e2e.log")
+echo
+echo "native: $cargo_passed passed, $cargo_failed failed; browser: $e2e_passed passed, $e2e_failed failed; $((SECONDS - started)) s"
+echo "total: $((cargo_passed + e2e_passed)) passed, $((cargo_failed + e2e_failed)) failed"

@@ -1,0 +1,230 @@
+//! The page: controls of the demo, a live requests-per-second chart and an
+//! error-rate stat panel.
+//!
+//! App state is a small `Copy` struct of signals in context. The demo itself
+//! (clock, simulator, store) is one plain engine value in a signal; a timer
+//! hook ticks it with the real time that passed, and every panel redraws
+//! from it.
+
+use leptos::prelude::*;
+use o11y_engine::chart::Thresholds;
+use o11y_engine::demo::{Demo, DemoConfig};
+use plotters_canvas::CanvasBackend;
+
+use crate::charts::{TimeSeriesView, draw_time_series, format_clock_time};
+use crate::timer::use_interval;
+
+/// How often the page advances the demo and redraws, in real milliseconds.
+const TICK_REAL_MS: u32 = 250;
+
+/// Speeds offered by the speed buttons.
+const SPEEDS: [f64; 3] = [1.0, 10.0, 100.0];
+
+/// Everything the components share.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub demo: RwSignal<Demo>,
+    /// The last error the demo reported, shown in a banner.
+    pub error: RwSignal<Option<String>>,
+}
+
+/// Real wall-clock time: the page reads it to drive the virtual clock; the
+/// engine never does.
+fn real_now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+fn fresh_demo() -> Demo {
+    Demo::new(DemoConfig::default(), real_now_ms() as i64)
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState {
+        demo: RwSignal::new(fresh_demo()),
+        error: RwSignal::new(None),
+    };
+    provide_context(state);
+
+    let last_tick_ms = StoredValue::new(real_now_ms());
+    use_interval(Signal::stored(TICK_REAL_MS), move || {
+        let now = real_now_ms();
+        let elapsed_ms = now - last_tick_ms.get_value();
+        last_tick_ms.set_value(now);
+        if state.demo.with_untracked(|d| d.clock().is_paused()) {
+            return;
+        }
+        let mut failure = None;
+        state.demo.update(|d| failure = d.tick(elapsed_ms).err());
+        if let Some(e) = failure {
+            state.error.set(Some(e.to_string()));
+        }
+    });
+
+    view! {
+        <header class="topbar">
+            <h1>"O11y Playground"</h1>
+            <p class="tagline">"Metrics, logs, traces and alerts — all in your browser."</p>
+        </header>
+        <main>
+            {move || {
+                state
+                    .error
+                    .get()
+                    .map(|e| view! { <div class="banner error" role="alert">{e}</div> })
+            }}
+            <Controls />
+            <section class="panels">
+                <RequestsChart />
+                <ErrorRateStat />
+            </section>
+        </main>
+    }
+}
+
+/// Pause/resume, speed, reset, and the simulated service's knobs.
+#[component]
+fn Controls() -> impl IntoView {
+    let AppState { demo, error } = expect_context::<AppState>();
+    let paused = Memo::new(move |_| demo.with(|d| d.clock().is_paused()));
+    let speed = Memo::new(move |_| demo.with(|d| d.clock().speed()));
+    let error_pct = Memo::new(move |_| demo.with(|d| d.simulator().config().error_ratio * 100.0));
+    let rate = Memo::new(move |_| demo.with(|d| d.simulator().config().requests_per_s));
+
+    let toggle_pause = move |_| {
+        demo.update(|d| {
+            let clock = d.clock_mut();
+            if clock.is_paused() {
+                clock.resume()
+            } else {
+                clock.pause()
+            }
+        })
+    };
+    let speed_buttons = SPEEDS
+        .into_iter()
+        .map(|s| {
+            view! {
+                <button
+                    class="speed"
+                    class:active=move || speed.get() == s
+                    aria-pressed=move || (speed.get() == s).to_string()
+                    data-testid=format!("speed-{s}")
+                    on:click=move |_| demo.update(|d| d.clock_mut().set_speed(s))
+                >
+                    {format!("{s}×")}
+                </button>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <div class="controls" role="toolbar" aria-label="Simulator controls">
+            <button data-testid="pause-toggle" on:click=toggle_pause>
+                {move || if paused.get() { "▶ Resume" } else { "⏸ Pause" }}
+            </button>
+            <div class="speeds" role="group" aria-label="Speed">{speed_buttons}</div>
+            <button
+                data-testid="reset"
+                on:click=move |_| {
+                    error.set(None);
+                    demo.set(fresh_demo());
+                }
+            >
+                "↺ Reset"
+            </button>
+            <label class="knob">
+                "Error rate "
+                <input
+                    type="range"
+                    min="0"
+                    max="50"
+                    step="0.5"
+                    data-testid="error-rate-input"
+                    prop:value=move || error_pct.get().to_string()
+                    on:input=move |ev| {
+                        let pct = event_target_value(&ev).parse::<f64>().unwrap_or(0.0);
+                        demo.update(|d| d.simulator_mut().set_error_ratio(pct / 100.0));
+                    }
+                />
+                <output>{move || format!("{:.1}%", error_pct.get())}</output>
+            </label>
+            <label class="knob">
+                "Traffic "
+                <input
+                    type="range"
+                    min="0"
+                    max="200"
+                    step="1"
+                    data-testid="rate-input"
+                    prop:value=move || rate.get().to_string()
+                    on:input=move |ev| {
+                        let rate = event_target_value(&ev).parse::<f64>().unwrap_or(0.0);
+                        demo.update(|d| d.simulator_mut().set_requests_per_s(rate));
+                    }
+                />
+                <output>{move || format!("{:.0} req/s", rate.get())}</output>
+            </label>
+            <span class="clock" data-testid="virtual-clock" title="Virtual time (UTC)">
+                {move || format_clock_time(demo.with(|d| d.now_ms()))}
+            </span>
+        </div>
+    }
+}
+
+/// The live "Requests per second" time-series panel.
+#[component]
+fn RequestsChart() -> impl IntoView {
+    let demo = expect_context::<AppState>().demo;
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    Effect::new(move |_| {
+        let Some(element) = canvas.get() else { return };
+        let (points, (x_start_ms, x_end_ms)) = demo.with(|d| (d.requests_per_second(), d.window()));
+        let Some(backend) = CanvasBackend::with_canvas_object(element) else {
+            return;
+        };
+        let view = TimeSeriesView {
+            points: &points,
+            x_start_ms,
+            x_end_ms,
+        };
+        if let Err(e) = draw_time_series(backend, &view) {
+            leptos::logging::warn!("requests chart: {e}");
+        }
+    });
+    view! {
+        <figure class="panel chart" data-testid="rps-panel">
+            <figcaption>
+                <span class="panel-title">"Requests per second"</span>
+                <code>"sum(rate(http_requests_total[1m]))"</code>
+            </figcaption>
+            <canvas node_ref=canvas width="900" height="320" data-testid="rps-chart"></canvas>
+        </figure>
+    }
+}
+
+/// The "Error rate" stat panel, coloured by its thresholds.
+#[component]
+fn ErrorRateStat() -> impl IntoView {
+    let demo = expect_context::<AppState>().demo;
+    let ratio = Memo::new(move |_| demo.with(|d| d.error_ratio()));
+    let thresholds = Thresholds::error_ratio();
+    let color = Memo::new(move |_| {
+        ratio
+            .get()
+            .map_or("none", |r| thresholds.color_for(r).name())
+    });
+    view! {
+        <figure
+            class=move || format!("panel stat stat-{}", color.get())
+            data-testid="error-rate-stat"
+            data-color=color
+        >
+            <figcaption class="panel-title">"Error rate"</figcaption>
+            <div class="stat-value" data-testid="error-rate-value">
+                {move || ratio.get().map_or_else(|| "No data".to_string(), |r| format!("{:.2}%", r * 100.0))}
+            </div>
+            <div class="stat-hint">"5xx ÷ all requests, last 1m · yellow ≥ 1%, red ≥ 5%"</div>
+        </figure>
+    }
+}

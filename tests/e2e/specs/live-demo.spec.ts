@@ -1,0 +1,71 @@
+import { expect, test } from '@playwright/test';
+import { LiveDemoPage } from '../pages/live-demo';
+
+// Every test watches the console and the network: no error may be logged,
+// and no request may leave 127.0.0.1.
+test.beforeEach(async ({ page }, testInfo) => {
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  await page.context().route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.protocol === 'data:' || url.hostname === '127.0.0.1') return route.continue();
+    problems.push(`request left 127.0.0.1: ${url.href}`);
+    return route.abort();
+  });
+  (testInfo as unknown as { problems: string[] }).problems = problems;
+});
+
+test.afterEach(async ({}, testInfo) => {
+  expect((testInfo as unknown as { problems: string[] }).problems).toEqual([]);
+});
+
+test('the page loads with the live demo running and nothing leaves 127.0.0.1', async ({ page }) => {
+  const demo = new LiveDemoPage(page);
+  await demo.open();
+  await expect(page.getByRole('heading', { name: 'O11y Playground' })).toBeVisible();
+  await expect(demo.speed(1)).toHaveAttribute('aria-pressed', 'true');
+  await expect(demo.errorRateStat).toHaveAttribute('data-color', 'green');
+  await page.screenshot({ path: test.info().outputPath('live-demo.png') });
+});
+
+test('the chart moves over time, and pause stops it', async ({ page }) => {
+  const demo = new LiveDemoPage(page);
+  await demo.open();
+  const first = await demo.chartPixels();
+  await expect.poll(() => demo.chartPixels(), { timeout: 10_000 }).not.toBe(first);
+
+  await demo.pauseToggle.click();
+  await expect(demo.pauseToggle).toHaveText(/Resume/);
+  // Let any redraw already under way finish, then watch for two seconds.
+  await page.waitForTimeout(500);
+  const paused = await demo.chartPixels();
+  const pausedClock = await demo.clock.textContent();
+  await page.waitForTimeout(2_000);
+  expect(await demo.chartPixels()).toBe(paused);
+  await expect(demo.clock).toHaveText(pausedClock ?? '');
+
+  await demo.pauseToggle.click();
+  await expect.poll(() => demo.chartPixels(), { timeout: 10_000 }).not.toBe(paused);
+});
+
+test('the error-rate stat turns red when the error rate goes above 5%', async ({ page }) => {
+  const demo = new LiveDemoPage(page);
+  await demo.open();
+  await expect(demo.errorRateStat).toHaveAttribute('data-color', 'green');
+
+  await demo.setRange(demo.errorRateInput, 12);
+  await demo.speed(100).click();
+  await expect(demo.speed(100)).toHaveAttribute('aria-pressed', 'true');
+  await expect(demo.errorRateStat).toHaveAttribute('data-color', 'red');
+  const shown = parseFloat((await page.getByTestId('error-rate-value').textContent()) ?? '');
+  expect(shown).toBeGreaterThan(5);
+  await page.screenshot({ path: test.info().outputPath('error-burst.png') });
+
+  // Reset brings the demo back to its healthy start.
+  await demo.reset.click();
+  await expect(demo.errorRateStat).toHaveAttribute('data-color', 'green');
+  await expect(demo.speed(1)).toHaveAttribute('aria-pressed', 'true');
+});
