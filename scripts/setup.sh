@@ -135,7 +135,16 @@ wasm_env() {
   fi
 }
 
+# Trunk uses a wasm-bindgen on PATH only if it equals Trunk.toml's pin.
+check_pins() {
+  local pinned
+  pinned="$(sed -n 's/^wasm_bindgen *= *"\(.*\)"/\1/p' "$ROOT/Trunk.toml")"
+  [ "$pinned" = "$WASM_BINDGEN_VERSION" ] \
+    || fail "Trunk.toml pins wasm-bindgen $pinned but Cargo.lock has $WASM_BINDGEN_VERSION: make them equal"
+}
+
 setup_build() {
+  check_pins
   ensure_rust
   ensure_wasm_target
   ensure_cargo_tool trunk trunk "$TRUNK_VERSION"

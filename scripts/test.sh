@@ -34,7 +34,7 @@ wasm_env trunk build --release
 step "bundle size"
 scripts/bundle-size.sh dist
 
-step "playwright (Chromium: ${CHROMIUM_PATH:-Playwright's own})"
+step "playwright (browser: ${CHROMIUM_PATH:-bundled with Playwright})"
 (cd tests/e2e && npx playwright test) 2>&1 | tee "$log_dir/e2e.log"
 
 # One closing line for the whole run: native and browser tests together.

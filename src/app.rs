@@ -121,7 +121,7 @@ fn Controls() -> impl IntoView {
     view! {
         <div class="controls" role="toolbar" aria-label="Simulator controls">
             <button data-testid="pause-toggle" on:click=toggle_pause>
-                {move || if paused.get() { "▶ Resume" } else { "⏸ Pause" }}
+                {move || if paused.get() { "Resume" } else { "Pause" }}
             </button>
             <div class="speeds" role="group" aria-label="Speed">{speed_buttons}</div>
             <button
@@ -131,7 +131,7 @@ fn Controls() -> impl IntoView {
                     demo.set(fresh_demo());
                 }
             >
-                "↺ Reset"
+                "Reset"
             </button>
             <label class="knob">
                 "Error rate "
