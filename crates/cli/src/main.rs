@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use o11y_engine::duration::parse_duration;
 use o11y_engine::expfmt::render_text;
 use o11y_engine::sim::{SimConfig, Simulator};
-use o11y_engine::store::MemStore;
+use o11y_engine::tsdb::Tsdb;
 
 #[derive(Parser)]
 #[command(
@@ -74,7 +74,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            let mut store = MemStore::default();
+            let mut store = Tsdb::default();
             if let Err(e) = sim.advance_to(duration, &mut store) {
                 eprintln!("o11y sim: {e}");
                 return ExitCode::FAILURE;

@@ -9,7 +9,8 @@ use crate::clock::VirtualClock;
 use crate::labels::{MatchOp, Matcher};
 use crate::query::sum_rate_range;
 use crate::sim::{SimConfig, SimError, Simulator};
-use crate::store::{AppendError, MemStore};
+use crate::store::AppendError;
+use crate::tsdb::Tsdb;
 
 /// Settings of the demo and of what it shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,7 +62,7 @@ pub struct Demo {
     config: DemoConfig,
     clock: VirtualClock,
     sim: Simulator,
-    store: MemStore,
+    store: Tsdb,
 }
 
 impl Demo {
@@ -78,7 +79,7 @@ impl Demo {
     pub fn try_new(config: DemoConfig, now_ms: i64) -> Result<Demo, DemoError> {
         let start_ms = now_ms.saturating_sub(config.backfill_ms.max(0));
         let mut sim = Simulator::new(config.sim.clone(), start_ms)?;
-        let mut store = MemStore::default();
+        let mut store = Tsdb::default();
         sim.advance_to(now_ms, &mut store)?;
         Ok(Demo {
             clock: VirtualClock::new(now_ms),
@@ -108,7 +109,7 @@ impl Demo {
         &mut self.sim
     }
 
-    pub fn store(&self) -> &MemStore {
+    pub fn store(&self) -> &Tsdb {
         &self.store
     }
 

@@ -29,3 +29,4 @@ pub mod metrics;
 pub mod query;
 pub mod sim;
 pub mod store;
+pub mod tsdb;

@@ -110,7 +110,7 @@ pub fn sum_rate_range(
 mod tests {
     use super::*;
     use crate::labels::Labels;
-    use crate::store::MemStore;
+    use crate::tsdb::Tsdb;
 
     fn samples(pairs: &[(i64, f64)]) -> Vec<Sample> {
         pairs
@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn sum_rate_range_sums_series_and_skips_empty_steps() {
-        let mut store = MemStore::default();
+        let mut store = Tsdb::default();
         for route in ["/a", "/b"] {
             let l = Labels::new([("__name__", "req_total"), ("route", route)]);
             for i in 0..=8 {

@@ -12,13 +12,13 @@
 //!
 //! ```
 //! use o11y_engine::sim::{SimConfig, Simulator};
-//! use o11y_engine::store::MemStore;
+//! use o11y_engine::tsdb::Tsdb;
 //!
-//! let mut store = MemStore::default();
+//! let mut store = Tsdb::default();
 //! let mut sim = Simulator::new(SimConfig::default(), 0).unwrap();
 //! sim.advance_to(60_000, &mut store).unwrap();
 //! assert!(sim.requests_served() > 0);
-//! assert!(store.series_count() > 0);
+//! assert!(store.stats().series > 0);
 //! ```
 
 use rand::{Rng, SeedableRng};
@@ -337,10 +337,10 @@ mod tests {
     use super::*;
     use crate::expfmt::render_text;
     use crate::labels::Matcher;
-    use crate::store::MemStore;
+    use crate::tsdb::Tsdb;
 
-    fn run(config: SimConfig, chunks: &[i64]) -> (Simulator, MemStore) {
-        let mut store = MemStore::default();
+    fn run(config: SimConfig, chunks: &[i64]) -> (Simulator, Tsdb) {
+        let mut store = Tsdb::default();
         let mut sim = Simulator::new(config, 0).unwrap();
         for &to in chunks {
             sim.advance_to(to, &mut store).unwrap();

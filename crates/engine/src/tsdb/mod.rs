@@ -1,0 +1,407 @@
+//! The in-memory time-series database: compressed chunks per series, an
+//! inverted label index, retention by age and hard limits.
+//!
+//! Each series keeps a list of [`chunk::XorChunk`]s of up to 120 samples;
+//! the last one is appended to, the others are closed. Series are found by
+//! label matchers through the [`index::PostingsIndex`]. Samples must arrive
+//! in time order per series (out-of-order ones are refused, as Prometheus
+//! does by default). Chunks older than the retention are dropped as newer
+//! samples arrive, and series left without chunks are removed. When a limit
+//! on series or samples would be passed, the append fails with an error and
+//! nothing is stored — there is no silent loss and no unbounded growth.
+//!
+//! ```
+//! use o11y_engine::labels::{Labels, Matcher};
+//! use o11y_engine::store::{Sample, SeriesStore};
+//! use o11y_engine::tsdb::Tsdb;
+//!
+//! let mut db = Tsdb::default();
+//! let up = Labels::new([("__name__", "up"), ("job", "api")]);
+//! for i in 0..300 {
+//!     db.append(&up, Sample { ts_ms: i * 15_000, value: 1.0 }).unwrap();
+//! }
+//! let series = db.select(&[Matcher::metric("up")], 0, 60_000);
+//! assert_eq!(series[0].samples.len(), 5);
+//! ```
+
+pub mod chunk;
+pub mod index;
+
+use std::collections::HashMap;
+
+use crate::labels::{Labels, Matcher};
+use crate::store::{AppendError, Sample, Series, SeriesStore};
+use chunk::XorChunk;
+use index::PostingsIndex;
+
+/// Bounds on what a [`Tsdb`] holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TsdbLimits {
+    pub max_series: usize,
+    pub max_samples: usize,
+    /// Chunks whose newest sample is older than the newest sample in the
+    /// database minus this are dropped.
+    pub retention_ms: i64,
+}
+
+impl Default for TsdbLimits {
+    fn default() -> Self {
+        TsdbLimits {
+            max_series: 100_000,
+            max_samples: 20_000_000,
+            retention_ms: 24 * 3_600_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct MemSeries {
+    labels: Labels,
+    /// Oldest first; the last one is the head chunk that takes appends.
+    chunks: Vec<XorChunk>,
+}
+
+/// Counts that describe what a [`Tsdb`] holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TsdbStats {
+    pub series: usize,
+    pub samples: usize,
+    pub chunks: usize,
+    /// Encoded chunk bytes, headers included.
+    pub chunk_bytes: usize,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Tsdb {
+    limits: TsdbLimits,
+    /// Indexed by series id; `None` for a removed series whose id is free.
+    series: Vec<Option<MemSeries>>,
+    free_ids: Vec<u32>,
+    ids: HashMap<Labels, u32>,
+    index: PostingsIndex,
+    samples: usize,
+    newest_ms: Option<i64>,
+    next_retention_check_ms: i64,
+}
+
+impl Tsdb {
+    pub fn with_limits(limits: TsdbLimits) -> Self {
+        Tsdb {
+            limits,
+            ..Tsdb::default()
+        }
+    }
+
+    pub fn limits(&self) -> TsdbLimits {
+        self.limits
+    }
+
+    pub fn index(&self) -> &PostingsIndex {
+        &self.index
+    }
+
+    pub fn stats(&self) -> TsdbStats {
+        let live = self.series.iter().flatten();
+        let (chunks, chunk_bytes) = live.fold((0, 0), |(n, bytes), s| {
+            (
+                n + s.chunks.len(),
+                bytes + s.chunks.iter().map(|c| c.bytes().len()).sum::<usize>(),
+            )
+        });
+        TsdbStats {
+            series: self.ids.len(),
+            samples: self.samples,
+            chunks,
+            chunk_bytes,
+        }
+    }
+
+    /// The newest sample's timestamp across all series.
+    pub fn newest_ms(&self) -> Option<i64> {
+        self.newest_ms
+    }
+
+    /// Labels of the series the matchers select, sorted.
+    pub fn series_labels(&self, matchers: &[Matcher]) -> Vec<&Labels> {
+        let mut out: Vec<&Labels> = self
+            .index
+            .select(matchers)
+            .into_iter()
+            .filter_map(|id| self.get(id).map(|s| &s.labels))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The newest sample of the series with exactly these labels.
+    pub fn latest(&self, labels: &Labels) -> Option<Sample> {
+        let series = self.get(*self.ids.get(labels)?)?;
+        let head = series.chunks.last()?;
+        Some(Sample {
+            ts_ms: head.max_ts_ms(),
+            value: head.last_value()?,
+        })
+    }
+
+    fn get(&self, id: u32) -> Option<&MemSeries> {
+        self.series.get(id as usize)?.as_ref()
+    }
+
+    fn create_series(&mut self, labels: &Labels) -> Result<u32, AppendError> {
+        if labels.is_empty() {
+            return Err(AppendError::EmptyLabels);
+        }
+        if self.ids.len() >= self.limits.max_series {
+            return Err(AppendError::SeriesLimit {
+                labels: labels.clone(),
+                limit: self.limits.max_series,
+            });
+        }
+        let series = MemSeries {
+            labels: labels.clone(),
+            chunks: Vec::new(),
+        };
+        let id = match self.free_ids.pop() {
+            Some(id) => {
+                self.series[id as usize] = Some(series);
+                id
+            }
+            None => {
+                self.series.push(Some(series));
+                (self.series.len() - 1) as u32
+            }
+        };
+        self.ids.insert(labels.clone(), id);
+        self.index.add(id, labels);
+        Ok(id)
+    }
+
+    /// Drops chunks entirely older than the retention and series left empty.
+    fn apply_retention(&mut self, newest_ms: i64) {
+        let cutoff = newest_ms.saturating_sub(self.limits.retention_ms);
+        let mut emptied = Vec::new();
+        for (id, slot) in self.series.iter_mut().enumerate() {
+            let Some(series) = slot else { continue };
+            let keep_from = series.chunks.partition_point(|c| c.max_ts_ms() < cutoff);
+            if keep_from > 0 {
+                self.samples -= series.chunks[..keep_from]
+                    .iter()
+                    .map(XorChunk::len)
+                    .sum::<usize>();
+                series.chunks.drain(..keep_from);
+            }
+            if series.chunks.is_empty() {
+                emptied.push(id as u32);
+            }
+        }
+        for id in emptied {
+            if let Some(series) = self.series[id as usize].take() {
+                self.index.remove(id, &series.labels);
+                self.ids.remove(&series.labels);
+                self.free_ids.push(id);
+            }
+        }
+    }
+}
+
+impl SeriesStore for Tsdb {
+    fn append(&mut self, labels: &Labels, sample: Sample) -> Result<(), AppendError> {
+        let existing = self.ids.get(labels).copied();
+        if let Some(head) = existing
+            .and_then(|id| self.get(id))
+            .and_then(|s| s.chunks.last())
+        {
+            let newest_ms = head.max_ts_ms();
+            if sample.ts_ms < newest_ms {
+                return Err(AppendError::OutOfOrder {
+                    labels: labels.clone(),
+                    ts_ms: sample.ts_ms,
+                    newest_ms,
+                });
+            }
+            if sample.ts_ms == newest_ms {
+                let same = head
+                    .last_value()
+                    .is_some_and(|v| v.to_bits() == sample.value.to_bits());
+                // Prometheus ignores an exact duplicate and refuses a changed value.
+                return if same {
+                    Ok(())
+                } else {
+                    Err(AppendError::DuplicateTimestamp {
+                        labels: labels.clone(),
+                        ts_ms: sample.ts_ms,
+                    })
+                };
+            }
+        }
+        if self.newest_ms.is_none_or(|n| sample.ts_ms > n)
+            && sample.ts_ms >= self.next_retention_check_ms
+        {
+            // Checking every tenth of the retention keeps the scan cheap.
+            self.apply_retention(sample.ts_ms);
+            self.next_retention_check_ms = sample
+                .ts_ms
+                .saturating_add((self.limits.retention_ms / 10).max(1));
+        }
+        if self.samples >= self.limits.max_samples {
+            return Err(AppendError::SampleLimit {
+                labels: labels.clone(),
+                limit: self.limits.max_samples,
+            });
+        }
+        let id = match self.ids.get(labels) {
+            Some(&id) => id,
+            None => self.create_series(labels)?,
+        };
+        let Some(series) = self.series.get_mut(id as usize).and_then(Option::as_mut) else {
+            // Every id in `ids` has a live slot.
+            return Err(AppendError::EmptyLabels);
+        };
+        if series.chunks.last().is_none_or(XorChunk::is_full) {
+            if let Some(closed) = series.chunks.last_mut() {
+                closed.shrink_to_fit();
+            }
+            series.chunks.push(XorChunk::new());
+        }
+        if let Some(head) = series.chunks.last_mut() {
+            head.append(sample.ts_ms, sample.value);
+        }
+        self.samples += 1;
+        self.newest_ms = Some(self.newest_ms.map_or(sample.ts_ms, |n| n.max(sample.ts_ms)));
+        Ok(())
+    }
+
+    fn select(&self, matchers: &[Matcher], start_ms: i64, end_ms: i64) -> Vec<Series> {
+        let mut found: Vec<Series> = self
+            .index
+            .select(matchers)
+            .into_iter()
+            .filter_map(|id| self.get(id))
+            .filter_map(|series| {
+                let samples: Vec<Sample> = series
+                    .chunks
+                    .iter()
+                    .filter(|c| c.max_ts_ms() >= start_ms && c.min_ts_ms() <= end_ms)
+                    .flat_map(XorChunk::iter)
+                    .filter(|(t, _)| (start_ms..=end_ms).contains(t))
+                    .map(|(ts_ms, value)| Sample { ts_ms, value })
+                    .collect();
+                (!samples.is_empty()).then(|| Series {
+                    labels: series.labels.clone(),
+                    samples,
+                })
+            })
+            .collect();
+        found.sort_by(|a, b| a.labels.cmp(&b.labels));
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::labels::MatchOp;
+
+    fn s(ts_ms: i64, value: f64) -> Sample {
+        Sample { ts_ms, value }
+    }
+
+    fn name(n: &str) -> Labels {
+        Labels::new([("__name__", n)])
+    }
+
+    #[test]
+    fn out_of_order_and_duplicates_like_prometheus() {
+        let mut db = Tsdb::default();
+        let a = name("a");
+        db.append(&a, s(10, 1.0)).unwrap();
+        assert!(matches!(
+            db.append(&a, s(5, 1.0)),
+            Err(AppendError::OutOfOrder { newest_ms: 10, .. })
+        ));
+        db.append(&a, s(10, 1.0)).unwrap();
+        assert!(matches!(
+            db.append(&a, s(10, 2.0)),
+            Err(AppendError::DuplicateTimestamp { .. })
+        ));
+        assert_eq!(db.stats().samples, 1);
+        // Another series may still take older samples.
+        db.append(&name("b"), s(1, 1.0)).unwrap();
+        assert!(matches!(
+            db.append(&Labels::default(), s(1, 1.0)),
+            Err(AppendError::EmptyLabels)
+        ));
+    }
+
+    #[test]
+    fn limits_refuse_with_an_error_and_store_nothing() {
+        let limits = TsdbLimits {
+            max_series: 2,
+            max_samples: 3,
+            retention_ms: 1_000_000,
+        };
+        let mut db = Tsdb::with_limits(limits);
+        db.append(&name("a"), s(1, 0.0)).unwrap();
+        db.append(&name("b"), s(1, 0.0)).unwrap();
+        assert!(matches!(
+            db.append(&name("c"), s(1, 0.0)),
+            Err(AppendError::SeriesLimit { limit: 2, .. })
+        ));
+        db.append(&name("a"), s(2, 0.0)).unwrap();
+        assert!(matches!(
+            db.append(&name("a"), s(3, 0.0)),
+            Err(AppendError::SampleLimit { limit: 3, .. })
+        ));
+        assert_eq!(
+            db.stats(),
+            TsdbStats {
+                series: 2,
+                samples: 3,
+                chunks: 2,
+                chunk_bytes: db.stats().chunk_bytes
+            }
+        );
+    }
+
+    #[test]
+    fn retention_drops_old_chunks_and_empty_series() {
+        let limits = TsdbLimits {
+            retention_ms: 3_600_000,
+            ..TsdbLimits::default()
+        };
+        let mut db = Tsdb::with_limits(limits);
+        let old = name("old");
+        db.append(&old, s(0, 1.0)).unwrap();
+        let live = name("live");
+        for i in 0..=1000 {
+            db.append(&live, s(i * 15_000, i as f64)).unwrap();
+        }
+        // 1000 × 15 s = 4h10m: "old" is gone, "live" keeps about the last hour.
+        assert!(db.series_labels(&[Matcher::metric("old")]).is_empty());
+        assert_eq!(
+            db.index().label_values("__name__").collect::<Vec<_>>(),
+            ["live"]
+        );
+        let kept = db.stats().samples;
+        assert!((240..=400).contains(&kept), "{kept}");
+        // The freed id is reused and the index stays consistent.
+        db.append(&old, s(15_000_000, 2.0)).unwrap();
+        assert_eq!(db.series_labels(&[Matcher::metric("old")]), [&old]);
+    }
+
+    #[test]
+    fn select_spans_chunks_and_clips_to_the_range() {
+        let mut db = Tsdb::default();
+        let labels = Labels::new([("__name__", "m"), ("code", "500")]);
+        for i in 0..1000 {
+            db.append(&labels, s(i * 1000, i as f64)).unwrap();
+        }
+        assert_eq!(db.stats().chunks, 9);
+        let re = Matcher::new(MatchOp::Regex, "code", "5..").unwrap();
+        let series = db.select(&[Matcher::metric("m"), re], 100_500, 400_000);
+        let values: Vec<f64> = series[0].samples.iter().map(|x| x.value).collect();
+        assert_eq!(values.len(), 300);
+        assert_eq!((values[0], values[299]), (101.0, 400.0));
+        assert_eq!(db.latest(&labels), Some(s(999_000, 999.0)));
+    }
+}
