@@ -2,13 +2,15 @@
 //!
 //! ```text
 //! o11y sim --seed 7 --duration 10m --step 15s   # final scrape, text format
+//! o11y expfmt metrics.prom                      # canonical form, or errors (exit 1)
+//! o11y expfmt --to openmetrics metrics.prom
 //! ```
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use o11y_engine::duration::parse_duration;
-use o11y_engine::expfmt::render_text;
+use o11y_engine::expfmt::{Format, parse, render};
 use o11y_engine::sim::{SimConfig, Simulator};
 use o11y_engine::tsdb::Tsdb;
 
@@ -44,6 +46,29 @@ enum Command {
         #[arg(long, default_value_t = SimConfig::default().error_ratio)]
         error_ratio: f64,
     },
+    /// Parse a Prometheus text or OpenMetrics file and print it back in
+    /// canonical form; print every error with its line and column (exit 1).
+    Expfmt {
+        /// The file to read (`-` for standard input).
+        file: std::path::PathBuf,
+        /// The input's format.
+        #[arg(long, value_enum, default_value = "auto")]
+        from: FormatArg,
+        /// The output's format (by default, the input's).
+        #[arg(long, value_enum, default_value = "auto")]
+        to: FormatArg,
+    },
+}
+
+/// The format `o11y expfmt` reads or writes.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    /// Decide from the input: OpenMetrics if it has a `# EOF` line.
+    Auto,
+    /// The Prometheus text format 0.0.4.
+    Text,
+    /// OpenMetrics 1.0.
+    Openmetrics,
 }
 
 fn duration_ms(text: &str) -> Result<i64, String> {
@@ -79,8 +104,42 @@ fn main() -> ExitCode {
                 eprintln!("o11y sim: {e}");
                 return ExitCode::FAILURE;
             }
-            print!("{}", render_text(sim.registry().families()));
+            print!("{}", render(&sim.registry().gather(), Format::Text));
             ExitCode::SUCCESS
+        }
+        Command::Expfmt { file, from, to } => expfmt(&file, from, to),
+    }
+}
+
+fn expfmt(file: &std::path::Path, from: FormatArg, to: FormatArg) -> ExitCode {
+    let read = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(file)
+    };
+    let text = match read {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("o11y expfmt: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let pick = |arg: FormatArg, fallback: Format| match arg {
+        FormatArg::Auto => fallback,
+        FormatArg::Text => Format::Text,
+        FormatArg::Openmetrics => Format::OpenMetrics,
+    };
+    let input_format = pick(from, Format::detect(&text));
+    match parse(&text, input_format) {
+        Ok(families) => {
+            print!("{}", render(&families, pick(to, input_format)));
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message);
+            }
+            ExitCode::FAILURE
         }
     }
 }

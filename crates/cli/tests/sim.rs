@@ -37,3 +37,45 @@ fn bad_arguments_are_reported_not_panicked() {
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("error_ratio must be between 0 and 1"), "{err}");
 }
+
+#[test]
+fn expfmt_prints_canonical_form_or_errors_with_positions() {
+    let dir = std::env::temp_dir().join(format!("o11y-expfmt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.prom");
+    std::fs::write(&good, "# TYPE up gauge\nup{job=\"a\",}   1\n").unwrap();
+    let out = Command::cargo_bin("o11y")
+        .unwrap()
+        .args(["expfmt"])
+        .arg(&good)
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stdout),
+        "# TYPE up gauge\nup{job=\"a\"} 1\n"
+    );
+    let out = Command::cargo_bin("o11y")
+        .unwrap()
+        .args(["expfmt", "--to", "openmetrics"])
+        .arg(&good)
+        .assert()
+        .success();
+    assert!(
+        String::from_utf8_lossy(&out.get_output().stdout).ends_with("up{job=\"a\"} 1\n# EOF\n")
+    );
+
+    let bad = dir.join("bad.prom");
+    std::fs::write(&bad, "up 1\nup{job=} 1\n").unwrap();
+    let out = Command::cargo_bin("o11y")
+        .unwrap()
+        .args(["expfmt"])
+        .arg(&bad)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.ends_with("bad.prom:2:8: expected '\"' to start the label value\n"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 
 use thiserror::Error;
 
+use crate::expfmt::{Family, MetricType, ParsedSample, format_float};
 use crate::labels::{Labels, METRIC_NAME};
 
 /// The kind of a metric family.
@@ -242,13 +243,27 @@ impl Registry {
         Ok(())
     }
 
+    /// The registry as exposition families: what `/metrics` would show.
+    pub fn gather(&self) -> Vec<Family> {
+        self.families
+            .iter()
+            .map(MetricFamily::to_exposition)
+            .collect()
+    }
+
     /// Every sample a scrape of this registry yields, with `__name__` set.
     pub fn samples(&self) -> Vec<(Labels, f64)> {
-        let mut out = Vec::new();
-        for family in &self.families {
-            family.samples_into(&mut out);
-        }
-        out
+        self.gather()
+            .iter()
+            .flat_map(|f| &f.samples)
+            .map(|s| {
+                let pairs = s.labels.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+                (
+                    Labels::new(pairs.chain([(METRIC_NAME, s.name.as_str())])),
+                    s.value,
+                )
+            })
+            .collect()
     }
 
     fn family_mut(&mut self, id: FamilyId) -> Result<&mut MetricFamily, MetricsError> {
@@ -301,21 +316,35 @@ impl MetricFamily {
         }))
     }
 
-    /// The labels of a child, with `__name__` set to `name`.
-    pub fn child_labels(&self, name: &str, values: &[String]) -> Labels {
-        let pairs = self
-            .label_names
-            .iter()
-            .map(|n| (n.as_str(), values_at(values, n, &self.label_names)))
-            .chain([(METRIC_NAME, name)]);
-        Labels::new(pairs)
-    }
-
-    fn samples_into(&self, out: &mut Vec<(Labels, f64)>) {
+    /// This family as exposition data: labels in declared order (empty
+    /// values left out), `le` last, histogram buckets cumulative.
+    pub fn to_exposition(&self) -> Family {
+        let kind = match self.kind {
+            MetricKind::Counter => MetricType::Counter,
+            MetricKind::Gauge => MetricType::Gauge,
+            MetricKind::Histogram { .. } => MetricType::Histogram,
+        };
+        let mut family = Family::new(&self.name, kind);
+        family.help = Some(self.help.clone());
+        let sample = |name: String, labels: Vec<(String, String)>, value: f64| ParsedSample {
+            name,
+            labels,
+            value,
+            ts_ms: None,
+            exemplar: None,
+            line: 0,
+        };
         for (values, value) in &self.children {
+            let labels: Vec<(String, String)> = self
+                .label_names
+                .iter()
+                .cloned()
+                .zip(values.iter().cloned())
+                .filter(|(_, v)| !v.is_empty())
+                .collect();
             match (value, &self.kind) {
                 (MetricValue::Counter(v) | MetricValue::Gauge(v), _) => {
-                    out.push((self.child_labels(&self.name, values), *v));
+                    family.samples.push(sample(self.name.clone(), labels, *v));
                 }
                 (
                     MetricValue::Histogram {
@@ -325,38 +354,34 @@ impl MetricFamily {
                     },
                     MetricKind::Histogram { upper_bounds },
                 ) => {
-                    let bucket_name = format!("{}_bucket", self.name);
-                    let base = self.child_labels(&bucket_name, values);
                     let mut cumulative = 0u64;
                     for (i, n) in bucket_counts.iter().enumerate() {
                         cumulative += n;
-                        let le = upper_bounds.get(i).map_or_else(
-                            || "+Inf".to_string(),
-                            |b| crate::expfmt::format_float(*b),
-                        );
-                        out.push((base.with("le", &le), cumulative as f64));
+                        let le = upper_bounds
+                            .get(i)
+                            .map_or_else(|| "+Inf".to_string(), |b| format_float(*b));
+                        let mut with_le = labels.clone();
+                        with_le.push(("le".to_string(), le));
+                        family.samples.push(sample(
+                            format!("{}_bucket", self.name),
+                            with_le,
+                            cumulative as f64,
+                        ));
                     }
-                    out.push((
-                        self.child_labels(&format!("{}_sum", self.name), values),
-                        *sum,
-                    ));
-                    out.push((
-                        self.child_labels(&format!("{}_count", self.name), values),
+                    family
+                        .samples
+                        .push(sample(format!("{}_sum", self.name), labels.clone(), *sum));
+                    family.samples.push(sample(
+                        format!("{}_count", self.name),
+                        labels,
                         *count as f64,
                     ));
                 }
                 (MetricValue::Histogram { .. }, _) => {}
             }
         }
+        family
     }
-}
-
-fn values_at<'a>(values: &'a [String], name: &str, names: &[String]) -> &'a str {
-    names
-        .iter()
-        .position(|n| n == name)
-        .and_then(|i| values.get(i))
-        .map_or("", |v| v.as_str())
 }
 
 #[cfg(test)]

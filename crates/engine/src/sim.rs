@@ -335,7 +335,7 @@ impl Simulator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::expfmt::render_text;
+    use crate::expfmt::{Format, render};
     use crate::labels::Matcher;
     use crate::tsdb::Tsdb;
 
@@ -356,8 +356,8 @@ mod tests {
             &[1, 999, 1_000, 77_777, 300_000, 600_000],
         );
         assert_eq!(
-            render_text(a.registry().families()),
-            render_text(b.registry().families())
+            render(&a.registry().gather(), Format::Text),
+            render(&b.registry().gather(), Format::Text)
         );
         let (c, _) = run(
             SimConfig {
@@ -367,8 +367,8 @@ mod tests {
             &[600_000],
         );
         assert_ne!(
-            render_text(a.registry().families()),
-            render_text(c.registry().families())
+            render(&a.registry().gather(), Format::Text),
+            render(&c.registry().gather(), Format::Text)
         );
     }
 
