@@ -104,7 +104,10 @@ fn main() -> ExitCode {
                 eprintln!("o11y sim: {e}");
                 return ExitCode::FAILURE;
             }
-            print!("{}", render(&sim.registry().gather(), Format::Text));
+            print!(
+                "{}",
+                render(&sim.registry_mut().gather(duration), Format::Text)
+            );
             ExitCode::SUCCESS
         }
         Command::Expfmt { file, from, to } => expfmt(&file, from, to),

@@ -26,6 +26,7 @@ pub mod duration;
 pub mod expfmt;
 pub mod labels;
 pub mod metrics;
+pub mod quantile;
 pub mod query;
 pub mod sim;
 pub mod store;

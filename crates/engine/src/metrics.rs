@@ -1,9 +1,14 @@
 //! Instrumentation: metric families with labels, in the spirit of client_golang.
 //!
-//! A [`Registry`] holds families (counters, gauges, histograms). Code that is
-//! instrumented registers a family once, keeps its [`FamilyId`], and records
-//! values under label values. [`Registry::samples`] flattens everything into
-//! the series a scrape would see (`_bucket`/`_sum`/`_count` for histograms).
+//! A [`Registry`] holds families (counters, gauges, histograms, summaries).
+//! Code that is instrumented registers a family once, keeps its
+//! [`FamilyId`], and records values under label values.
+//! [`Registry::gather`] is what a scrape sees at a virtual time.
+//!
+//! Summaries work as client_golang's: quantile objectives with allowed
+//! errors (CKMS, [`crate::quantile`]), over a window of `max_age` that
+//! slides in `age_buckets` steps; observations are buffered and merged when
+//! the buffer fills, a step passes, or the registry is gathered.
 //!
 //! ```
 //! use o11y_engine::metrics::{Registry, MetricKind};
@@ -22,6 +27,7 @@ use thiserror::Error;
 
 use crate::expfmt::{Family, MetricType, ParsedSample, format_float};
 use crate::labels::{Labels, METRIC_NAME};
+use crate::quantile::TargetedStream;
 
 /// The kind of a metric family.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,7 +39,24 @@ pub enum MetricKind {
     Histogram {
         upper_bounds: Vec<f64>,
     },
+    /// A summary: `(quantile, allowed error)` objectives estimated over the
+    /// last `max_age_ms`, which slides in `age_buckets` steps.
+    Summary {
+        objectives: Vec<(f64, f64)>,
+        max_age_ms: i64,
+        age_buckets: u32,
+    },
 }
+
+/// client_golang's defaults for a summary's window.
+pub const DEFAULT_SUMMARY_MAX_AGE_MS: i64 = 10 * 60_000;
+pub const DEFAULT_SUMMARY_AGE_BUCKETS: u32 = 5;
+/// client_golang's `DefBuckets`.
+pub const DEFAULT_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+/// Observations a summary buffers before merging them (client_golang's `BufCap`).
+const SUMMARY_BUFFER_CAP: usize = 500;
 
 impl MetricKind {
     /// The name the exposition formats use in `# TYPE`.
@@ -42,6 +65,82 @@ impl MetricKind {
             MetricKind::Counter => "counter",
             MetricKind::Gauge => "gauge",
             MetricKind::Histogram { .. } => "histogram",
+            MetricKind::Summary { .. } => "summary",
+        }
+    }
+}
+
+/// One summary child's window, as client_golang's `summary` keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryState {
+    hot: Vec<f64>,
+    streams: Vec<TargetedStream>,
+    head: usize,
+    stream_duration_ms: i64,
+    head_expires_ms: i64,
+    hot_expires_ms: i64,
+    sum: f64,
+    count: u64,
+}
+
+impl SummaryState {
+    fn new(objectives: &[(f64, f64)], max_age_ms: i64, age_buckets: u32, now_ms: i64) -> Self {
+        let buckets = age_buckets.max(1);
+        let stream_duration_ms = (max_age_ms / buckets as i64).max(1);
+        SummaryState {
+            hot: Vec::new(),
+            streams: vec![TargetedStream::new(objectives); buckets as usize],
+            head: 0,
+            stream_duration_ms,
+            head_expires_ms: now_ms.saturating_add(stream_duration_ms),
+            hot_expires_ms: now_ms.saturating_add(stream_duration_ms),
+            sum: 0.0,
+            count: 0,
+        }
+    }
+
+    fn observe(&mut self, value: f64, now_ms: i64) {
+        if now_ms >= self.hot_expires_ms {
+            self.flush(now_ms);
+        }
+        self.hot.push(value);
+        if self.hot.len() >= SUMMARY_BUFFER_CAP {
+            self.flush(now_ms);
+        }
+    }
+
+    /// Merges the buffer into every stream and rotates out expired ones.
+    fn flush(&mut self, now_ms: i64) {
+        if now_ms >= self.hot_expires_ms {
+            let steps = (now_ms - self.hot_expires_ms) / self.stream_duration_ms + 1;
+            self.hot_expires_ms = self
+                .hot_expires_ms
+                .saturating_add(steps.saturating_mul(self.stream_duration_ms));
+        }
+        for v in self.hot.drain(..) {
+            for stream in &mut self.streams {
+                stream.insert(v);
+            }
+            self.count += 1;
+            self.sum += v;
+        }
+        // Rotating once around the ring resets every stream: stop there.
+        let mut rotations = 0;
+        while self.head_expires_ms < self.hot_expires_ms && rotations < self.streams.len() {
+            self.streams[self.head].reset();
+            self.head = (self.head + 1) % self.streams.len();
+            self.head_expires_ms = self.head_expires_ms.saturating_add(self.stream_duration_ms);
+            rotations += 1;
+        }
+        self.head_expires_ms = self.hot_expires_ms;
+    }
+
+    fn quantile(&mut self, q: f64) -> f64 {
+        let head = &mut self.streams[self.head];
+        if head.count() == 0 {
+            f64::NAN
+        } else {
+            head.query(q)
         }
     }
 }
@@ -57,6 +156,7 @@ pub enum MetricValue {
         sum: f64,
         count: u64,
     },
+    Summary(Box<SummaryState>),
 }
 
 /// A named family of metrics that share a kind, help text and label names.
@@ -87,6 +187,10 @@ pub enum MetricsError {
     /// Occurs when histogram bounds are not strictly ascending finite numbers.
     #[error("histogram buckets must be finite and strictly ascending")]
     InvalidBuckets,
+    /// Occurs when a summary objective's quantile or error is outside 0..=1,
+    /// or its window is not positive.
+    #[error("summary objectives need quantiles and errors between 0 and 1, and a positive max age")]
+    InvalidObjectives,
     /// Occurs when the number of label values differs from the label names.
     #[error("metric {name:?} has {expected} labels, got {got} values")]
     LabelCount {
@@ -151,17 +255,37 @@ impl Registry {
         if !is_valid_metric_name(name) {
             return Err(MetricsError::InvalidName(name.to_string()));
         }
+        // `le` and `quantile` are the labels histograms and summaries add.
+        let reserved = match kind {
+            MetricKind::Histogram { .. } => Some("le"),
+            MetricKind::Summary { .. } => Some("quantile"),
+            _ => None,
+        };
         if let Some(bad) = label_names
             .iter()
-            .find(|l| !is_valid_label_name(l) || l.starts_with("__") || **l == "le")
+            .find(|l| !is_valid_label_name(l) || l.starts_with("__") || Some(**l) == reserved)
         {
             return Err(MetricsError::InvalidName(bad.to_string()));
         }
-        if let MetricKind::Histogram { upper_bounds } = &kind {
-            let ascending = upper_bounds.windows(2).all(|w| w[0] < w[1]);
-            if !ascending || upper_bounds.iter().any(|b| !b.is_finite()) {
-                return Err(MetricsError::InvalidBuckets);
+        match &kind {
+            MetricKind::Histogram { upper_bounds } => {
+                let ascending = upper_bounds.windows(2).all(|w| w[0] < w[1]);
+                if !ascending || upper_bounds.iter().any(|b| !b.is_finite()) {
+                    return Err(MetricsError::InvalidBuckets);
+                }
             }
+            MetricKind::Summary {
+                objectives,
+                max_age_ms,
+                ..
+            } => {
+                let in_range = |x: f64| (0.0..=1.0).contains(&x);
+                if *max_age_ms <= 0 || !objectives.iter().all(|&(q, e)| in_range(q) && in_range(e))
+                {
+                    return Err(MetricsError::InvalidObjectives);
+                }
+            }
+            MetricKind::Counter | MetricKind::Gauge => {}
         }
         if self.families.iter().any(|f| f.name == name) {
             return Err(MetricsError::AlreadyRegistered(name.to_string()));
@@ -191,7 +315,7 @@ impl Registry {
         if by.is_nan() || by < 0.0 {
             return Err(MetricsError::CounterDecrease(family.name.clone()));
         }
-        match family.child(label_values, "counter")? {
+        match family.child(label_values, "counter", 0)? {
             MetricValue::Counter(v) => *v += by,
             _ => unreachable_kind(),
         }
@@ -205,8 +329,40 @@ impl Registry {
         label_values: &[&str],
         value: f64,
     ) -> Result<(), MetricsError> {
-        match self.family_mut(id)?.child(label_values, "gauge")? {
+        match self.family_mut(id)?.child(label_values, "gauge", 0)? {
             MetricValue::Gauge(v) => *v = value,
+            _ => unreachable_kind(),
+        }
+        Ok(())
+    }
+
+    /// Adds `delta` (which may be negative) to a gauge child.
+    pub fn gauge_add(
+        &mut self,
+        id: FamilyId,
+        label_values: &[&str],
+        delta: f64,
+    ) -> Result<(), MetricsError> {
+        match self.family_mut(id)?.child(label_values, "gauge", 0)? {
+            MetricValue::Gauge(v) => *v += delta,
+            _ => unreachable_kind(),
+        }
+        Ok(())
+    }
+
+    /// Records one observation in a summary child at virtual time `now_ms`.
+    pub fn summary_observe(
+        &mut self,
+        id: FamilyId,
+        label_values: &[&str],
+        value: f64,
+        now_ms: i64,
+    ) -> Result<(), MetricsError> {
+        match self
+            .family_mut(id)?
+            .child(label_values, "summary", now_ms)?
+        {
+            MetricValue::Summary(state) => state.observe(value, now_ms),
             _ => unreachable_kind(),
         }
         Ok(())
@@ -228,7 +384,7 @@ impl Registry {
             .iter()
             .position(|b| value <= *b)
             .unwrap_or(upper_bounds.len());
-        match family.child(label_values, "histogram")? {
+        match family.child(label_values, "histogram", 0)? {
             MetricValue::Histogram {
                 bucket_counts,
                 sum,
@@ -243,17 +399,18 @@ impl Registry {
         Ok(())
     }
 
-    /// The registry as exposition families: what `/metrics` would show.
-    pub fn gather(&self) -> Vec<Family> {
+    /// The registry as exposition families: what `/metrics` would show at
+    /// virtual time `now_ms` (summaries merge and slide their windows).
+    pub fn gather(&mut self, now_ms: i64) -> Vec<Family> {
         self.families
-            .iter()
-            .map(MetricFamily::to_exposition)
+            .iter_mut()
+            .map(|f| f.to_exposition(now_ms))
             .collect()
     }
 
-    /// Every sample a scrape of this registry yields, with `__name__` set.
-    pub fn samples(&self) -> Vec<(Labels, f64)> {
-        self.gather()
+    /// Every sample a scrape at `now_ms` yields, with `__name__` set.
+    pub fn samples(&mut self, now_ms: i64) -> Vec<(Labels, f64)> {
+        self.gather(now_ms)
             .iter()
             .flat_map(|f| &f.samples)
             .map(|s| {
@@ -287,11 +444,12 @@ impl MetricFamily {
         }
     }
 
-    /// The child for these label values, created at zero if new.
+    /// The child for these label values, created at zero (at `now_ms`) if new.
     fn child(
         &mut self,
         label_values: &[&str],
         wanted: &'static str,
+        now_ms: i64,
     ) -> Result<&mut MetricValue, MetricsError> {
         if self.kind.type_name() != wanted {
             return Err(self.wrong_kind(wanted));
@@ -313,16 +471,27 @@ impl MetricFamily {
                 sum: 0.0,
                 count: 0,
             },
+            MetricKind::Summary {
+                objectives,
+                max_age_ms,
+                age_buckets,
+            } => MetricValue::Summary(Box::new(SummaryState::new(
+                objectives,
+                *max_age_ms,
+                *age_buckets,
+                now_ms,
+            ))),
         }))
     }
 
     /// This family as exposition data: labels in declared order (empty
     /// values left out), `le` last, histogram buckets cumulative.
-    pub fn to_exposition(&self) -> Family {
+    pub fn to_exposition(&mut self, now_ms: i64) -> Family {
         let kind = match self.kind {
             MetricKind::Counter => MetricType::Counter,
             MetricKind::Gauge => MetricType::Gauge,
             MetricKind::Histogram { .. } => MetricType::Histogram,
+            MetricKind::Summary { .. } => MetricType::Summary,
         };
         let mut family = Family::new(&self.name, kind);
         family.help = Some(self.help.clone());
@@ -334,7 +503,7 @@ impl MetricFamily {
             exemplar: None,
             line: 0,
         };
-        for (values, value) in &self.children {
+        for (values, value) in &mut self.children {
             let labels: Vec<(String, String)> = self
                 .label_names
                 .iter()
@@ -377,7 +546,29 @@ impl MetricFamily {
                         *count as f64,
                     ));
                 }
-                (MetricValue::Histogram { .. }, _) => {}
+                (MetricValue::Summary(state), MetricKind::Summary { objectives, .. }) => {
+                    state.flush(now_ms);
+                    let mut quantiles: Vec<f64> = objectives.iter().map(|o| o.0).collect();
+                    quantiles.sort_by(f64::total_cmp);
+                    for q in quantiles {
+                        let mut with_q = labels.clone();
+                        with_q.push(("quantile".to_string(), format_float(q)));
+                        family
+                            .samples
+                            .push(sample(self.name.clone(), with_q, state.quantile(q)));
+                    }
+                    family.samples.push(sample(
+                        format!("{}_sum", self.name),
+                        labels.clone(),
+                        state.sum,
+                    ));
+                    family.samples.push(sample(
+                        format!("{}_count", self.name),
+                        labels,
+                        state.count as f64,
+                    ));
+                }
+                (MetricValue::Histogram { .. } | MetricValue::Summary(_), _) => {}
             }
         }
         family
@@ -405,7 +596,7 @@ mod tests {
             r.histogram_observe(h, &["/"], v).unwrap();
         }
         let samples: Vec<String> = r
-            .samples()
+            .samples(0)
             .iter()
             .map(|(l, v)| format!("{l} {v}"))
             .collect();
@@ -425,7 +616,12 @@ mod tests {
     fn refuses_bad_input() {
         let mut r = Registry::default();
         assert!(r.register("1bad", "", MetricKind::Counter, &[]).is_err());
-        assert!(r.register("ok", "", MetricKind::Counter, &["le"]).is_err());
+        // `le` is reserved for histograms only, as in client_golang.
+        let h = MetricKind::Histogram {
+            upper_bounds: vec![1.0],
+        };
+        assert!(r.register("h_le", "", h, &["le"]).is_err());
+        assert!(r.register("c_le", "", MetricKind::Counter, &["le"]).is_ok());
         let c = r.register("c", "", MetricKind::Counter, &["a"]).unwrap();
         assert!(r.register("c", "", MetricKind::Gauge, &[]).is_err());
         assert!(r.counter_inc_by(c, &[], 1.0).is_err());
@@ -436,6 +632,88 @@ mod tests {
             upper_bounds: vec![1.0, 1.0],
         };
         assert!(r.register("h", "", bad_buckets, &[]).is_err());
+    }
+
+    fn summary(r: &mut Registry) -> FamilyId {
+        let kind = MetricKind::Summary {
+            objectives: vec![(0.5, 0.05), (0.9, 0.01)],
+            max_age_ms: 600_000,
+            age_buckets: 5,
+        };
+        r.register("rpc_seconds", "RPC latency.", kind, &["svc"])
+            .unwrap()
+    }
+
+    /// `(last label value or sample name, value)` of every sample at `now_ms`.
+    fn samples_at(r: &mut Registry, now_ms: i64) -> Vec<(String, f64)> {
+        r.gather(now_ms)[0]
+            .samples
+            .iter()
+            .map(|s| {
+                (
+                    s.labels.last().map_or(s.name.clone(), |l| l.1.clone()),
+                    s.value,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn summary_reports_quantiles_sum_and_count() {
+        let mut r = Registry::default();
+        let s = summary(&mut r);
+        for i in 1..=1000 {
+            r.summary_observe(s, &["a"], i as f64, i * 10).unwrap();
+        }
+        let q = samples_at(&mut r, 10_000);
+        assert_eq!(q[0].0, "0.5");
+        assert!((450.0..=550.0).contains(&q[0].1), "{q:?}");
+        assert!((890.0..=910.0).contains(&q[1].1), "{q:?}");
+        assert_eq!(
+            &q[2..],
+            [("a".to_string(), 500_500.0), ("a".to_string(), 1000.0)]
+        );
+    }
+
+    #[test]
+    fn summary_window_slides_but_totals_stay() {
+        let mut r = Registry::default();
+        let s = summary(&mut r);
+        for i in 0..100 {
+            r.summary_observe(s, &["a"], 1.0, i * 1000).unwrap();
+        }
+        // Past max age with no new observations: no quantile, totals kept.
+        let q = samples_at(&mut r, 100_000 + 600_000 + 1);
+        assert!(q[0].1.is_nan() && q[1].1.is_nan(), "{q:?}");
+        assert_eq!(q[3].1, 100.0);
+        // New observations show up again.
+        r.summary_observe(s, &["a"], 7.0, 800_000).unwrap();
+        assert_eq!(samples_at(&mut r, 800_000)[0].1, 7.0);
+    }
+
+    #[test]
+    fn summary_objectives_and_gauges() {
+        let mut r = Registry::default();
+        let bad = MetricKind::Summary {
+            objectives: vec![(1.5, 0.01)],
+            max_age_ms: 1,
+            age_buckets: 1,
+        };
+        assert_eq!(
+            r.register("s", "", bad, &[]),
+            Err(MetricsError::InvalidObjectives)
+        );
+        let s = summary(&mut r);
+        let plain = MetricKind::Summary {
+            objectives: vec![],
+            max_age_ms: 1,
+            age_buckets: 1,
+        };
+        assert!(r.register("t", "", plain, &["quantile"]).is_err());
+        assert!(r.histogram_observe(s, &["a"], 1.0).is_err());
+        let g = r.register("g", "", MetricKind::Gauge, &[]).unwrap();
+        r.gauge_add(g, &[], -2.5).unwrap();
+        assert_eq!(r.samples(0).last().unwrap().1, -2.5);
     }
 
     #[test]

@@ -232,6 +232,10 @@ impl Simulator {
         &self.registry
     }
 
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
     /// Requests simulated so far.
     pub fn requests_served(&self) -> u64 {
         self.requests_served
@@ -322,7 +326,7 @@ impl Simulator {
     }
 
     fn scrape(&mut self, ts_ms: i64, store: &mut impl SeriesStore) -> Result<(), AppendError> {
-        for (labels, value) in self.registry.samples() {
+        for (labels, value) in self.registry.samples(ts_ms) {
             let labels = labels
                 .with("job", &self.config.job)
                 .with("instance", &self.config.instance);
@@ -350,16 +354,16 @@ mod tests {
 
     #[test]
     fn same_seed_same_output_however_time_is_chunked() {
-        let (a, _) = run(SimConfig::default(), &[600_000]);
-        let (b, _) = run(
+        let (mut a, _) = run(SimConfig::default(), &[600_000]);
+        let (mut b, _) = run(
             SimConfig::default(),
             &[1, 999, 1_000, 77_777, 300_000, 600_000],
         );
         assert_eq!(
-            render(&a.registry().gather(), Format::Text),
-            render(&b.registry().gather(), Format::Text)
+            render(&a.registry_mut().gather(600_000), Format::Text),
+            render(&b.registry_mut().gather(600_000), Format::Text)
         );
-        let (c, _) = run(
+        let (mut c, _) = run(
             SimConfig {
                 seed: 7,
                 ..SimConfig::default()
@@ -367,17 +371,17 @@ mod tests {
             &[600_000],
         );
         assert_ne!(
-            render(&a.registry().gather(), Format::Text),
-            render(&c.registry().gather(), Format::Text)
+            render(&a.registry_mut().gather(600_000), Format::Text),
+            render(&c.registry_mut().gather(600_000), Format::Text)
         );
     }
 
     #[test]
     fn counters_add_up_to_requests_served() {
-        let (sim, _) = run(SimConfig::default(), &[600_000]);
+        let (mut sim, _) = run(SimConfig::default(), &[600_000]);
         let total: f64 = sim
-            .registry()
-            .samples()
+            .registry_mut()
+            .samples(600_000)
             .iter()
             .filter(|(l, _)| l.metric_name() == Some("http_requests_total"))
             .map(|(_, v)| v)
@@ -393,9 +397,9 @@ mod tests {
             error_ratio: 0.25,
             ..SimConfig::default()
         };
-        let (sim, _) = run(config, &[3_600_000]);
+        let (mut sim, _) = run(config, &[3_600_000]);
         let (mut errors, mut total) = (0.0, 0.0);
-        for (labels, v) in sim.registry().samples() {
+        for (labels, v) in sim.registry_mut().samples(3_600_000) {
             if labels.metric_name() == Some("http_requests_total") {
                 total += v;
                 if labels.get("status").is_some_and(|s| s.starts_with('5')) {

@@ -354,6 +354,6 @@ mod tests {
             "lat_seconds_sum 0.25\n",
             "lat_seconds_count 1\n",
         );
-        assert_eq!(render(&r.gather(), Format::Text), expected);
+        assert_eq!(render(&r.gather(0), Format::Text), expected);
     }
 }
