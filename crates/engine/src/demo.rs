@@ -5,11 +5,19 @@
 //! [`Demo::requests_per_second`] and [`Demo::error_ratio`]. Everything here is
 //! plain data, so the same calls are tested natively.
 
+use std::collections::BTreeMap;
+
 use crate::clock::VirtualClock;
+use crate::expfmt::{Format, MetricType, ParseError, parse};
+use crate::labels::Labels;
 use crate::labels::{MatchOp, Matcher};
+use crate::metrics::{MetricKind, MetricsError};
 use crate::query::sum_rate_range;
+use crate::scrape::{ScrapeReport, Scraper};
+use crate::sim::MetricDefinition;
 use crate::sim::{SimConfig, SimError, Simulator};
 use crate::store::AppendError;
+use crate::store::Sample;
 use crate::tsdb::Tsdb;
 
 /// Settings of the demo and of what it shows.
@@ -63,7 +71,38 @@ pub struct Demo {
     clock: VirtualClock,
     sim: Simulator,
     store: Tsdb,
+    /// Targets the user pasted `/metrics` text for, by `(job, instance)`.
+    pasted: BTreeMap<(String, String), Scraper>,
+    /// Type and help of pasted families, by family name.
+    pasted_metadata: BTreeMap<String, (MetricType, String)>,
 }
+
+/// One metric name in the explorer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricInfo {
+    /// The name series carry (`…_bucket`, `…_total` included).
+    pub name: String,
+    pub kind: MetricType,
+    pub help: String,
+    pub series: usize,
+}
+
+/// Why a paste was not stored.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IngestError {
+    /// Occurs when the text does not parse; every bad line is listed.
+    #[error("{} error(s) in the exposition text", .0.len())]
+    Parse(Vec<ParseError>),
+    /// Occurs when the job or instance is empty.
+    #[error("job and instance must not be empty")]
+    EmptyTarget,
+}
+
+/// Suffixes a series name may add to its family's name.
+const FAMILY_SUFFIXES: [&str; 8] = [
+    "_bucket", "_sum", "_count", "_total", "_created", "_info", "_gsum", "_gcount",
+];
 
 impl Demo {
     /// A demo whose virtual clock reads `now_ms`, with `backfill_ms` of
@@ -86,6 +125,8 @@ impl Demo {
             config,
             sim,
             store,
+            pasted: BTreeMap::new(),
+            pasted_metadata: BTreeMap::new(),
         })
     }
 
@@ -119,6 +160,119 @@ impl Demo {
         let now = self.clock.advance_real(elapsed);
         self.sim.advance_to(now, &mut self.store)?;
         Ok(())
+    }
+
+    /// Stores pasted `/metrics` text (text format or OpenMetrics, detected)
+    /// as a scrape of `job`/`instance` at the current virtual time. Pasting
+    /// again for the same target is that target's next scrape.
+    pub fn ingest_exposition(
+        &mut self,
+        text: &str,
+        job: &str,
+        instance: &str,
+    ) -> Result<ScrapeReport, IngestError> {
+        let (job, instance) = (job.trim(), instance.trim());
+        if job.is_empty() || instance.is_empty() {
+            return Err(IngestError::EmptyTarget);
+        }
+        let families = parse(text, Format::detect(text)).map_err(IngestError::Parse)?;
+        for family in &families {
+            let help = family.help.clone().unwrap_or_default();
+            self.pasted_metadata
+                .insert(family.name.clone(), (family.kind, help));
+        }
+        let scraper = self
+            .pasted
+            .entry((job.to_string(), instance.to_string()))
+            .or_insert_with(|| Scraper::new(job, instance));
+        Ok(scraper.ingest(
+            &mut self.store,
+            Ok::<_, ()>(&families),
+            self.clock.now_ms(),
+            0.0,
+        ))
+    }
+
+    /// Registers a user-defined metric with the simulator.
+    pub fn define_metric(&mut self, definition: &MetricDefinition) -> Result<(), MetricsError> {
+        self.sim.define(definition)
+    }
+
+    /// Type and help of a family, from the simulator or a paste.
+    fn metadata(&self, family: &str) -> Option<(MetricType, String)> {
+        let registered = self
+            .sim
+            .registry()
+            .families()
+            .iter()
+            .find(|f| f.name == family);
+        registered
+            .map(|f| {
+                let kind = match f.kind {
+                    MetricKind::Counter => MetricType::Counter,
+                    MetricKind::Gauge => MetricType::Gauge,
+                    MetricKind::Histogram { .. } => MetricType::Histogram,
+                    MetricKind::Summary { .. } => MetricType::Summary,
+                };
+                (kind, f.help.clone())
+            })
+            .or_else(|| self.pasted_metadata.get(family).cloned())
+    }
+
+    /// Type and help of a series name: its own family's, or that of the
+    /// family it is a `_bucket`/`_sum`/… of.
+    fn metadata_for_series_name(&self, name: &str) -> (MetricType, String) {
+        self.metadata(name)
+            .or_else(|| {
+                FAMILY_SUFFIXES
+                    .iter()
+                    .filter_map(|suffix| name.strip_suffix(suffix))
+                    .find_map(|family| self.metadata(family))
+            })
+            .unwrap_or((MetricType::Unknown, String::new()))
+    }
+
+    /// Every metric name stored, with type, help and series count; and
+    /// defined metrics that have no series yet.
+    pub fn catalog(&self) -> Vec<MetricInfo> {
+        let index = self.store.index();
+        let mut out: Vec<MetricInfo> = index
+            .label_values(crate::labels::METRIC_NAME)
+            .map(|name| {
+                let (kind, help) = self.metadata_for_series_name(name);
+                MetricInfo {
+                    name: name.to_string(),
+                    kind,
+                    help,
+                    series: index.postings_len(crate::labels::METRIC_NAME, name),
+                }
+            })
+            .collect();
+        for family in self.sim.registry().families() {
+            let stored = out
+                .iter()
+                .any(|m| m.name == family.name || m.name.starts_with(&format!("{}_", family.name)));
+            if !stored {
+                let (kind, help) = self.metadata_for_series_name(&family.name);
+                out.push(MetricInfo {
+                    name: family.name.clone(),
+                    kind,
+                    help,
+                    series: 0,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+
+    /// The series of one metric with their newest samples, sorted by labels.
+    pub fn series_of(&self, metric: &str) -> Vec<(Labels, Option<Sample>)> {
+        self.store
+            .series_labels(&[Matcher::metric(metric)])
+            .into_iter()
+            .map(|labels| (labels.clone(), self.store.latest(labels)))
+            .collect()
     }
 
     /// The time range the chart shows: `window_ms` ending now.
@@ -211,6 +365,93 @@ mod tests {
         demo.clock_mut().set_speed(1000.0);
         demo.tick(3_600_000.0).unwrap();
         assert_eq!(demo.now_ms(), 5_000_000);
+    }
+
+    #[test]
+    fn pasted_metrics_are_scrapes_of_their_target() {
+        let mut demo = Demo::new(DemoConfig::default(), 1_800_000);
+        let text = "# HELP temp_celsius Temperature.\n# TYPE temp_celsius gauge\ntemp_celsius{room=\"a\"} 21\n";
+        let report = demo.ingest_exposition(text, "sensors", "pi:9100").unwrap();
+        assert_eq!(report.samples_stored, 1);
+        let info = demo
+            .catalog()
+            .into_iter()
+            .find(|m| m.name == "temp_celsius")
+            .unwrap();
+        assert_eq!(
+            (info.kind, info.help.as_str(), info.series),
+            (MetricType::Gauge, "Temperature.", 1)
+        );
+        let series = demo.series_of("temp_celsius");
+        assert_eq!(series[0].0.get("job"), Some("sensors"));
+        assert_eq!(series[0].1.map(|s| s.value), Some(21.0));
+        // A later paste is the next scrape: the value updates.
+        demo.tick(1_000.0).unwrap();
+        demo.ingest_exposition("temp_celsius{room=\"a\"} 22\n", "sensors", "pi:9100")
+            .unwrap();
+        assert_eq!(
+            demo.series_of("temp_celsius")[0].1.map(|s| s.value),
+            Some(22.0)
+        );
+        // `up` for the pasted target sits beside the simulator's.
+        assert_eq!(demo.series_of("up").len(), 2);
+    }
+
+    #[test]
+    fn a_bad_paste_stores_nothing_and_says_where() {
+        let mut demo = Demo::new(DemoConfig::default(), 0);
+        let before = demo.store().stats();
+        let Err(IngestError::Parse(errors)) = demo.ingest_exposition("ok 1\nbad{ 1\n", "j", "i")
+        else {
+            panic!("expected parse errors");
+        };
+        assert_eq!(errors[0].line, 2);
+        assert_eq!(demo.store().stats(), before);
+        assert_eq!(
+            demo.ingest_exposition("ok 1\n", " ", "i"),
+            Err(IngestError::EmptyTarget)
+        );
+    }
+
+    #[test]
+    fn histogram_series_names_find_their_family() {
+        let demo = Demo::new(DemoConfig::default(), 1_800_000);
+        let catalog = demo.catalog();
+        let bucket = catalog
+            .iter()
+            .find(|m| m.name == "http_request_duration_seconds_bucket")
+            .unwrap();
+        assert_eq!(bucket.kind, MetricType::Histogram);
+        assert!(bucket.series > 10);
+        assert!(catalog.iter().any(|m| m.name == "scrape_duration_seconds"));
+    }
+
+    #[test]
+    fn defined_metrics_appear_and_can_be_driven() {
+        let mut demo = Demo::new(DemoConfig::default(), 1_800_000);
+        let definition = MetricDefinition {
+            name: "queue_depth".to_string(),
+            help: "Jobs waiting.".to_string(),
+            kind: MetricKind::Gauge,
+            labels: vec![("queue".to_string(), "emails".to_string())],
+            driven: true,
+            typical_value: 40.0,
+        };
+        demo.define_metric(&definition).unwrap();
+        assert!(
+            demo.define_metric(&definition).is_err(),
+            "a name is registered once"
+        );
+        let listed = demo
+            .catalog()
+            .into_iter()
+            .find(|m| m.name == "queue_depth")
+            .unwrap();
+        assert_eq!((listed.kind, listed.series), (MetricType::Gauge, 0));
+        demo.clock_mut().set_speed(10.0);
+        demo.tick(3_000.0).unwrap(); // 30 s: at least one scrape
+        let value = demo.series_of("queue_depth")[0].1.unwrap().value;
+        assert!((32.0..=48.0).contains(&value), "{value}");
     }
 
     #[test]

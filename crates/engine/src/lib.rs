@@ -28,6 +28,7 @@ pub mod labels;
 pub mod metrics;
 pub mod quantile;
 pub mod query;
+pub mod scrape;
 pub mod sim;
 pub mod store;
 pub mod tsdb;

@@ -26,8 +26,9 @@ use rand_distr::{Distribution, LogNormal, Poisson};
 use rand_pcg::Pcg64Mcg;
 use thiserror::Error;
 
-use crate::metrics::{FamilyId, MetricKind, Registry};
-use crate::store::{AppendError, Sample, SeriesStore};
+use crate::metrics::{FamilyId, MetricKind, MetricsError, Registry};
+use crate::scrape::Scraper;
+use crate::store::{AppendError, SeriesStore};
 
 /// Bucket bounds of `http_request_duration_seconds`, in seconds.
 pub const DURATION_BUCKETS: [f64; 10] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -185,6 +186,31 @@ pub struct Simulator {
     next_tick_ms: i64,
     next_scrape_ms: i64,
     requests_served: u64,
+    scraper: Scraper,
+    driven: Vec<DrivenMetric>,
+}
+
+/// A metric the user defined, as the form in the app describes it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricDefinition {
+    pub name: String,
+    pub help: String,
+    pub kind: MetricKind,
+    /// Label names with the value the simulator records under.
+    pub labels: Vec<(String, String)>,
+    /// Whether the simulator gives it values every tick.
+    pub driven: bool,
+    /// Around what value the simulator drives it.
+    pub typical_value: f64,
+}
+
+/// A user-defined metric the simulator drives.
+#[derive(Clone, Debug)]
+struct DrivenMetric {
+    id: FamilyId,
+    kind: MetricKind,
+    label_values: Vec<String>,
+    typical_value: f64,
 }
 
 impl Simulator {
@@ -211,7 +237,9 @@ impl Simulator {
             )
             .expect("static metric definition is valid");
         let interval = config.scrape_interval_ms;
+        let scraper = Scraper::new(&config.job, &config.instance);
         Ok(Simulator {
+            scraper,
             rng: Pcg64Mcg::seed_from_u64(config.seed),
             next_tick_ms: start_ms.saturating_add(TICK_MS),
             // Scrapes fall on multiples of the interval, as Prometheus aligns them.
@@ -221,6 +249,7 @@ impl Simulator {
             requests_total,
             request_duration,
             requests_served: 0,
+            driven: Vec::new(),
         })
     }
 
@@ -283,6 +312,8 @@ impl Simulator {
     }
 
     fn tick(&mut self) {
+        let now_ms = self.next_tick_ms;
+        self.drive_custom_metrics(now_ms);
         let expected = self.config.requests_per_s * TICK_MS as f64 / 1000.0;
         let count = match Poisson::new(expected) {
             Ok(poisson) => poisson.sample(&mut self.rng) as u64,
@@ -326,13 +357,78 @@ impl Simulator {
     }
 
     fn scrape(&mut self, ts_ms: i64, store: &mut impl SeriesStore) -> Result<(), AppendError> {
-        for (labels, value) in self.registry.samples(ts_ms) {
-            let labels = labels
-                .with("job", &self.config.job)
-                .with("instance", &self.config.instance);
-            store.append(&labels, Sample { ts_ms, value })?;
+        let families = self.registry.gather(ts_ms);
+        // A simulated scrape takes about a millisecond plus 2 µs a sample.
+        let samples: usize = families.iter().map(|f| f.samples.len()).sum();
+        let duration_s = 0.001 + samples as f64 * 2e-6;
+        let report = self
+            .scraper
+            .ingest(store, Ok::<_, ()>(&families), ts_ms, duration_s);
+        match report.refused.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Registers a user-defined metric; if `driven`, every tick gives it
+    /// plausible values (counters grow, gauges wander, histograms and
+    /// summaries observe log-normal values around `typical_value`).
+    pub fn define(&mut self, definition: &MetricDefinition) -> Result<(), MetricsError> {
+        let names: Vec<&str> = definition.labels.iter().map(|(n, _)| n.as_str()).collect();
+        let id = self.registry.register(
+            &definition.name,
+            &definition.help,
+            definition.kind.clone(),
+            &names,
+        )?;
+        let values: Vec<&str> = definition.labels.iter().map(|(_, v)| v.as_str()).collect();
+        // Counters and gauges exist from the start; the others from their first observation.
+        match definition.kind {
+            MetricKind::Counter => self.registry.counter_inc_by(id, &values, 0.0)?,
+            MetricKind::Gauge => self
+                .registry
+                .gauge_set(id, &values, definition.typical_value)?,
+            MetricKind::Histogram { .. } | MetricKind::Summary { .. } => {}
+        }
+        if definition.driven {
+            self.driven.push(DrivenMetric {
+                id,
+                kind: definition.kind.clone(),
+                label_values: definition.labels.iter().map(|(_, v)| v.clone()).collect(),
+                typical_value: definition.typical_value,
+            });
         }
         Ok(())
+    }
+
+    fn drive_custom_metrics(&mut self, now_ms: i64) {
+        for metric in &self.driven {
+            let values: Vec<&str> = metric.label_values.iter().map(String::as_str).collect();
+            let typical = metric.typical_value;
+            let jitter = self.rng.random::<f64>();
+            // Registered by `define`, so kinds and label counts match.
+            let _ = match metric.kind {
+                MetricKind::Counter => {
+                    self.registry
+                        .counter_inc_by(metric.id, &values, typical.abs() * 2.0 * jitter)
+                }
+                MetricKind::Gauge => {
+                    self.registry
+                        .gauge_set(metric.id, &values, typical * (0.8 + 0.4 * jitter))
+                }
+                MetricKind::Histogram { .. } | MetricKind::Summary { .. } => {
+                    let median = if typical > 0.0 { typical } else { 1.0 };
+                    let v = LogNormal::new(median.ln(), 0.5)
+                        .map_or(median, |d| d.sample(&mut self.rng));
+                    match metric.kind {
+                        MetricKind::Summary { .. } => {
+                            self.registry.summary_observe(metric.id, &values, v, now_ms)
+                        }
+                        _ => self.registry.histogram_observe(metric.id, &values, v),
+                    }
+                }
+            };
+        }
     }
 }
 

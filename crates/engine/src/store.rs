@@ -20,6 +20,16 @@ use thiserror::Error;
 
 use crate::labels::{Labels, Matcher};
 
+/// Prometheus's staleness marker: a NaN with a payload of its own, written
+/// when a series disappears so queries stop looking back past it.
+pub const STALE_NAN: f64 = f64::from_bits(STALE_NAN_BITS);
+pub const STALE_NAN_BITS: u64 = 0x7ff0_0000_0000_0002;
+
+/// Whether a value is the staleness marker (not just any NaN).
+pub fn is_stale(value: f64) -> bool {
+    value.to_bits() == STALE_NAN_BITS
+}
+
 /// One float sample.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sample {

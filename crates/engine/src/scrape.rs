@@ -1,0 +1,242 @@
+//! The scrape model: what Prometheus stores when it scrapes a target.
+//!
+//! A [`Scraper`] belongs to one target (`job`, `instance` and any other
+//! target labels). Each scrape either parsed or failed. A good scrape stores
+//! every sample with the target's labels (a sample's own label of the same
+//! name is kept as `exported_<name>`, as with `honor_labels: false`), at the
+//! sample's own timestamp if it has one; samples that are refused (out of
+//! order, duplicates, limits) are counted, not fatal. Every scrape, good or
+//! failed, writes `up`, `scrape_duration_seconds`, `scrape_samples_scraped`,
+//! `scrape_samples_post_metric_relabeling` and `scrape_series_added`. Series
+//! of the previous scrape that are missing from this one get a staleness
+//! marker, as do all of them when the scrape fails.
+//!
+//! ```
+//! use o11y_engine::expfmt::{parse, Format};
+//! use o11y_engine::labels::Matcher;
+//! use o11y_engine::scrape::Scraper;
+//! use o11y_engine::store::SeriesStore;
+//! use o11y_engine::tsdb::Tsdb;
+//!
+//! let mut db = Tsdb::default();
+//! let mut scraper = Scraper::new("node", "host:9100");
+//! let families = parse("temp 21.5\n", Format::Text).unwrap();
+//! let report = scraper.ingest(&mut db, Ok(&families), 15_000, 0.002);
+//! assert_eq!(report.samples_stored, 1);
+//! let up = db.select(&[Matcher::metric("up")], 0, 15_000);
+//! assert_eq!(up[0].samples[0].value, 1.0);
+//! ```
+
+use std::collections::HashSet;
+
+use crate::expfmt::Family;
+use crate::labels::{Labels, METRIC_NAME};
+use crate::store::{AppendError, STALE_NAN, Sample, SeriesStore};
+
+/// What one scrape did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScrapeReport {
+    /// Samples in the exposition.
+    pub samples_scraped: usize,
+    pub samples_stored: usize,
+    /// Series this target had not sent before.
+    pub series_added: usize,
+    /// Samples the store refused, with why (the first few).
+    pub refused: Vec<AppendError>,
+    pub refused_count: usize,
+    /// Series that got a staleness marker.
+    pub stale_marked: usize,
+}
+
+/// Refusals kept in a report; the rest are only counted.
+const REFUSALS_KEPT: usize = 10;
+
+/// Scrapes of one target.
+#[derive(Clone, Debug)]
+pub struct Scraper {
+    target_labels: Vec<(String, String)>,
+    previous_series: HashSet<Labels>,
+    seen_series: HashSet<Labels>,
+}
+
+impl Scraper {
+    /// A target with its `job` and `instance` labels.
+    pub fn new(job: &str, instance: &str) -> Scraper {
+        Scraper {
+            target_labels: vec![
+                ("instance".to_string(), instance.to_string()),
+                ("job".to_string(), job.to_string()),
+            ],
+            previous_series: HashSet::new(),
+            seen_series: HashSet::new(),
+        }
+    }
+
+    /// The target's labels, sorted by name.
+    pub fn target_labels(&self) -> &[(String, String)] {
+        &self.target_labels
+    }
+
+    /// The labels a scraped sample is stored under.
+    fn series_labels(&self, name: &str, labels: &[(String, String)]) -> Labels {
+        let mut pairs: Vec<(String, String)> = labels
+            .iter()
+            .map(|(n, v)| {
+                let clashes = self.target_labels.iter().any(|(t, _)| t == n);
+                (
+                    if clashes {
+                        format!("exported_{n}")
+                    } else {
+                        n.clone()
+                    },
+                    v.clone(),
+                )
+            })
+            .collect();
+        pairs.push((METRIC_NAME.to_string(), name.to_string()));
+        pairs.extend(self.target_labels.iter().cloned());
+        Labels::new(pairs)
+    }
+
+    /// Stores one scrape taken at `ts_ms`: parsed families, or a failure.
+    pub fn ingest<E>(
+        &mut self,
+        store: &mut impl SeriesStore,
+        scraped: Result<&[Family], E>,
+        ts_ms: i64,
+        duration_s: f64,
+    ) -> ScrapeReport {
+        let mut report = ScrapeReport::default();
+        let mut current = HashSet::new();
+        let up = scraped.is_ok();
+        if let Ok(families) = scraped {
+            for sample in families.iter().flat_map(|f| &f.samples) {
+                report.samples_scraped += 1;
+                let labels = self.series_labels(&sample.name, &sample.labels);
+                let at = Sample {
+                    ts_ms: sample.ts_ms.unwrap_or(ts_ms),
+                    value: sample.value,
+                };
+                match store.append(&labels, at) {
+                    Ok(()) => {
+                        report.samples_stored += 1;
+                        if self.seen_series.insert(labels.clone()) {
+                            report.series_added += 1;
+                        }
+                        // Samples with their own timestamps are not marked stale, as in Prometheus.
+                        if sample.ts_ms.is_none() {
+                            current.insert(labels);
+                        }
+                    }
+                    Err(e) => {
+                        report.refused_count += 1;
+                        if report.refused.len() < REFUSALS_KEPT {
+                            report.refused.push(e);
+                        }
+                    }
+                }
+            }
+        }
+        for gone in self.previous_series.difference(&current) {
+            if store
+                .append(
+                    gone,
+                    Sample {
+                        ts_ms,
+                        value: STALE_NAN,
+                    },
+                )
+                .is_ok()
+            {
+                report.stale_marked += 1;
+            }
+        }
+        self.previous_series = current;
+        let report_series = [
+            ("up", if up { 1.0 } else { 0.0 }),
+            ("scrape_duration_seconds", duration_s),
+            ("scrape_samples_scraped", report.samples_scraped as f64),
+            (
+                "scrape_samples_post_metric_relabeling",
+                report.samples_scraped as f64,
+            ),
+            ("scrape_series_added", report.series_added as f64),
+        ];
+        for (name, value) in report_series {
+            let labels = self.series_labels(name, &[]);
+            if let Err(e) = store.append(&labels, Sample { ts_ms, value }) {
+                report.refused_count += 1;
+                if report.refused.len() < REFUSALS_KEPT {
+                    report.refused.push(e);
+                }
+            }
+        }
+        report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expfmt::{Format, parse};
+    use crate::labels::Matcher;
+    use crate::store::is_stale;
+    use crate::tsdb::Tsdb;
+
+    fn values(db: &Tsdb, name: &str) -> Vec<(i64, f64)> {
+        db.select(&[Matcher::metric(name)], i64::MIN, i64::MAX)
+            .iter()
+            .flat_map(|s| s.samples.iter().map(|x| (x.ts_ms, x.value)))
+            .collect()
+    }
+
+    #[test]
+    fn target_labels_win_and_clashes_are_exported() {
+        let mut db = Tsdb::default();
+        let mut scraper = Scraper::new("api", "a:1");
+        let families = parse("m{job=\"inner\",x=\"1\"} 5\n", Format::Text).unwrap();
+        scraper.ingest(&mut db, Ok::<_, ()>(&families), 1000, 0.0);
+        let labels = db.series_labels(&[Matcher::metric("m")]);
+        assert_eq!(
+            labels[0].to_string(),
+            r#"m{exported_job="inner", instance="a:1", job="api", x="1"}"#
+        );
+    }
+
+    #[test]
+    fn vanished_series_and_failed_scrapes_get_stale_markers() {
+        let mut db = Tsdb::default();
+        let mut scraper = Scraper::new("api", "a:1");
+        let first = parse("a 1\nb 2\n", Format::Text).unwrap();
+        let report = scraper.ingest(&mut db, Ok::<_, ()>(&first), 1000, 0.01);
+        assert_eq!((report.samples_stored, report.series_added), (2, 2));
+        let second = parse("a 3\n", Format::Text).unwrap();
+        let report = scraper.ingest(&mut db, Ok::<_, ()>(&second), 2000, 0.01);
+        assert_eq!((report.stale_marked, report.series_added), (1, 0));
+        assert!(is_stale(values(&db, "b")[1].1));
+        scraper.ingest(
+            &mut db,
+            Err::<&[Family], _>("connection refused"),
+            3000,
+            0.01,
+        );
+        assert!(is_stale(values(&db, "a")[2].1));
+        assert_eq!(values(&db, "up"), [(1000, 1.0), (2000, 1.0), (3000, 0.0)]);
+        assert_eq!(
+            values(&db, "scrape_samples_scraped"),
+            [(1000, 2.0), (2000, 1.0), (3000, 0.0)]
+        );
+    }
+
+    #[test]
+    fn refused_samples_are_counted_not_fatal() {
+        let mut db = Tsdb::default();
+        let mut scraper = Scraper::new("api", "a:1");
+        let families = parse("a 1 5000\n", Format::Text).unwrap();
+        scraper.ingest(&mut db, Ok::<_, ()>(&families), 6000, 0.0);
+        let older = parse("a 1 4000\nb 1\n", Format::Text).unwrap();
+        let report = scraper.ingest(&mut db, Ok::<_, ()>(&older), 7000, 0.0);
+        assert_eq!((report.samples_stored, report.refused_count), (1, 1));
+        assert!(matches!(report.refused[0], AppendError::OutOfOrder { .. }));
+    }
+}
