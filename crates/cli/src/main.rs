@@ -4,9 +4,16 @@
 //! o11y sim --seed 7 --duration 10m --step 15s   # final scrape, text format
 //! o11y expfmt metrics.prom                      # canonical form, or errors (exit 1)
 //! o11y expfmt --to openmetrics metrics.prom
+//! o11y bench tsdb                               # storage figures (build with --release)
 //! ```
 
+mod alloc;
+mod bench;
+
 use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 use clap::{Parser, Subcommand};
 use o11y_engine::duration::parse_duration;
@@ -46,6 +53,18 @@ enum Command {
         #[arg(long, default_value_t = SimConfig::default().error_ratio)]
         error_ratio: f64,
     },
+    /// Print performance figures (run a release build: `cargo run --release -p o11y-cli -- bench`).
+    Bench {
+        /// What to measure.
+        #[arg(value_enum, default_value = "all")]
+        what: BenchArg,
+        /// Series in the workload.
+        #[arg(long, default_value_t = 10_000)]
+        series: usize,
+        /// Hours of samples at 15 s per series (TSDB).
+        #[arg(long, default_value_t = 24)]
+        hours: i64,
+    },
     /// Parse a Prometheus text or OpenMetrics file and print it back in
     /// canonical form; print every error with its line and column (exit 1).
     Expfmt {
@@ -58,6 +77,14 @@ enum Command {
         #[arg(long, value_enum, default_value = "auto")]
         to: FormatArg,
     },
+}
+
+/// What `o11y bench` measures.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum BenchArg {
+    All,
+    Tsdb,
+    Expfmt,
 }
 
 /// The format `o11y expfmt` reads or writes.
@@ -111,6 +138,22 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Expfmt { file, from, to } => expfmt(&file, from, to),
+        Command::Bench {
+            what,
+            series,
+            hours,
+        } => {
+            if cfg!(debug_assertions) {
+                eprintln!("o11y bench: this is a debug build; figures need --release");
+            }
+            if matches!(what, BenchArg::All | BenchArg::Tsdb) {
+                bench::tsdb(series.max(10), hours.max(1));
+            }
+            if matches!(what, BenchArg::All | BenchArg::Expfmt) {
+                bench::expfmt(series.max(100));
+            }
+            ExitCode::SUCCESS
+        }
     }
 }
 

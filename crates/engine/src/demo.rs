@@ -185,12 +185,7 @@ impl Demo {
             .pasted
             .entry((job.to_string(), instance.to_string()))
             .or_insert_with(|| Scraper::new(job, instance));
-        Ok(scraper.ingest(
-            &mut self.store,
-            Ok::<_, ()>(&families),
-            self.clock.now_ms(),
-            0.0,
-        ))
+        Ok(scraper.ingest(&mut self.store, Some(&families), self.clock.now_ms(), 0.0))
     }
 
     /// Registers a user-defined metric with the simulator.

@@ -21,7 +21,7 @@
 //! let mut db = Tsdb::default();
 //! let mut scraper = Scraper::new("node", "host:9100");
 //! let families = parse("temp 21.5\n", Format::Text).unwrap();
-//! let report = scraper.ingest(&mut db, Ok(&families), 15_000, 0.002);
+//! let report = scraper.ingest(&mut db, Some(&families), 15_000, 0.002);
 //! assert_eq!(report.samples_stored, 1);
 //! let up = db.select(&[Matcher::metric("up")], 0, 15_000);
 //! assert_eq!(up[0].samples[0].value, 1.0);
@@ -98,18 +98,19 @@ impl Scraper {
         Labels::new(pairs)
     }
 
-    /// Stores one scrape taken at `ts_ms`: parsed families, or a failure.
-    pub fn ingest<E>(
+    /// Stores one scrape taken at `ts_ms`: the parsed families, or `None`
+    /// when the scrape failed.
+    pub fn ingest(
         &mut self,
         store: &mut impl SeriesStore,
-        scraped: Result<&[Family], E>,
+        scraped: Option<&[Family]>,
         ts_ms: i64,
         duration_s: f64,
     ) -> ScrapeReport {
         let mut report = ScrapeReport::default();
         let mut current = HashSet::new();
-        let up = scraped.is_ok();
-        if let Ok(families) = scraped {
+        let up = scraped.is_some();
+        if let Some(families) = scraped {
             for sample in families.iter().flat_map(|f| &f.samples) {
                 report.samples_scraped += 1;
                 let labels = self.series_labels(&sample.name, &sample.labels);
@@ -195,7 +196,7 @@ mod tests {
         let mut db = Tsdb::default();
         let mut scraper = Scraper::new("api", "a:1");
         let families = parse("m{job=\"inner\",x=\"1\"} 5\n", Format::Text).unwrap();
-        scraper.ingest(&mut db, Ok::<_, ()>(&families), 1000, 0.0);
+        scraper.ingest(&mut db, Some(&families), 1000, 0.0);
         let labels = db.series_labels(&[Matcher::metric("m")]);
         assert_eq!(
             labels[0].to_string(),
@@ -208,18 +209,13 @@ mod tests {
         let mut db = Tsdb::default();
         let mut scraper = Scraper::new("api", "a:1");
         let first = parse("a 1\nb 2\n", Format::Text).unwrap();
-        let report = scraper.ingest(&mut db, Ok::<_, ()>(&first), 1000, 0.01);
+        let report = scraper.ingest(&mut db, Some(&first), 1000, 0.01);
         assert_eq!((report.samples_stored, report.series_added), (2, 2));
         let second = parse("a 3\n", Format::Text).unwrap();
-        let report = scraper.ingest(&mut db, Ok::<_, ()>(&second), 2000, 0.01);
+        let report = scraper.ingest(&mut db, Some(&second), 2000, 0.01);
         assert_eq!((report.stale_marked, report.series_added), (1, 0));
         assert!(is_stale(values(&db, "b")[1].1));
-        scraper.ingest(
-            &mut db,
-            Err::<&[Family], _>("connection refused"),
-            3000,
-            0.01,
-        );
+        scraper.ingest(&mut db, None, 3000, 0.01);
         assert!(is_stale(values(&db, "a")[2].1));
         assert_eq!(values(&db, "up"), [(1000, 1.0), (2000, 1.0), (3000, 0.0)]);
         assert_eq!(
@@ -233,9 +229,9 @@ mod tests {
         let mut db = Tsdb::default();
         let mut scraper = Scraper::new("api", "a:1");
         let families = parse("a 1 5000\n", Format::Text).unwrap();
-        scraper.ingest(&mut db, Ok::<_, ()>(&families), 6000, 0.0);
+        scraper.ingest(&mut db, Some(&families), 6000, 0.0);
         let older = parse("a 1 4000\nb 1\n", Format::Text).unwrap();
-        let report = scraper.ingest(&mut db, Ok::<_, ()>(&older), 7000, 0.0);
+        let report = scraper.ingest(&mut db, Some(&older), 7000, 0.0);
         assert_eq!((report.samples_stored, report.refused_count), (1, 1));
         assert!(matches!(report.refused[0], AppendError::OutOfOrder { .. }));
     }

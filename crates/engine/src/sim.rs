@@ -363,7 +363,7 @@ impl Simulator {
         let duration_s = 0.001 + samples as f64 * 2e-6;
         let report = self
             .scraper
-            .ingest(store, Ok::<_, ()>(&families), ts_ms, duration_s);
+            .ingest(store, Some(&families), ts_ms, duration_s);
         match report.refused.into_iter().next() {
             Some(e) => Err(e),
             None => Ok(()),

@@ -69,6 +69,9 @@ pub enum AppendError {
     /// Occurs when a sample comes with no labels at all.
     #[error("a series needs at least one label")]
     EmptyLabels,
+    /// Occurs when a series handle outlived its series (removed by retention).
+    #[error("the series this handle referred to no longer exists")]
+    UnknownSeries,
 }
 
 /// Where samples are written and read.

@@ -28,6 +28,7 @@ pub mod chunk;
 pub mod index;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::labels::{Labels, Matcher};
 use crate::store::{AppendError, Sample, Series, SeriesStore};
@@ -56,9 +57,20 @@ impl Default for TsdbLimits {
 
 #[derive(Clone, Debug)]
 struct MemSeries {
-    labels: Labels,
+    labels: Arc<Labels>,
     /// Oldest first; the last one is the head chunk that takes appends.
     chunks: Vec<XorChunk>,
+    /// Tells a reused slot from the series a [`SeriesRef`] was made for.
+    generation: u32,
+}
+
+/// A handle to one series for appending without looking its labels up, as
+/// Prometheus's scrape cache keeps them. It stops working (with
+/// [`AppendError::UnknownSeries`]) once retention removes the series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeriesRef {
+    id: u32,
+    generation: u32,
 }
 
 /// Counts that describe what a [`Tsdb`] holds.
@@ -77,11 +89,13 @@ pub struct Tsdb {
     /// Indexed by series id; `None` for a removed series whose id is free.
     series: Vec<Option<MemSeries>>,
     free_ids: Vec<u32>,
-    ids: HashMap<Labels, u32>,
+    /// Labels are shared with the series, not copied.
+    ids: HashMap<Arc<Labels>, u32>,
     index: PostingsIndex,
     samples: usize,
     newest_ms: Option<i64>,
     next_retention_check_ms: i64,
+    next_generation: u32,
 }
 
 impl Tsdb {
@@ -127,7 +141,7 @@ impl Tsdb {
             .index
             .select(matchers)
             .into_iter()
-            .filter_map(|id| self.get(id).map(|s| &s.labels))
+            .filter_map(|id| self.get(id).map(|s| s.labels.as_ref()))
             .collect();
         out.sort();
         out
@@ -147,7 +161,14 @@ impl Tsdb {
         self.series.get(id as usize)?.as_ref()
     }
 
-    fn create_series(&mut self, labels: &Labels) -> Result<u32, AppendError> {
+    /// The handle of the series with these labels, created if new.
+    pub fn series_ref(&mut self, labels: &Labels) -> Result<SeriesRef, AppendError> {
+        if let Some((&id, series)) = self.ids.get(labels).and_then(|id| Some((id, self.get(*id)?))) {
+            return Ok(SeriesRef {
+                id,
+                generation: series.generation,
+            });
+        }
         if labels.is_empty() {
             return Err(AppendError::EmptyLabels);
         }
@@ -157,9 +178,13 @@ impl Tsdb {
                 limit: self.limits.max_series,
             });
         }
+        let generation = self.next_generation;
+        self.next_generation = self.next_generation.wrapping_add(1);
+        let labels = Arc::new(labels.clone());
         let series = MemSeries {
-            labels: labels.clone(),
+            labels: Arc::clone(&labels),
             chunks: Vec::new(),
+            generation,
         };
         let id = match self.free_ids.pop() {
             Some(id) => {
@@ -171,9 +196,61 @@ impl Tsdb {
                 (self.series.len() - 1) as u32
             }
         };
-        self.ids.insert(labels.clone(), id);
-        self.index.add(id, labels);
-        Ok(id)
+        self.index.add(id, &labels);
+        self.ids.insert(labels, id);
+        Ok(SeriesRef { id, generation })
+    }
+
+    /// Appends to a series by handle: the fast path for repeated scrapes.
+    pub fn append_ref(&mut self, series_ref: SeriesRef, sample: Sample) -> Result<(), AppendError> {
+        let unknown = || AppendError::UnknownSeries;
+        let series = self
+            .get(series_ref.id)
+            .filter(|s| s.generation == series_ref.generation)
+            .ok_or_else(unknown)?;
+        if let Some(head) = series.chunks.last() {
+            let newest_ms = head.max_ts_ms();
+            if sample.ts_ms <= newest_ms {
+                return duplicate_or_out_of_order(&series.labels, head, sample);
+            }
+        }
+        if self.newest_ms.is_none_or(|n| sample.ts_ms > n)
+            && sample.ts_ms >= self.next_retention_check_ms
+        {
+            // Checking every tenth of the retention keeps the scan cheap.
+            self.apply_retention(sample.ts_ms);
+            self.next_retention_check_ms = sample
+                .ts_ms
+                .saturating_add((self.limits.retention_ms / 10).max(1));
+        }
+        let Some(series) = self
+            .series
+            .get_mut(series_ref.id as usize)
+            .and_then(Option::as_mut)
+        else {
+            return Err(unknown()); // removed by that retention pass
+        };
+        if series.generation != series_ref.generation {
+            return Err(unknown());
+        }
+        if self.samples >= self.limits.max_samples {
+            return Err(AppendError::SampleLimit {
+                labels: series.labels.as_ref().clone(),
+                limit: self.limits.max_samples,
+            });
+        }
+        if series.chunks.last().is_none_or(XorChunk::is_full) {
+            if let Some(closed) = series.chunks.last_mut() {
+                closed.shrink_to_fit();
+            }
+            series.chunks.push(XorChunk::new());
+        }
+        if let Some(head) = series.chunks.last_mut() {
+            head.append(sample.ts_ms, sample.value);
+        }
+        self.samples += 1;
+        self.newest_ms = Some(self.newest_ms.map_or(sample.ts_ms, |n| n.max(sample.ts_ms)));
+        Ok(())
     }
 
     /// Drops chunks entirely older than the retention and series left empty.
@@ -189,86 +266,61 @@ impl Tsdb {
                     .map(XorChunk::len)
                     .sum::<usize>();
                 series.chunks.drain(..keep_from);
-            }
-            if series.chunks.is_empty() {
-                emptied.push(id as u32);
+                // Only series retention emptied go: a new one awaits its first sample.
+                if series.chunks.is_empty() {
+                    emptied.push(id as u32);
+                }
             }
         }
         for id in emptied {
             if let Some(series) = self.series[id as usize].take() {
                 self.index.remove(id, &series.labels);
-                self.ids.remove(&series.labels);
+                self.ids.remove(series.labels.as_ref());
                 self.free_ids.push(id);
             }
         }
     }
 }
 
+/// A sample at or before the series' newest one: an exact duplicate is
+/// ignored and anything else refused, as Prometheus does.
+fn duplicate_or_out_of_order(
+    labels: &Labels,
+    head: &XorChunk,
+    sample: Sample,
+) -> Result<(), AppendError> {
+    let newest_ms = head.max_ts_ms();
+    if sample.ts_ms < newest_ms {
+        return Err(AppendError::OutOfOrder {
+            labels: labels.clone(),
+            ts_ms: sample.ts_ms,
+            newest_ms,
+        });
+    }
+    let same = head
+        .last_value()
+        .is_some_and(|v| v.to_bits() == sample.value.to_bits());
+    if same {
+        Ok(())
+    } else {
+        Err(AppendError::DuplicateTimestamp {
+            labels: labels.clone(),
+            ts_ms: sample.ts_ms,
+        })
+    }
+}
+
 impl SeriesStore for Tsdb {
     fn append(&mut self, labels: &Labels, sample: Sample) -> Result<(), AppendError> {
-        let existing = self.ids.get(labels).copied();
-        if let Some(head) = existing
-            .and_then(|id| self.get(id))
-            .and_then(|s| s.chunks.last())
-        {
-            let newest_ms = head.max_ts_ms();
-            if sample.ts_ms < newest_ms {
-                return Err(AppendError::OutOfOrder {
-                    labels: labels.clone(),
-                    ts_ms: sample.ts_ms,
-                    newest_ms,
-                });
-            }
-            if sample.ts_ms == newest_ms {
-                let same = head
-                    .last_value()
-                    .is_some_and(|v| v.to_bits() == sample.value.to_bits());
-                // Prometheus ignores an exact duplicate and refuses a changed value.
-                return if same {
-                    Ok(())
-                } else {
-                    Err(AppendError::DuplicateTimestamp {
-                        labels: labels.clone(),
-                        ts_ms: sample.ts_ms,
-                    })
-                };
-            }
-        }
-        if self.newest_ms.is_none_or(|n| sample.ts_ms > n)
-            && sample.ts_ms >= self.next_retention_check_ms
-        {
-            // Checking every tenth of the retention keeps the scan cheap.
-            self.apply_retention(sample.ts_ms);
-            self.next_retention_check_ms = sample
-                .ts_ms
-                .saturating_add((self.limits.retention_ms / 10).max(1));
-        }
-        if self.samples >= self.limits.max_samples {
+        // A new series is not created when the sample would be refused anyway.
+        if !self.ids.contains_key(labels) && self.samples >= self.limits.max_samples {
             return Err(AppendError::SampleLimit {
                 labels: labels.clone(),
                 limit: self.limits.max_samples,
             });
         }
-        let id = match self.ids.get(labels) {
-            Some(&id) => id,
-            None => self.create_series(labels)?,
-        };
-        let Some(series) = self.series.get_mut(id as usize).and_then(Option::as_mut) else {
-            // Every id in `ids` has a live slot.
-            return Err(AppendError::EmptyLabels);
-        };
-        if series.chunks.last().is_none_or(XorChunk::is_full) {
-            if let Some(closed) = series.chunks.last_mut() {
-                closed.shrink_to_fit();
-            }
-            series.chunks.push(XorChunk::new());
-        }
-        if let Some(head) = series.chunks.last_mut() {
-            head.append(sample.ts_ms, sample.value);
-        }
-        self.samples += 1;
-        self.newest_ms = Some(self.newest_ms.map_or(sample.ts_ms, |n| n.max(sample.ts_ms)));
-        Ok(())
+        let series_ref = self.series_ref(labels)?;
+        self.append_ref(series_ref, sample)
     }
 
     fn select(&self, matchers: &[Matcher], start_ms: i64, end_ms: i64) -> Vec<Series> {
@@ -287,7 +339,7 @@ impl SeriesStore for Tsdb {
                     .map(|(ts_ms, value)| Sample { ts_ms, value })
                     .collect();
                 (!samples.is_empty()).then(|| Series {
-                    labels: series.labels.clone(),
+                    labels: series.labels.as_ref().clone(),
                     samples,
                 })
             })
@@ -387,6 +439,31 @@ mod tests {
         // The freed id is reused and the index stays consistent.
         db.append(&old, s(15_000_000, 2.0)).unwrap();
         assert_eq!(db.series_labels(&[Matcher::metric("old")]), [&old]);
+    }
+
+    #[test]
+    fn series_refs_append_fast_and_go_stale_with_their_series() {
+        let limits = TsdbLimits {
+            retention_ms: 1_000,
+            ..TsdbLimits::default()
+        };
+        let mut db = Tsdb::with_limits(limits);
+        let a = db.series_ref(&name("a")).unwrap();
+        assert_eq!(db.series_ref(&name("a")).unwrap(), a);
+        db.append_ref(a, s(0, 1.0)).unwrap();
+        assert!(matches!(
+            db.append_ref(a, s(0, 2.0)),
+            Err(AppendError::DuplicateTimestamp { .. })
+        ));
+        // "b" at 5 s pushes "a" out of the 1 s retention; "c" then reuses its slot.
+        db.append(&name("b"), s(5_000, 1.0)).unwrap();
+        let c = db.series_ref(&name("c")).unwrap();
+        assert_eq!(
+            db.append_ref(a, s(6_000, 1.0)),
+            Err(AppendError::UnknownSeries)
+        );
+        db.append_ref(c, s(6_000, 1.0)).unwrap();
+        assert_eq!(db.latest(&name("c")), Some(s(6_000, 1.0)));
     }
 
     #[test]

@@ -1,0 +1,289 @@
+//! `o11y bench`: the figures the issues ask for, printed, never asserted.
+//!
+//! Workloads are generated from a fixed seed so runs compare. Memory is
+//! measured with the counting allocator in `main.rs`.
+
+use std::time::Instant;
+
+use o11y_engine::expfmt::{Family, Format, MetricType, ParsedSample, parse, render};
+use o11y_engine::labels::Labels;
+use o11y_engine::store::{Sample, SeriesStore};
+use o11y_engine::tsdb::chunk::XorChunk;
+use o11y_engine::tsdb::{SeriesRef, Tsdb, TsdbLimits};
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+
+use crate::alloc::live_bytes;
+
+/// How a generated series moves.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Shape {
+    /// A request counter: whole increments of a few dozen per scrape.
+    Counter,
+    /// A histogram bucket: a counter that often does not move.
+    Bucket,
+    /// A gauge with a whole-number random walk (goroutines, queue length).
+    IntegerGauge,
+    /// A gauge with noisy decimals (CPU seconds ratio, temperature).
+    NoisyGauge,
+}
+
+/// Mix of a typical Prometheus: most series are buckets and counters.
+fn shape_of(i: usize) -> Shape {
+    match i % 10 {
+        0..=3 => Shape::Bucket,
+        4..=6 => Shape::Counter,
+        7 | 8 => Shape::IntegerGauge,
+        _ => Shape::NoisyGauge,
+    }
+}
+
+struct Generator {
+    rng: Pcg64Mcg,
+    values: Vec<f64>,
+}
+
+impl Generator {
+    fn new(series: usize) -> Self {
+        let mut rng = Pcg64Mcg::seed_from_u64(7);
+        let values = (0..series)
+            .map(|_| rng.random_range(0.0..1000.0f64).round())
+            .collect();
+        Generator { rng, values }
+    }
+
+    fn next(&mut self, i: usize) -> f64 {
+        let v = &mut self.values[i];
+        match shape_of(i) {
+            Shape::Counter => *v += self.rng.random_range(0..60) as f64,
+            Shape::Bucket => {
+                if self.rng.random_bool(0.3) {
+                    *v += self.rng.random_range(1..5) as f64;
+                }
+            }
+            Shape::IntegerGauge => *v = (*v + self.rng.random_range(-3..=3) as f64).max(0.0),
+            Shape::NoisyGauge => {
+                *v = ((0.5 + self.rng.random::<f64>() * 0.1) * 100.0).round() / 100.0
+            }
+        }
+        *v
+    }
+}
+
+fn series_labels(i: usize) -> Labels {
+    let name = match shape_of(i) {
+        Shape::Counter => "http_requests_total",
+        Shape::Bucket => "http_request_duration_seconds_bucket",
+        Shape::IntegerGauge => "go_goroutines",
+        Shape::NoisyGauge => "process_cpu_ratio",
+    };
+    Labels::new([
+        ("__name__", name.to_string()),
+        ("instance", format!("host-{}:9100", i / 100)),
+        ("job", "node".to_string()),
+        ("series", i.to_string()),
+    ])
+}
+
+fn per_second(count: f64, seconds: f64) -> String {
+    let rate = count / seconds.max(1e-9);
+    if rate >= 1e6 {
+        format!("{:.1} M", rate / 1e6)
+    } else {
+        format!("{:.0} k", rate / 1e3)
+    }
+}
+
+/// TSDB figures: bytes per sample, append and decode throughput, memory per series.
+pub fn tsdb(series: usize, hours: i64) {
+    const STEP_MS: i64 = 15_000;
+    let steps = (hours * 3_600_000 / STEP_MS) as usize;
+    let labels: Vec<Labels> = (0..series).map(series_labels).collect();
+    println!(
+        "tsdb: {series} series x {steps} samples ({hours} h at 15 s) = {} samples",
+        series * steps
+    );
+
+    // Fixed memory per series: each series with one sample, measured on the heap.
+    let before = live_bytes();
+    let mut db = Tsdb::with_limits(TsdbLimits {
+        max_series: series,
+        max_samples: series * (steps + 241),
+        retention_ms: i64::MAX / 2,
+    });
+    let mut generator = Generator::new(series);
+    // Handles, as Prometheus's scrape cache keeps them, so appends skip the label lookup.
+    let refs: Vec<SeriesRef> = labels
+        .iter()
+        .map(|l| db.series_ref(l).expect("within limits"))
+        .collect();
+    for (i, r) in refs.iter().enumerate() {
+        db.append_ref(
+            *r,
+            Sample {
+                ts_ms: 0,
+                value: generator.next(i),
+            },
+        )
+        .expect("within limits");
+    }
+    let per_series = (live_bytes() - before) as f64 / series as f64;
+    println!("  memory per series (labels, index, head chunk, 1 sample): {per_series:.0} B");
+
+    let started = Instant::now();
+    for step in 1..steps {
+        let ts_ms = step as i64 * STEP_MS;
+        for (i, r) in refs.iter().enumerate() {
+            let value = generator.next(i);
+            db.append_ref(*r, Sample { ts_ms, value })
+                .expect("within limits");
+        }
+    }
+    let append_s = started.elapsed().as_secs_f64();
+    let appended = (series * (steps - 1)) as f64;
+    println!(
+        "  append by series ref: {} samples/s ({appended:.0} in {append_s:.2} s, value generation included)",
+        per_second(appended, append_s)
+    );
+
+    // The same through label lookups, for one more hour.
+    let started = Instant::now();
+    let hour_steps = (3_600_000 / STEP_MS) as usize;
+    for step in steps..steps + hour_steps {
+        let ts_ms = step as i64 * STEP_MS;
+        for (i, l) in labels.iter().enumerate() {
+            let value = generator.next(i);
+            db.append(l, Sample { ts_ms, value })
+                .expect("within limits");
+        }
+    }
+    let by_labels = (series * hour_steps) as f64;
+    println!(
+        "  append by labels: {} samples/s",
+        per_second(by_labels, started.elapsed().as_secs_f64())
+    );
+
+    let stats = db.stats();
+    println!(
+        "  bytes per sample: {:.3} B ({} chunks, {} chunk bytes)",
+        stats.chunk_bytes as f64 / stats.samples as f64,
+        stats.chunks,
+        stats.chunk_bytes
+    );
+    for shape in [
+        Shape::Counter,
+        Shape::Bucket,
+        Shape::IntegerGauge,
+        Shape::NoisyGauge,
+    ] {
+        let matcher = o11y_engine::labels::Matcher::metric(
+            series_labels(shape_index(shape))
+                .metric_name()
+                .unwrap_or(""),
+        );
+        let selected = db.select(&[matcher], i64::MIN, i64::MAX);
+        let bytes: usize = selected.iter().map(|s| encoded_size(&s.samples)).sum();
+        let samples: usize = selected.iter().map(|s| s.samples.len()).sum();
+        println!(
+            "    {shape:?}: {:.3} B/sample",
+            bytes as f64 / samples.max(1) as f64
+        );
+    }
+    println!(
+        "  heap in use after load: {:.1} MiB",
+        (live_bytes() - before) as f64 / (1 << 20) as f64
+    );
+
+    let started = Instant::now();
+    let all = db.select(&[], i64::MIN, i64::MAX);
+    let select_s = started.elapsed().as_secs_f64();
+    let decoded: usize = all.iter().map(|s| s.samples.len()).sum();
+    println!(
+        "  select everything (decode + copy): {} samples/s",
+        per_second(decoded as f64, select_s)
+    );
+    drop(all);
+
+    // The codec alone: decode every sample of chunks built the same way.
+    let chunks: Vec<XorChunk> = (0..series.min(2_000))
+        .map(|i| {
+            let mut g = Generator::new(series);
+            let mut c = XorChunk::new();
+            for step in 0..120 {
+                c.append(step * STEP_MS, g.next(i));
+            }
+            c
+        })
+        .collect();
+    let started = Instant::now();
+    let mut total = 0usize;
+    let mut checksum = 0.0f64;
+    for _ in 0..20 {
+        for c in &chunks {
+            for (_, v) in c.iter() {
+                checksum += v;
+                total += 1;
+            }
+        }
+    }
+    let decode_s = started.elapsed().as_secs_f64();
+    println!(
+        "  decode (codec only): {} samples/s (checksum {checksum:.0})",
+        per_second(total as f64, decode_s)
+    );
+}
+
+fn shape_index(shape: Shape) -> usize {
+    (0..10).find(|i| shape_of(*i) == shape).unwrap_or(0)
+}
+
+fn encoded_size(samples: &[Sample]) -> usize {
+    samples
+        .chunks(120)
+        .map(|part| {
+            let mut c = XorChunk::new();
+            for s in part {
+                c.append(s.ts_ms, s.value);
+            }
+            c.bytes().len()
+        })
+        .sum()
+}
+
+/// Exposition parse throughput on a large generated text.
+pub fn expfmt(series: usize) {
+    let mut generator = Generator::new(series);
+    let families: Vec<Family> = (0..series / 100)
+        .map(|f| {
+            let mut family = Family::new(&format!("metric_{f}_total"), MetricType::Counter);
+            family.help = Some(format!("Help text of metric {f}."));
+            family.samples = (0..100)
+                .map(|i| ParsedSample {
+                    name: family.name.clone(),
+                    labels: vec![
+                        ("instance".to_string(), format!("host-{i}:9100")),
+                        ("job".to_string(), "node".to_string()),
+                        ("path".to_string(), format!("/api/v1/items/{}", i % 7)),
+                    ],
+                    value: generator.next(f * 100 + i),
+                    ts_ms: None,
+                    exemplar: None,
+                    line: 0,
+                })
+                .collect();
+            family
+        })
+        .collect();
+    for format in [Format::Text, Format::OpenMetrics] {
+        let text = render(&families, format);
+        let started = Instant::now();
+        let parsed = parse(&text, format).map(|f| f.len()).unwrap_or(0);
+        let seconds = started.elapsed().as_secs_f64();
+        let mb = text.len() as f64 / 1e6;
+        println!(
+            "expfmt {format:?}: parsed {mb:.1} MB ({parsed} families, {} samples) at {:.0} MB/s",
+            series,
+            mb / seconds.max(1e-9)
+        );
+    }
+}
