@@ -143,6 +143,16 @@ check_pins() {
     || fail "Trunk.toml pins wasm-bindgen $pinned but Cargo.lock has $WASM_BINDGEN_VERSION: make them equal"
 }
 
+# Builds the page's wasm with cargo before Trunk does. Trunk runs cargo with
+# --offline (Trunk.toml sets offline so it never downloads tools), and on a
+# fresh machine the wasm-only crates, and for build-std the standard
+# library's own dependencies, are not downloaded yet; this cargo may fetch
+# them. Trunk's own cargo call then finds everything built.
+prebuild_wasm() {
+  log "cargo build (wasm32, profile ${1:-wasm-release}, may download crates)"
+  wasm_env cargo build --target wasm32-unknown-unknown --profile "${1:-wasm-release}" --bin o11y-playground
+}
+
 setup_build() {
   check_pins
   ensure_rust

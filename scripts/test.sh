@@ -29,6 +29,7 @@ step "cargo test --workspace"
 cargo test --workspace 2>&1 | tee "$log_dir/cargo-test.log"
 
 step "trunk build --release (wasm toolchain: $WASM_MODE)"
+prebuild_wasm
 wasm_env trunk build --release
 
 step "bundle size"

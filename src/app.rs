@@ -1,5 +1,5 @@
-//! The page: controls of the demo, a live requests-per-second chart and an
-//! error-rate stat panel.
+//! The shell of the page: app state, navigation between pages, and the
+//! simulator controls every page shows.
 //!
 //! App state is a small `Copy` struct of signals in context. The demo itself
 //! (clock, simulator, store) is one plain engine value in a signal; a timer
@@ -7,11 +7,11 @@
 //! from it.
 
 use leptos::prelude::*;
-use o11y_engine::chart::Thresholds;
 use o11y_engine::demo::{Demo, DemoConfig};
-use plotters_canvas::CanvasBackend;
 
-use crate::charts::{TimeSeriesView, draw_time_series, format_clock_time};
+use crate::charts::format_clock_time;
+use crate::pages::live::LivePage;
+use crate::pages::metrics::MetricsPage;
 use crate::timer::use_interval;
 
 /// How often the page advances the demo and redraws, in real milliseconds.
@@ -20,12 +20,43 @@ const TICK_REAL_MS: u32 = 250;
 /// Speeds offered by the speed buttons.
 const SPEEDS: [f64; 3] = [1.0, 10.0, 100.0];
 
+/// The pages, with the URL fragment each lives at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Live,
+    Metrics,
+}
+
+impl Page {
+    const ALL: [Page; 2] = [Page::Live, Page::Metrics];
+
+    fn fragment(self) -> &'static str {
+        match self {
+            Page::Live => "#/live",
+            Page::Metrics => "#/metrics",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Page::Live => "Live demo",
+            Page::Metrics => "Metrics",
+        }
+    }
+
+    /// The page a URL fragment names; the live demo for anything else.
+    fn from_fragment(fragment: &str) -> Page {
+        Page::ALL.into_iter().find(|p| p.fragment() == fragment).unwrap_or(Page::Live)
+    }
+}
+
 /// Everything the components share.
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub demo: RwSignal<Demo>,
     /// The last error the demo reported, shown in a banner.
     pub error: RwSignal<Option<String>>,
+    pub page: RwSignal<Page>,
 }
 
 /// Real wall-clock time: the page reads it to drive the virtual clock; the
@@ -38,11 +69,16 @@ fn fresh_demo() -> Demo {
     Demo::new(DemoConfig::default(), real_now_ms() as i64)
 }
 
+fn current_fragment() -> String {
+    window().location().hash().unwrap_or_default()
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState {
         demo: RwSignal::new(fresh_demo()),
         error: RwSignal::new(None),
+        page: RwSignal::new(Page::from_fragment(&current_fragment())),
     };
     provide_context(state);
 
@@ -61,9 +97,27 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    let nav = Page::ALL
+        .into_iter()
+        .map(|page| {
+            view! {
+                <a
+                    href=page.fragment()
+                    class:active=move || state.page.get() == page
+                    aria-current=move || (state.page.get() == page).then_some("page")
+                    data-testid=format!("nav-{}", page.fragment().trim_start_matches("#/"))
+                    on:click=move |_| state.page.set(page)
+                >
+                    {page.title()}
+                </a>
+            }
+        })
+        .collect_view();
+
     view! {
         <header class="topbar">
             <h1>"O11y Playground"</h1>
+            <nav aria-label="Pages">{nav}</nav>
             <p class="tagline">"Metrics, logs, traces and alerts — all in your browser."</p>
         </header>
         <main>
@@ -74,10 +128,10 @@ pub fn App() -> impl IntoView {
                     .map(|e| view! { <div class="banner error" role="alert">{e}</div> })
             }}
             <Controls />
-            <section class="panels">
-                <RequestsChart />
-                <ErrorRateStat />
-            </section>
+            {move || match state.page.get() {
+                Page::Live => view! { <LivePage /> }.into_any(),
+                Page::Metrics => view! { <MetricsPage /> }.into_any(),
+            }}
         </main>
     }
 }
@@ -85,7 +139,7 @@ pub fn App() -> impl IntoView {
 /// Pause/resume, speed, reset, and the simulated service's knobs.
 #[component]
 fn Controls() -> impl IntoView {
-    let AppState { demo, error } = expect_context::<AppState>();
+    let AppState { demo, error, .. } = expect_context::<AppState>();
     let paused = Memo::new(move |_| demo.with(|d| d.clock().is_paused()));
     let speed = Memo::new(move |_| demo.with(|d| d.clock().speed()));
     let error_pct = Memo::new(move |_| demo.with(|d| d.simulator().config().error_ratio * 100.0));
@@ -172,59 +226,3 @@ fn Controls() -> impl IntoView {
     }
 }
 
-/// The live "Requests per second" time-series panel.
-#[component]
-fn RequestsChart() -> impl IntoView {
-    let demo = expect_context::<AppState>().demo;
-    let canvas = NodeRef::<leptos::html::Canvas>::new();
-    Effect::new(move |_| {
-        let Some(element) = canvas.get() else { return };
-        let (points, (x_start_ms, x_end_ms)) = demo.with(|d| (d.requests_per_second(), d.window()));
-        let Some(backend) = CanvasBackend::with_canvas_object(element) else {
-            return;
-        };
-        let view = TimeSeriesView {
-            points: &points,
-            x_start_ms,
-            x_end_ms,
-        };
-        if let Err(e) = draw_time_series(backend, &view) {
-            leptos::logging::warn!("requests chart: {e}");
-        }
-    });
-    view! {
-        <figure class="panel chart" data-testid="rps-panel">
-            <figcaption>
-                <span class="panel-title">"Requests per second"</span>
-                <code>"sum(rate(http_requests_total[1m]))"</code>
-            </figcaption>
-            <canvas node_ref=canvas width="900" height="320" data-testid="rps-chart"></canvas>
-        </figure>
-    }
-}
-
-/// The "Error rate" stat panel, coloured by its thresholds.
-#[component]
-fn ErrorRateStat() -> impl IntoView {
-    let demo = expect_context::<AppState>().demo;
-    let ratio = Memo::new(move |_| demo.with(|d| d.error_ratio()));
-    let thresholds = Thresholds::error_ratio();
-    let color = Memo::new(move |_| {
-        ratio
-            .get()
-            .map_or("none", |r| thresholds.color_for(r).name())
-    });
-    view! {
-        <figure
-            class=move || format!("panel stat stat-{}", color.get())
-            data-testid="error-rate-stat"
-            data-color=color
-        >
-            <figcaption class="panel-title">"Error rate"</figcaption>
-            <div class="stat-value" data-testid="error-rate-value">
-                {move || ratio.get().map_or_else(|| "No data".to_string(), |r| format!("{:.2}%", r * 100.0))}
-            </div>
-            <div class="stat-hint">"5xx ÷ all requests, last 1m · yellow ≥ 1%, red ≥ 5%"</div>
-        </figure>
-    }
-}

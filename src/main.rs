@@ -5,6 +5,7 @@
 
 mod app;
 mod charts;
+mod pages;
 mod timer;
 
 fn main() {

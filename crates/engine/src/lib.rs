@@ -25,6 +25,7 @@ pub mod demo;
 pub mod duration;
 pub mod expfmt;
 pub mod labels;
+pub mod metric_form;
 pub mod metrics;
 pub mod quantile;
 pub mod query;

@@ -1,0 +1,75 @@
+//! The live demo page: requests per second and the error-rate stat.
+
+use leptos::prelude::*;
+use o11y_engine::chart::Thresholds;
+use plotters_canvas::CanvasBackend;
+
+use crate::app::AppState;
+use crate::charts::{TimeSeriesView, draw_time_series};
+
+#[component]
+pub fn LivePage() -> impl IntoView {
+    view! {
+        <section class="panels">
+            <RequestsChart />
+            <ErrorRateStat />
+        </section>
+    }
+}
+
+/// The live "Requests per second" time-series panel.
+#[component]
+fn RequestsChart() -> impl IntoView {
+    let demo = expect_context::<AppState>().demo;
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    Effect::new(move |_| {
+        let Some(element) = canvas.get() else { return };
+        let (points, (x_start_ms, x_end_ms)) = demo.with(|d| (d.requests_per_second(), d.window()));
+        let Some(backend) = CanvasBackend::with_canvas_object(element) else {
+            return;
+        };
+        let view = TimeSeriesView {
+            points: &points,
+            x_start_ms,
+            x_end_ms,
+        };
+        if let Err(e) = draw_time_series(backend, &view) {
+            leptos::logging::warn!("requests chart: {e}");
+        }
+    });
+    view! {
+        <figure class="panel chart" data-testid="rps-panel">
+            <figcaption>
+                <span class="panel-title">"Requests per second"</span>
+                <code>"sum(rate(http_requests_total[1m]))"</code>
+            </figcaption>
+            <canvas node_ref=canvas width="900" height="320" data-testid="rps-chart"></canvas>
+        </figure>
+    }
+}
+
+/// The "Error rate" stat panel, coloured by its thresholds.
+#[component]
+fn ErrorRateStat() -> impl IntoView {
+    let demo = expect_context::<AppState>().demo;
+    let ratio = Memo::new(move |_| demo.with(|d| d.error_ratio()));
+    let thresholds = Thresholds::error_ratio();
+    let color = Memo::new(move |_| {
+        ratio
+            .get()
+            .map_or("none", |r| thresholds.color_for(r).name())
+    });
+    view! {
+        <figure
+            class=move || format!("panel stat stat-{}", color.get())
+            data-testid="error-rate-stat"
+            data-color=color
+        >
+            <figcaption class="panel-title">"Error rate"</figcaption>
+            <div class="stat-value" data-testid="error-rate-value">
+                {move || ratio.get().map_or_else(|| "No data".to_string(), |r| format!("{:.2}%", r * 100.0))}
+            </div>
+            <div class="stat-hint">"5xx ÷ all requests, last 1m · yellow ≥ 1%, red ≥ 5%"</div>
+        </figure>
+    }
+}
