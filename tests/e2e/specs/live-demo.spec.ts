@@ -1,26 +1,5 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../support/guard';
 import { LiveDemoPage } from '../pages/live-demo';
-
-// Every test watches the console and the network: no error may be logged,
-// and no request may leave 127.0.0.1.
-test.beforeEach(async ({ page }, testInfo) => {
-  const problems: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  await page.context().route('**/*', (route) => {
-    const url = new URL(route.request().url());
-    if (url.protocol === 'data:' || url.hostname === '127.0.0.1') return route.continue();
-    problems.push(`request left 127.0.0.1: ${url.href}`);
-    return route.abort();
-  });
-  (testInfo as unknown as { problems: string[] }).problems = problems;
-});
-
-test.afterEach(async ({}, testInfo) => {
-  expect((testInfo as unknown as { problems: string[] }).problems).toEqual([]);
-});
 
 test('the page loads with the live demo running and nothing leaves 127.0.0.1', async ({ page }) => {
   const demo = new LiveDemoPage(page);

@@ -1,0 +1,28 @@
+import { expect, test as base } from '@playwright/test';
+
+/**
+ * A test fixture that fails the test on any console error, uncaught page
+ * error, or request to a host other than 127.0.0.1.
+ */
+export const test = base.extend<{ guard: void }>({
+  guard: [
+    async ({ page }, use) => {
+      const problems: string[] = [];
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+      });
+      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+      await page.context().route('**/*', (route) => {
+        const url = new URL(route.request().url());
+        if (url.protocol === 'data:' || url.hostname === '127.0.0.1') return route.continue();
+        problems.push(`request left 127.0.0.1: ${url.href}`);
+        return route.abort();
+      });
+      await use();
+      expect(problems).toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
