@@ -46,7 +46,10 @@ impl Page {
 
     /// The page a URL fragment names; the live demo for anything else.
     fn from_fragment(fragment: &str) -> Page {
-        Page::ALL.into_iter().find(|p| p.fragment() == fragment).unwrap_or(Page::Live)
+        Page::ALL
+            .into_iter()
+            .find(|p| p.fragment() == fragment)
+            .unwrap_or(Page::Live)
     }
 }
 
@@ -225,4 +228,3 @@ fn Controls() -> impl IntoView {
         </div>
     }
 }
-

@@ -160,11 +160,18 @@ enum PasteOutcome {
 }
 
 /// Reads a dropped or chosen file into a signal.
-fn read_file_into(file: web_sys::File, target: RwSignal<String>, outcome: RwSignal<Option<PasteOutcome>>) {
+fn read_file_into(
+    file: web_sys::File,
+    target: RwSignal<String>,
+    outcome: RwSignal<Option<PasteOutcome>>,
+) {
     spawn_local(async move {
         match wasm_bindgen_futures::JsFuture::from(file.text()).await {
             Ok(text) => target.set(text.as_string().unwrap_or_default()),
-            Err(_) => outcome.set(Some(PasteOutcome::Failed(vec![(0, format!("could not read {}", file.name()))]))),
+            Err(_) => outcome.set(Some(PasteOutcome::Failed(vec![(
+                0,
+                format!("could not read {}", file.name()),
+            )]))),
         }
     });
 }
@@ -181,9 +188,18 @@ fn PasteBox() -> impl IntoView {
     let ingest = move |_| {
         let mut result = None;
         demo.update(|d| {
-            result = Some((d.ingest_exposition(&text.get_untracked(), &job.get_untracked(), &instance.get_untracked()), d.now_ms()));
+            result = Some((
+                d.ingest_exposition(
+                    &text.get_untracked(),
+                    &job.get_untracked(),
+                    &instance.get_untracked(),
+                ),
+                d.now_ms(),
+            ));
         });
-        let Some((result, now_ms)) = result else { return };
+        let Some((result, now_ms)) = result else {
+            return;
+        };
         outcome.set(Some(match result {
             Ok(report) => {
                 let mut message = format!(
@@ -195,27 +211,47 @@ fn PasteBox() -> impl IntoView {
                     format_clock_time(now_ms)
                 );
                 if report.refused_count > 0 {
-                    let first = report.refused.first().map(ToString::to_string).unwrap_or_default();
-                    message.push_str(&format!(" {} refused, first: {first}", report.refused_count));
+                    let first = report
+                        .refused
+                        .first()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
+                    message.push_str(&format!(
+                        " {} refused, first: {first}",
+                        report.refused_count
+                    ));
                 }
                 PasteOutcome::Stored(message)
             }
-            Err(IngestError::Parse(errors)) => {
-                PasteOutcome::Failed(errors.iter().map(|e| (e.line, format!("Line {}, column {}: {}", e.line, e.column, e.message))).collect())
-            }
+            Err(IngestError::Parse(errors)) => PasteOutcome::Failed(
+                errors
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.line,
+                            format!("Line {}, column {}: {}", e.line, e.column, e.message),
+                        )
+                    })
+                    .collect(),
+            ),
             Err(e) => PasteOutcome::Failed(vec![(0, e.to_string())]),
         }));
     };
 
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
-        let file = ev.data_transfer().and_then(|d| d.files()).and_then(|files| files.get(0));
+        let file = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|files| files.get(0));
         if let Some(file) = file {
             read_file_into(file, text, outcome);
         }
     };
     let on_choose = move |ev: web_sys::Event| {
-        let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+        let input = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
         if let Some(file) = input.and_then(|i| i.files()).and_then(|files| files.get(0)) {
             read_file_into(file, text, outcome);
         }
@@ -294,14 +330,22 @@ fn DefineMetric() -> impl IntoView {
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
-        let result = form.with_untracked(MetricForm::to_definition).map_err(|e| e.to_string()).and_then(|definition| {
-            let mut defined = Ok(());
-            demo.update(|d| defined = d.define_metric(&definition));
-            defined.map(|()| format!("Defined {}.", definition.name)).map_err(|e| e.to_string())
-        });
+        let result = form
+            .with_untracked(MetricForm::to_definition)
+            .map_err(|e| e.to_string())
+            .and_then(|definition| {
+                let mut defined = Ok(());
+                demo.update(|d| defined = d.define_metric(&definition));
+                defined
+                    .map(|()| format!("Defined {}.", definition.name))
+                    .map_err(|e| e.to_string())
+            });
         outcome.set(Some(result));
     };
-    let field = move |label: &'static str, testid: &'static str, get: fn(&MetricForm) -> String, set: fn(&mut MetricForm, String)| {
+    let field = move |label: &'static str,
+                      testid: &'static str,
+                      get: fn(&MetricForm) -> String,
+                      set: fn(&mut MetricForm, String)| {
         view! {
             <label>
                 {label}

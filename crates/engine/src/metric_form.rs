@@ -20,8 +20,8 @@
 //! ```
 
 use crate::metrics::{
-    DEFAULT_BUCKETS, DEFAULT_SUMMARY_AGE_BUCKETS, DEFAULT_SUMMARY_MAX_AGE_MS, MetricKind, exponential_buckets,
-    is_valid_label_name, is_valid_metric_name, linear_buckets,
+    DEFAULT_BUCKETS, DEFAULT_SUMMARY_AGE_BUCKETS, DEFAULT_SUMMARY_MAX_AGE_MS, MetricKind,
+    exponential_buckets, is_valid_label_name, is_valid_metric_name, linear_buckets,
 };
 use crate::sim::MetricDefinition;
 
@@ -81,14 +81,25 @@ fn number(field: &'static str, text: &str) -> Result<f64, FormError> {
 /// Parses the buckets field into ascending upper bounds.
 pub fn parse_buckets(text: &str) -> Result<Vec<f64>, FormError> {
     let text = text.trim();
-    let call = |prefix: &str| text.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(')'));
+    let call = |prefix: &str| {
+        text.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(')'))
+    };
     let args = |inner: &str| -> Result<(f64, f64, usize), FormError> {
         let parts: Vec<&str> = inner.split(',').collect();
         let [a, b, n] = parts.as_slice() else {
-            return Err(error("buckets", "expected three arguments: start, step, count"));
+            return Err(error(
+                "buckets",
+                "expected three arguments: start, step, count",
+            ));
         };
-        let count = n.trim().parse::<usize>().ok().filter(|c| (1..=100).contains(c));
-        let count = count.ok_or_else(|| error("buckets", "count must be a whole number from 1 to 100"))?;
+        let count = n
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|c| (1..=100).contains(c));
+        let count =
+            count.ok_or_else(|| error("buckets", "count must be a whole number from 1 to 100"))?;
         Ok((number("buckets", a)?, number("buckets", b)?, count))
     };
     let bounds = if text.is_empty() || text == "default" {
@@ -102,11 +113,16 @@ pub fn parse_buckets(text: &str) -> Result<Vec<f64>, FormError> {
     } else if let Some(inner) = call("exponential(") {
         let (start, factor, count) = args(inner)?;
         if start <= 0.0 || factor <= 1.0 {
-            return Err(error("buckets", "exponential buckets need start > 0 and factor > 1"));
+            return Err(error(
+                "buckets",
+                "exponential buckets need start > 0 and factor > 1",
+            ));
         }
         exponential_buckets(start, factor, count)
     } else {
-        text.split(',').map(|b| number("buckets", b)).collect::<Result<_, _>>()?
+        text.split(',')
+            .map(|b| number("buckets", b))
+            .collect::<Result<_, _>>()?
     };
     if bounds.len() > 100 {
         return Err(error("buckets", "at most 100 buckets"));
@@ -122,12 +138,18 @@ pub fn parse_objectives(text: &str) -> Result<Vec<(f64, f64)>, FormError> {
     text.split(',')
         .filter(|p| !p.trim().is_empty())
         .map(|pair| {
-            let (q, e) = pair
-                .split_once(':')
-                .ok_or_else(|| error("objectives", format!("{:?} is not quantile:error", pair.trim())))?;
+            let (q, e) = pair.split_once(':').ok_or_else(|| {
+                error(
+                    "objectives",
+                    format!("{:?} is not quantile:error", pair.trim()),
+                )
+            })?;
             let (q, e) = (number("objectives", q)?, number("objectives", e)?);
             if !(0.0..=1.0).contains(&q) || !(0.0..=1.0).contains(&e) {
-                return Err(error("objectives", "quantiles and errors are between 0 and 1"));
+                return Err(error(
+                    "objectives",
+                    "quantiles and errors are between 0 and 1",
+                ));
             }
             Ok((q, e))
         })
@@ -143,7 +165,10 @@ pub fn parse_label_pairs(text: &str) -> Result<Vec<(String, String)>, FormError>
             .ok_or_else(|| error("labels", format!("{:?} is not name=value", pair.trim())))?;
         let (name, value) = (name.trim(), value.trim().trim_matches('"'));
         if !is_valid_label_name(name) || name.starts_with("__") {
-            return Err(error("labels", format!("{name:?} is not a valid label name")));
+            return Err(error(
+                "labels",
+                format!("{name:?} is not a valid label name"),
+            ));
         }
         if value.is_empty() {
             return Err(error("labels", format!("label {name:?} needs a value")));
@@ -161,7 +186,10 @@ impl MetricForm {
     pub fn to_definition(&self) -> Result<MetricDefinition, FormError> {
         let name = self.name.trim();
         if !is_valid_metric_name(name) {
-            return Err(error("name", "use letters, digits, _ and :, not starting with a digit"));
+            return Err(error(
+                "name",
+                "use letters, digits, _ and :, not starting with a digit",
+            ));
         }
         let kind = match self.kind.as_str() {
             "counter" => MetricKind::Counter,
@@ -204,9 +232,18 @@ mod tests {
         assert_eq!(parse_buckets("default").unwrap().len(), 11);
         assert_eq!(parse_buckets("0.1, 1,10").unwrap(), [0.1, 1.0, 10.0]);
         assert_eq!(parse_buckets("linear(1, 2, 3)").unwrap(), [1.0, 3.0, 5.0]);
-        assert_eq!(parse_buckets("exponential(1,10,3)").unwrap(), [1.0, 10.0, 100.0]);
-        assert_eq!(parse_buckets("1, 1").unwrap_err().message, "bounds must be strictly ascending");
-        assert_eq!(parse_buckets("1, x").unwrap_err().message, "\"x\" is not a number");
+        assert_eq!(
+            parse_buckets("exponential(1,10,3)").unwrap(),
+            [1.0, 10.0, 100.0]
+        );
+        assert_eq!(
+            parse_buckets("1, 1").unwrap_err().message,
+            "bounds must be strictly ascending"
+        );
+        assert_eq!(
+            parse_buckets("1, x").unwrap_err().message,
+            "\"x\" is not a number"
+        );
         assert!(parse_buckets("linear(1, 2)").is_err());
         assert!(parse_buckets("exponential(0, 2, 3)").is_err());
         assert!(parse_buckets("linear(1, 1, 100000)").is_err());
@@ -214,10 +251,16 @@ mod tests {
 
     #[test]
     fn objectives_and_labels() {
-        assert_eq!(parse_objectives("0.5:0.05, 0.99:0.001").unwrap(), [(0.5, 0.05), (0.99, 0.001)]);
+        assert_eq!(
+            parse_objectives("0.5:0.05, 0.99:0.001").unwrap(),
+            [(0.5, 0.05), (0.99, 0.001)]
+        );
         assert!(parse_objectives("0.5").is_err());
         assert!(parse_objectives("2:0.1").is_err());
-        assert_eq!(parse_label_pairs("a=1, b=\"two\"").unwrap()[1], ("b".to_string(), "two".to_string()));
+        assert_eq!(
+            parse_label_pairs("a=1, b=\"two\"").unwrap()[1],
+            ("b".to_string(), "two".to_string())
+        );
         assert!(parse_label_pairs("1a=x").is_err());
         assert!(parse_label_pairs("a=").is_err());
         assert!(parse_label_pairs("a=1,a=2").is_err());
@@ -227,9 +270,17 @@ mod tests {
     fn the_whole_form() {
         let definition = form("queue_depth", "gauge").to_definition().unwrap();
         assert_eq!(definition.kind, MetricKind::Gauge);
-        assert_eq!(form("9lives", "gauge").to_definition().unwrap_err().field, "name");
-        assert_eq!(form("x", "meter").to_definition().unwrap_err().field, "kind");
+        assert_eq!(
+            form("9lives", "gauge").to_definition().unwrap_err().field,
+            "name"
+        );
+        assert_eq!(
+            form("x", "meter").to_definition().unwrap_err().field,
+            "kind"
+        );
         let summary = form("rpc_seconds", "summary").to_definition().unwrap();
-        assert!(matches!(summary.kind, MetricKind::Summary { ref objectives, .. } if objectives.len() == 3));
+        assert!(
+            matches!(summary.kind, MetricKind::Summary { ref objectives, .. } if objectives.len() == 3)
+        );
     }
 }

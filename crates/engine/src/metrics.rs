@@ -322,6 +322,14 @@ impl Registry {
         Ok(())
     }
 
+    /// The value of a gauge child, created at zero if new.
+    fn gauge(&mut self, id: FamilyId, label_values: &[&str]) -> Result<&mut f64, MetricsError> {
+        match self.family_mut(id)?.child(label_values, "gauge", 0)? {
+            MetricValue::Gauge(v) => Ok(v),
+            _ => unreachable_kind(),
+        }
+    }
+
     /// Sets a gauge child.
     pub fn gauge_set(
         &mut self,
@@ -329,10 +337,7 @@ impl Registry {
         label_values: &[&str],
         value: f64,
     ) -> Result<(), MetricsError> {
-        match self.family_mut(id)?.child(label_values, "gauge", 0)? {
-            MetricValue::Gauge(v) => *v = value,
-            _ => unreachable_kind(),
-        }
+        *self.gauge(id, label_values)? = value;
         Ok(())
     }
 
@@ -343,10 +348,7 @@ impl Registry {
         label_values: &[&str],
         delta: f64,
     ) -> Result<(), MetricsError> {
-        match self.family_mut(id)?.child(label_values, "gauge", 0)? {
-            MetricValue::Gauge(v) => *v += delta,
-            _ => unreachable_kind(),
-        }
+        *self.gauge(id, label_values)? += delta;
         Ok(())
     }
 

@@ -110,6 +110,14 @@ fn prometheus_client_openmetrics_output() {
 }
 
 #[test]
+fn openmetrics_units_round_trip() {
+    let text = "# TYPE latency_seconds gauge\n# UNIT latency_seconds seconds\nlatency_seconds 0.25\n# EOF\n";
+    let families = canonical(text, Format::OpenMetrics);
+    assert_eq!(families[0].unit.as_deref(), Some("seconds"));
+    assert_eq!(render(&families, Format::OpenMetrics), text);
+}
+
+#[test]
 fn text_and_openmetrics_convert_both_ways() {
     let text = "# HELP c_total Things.\n# TYPE c_total counter\nc_total{a=\"1\"} 5 1700000000123\n";
     let families = parse(text, Format::Text).unwrap();
@@ -224,6 +232,11 @@ fn errors_name_line_and_column() {
         "# EOF\nup 1\n",
         Om,
         "2:1: nothing may follow # EOF (line 1)",
+    );
+    check_error(
+        "# UNIT latency seconds\n# EOF\n",
+        Om,
+        "1:16: unit \"seconds\" is not a suffix of metric \"latency\"",
     );
     check_error(
         "# whatever\n# EOF\n",

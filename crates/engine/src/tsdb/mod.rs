@@ -163,7 +163,11 @@ impl Tsdb {
 
     /// The handle of the series with these labels, created if new.
     pub fn series_ref(&mut self, labels: &Labels) -> Result<SeriesRef, AppendError> {
-        if let Some((&id, series)) = self.ids.get(labels).and_then(|id| Some((id, self.get(*id)?))) {
+        if let Some((&id, series)) = self
+            .ids
+            .get(labels)
+            .and_then(|id| Some((id, self.get(*id)?)))
+        {
             return Ok(SeriesRef {
                 id,
                 generation: series.generation,
