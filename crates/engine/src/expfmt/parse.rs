@@ -282,7 +282,10 @@ impl<'a> Parser<'a> {
             "UNIT" => {
                 // OpenMetrics: a family with a unit is named with it as a suffix.
                 if !text.is_empty() && !name.ends_with(&format!("_{text}")) {
-                    return Err(cur.error(cur.pos, format!("unit {text:?} is not a suffix of metric {name:?}")));
+                    return Err(cur.error(
+                        cur.pos,
+                        format!("unit {text:?} is not a suffix of metric {name:?}"),
+                    ));
                 }
                 self.family_for_metadata(name).unit = Some(text.to_string());
             }
