@@ -146,9 +146,14 @@ pub struct Matcher {
 
 impl Matcher {
     /// Builds a matcher; fails only for a regex that does not compile.
+    /// Regexes are anchored at both ends and `.` matches newlines, as
+    /// Prometheus compiles them (`^(?s:…)$`).
     pub fn new(op: MatchOp, name: &str, value: &str) -> Result<Matcher, regex::Error> {
         let regex = match op {
-            MatchOp::Regex | MatchOp::NotRegex => Some(Regex::new(&format!("^(?s:{value})$"))?),
+            MatchOp::Regex | MatchOp::NotRegex => Some(Regex::new(&format!(
+                "^(?s:{})$",
+                ascii_perl_classes(value)
+            ))?),
             MatchOp::Equal | MatchOp::NotEqual => None,
         };
         Ok(Matcher {
@@ -183,6 +188,77 @@ impl Matcher {
     pub fn matches(&self, labels: &Labels) -> bool {
         self.matches_value(labels.get(&self.name).unwrap_or(""))
     }
+}
+
+/// Rewrites `\d`, `\w`, `\s`, `\b` (and their negations) to the
+/// ASCII-only meaning they have in Go's RE2, which Prometheus uses; the
+/// `regex` crate would otherwise match Unicode digits, letters and spaces.
+pub fn ascii_perl_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push('\\'); // a trailing backslash: let the regex crate report it
+                    break;
+                };
+                let replacement = match (next, in_class) {
+                    ('d', false) => "[0-9]",
+                    ('D', false) => "[^0-9]",
+                    ('w', false) => "[0-9A-Za-z_]",
+                    ('W', false) => "[^0-9A-Za-z_]",
+                    ('s', false) => "[\\t\\n\\f\\r ]",
+                    ('S', false) => "[^\\t\\n\\f\\r ]",
+                    ('b', false) => "(?-u:\\b)",
+                    ('B', false) => "(?-u:\\B)",
+                    ('d', true) => "0-9",
+                    ('w', true) => "0-9A-Za-z_",
+                    ('s', true) => "\\t\\n\\f\\r ",
+                    ('D', true) => "[:^digit:]",
+                    ('W', true) => "[:^word:]",
+                    _ => {
+                        out.push('\\');
+                        out.push(next);
+                        continue;
+                    }
+                };
+                out.push_str(replacement);
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                // A leading `^` and a leading `]` belong to the class.
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(']');
+                    chars.next();
+                }
+            }
+            '[' if in_class && chars.peek() == Some(&':') => {
+                // `[:alpha:]` inside a class: copy through its closing `:]`.
+                out.push('[');
+                while let Some(inner) = chars.next() {
+                    out.push(inner);
+                    if inner == ':' && chars.peek() == Some(&']') {
+                        out.push(']');
+                        chars.next();
+                        break;
+                    }
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -235,7 +311,53 @@ mod tests {
     }
 
     #[test]
+    fn perl_classes_are_ascii_as_in_go() {
+        let digits = Matcher::new(MatchOp::Regex, "a", "\\d+").unwrap();
+        assert!(digits.matches_value("123"));
+        assert!(
+            !digits.matches_value("١٢٣"),
+            "Arabic-Indic digits are not \\d in RE2"
+        );
+        let word = Matcher::new(MatchOp::Regex, "a", "[\\w.-]+").unwrap();
+        assert!(word.matches_value("api-v1.2"));
+        assert!(!word.matches_value("café"));
+        let not_digit = Matcher::new(MatchOp::Regex, "a", "[\\D]").unwrap();
+        assert!(not_digit.matches_value("é") && !not_digit.matches_value("7"));
+        assert!(
+            Matcher::new(MatchOp::Regex, "a", "a\\s\\Sb")
+                .unwrap()
+                .matches_value("a xb")
+        );
+        assert!(
+            Matcher::new(MatchOp::Regex, "a", "[[:alpha:]]+\\]")
+                .unwrap()
+                .matches_value("ab]")
+        );
+        assert!(
+            Matcher::new(MatchOp::Regex, "a", "a.b")
+                .unwrap()
+                .matches_value("a\nb"),
+            ". matches newline"
+        );
+        assert_eq!(
+            ascii_perl_classes("\\\\d"),
+            "\\\\d",
+            "an escaped backslash stays"
+        );
+    }
+
+    #[test]
     fn bad_regex_is_an_error_not_a_panic() {
         assert!(Matcher::new(MatchOp::Regex, "a", "(").is_err());
+        assert!(Matcher::new(MatchOp::Regex, "a", "\\").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_pattern_compiles_or_errs(pattern in "[a-z\\\\\\[\\]^:dDwWsSbB(){}*+?|.-]{0,24}") {
+            if let Ok(m) = Matcher::new(MatchOp::Regex, "a", &pattern) {
+                let _ = m.matches_value("ab1_ -");
+            }
+        }
     }
 }

@@ -115,7 +115,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// `{name="value", ...}`; the cursor is on the `{`.
-    fn labels(&mut self, format: Format) -> Result<Vec<(String, String)>, ParseError> {
+    fn labels(&mut self) -> Result<Vec<(String, String)>, ParseError> {
         let mut labels: Vec<(String, String)> = Vec::new();
         self.eat('{');
         loop {
@@ -152,9 +152,9 @@ impl<'a> Cursor<'a> {
             if self.eat('}') {
                 return Ok(labels);
             }
-            let message = match (self.peek(), format) {
-                (None, _) => "label set is not closed with '}'".to_string(),
-                (Some(c), _) => format!("expected ',' or '}}' after a label, found {c:?}"),
+            let message = match self.peek() {
+                None => "label set is not closed with '}'".to_string(),
+                Some(c) => format!("expected ',' or '}}' after a label, found {c:?}"),
             };
             return Err(self.error(self.pos, message));
         }
@@ -327,7 +327,7 @@ impl<'a> Parser<'a> {
         }
         let mut blanks = cur.skip_blanks();
         let labels = if cur.peek() == Some('{') {
-            let labels = cur.labels(self.format)?;
+            let labels = cur.labels()?;
             blanks = cur.skip_blanks();
             labels
         } else {
@@ -414,7 +414,7 @@ impl<'a> Parser<'a> {
             return Err(cur.error(cur.pos, "expected ' {' to start the exemplar's labels"));
         }
         let labels_at = cur.pos;
-        let labels = cur.labels(self.format)?;
+        let labels = cur.labels()?;
         let runes: usize = labels
             .iter()
             .map(|(n, v)| n.chars().count() + v.chars().count())
