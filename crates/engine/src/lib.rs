@@ -27,6 +27,7 @@ pub mod expfmt;
 pub mod labels;
 pub mod metric_form;
 pub mod metrics;
+pub mod promql;
 pub mod quantile;
 pub mod query;
 pub mod scrape;

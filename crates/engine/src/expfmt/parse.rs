@@ -168,15 +168,14 @@ pub fn parse_float(text: &str) -> Option<f64> {
     if text.len() - unsigned.len() > 1 {
         return None;
     }
-    let lower = unsigned.to_ascii_lowercase();
-    if lower == "inf" || lower == "infinity" {
+    if unsigned.eq_ignore_ascii_case("inf") || unsigned.eq_ignore_ascii_case("infinity") {
         return Some(if text.starts_with('-') {
             f64::NEG_INFINITY
         } else {
             f64::INFINITY
         });
     }
-    if lower == "nan" {
+    if unsigned.eq_ignore_ascii_case("nan") {
         return Some(f64::NAN);
     }
     // Rust accepts a few spellings Go does not ("inf" handled above); the
