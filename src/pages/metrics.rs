@@ -286,7 +286,10 @@ fn PasteBox() -> impl IntoView {
                         on:input=move |ev| instance.set(event_target_value(&ev))
                     />
                 </label>
-                <label class="file">"or a file " <input type="file" accept=".prom,.txt,.om,text/plain" on:change=on_choose /></label>
+                <label class="file">
+                    "or a file "
+                    <input type="file" data-testid="paste-file" accept=".prom,.txt,.om,text/plain" on:change=on_choose />
+                </label>
                 <button class="primary" data-testid="paste-ingest" on:click=ingest>"Ingest"</button>
             </div>
             {move || {

@@ -74,3 +74,19 @@ test('a defined metric appears in the explorer and the simulator drives it', asy
   await row.click();
   await expect(metrics.seriesTable).toContainText('checkout_queue_depth{instance="shop:8080", job="demo", queue="payments"}');
 });
+
+test('a chosen file fills the paste box and ingests as OpenMetrics', async ({ page }) => {
+  const metrics = new MetricsPage(page);
+  await metrics.open();
+  const openMetrics = '# TYPE build info\nbuild_info{version="1.2.3"} 1\n# TYPE jobs counter\njobs_total 4 # {trace_id="abc"} 1\n# EOF\n';
+  await page.getByTestId('paste-file').setInputFiles({
+    name: 'metrics.om',
+    mimeType: 'text/plain',
+    buffer: Buffer.from(openMetrics),
+  });
+  await expect(metrics.paste).toHaveValue(openMetrics);
+  await metrics.ingest.click();
+  await expect(metrics.stored).toContainText('Stored 2 samples (2 new series)');
+  await expect(metrics.row('build_info')).toContainText('info');
+  await expect(metrics.row('jobs_total')).toContainText('counter');
+});
