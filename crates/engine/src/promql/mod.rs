@@ -1,6 +1,17 @@
-//! PromQL: lexer, parser and evaluator with Prometheus 3 semantics.
+//! PromQL: lexer, parser and (to come) evaluator with Prometheus 3 semantics.
 //!
-//! So far: [`lexer`], which turns source into tokens with byte spans.
-//! The parser and evaluator build on it.
+//! ```
+//! use o11y_engine::promql::parse;
+//!
+//! let expr = parse("sum by(route)(rate(http_requests_total[5m]))").unwrap();
+//! assert_eq!(expr.to_string(), "sum by (route) (rate(http_requests_total[5m]))");
+//! let err = parse("rate(http_requests_total)").unwrap_err();
+//! assert_eq!(err.span, 5..24);
+//! ```
 
+pub mod ast;
+pub mod functions;
 pub mod lexer;
+pub mod parser;
+
+pub use parser::{ParseError, parse};
