@@ -65,6 +65,15 @@ enum Command {
         #[arg(long, default_value_t = 24)]
         hours: i64,
     },
+    /// Run Prometheus `promqltest` scripts and print passed / failed / skipped
+    /// eval blocks per file, the first differences, and the total.
+    Promqltest {
+        /// The `.test` files.
+        files: Vec<std::path::PathBuf>,
+        /// How many failures to show per file.
+        #[arg(long, default_value_t = 3)]
+        show: usize,
+    },
     /// Parse a Prometheus text or OpenMetrics file and print it back in
     /// canonical form; print every error with its line and column (exit 1).
     Expfmt {
@@ -138,6 +147,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Expfmt { file, from, to } => expfmt(&file, from, to),
+        Command::Promqltest { files, show } => promqltest(&files, show),
         Command::Bench {
             what,
             series,
@@ -154,6 +164,53 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+    }
+}
+
+fn promqltest(files: &[std::path::PathBuf], show: usize) -> ExitCode {
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for file in files {
+        let text = match std::fs::read_to_string(file) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("o11y promqltest: {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        };
+        let result = o11y_engine::promql::promqltest::run_script(&text);
+        let name = file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().to_string(),
+        );
+        let total = result.passed + result.failed;
+        let score = if total > 0 {
+            100.0 * result.passed as f64 / total as f64
+        } else {
+            0.0
+        };
+        println!(
+            "{name}: {} passed, {} failed, {} skipped ({score:.1}%)",
+            result.passed, result.failed, result.skipped
+        );
+        for (line, message) in result.failures.iter().take(show) {
+            println!("    line {line}: {message}");
+        }
+        passed += result.passed;
+        failed += result.failed;
+        skipped += result.skipped;
+    }
+    let total = passed + failed;
+    let score = if total > 0 {
+        100.0 * passed as f64 / total as f64
+    } else {
+        0.0
+    };
+    println!("conformance: {score:.1}% of eval blocks in scope pass");
+    println!("{passed} passed, {failed} failed, {skipped} skipped");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

@@ -10,8 +10,10 @@
 //! ```
 
 pub mod ast;
+pub mod eval;
 pub mod functions;
 pub mod lexer;
 pub mod parser;
+pub mod promqltest;
 
 pub use parser::{ParseError, parse};

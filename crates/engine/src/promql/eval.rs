@@ -1,0 +1,1410 @@
+//! Evaluating PromQL over a [`SeriesStore`], with Prometheus 3 semantics:
+//! a 5-minute lookback for instant selectors, left-open range windows
+//! `(t - range, t]`, staleness markers ending a series, `offset` and `@`,
+//! subqueries aligned to their step, extrapolated `rate`/`increase`/`delta`,
+//! `__name__` dropped by functions and arithmetic, vector matching with
+//! `on`/`ignoring`/`group_*`, and the errors Prometheus gives for
+//! ambiguous matches and duplicate output series.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::ast::*;
+use super::lexer::Span;
+use crate::expfmt::format_float;
+use crate::labels::{Labels, METRIC_NAME, MatchOp, Matcher};
+use crate::query::extrapolated_rate;
+use crate::store::{Sample, SeriesStore, is_stale};
+
+/// How far back an instant selector looks for a sample.
+pub const LOOKBACK_MS: i64 = 300_000;
+/// The step of a subquery that names none (Prometheus's default evaluation interval).
+pub const DEFAULT_SUBQUERY_STEP_MS: i64 = 60_000;
+
+/// One element of an instant vector.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VectorSample {
+    pub labels: Labels,
+    pub value: f64,
+}
+
+/// One series of a range vector or of a range query's result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RangeSeries {
+    pub labels: Labels,
+    pub samples: Vec<Sample>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Scalar(f64),
+    String(String),
+    Vector(Vec<VectorSample>),
+    Matrix(Vec<RangeSeries>),
+}
+
+/// Why a query could not be evaluated, at the span of the part responsible.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct EvalError {
+    pub span: Span,
+    pub message: String,
+}
+
+type Result<T> = std::result::Result<T, EvalError>;
+
+fn fail<T>(span: &Span, message: impl Into<String>) -> Result<T> {
+    Err(EvalError {
+        span: span.clone(),
+        message: message.into(),
+    })
+}
+
+/// Bounds that keep a query from freezing the tab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// Samples a query may load from the store.
+    pub max_samples: usize,
+    /// Steps of a range query (or of all its subqueries).
+    pub max_steps: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        QueryLimits {
+            max_samples: 50_000_000,
+            max_steps: 11_000,
+        }
+    }
+}
+
+/// Series loaded per selector, keyed by the selector's span.
+type SelectorCache = HashMap<(usize, usize), std::rc::Rc<Vec<RangeSeries>>>;
+
+/// A function of one series' samples in a window `(from, to]`.
+type RangeFn<'f> = &'f dyn Fn(&[Sample], i64, i64) -> Option<f64>;
+
+/// One evaluation: the store, the query's time range and limits.
+pub struct Evaluator<'a, S: SeriesStore> {
+    store: &'a S,
+    start_ms: i64,
+    end_ms: i64,
+    step_ms: i64,
+    limits: QueryLimits,
+    /// Series loaded per selector (by its span), over all time.
+    cache: std::cell::RefCell<SelectorCache>,
+    samples_loaded: std::cell::Cell<usize>,
+}
+
+/// Evaluates `expr` at one instant.
+pub fn instant_query<S: SeriesStore>(store: &S, expr: &Expr, ts_ms: i64) -> Result<Value> {
+    Evaluator::new(store, ts_ms, ts_ms, 1, QueryLimits::default()).eval(expr, ts_ms)
+}
+
+/// Evaluates `expr` at every step from `start_ms` to `end_ms`: a matrix of
+/// the series that had a value at some step (scalars as a `{}` series).
+pub fn range_query<S: SeriesStore>(
+    store: &S,
+    expr: &Expr,
+    start_ms: i64,
+    end_ms: i64,
+    step_ms: i64,
+) -> Result<Vec<RangeSeries>> {
+    let limits = QueryLimits::default();
+    if step_ms <= 0 {
+        return fail(
+            &expr.span,
+            "zero or negative query resolution step widths are not accepted",
+        );
+    }
+    if end_ms < start_ms {
+        return fail(&expr.span, "end timestamp must not be before start time");
+    }
+    if ((end_ms - start_ms) / step_ms) as usize >= limits.max_steps {
+        return fail(
+            &expr.span,
+            format!(
+                "exceeded maximum resolution of {} points per timeseries",
+                limits.max_steps
+            ),
+        );
+    }
+    let evaluator = Evaluator::new(store, start_ms, end_ms, step_ms, limits);
+    let mut series: BTreeMap<Labels, Vec<Sample>> = BTreeMap::new();
+    let mut ts = start_ms;
+    while ts <= end_ms {
+        match evaluator.eval(expr, ts)? {
+            Value::Scalar(v) => series.entry(Labels::default()).or_default().push(Sample {
+                ts_ms: ts,
+                value: v,
+            }),
+            Value::Vector(samples) => {
+                for s in samples {
+                    series.entry(s.labels).or_default().push(Sample {
+                        ts_ms: ts,
+                        value: s.value,
+                    });
+                }
+            }
+            Value::String(_) | Value::Matrix(_) => {
+                return fail(
+                    &expr.span,
+                    "range queries need an expression of type instant vector or scalar",
+                );
+            }
+        }
+        ts += step_ms;
+    }
+    Ok(series
+        .into_iter()
+        .map(|(labels, samples)| RangeSeries { labels, samples })
+        .collect())
+}
+
+fn drop_name(labels: &Labels) -> Labels {
+    labels.with(METRIC_NAME, "")
+}
+
+/// Go's `math.Mod`: the result has the sign of the dividend.
+fn go_mod(a: f64, b: f64) -> f64 {
+    a % b
+}
+
+/// A binary operator applied to two floats: the value and whether a
+/// comparison holds (always true for arithmetic).
+fn apply_op(op: BinOp, a: f64, b: f64) -> (f64, bool) {
+    use BinOp::*;
+    match op {
+        Add => (a + b, true),
+        Sub => (a - b, true),
+        Mul => (a * b, true),
+        Div => (a / b, true),
+        Mod => (go_mod(a, b), true),
+        Pow => (a.powf(b), true),
+        Atan2 => (a.atan2(b), true),
+        Eql => (a, a == b),
+        Neq => (a, a != b),
+        Lss => (a, a < b),
+        Lte => (a, a <= b),
+        Gtr => (a, a > b),
+        Gte => (a, a >= b),
+        And | Or | Unless => (a, true),
+    }
+}
+
+/// The labels two series are matched by.
+fn signature(labels: &Labels, matching: Option<&VectorMatching>) -> Labels {
+    match matching {
+        Some(m) if m.on => Labels::new(
+            labels
+                .iter()
+                .filter(|l| m.labels.contains(&l.name))
+                .map(|l| (l.name.clone(), l.value.clone())),
+        ),
+        Some(m) => Labels::new(
+            labels
+                .iter()
+                .filter(|l| l.name != METRIC_NAME && !m.labels.contains(&l.name))
+                .map(|l| (l.name.clone(), l.value.clone())),
+        ),
+        None => drop_name(labels),
+    }
+}
+
+/// Prometheus's quantile over sorted values, with linear interpolation.
+fn quantile(q: f64, values: &mut [f64]) -> f64 {
+    if values.is_empty() || q.is_nan() {
+        return f64::NAN;
+    }
+    if q < 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if q > 1.0 {
+        return f64::INFINITY;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = q * (values.len() - 1) as f64;
+    let lower = rank.floor() as usize;
+    let upper = (lower + 1).min(values.len() - 1);
+    let weight = rank - rank.floor();
+    values[lower] * (1.0 - weight) + values[upper] * weight
+}
+
+/// Classic `histogram_quantile` over `(upper bound, cumulative count)` buckets.
+fn bucket_quantile(q: f64, buckets: &mut Vec<(f64, f64)>) -> f64 {
+    if q.is_nan() {
+        return f64::NAN;
+    }
+    if q < 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if q > 1.0 {
+        return f64::INFINITY;
+    }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Buckets with the same bound are merged.
+    buckets.dedup_by(|b, a| {
+        if a.0 == b.0 {
+            a.1 += b.1;
+            true
+        } else {
+            false
+        }
+    });
+    if buckets.len() < 2 || buckets.last().is_none_or(|b| b.0 != f64::INFINITY) {
+        return f64::NAN;
+    }
+    // Counts must not decrease with the bound (precision loss, scrapes in between).
+    let mut max = f64::NEG_INFINITY;
+    for b in buckets.iter_mut() {
+        if b.1 < max {
+            b.1 = max;
+        } else {
+            max = b.1;
+        }
+    }
+    let observations = buckets[buckets.len() - 1].1;
+    if observations == 0.0 || observations.is_nan() {
+        return f64::NAN;
+    }
+    let rank = q * observations;
+    let b = buckets
+        .iter()
+        .position(|x| x.1 >= rank)
+        .unwrap_or(buckets.len() - 1);
+    if b == buckets.len() - 1 {
+        return buckets[buckets.len() - 2].0;
+    }
+    if b == 0 && buckets[0].0 <= 0.0 {
+        return buckets[0].0;
+    }
+    let (start, below) = if b == 0 {
+        (0.0, 0.0)
+    } else {
+        (buckets[b - 1].0, buckets[b - 1].1)
+    };
+    let end = buckets[b].0;
+    let count = buckets[b].1 - below;
+    start + (end - start) * ((rank - below) / count)
+}
+
+fn label_values(labels: &Labels, names: &[String]) -> Labels {
+    Labels::new(
+        labels
+            .iter()
+            .filter(|l| names.contains(&l.name))
+            .map(|l| (l.name.clone(), l.value.clone())),
+    )
+}
+
+impl<'a, S: SeriesStore> Evaluator<'a, S> {
+    pub fn new(
+        store: &'a S,
+        start_ms: i64,
+        end_ms: i64,
+        step_ms: i64,
+        limits: QueryLimits,
+    ) -> Self {
+        Evaluator {
+            store,
+            start_ms,
+            end_ms,
+            step_ms,
+            limits,
+            cache: Default::default(),
+            samples_loaded: Default::default(),
+        }
+    }
+
+    /// All samples of the series a selector matches (loaded once a query).
+    fn series_of(
+        &self,
+        span: &Span,
+        matchers: &[Matcher],
+    ) -> Result<std::rc::Rc<Vec<RangeSeries>>> {
+        let key = (span.start, span.end);
+        if let Some(found) = self.cache.borrow().get(&key) {
+            return Ok(found.clone());
+        }
+        let series: Vec<RangeSeries> = self
+            .store
+            .select(matchers, i64::MIN, i64::MAX)
+            .into_iter()
+            .map(|s| RangeSeries {
+                labels: s.labels,
+                samples: s.samples,
+            })
+            .collect();
+        let loaded =
+            self.samples_loaded.get() + series.iter().map(|s| s.samples.len()).sum::<usize>();
+        if loaded > self.limits.max_samples {
+            return fail(
+                span,
+                format!(
+                    "query processing would load too many samples into memory (more than {})",
+                    self.limits.max_samples
+                ),
+            );
+        }
+        self.samples_loaded.set(loaded);
+        let series = std::rc::Rc::new(series);
+        self.cache.borrow_mut().insert(key, series.clone());
+        Ok(series)
+    }
+
+    fn effective_time(&self, ts: i64, at: Option<At>, offset_ms: i64) -> i64 {
+        let base = match at {
+            Some(At::Timestamp(t)) => t,
+            Some(At::Start) => self.start_ms,
+            Some(At::End) => self.end_ms,
+            None => ts,
+        };
+        base - offset_ms
+    }
+
+    fn vector_selector(
+        &self,
+        span: &Span,
+        vs: &VectorSelector,
+        ts: i64,
+    ) -> Result<Vec<VectorSample>> {
+        let t = self.effective_time(ts, vs.at, vs.offset_ms);
+        let series = self.series_of(span, &vs.matchers)?;
+        let mut out = Vec::new();
+        for s in series.iter() {
+            let end = s.samples.partition_point(|x| x.ts_ms <= t);
+            if end == 0 {
+                continue;
+            }
+            let last = s.samples[end - 1];
+            if last.ts_ms > t - LOOKBACK_MS && !is_stale(last.value) {
+                out.push(VectorSample {
+                    labels: s.labels.clone(),
+                    value: last.value,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn matrix_selector(
+        &self,
+        span: &Span,
+        vs: &VectorSelector,
+        range_ms: i64,
+        ts: i64,
+    ) -> Result<Vec<RangeSeries>> {
+        let t = self.effective_time(ts, vs.at, vs.offset_ms);
+        let series = self.series_of(span, &vs.matchers)?;
+        Ok(series
+            .iter()
+            .filter_map(|s| {
+                let from = s.samples.partition_point(|x| x.ts_ms <= t - range_ms);
+                let to = s.samples.partition_point(|x| x.ts_ms <= t);
+                let samples: Vec<Sample> = s.samples[from..to]
+                    .iter()
+                    .copied()
+                    .filter(|x| !is_stale(x.value))
+                    .collect();
+                (!samples.is_empty()).then(|| RangeSeries {
+                    labels: s.labels.clone(),
+                    samples,
+                })
+            })
+            .collect())
+    }
+
+    fn subquery(&self, sq: &Subquery, ts: i64) -> Result<Vec<RangeSeries>> {
+        let t = self.effective_time(ts, sq.at, sq.offset_ms);
+        let step = sq.step_ms.unwrap_or(DEFAULT_SUBQUERY_STEP_MS).max(1);
+        let window_start = t - sq.range_ms;
+        // Steps fall on multiples of the step, strictly after the window start.
+        let mut at = window_start.div_euclid(step) * step;
+        if at <= window_start {
+            at += step;
+        }
+        if ((t - at) / step) as usize >= self.limits.max_steps {
+            return fail(
+                &sq.expr.span,
+                format!(
+                    "subquery would take more than {} steps",
+                    self.limits.max_steps
+                ),
+            );
+        }
+        let mut series: BTreeMap<Labels, Vec<Sample>> = BTreeMap::new();
+        while at <= t {
+            match self.eval(&sq.expr, at)? {
+                Value::Scalar(v) => series.entry(Labels::default()).or_default().push(Sample {
+                    ts_ms: at,
+                    value: v,
+                }),
+                Value::Vector(samples) => {
+                    for s in samples {
+                        series.entry(s.labels).or_default().push(Sample {
+                            ts_ms: at,
+                            value: s.value,
+                        });
+                    }
+                }
+                _ => return fail(&sq.expr.span, "subquery is only allowed on instant vector"),
+            }
+            at += step;
+        }
+        Ok(series
+            .into_iter()
+            .map(|(labels, samples)| RangeSeries { labels, samples })
+            .collect())
+    }
+
+    /// Evaluates `expr` at `ts`.
+    pub fn eval(&self, expr: &Expr, ts: i64) -> Result<Value> {
+        match &expr.kind {
+            ExprKind::Number(v) => Ok(Value::Scalar(*v)),
+            ExprKind::String(s) => Ok(Value::String(s.clone())),
+            ExprKind::Paren(e) => self.eval(e, ts),
+            ExprKind::VectorSelector(vs) => {
+                Ok(Value::Vector(self.vector_selector(&expr.span, vs, ts)?))
+            }
+            ExprKind::MatrixSelector { selector, range_ms } => Ok(Value::Matrix(
+                self.matrix_selector(&expr.span, selector, *range_ms, ts)?,
+            )),
+            ExprKind::Subquery(sq) => Ok(Value::Matrix(self.subquery(sq, ts)?)),
+            ExprKind::Unary { op, expr: inner } => match (self.eval(inner, ts)?, op) {
+                (v, UnaryOp::Plus) => Ok(v),
+                (Value::Scalar(v), UnaryOp::Minus) => Ok(Value::Scalar(-v)),
+                (Value::Vector(samples), UnaryOp::Minus) => {
+                    let negated = samples
+                        .into_iter()
+                        .map(|s| VectorSample {
+                            labels: drop_name(&s.labels),
+                            value: -s.value,
+                        })
+                        .collect();
+                    self.check_unique(&expr.span, negated).map(Value::Vector)
+                }
+                _ => fail(
+                    &expr.span,
+                    "unary minus needs a scalar or an instant vector",
+                ),
+            },
+            ExprKind::Binary(b) => self.binary(expr, b, ts),
+            ExprKind::Aggregate(a) => self.aggregate(expr, a, ts),
+            ExprKind::Call { func, args } => self.call(expr, func.name, args, ts),
+        }
+    }
+
+    fn check_unique(&self, span: &Span, samples: Vec<VectorSample>) -> Result<Vec<VectorSample>> {
+        let mut seen = std::collections::HashSet::new();
+        for s in &samples {
+            if !seen.insert(&s.labels) {
+                return fail(span, "vector cannot contain metrics with the same labelset");
+            }
+        }
+        Ok(samples)
+    }
+
+    fn vector(&self, expr: &Expr, ts: i64) -> Result<Vec<VectorSample>> {
+        match self.eval(expr, ts)? {
+            Value::Vector(v) => Ok(v),
+            _ => fail(&expr.span, "expected an instant vector"),
+        }
+    }
+
+    fn matrix(&self, expr: &Expr, ts: i64) -> Result<Vec<RangeSeries>> {
+        match self.eval(expr, ts)? {
+            Value::Matrix(m) => Ok(m),
+            _ => fail(&expr.span, "expected a range vector"),
+        }
+    }
+
+    fn scalar(&self, expr: &Expr, ts: i64) -> Result<f64> {
+        match self.eval(expr, ts)? {
+            Value::Scalar(v) => Ok(v),
+            _ => fail(&expr.span, "expected a scalar"),
+        }
+    }
+
+    fn string(&self, expr: &Expr, ts: i64) -> Result<String> {
+        match self.eval(expr, ts)? {
+            Value::String(s) => Ok(s),
+            _ => fail(&expr.span, "expected a string"),
+        }
+    }
+
+    fn binary(&self, expr: &Expr, b: &BinaryExpr, ts: i64) -> Result<Value> {
+        let lhs = self.eval(&b.lhs, ts)?;
+        let rhs = self.eval(&b.rhs, ts)?;
+        let keep_or_bool = |value: f64, keep: bool| -> Option<f64> {
+            if b.return_bool {
+                Some(if keep { 1.0 } else { 0.0 })
+            } else {
+                keep.then_some(value)
+            }
+        };
+        match (lhs, rhs) {
+            (Value::Scalar(l), Value::Scalar(r)) => {
+                let (v, keep) = apply_op(b.op, l, r);
+                Ok(Value::Scalar(if b.op.is_comparison() {
+                    if keep { 1.0 } else { 0.0 }
+                } else {
+                    v
+                }))
+            }
+            (Value::Vector(v), Value::Scalar(s)) | (Value::Scalar(s), Value::Vector(v)) => {
+                let vector_on_left = matches!(b.lhs.value_type(), ValueType::InstantVector);
+                let mut out = Vec::new();
+                for sample in v {
+                    let (l, r) = if vector_on_left {
+                        (sample.value, s)
+                    } else {
+                        (s, sample.value)
+                    };
+                    let (mut value, keep) = apply_op(b.op, l, r);
+                    if b.op.is_comparison() {
+                        value = sample.value; // the vector's value, whichever side it is on
+                    }
+                    if let Some(value) = keep_or_bool(value, keep) {
+                        let drop = !b.op.is_comparison() || b.return_bool;
+                        let labels = if drop {
+                            drop_name(&sample.labels)
+                        } else {
+                            sample.labels
+                        };
+                        out.push(VectorSample { labels, value });
+                    }
+                }
+                self.check_unique(&expr.span, out).map(Value::Vector)
+            }
+            (Value::Vector(l), Value::Vector(r)) if b.op.is_set() => {
+                Ok(Value::Vector(self.set_op(b, l, r)))
+            }
+            (Value::Vector(l), Value::Vector(r)) => {
+                self.vector_binary(expr, b, l, r).map(Value::Vector)
+            }
+            _ => fail(
+                &expr.span,
+                "binary operations need scalars or instant vectors",
+            ),
+        }
+    }
+
+    fn set_op(
+        &self,
+        b: &BinaryExpr,
+        l: Vec<VectorSample>,
+        r: Vec<VectorSample>,
+    ) -> Vec<VectorSample> {
+        let m = b.matching.as_ref();
+        let right: std::collections::HashSet<Labels> =
+            r.iter().map(|s| signature(&s.labels, m)).collect();
+        match b.op {
+            BinOp::And => l
+                .into_iter()
+                .filter(|s| right.contains(&signature(&s.labels, m)))
+                .collect(),
+            BinOp::Unless => l
+                .into_iter()
+                .filter(|s| !right.contains(&signature(&s.labels, m)))
+                .collect(),
+            _ => {
+                let left: std::collections::HashSet<Labels> =
+                    l.iter().map(|s| signature(&s.labels, m)).collect();
+                let mut out = l;
+                out.extend(
+                    r.into_iter()
+                        .filter(|s| !left.contains(&signature(&s.labels, m))),
+                );
+                out
+            }
+        }
+    }
+
+    fn vector_binary(
+        &self,
+        expr: &Expr,
+        b: &BinaryExpr,
+        l: Vec<VectorSample>,
+        r: Vec<VectorSample>,
+    ) -> Result<Vec<VectorSample>> {
+        let default_matching = VectorMatching {
+            card: Cardinality::OneToOne,
+            on: false,
+            labels: Vec::new(),
+            include: Vec::new(),
+        };
+        let matching = b.matching.as_ref().unwrap_or(&default_matching);
+        // The "one" side is looked up by signature; group_right swaps the sides.
+        let swapped = matching.card == Cardinality::OneToMany;
+        let (many, one) = if swapped { (r, l) } else { (l, r) };
+        let mut one_side: HashMap<Labels, &VectorSample> = HashMap::new();
+        for s in &one {
+            let sig = signature(&s.labels, Some(matching));
+            if one_side.insert(sig.clone(), s).is_some() {
+                let side = if swapped { "left" } else { "right" };
+                return fail(
+                    &expr.span,
+                    format!(
+                        "found duplicate series for the match group {sig} on the {side} hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side"
+                    ),
+                );
+            }
+        }
+        let mut matched_many: HashMap<Labels, usize> = HashMap::new();
+        let mut out = Vec::new();
+        for s in &many {
+            let sig = signature(&s.labels, Some(matching));
+            let Some(other) = one_side.get(&sig) else {
+                continue;
+            };
+            if matching.card == Cardinality::OneToOne {
+                let n = matched_many.entry(sig.clone()).or_default();
+                *n += 1;
+                if *n > 1 {
+                    return fail(
+                        &expr.span,
+                        format!(
+                            "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right); found duplicate series for the match group {sig} on the left hand-side"
+                        ),
+                    );
+                }
+            }
+            let (lv, rv) = if swapped {
+                (other.value, s.value)
+            } else {
+                (s.value, other.value)
+            };
+            let (value, keep) = apply_op(b.op, lv, rv);
+            let value = if b.op.is_comparison() && swapped {
+                rv
+            } else {
+                value
+            };
+            let Some(value) = (if b.return_bool {
+                Some(if keep { 1.0 } else { 0.0 })
+            } else {
+                keep.then_some(value)
+            }) else {
+                continue;
+            };
+            // The result's labels come from the "many" side.
+            let mut labels = if !b.op.is_comparison() || b.return_bool {
+                drop_name(&s.labels)
+            } else {
+                s.labels.clone()
+            };
+            if matching.card == Cardinality::OneToOne {
+                labels = if matching.on {
+                    label_values(&labels, &matching.labels)
+                } else {
+                    Labels::new(
+                        labels
+                            .iter()
+                            .filter(|l| !matching.labels.contains(&l.name))
+                            .map(|l| (l.name.clone(), l.value.clone())),
+                    )
+                };
+            }
+            for name in &matching.include {
+                labels = labels.with(name, other.labels.get(name).unwrap_or(""));
+            }
+            out.push(VectorSample { labels, value });
+        }
+        self.check_unique(&expr.span, out)
+    }
+
+    fn aggregate(&self, expr: &Expr, a: &AggregateExpr, ts: i64) -> Result<Value> {
+        let input = self.vector(&a.expr, ts)?;
+        let group_labels = |labels: &Labels| -> Labels {
+            if a.without {
+                Labels::new(
+                    labels
+                        .iter()
+                        .filter(|l| l.name != METRIC_NAME && !a.grouping.contains(&l.name))
+                        .map(|l| (l.name.clone(), l.value.clone())),
+                )
+            } else {
+                label_values(labels, &a.grouping)
+            }
+        };
+        let mut groups: BTreeMap<Labels, Vec<VectorSample>> = BTreeMap::new();
+        for s in input {
+            groups.entry(group_labels(&s.labels)).or_default().push(s);
+        }
+        let param = match &a.param {
+            Some(p) if p.value_type() == ValueType::Scalar => Some(self.scalar(p, ts)?),
+            _ => None,
+        };
+        let mut out = Vec::new();
+        match a.op {
+            AggOp::Topk | AggOp::Bottomk | AggOp::Limitk => {
+                let k = param.unwrap_or(0.0);
+                if k.is_nan() || k.abs() > 9e18 {
+                    return fail(
+                        &expr.span,
+                        format!(
+                            "scalar parameter {} out of range for {}",
+                            format_float(k),
+                            a.op.name()
+                        ),
+                    );
+                }
+                let k = k.max(0.0) as usize;
+                for (_, mut members) in groups {
+                    if a.op == AggOp::Topk {
+                        members.sort_by(|x, y| {
+                            y.value
+                                .partial_cmp(&x.value)
+                                .unwrap_or_else(|| x.value.is_nan().cmp(&y.value.is_nan()))
+                        });
+                    } else if a.op == AggOp::Bottomk {
+                        members.sort_by(|x, y| {
+                            x.value
+                                .partial_cmp(&y.value)
+                                .unwrap_or_else(|| x.value.is_nan().cmp(&y.value.is_nan()))
+                        });
+                    }
+                    out.extend(members.into_iter().take(k));
+                }
+                return Ok(Value::Vector(out));
+            }
+            AggOp::CountValues => {
+                let label = match &a.param {
+                    Some(p) => self.string(p, ts)?,
+                    None => String::new(),
+                };
+                if !crate::metrics::is_valid_label_name(&label) {
+                    return fail(&expr.span, format!("invalid label name {label:?}"));
+                }
+                let mut counts: BTreeMap<Labels, f64> = BTreeMap::new();
+                for (group, members) in groups {
+                    for s in members {
+                        *counts
+                            .entry(group.with(&label, &format_float(s.value)))
+                            .or_default() += 1.0;
+                    }
+                }
+                return Ok(Value::Vector(
+                    counts
+                        .into_iter()
+                        .map(|(labels, value)| VectorSample { labels, value })
+                        .collect(),
+                ));
+            }
+            AggOp::LimitRatio => return fail(&expr.span, "limit_ratio is not supported yet"),
+            _ => {}
+        }
+        for (labels, members) in groups {
+            let values: Vec<f64> = members.iter().map(|s| s.value).collect();
+            let n = values.len() as f64;
+            let value = match a.op {
+                AggOp::Sum => values.iter().sum(),
+                AggOp::Avg => {
+                    // Incremental mean, as Prometheus, so large values do not overflow.
+                    let mut mean: f64 = 0.0;
+                    for (i, v) in values.iter().enumerate() {
+                        if mean.is_infinite() && v.is_infinite() && mean.signum() == v.signum() {
+                            continue;
+                        }
+                        mean += (v - mean) / (i + 1) as f64;
+                    }
+                    mean
+                }
+                AggOp::Count => n,
+                AggOp::Group => 1.0,
+                AggOp::Min => values
+                    .iter()
+                    .copied()
+                    .fold(f64::NAN, |m, v| if m.is_nan() || v < m { v } else { m }),
+                AggOp::Max => values
+                    .iter()
+                    .copied()
+                    .fold(f64::NAN, |m, v| if m.is_nan() || v > m { v } else { m }),
+                AggOp::Stddev | AggOp::Stdvar => {
+                    let var = welford_variance(&values);
+                    if a.op == AggOp::Stddev {
+                        var.sqrt()
+                    } else {
+                        var
+                    }
+                }
+                AggOp::Quantile => quantile(param.unwrap_or(f64::NAN), &mut values.clone()),
+                _ => f64::NAN,
+            };
+            out.push(VectorSample { labels, value });
+        }
+        Ok(Value::Vector(out))
+    }
+
+    fn call(&self, expr: &Expr, name: &str, args: &[Expr], ts: i64) -> Result<Value> {
+        // Functions of each series' samples in a range.
+        let over_time = |f: RangeFn, keep_name: bool, range_arg: usize| -> Result<Value> {
+            let arg = &args[range_arg];
+            let mut inner = arg;
+            while let ExprKind::Paren(e) = &inner.kind {
+                inner = e;
+            }
+            let (range_ms, t) = match &inner.kind {
+                ExprKind::MatrixSelector { selector, range_ms } => (
+                    *range_ms,
+                    self.effective_time(ts, selector.at, selector.offset_ms),
+                ),
+                ExprKind::Subquery(sq) => {
+                    (sq.range_ms, self.effective_time(ts, sq.at, sq.offset_ms))
+                }
+                _ => (0, ts),
+            };
+            let mut out = Vec::new();
+            for s in self.matrix(arg, ts)? {
+                if let Some(value) = f(&s.samples, t - range_ms, t) {
+                    let labels = if keep_name {
+                        s.labels
+                    } else {
+                        drop_name(&s.labels)
+                    };
+                    out.push(VectorSample { labels, value });
+                }
+            }
+            self.check_unique(&expr.span, out).map(Value::Vector)
+        };
+        let values = |s: &[Sample]| s.iter().map(|x| x.value).collect::<Vec<f64>>();
+        // Functions of each sample's value.
+        let map = |f: &dyn Fn(f64) -> f64| -> Result<Value> {
+            let out = self
+                .vector(&args[0], ts)?
+                .into_iter()
+                .map(|s| VectorSample {
+                    labels: drop_name(&s.labels),
+                    value: f(s.value),
+                })
+                .collect();
+            self.check_unique(&expr.span, out).map(Value::Vector)
+        };
+        // Date parts of each sample (or of now, with no argument), UTC.
+        let date = |part: fn(&time_parts::Civil) -> f64| -> Result<Value> {
+            if args.is_empty() {
+                let civil = time_parts::Civil::from_unix_seconds(ts.div_euclid(1000));
+                return Ok(Value::Vector(vec![VectorSample {
+                    labels: Labels::default(),
+                    value: part(&civil),
+                }]));
+            }
+            map(&|v| {
+                if v.is_finite() {
+                    part(&time_parts::Civil::from_unix_seconds(v.floor() as i64))
+                } else {
+                    f64::NAN
+                }
+            })
+        };
+        match name {
+            "rate" | "increase" | "delta" => {
+                let (counter, per_second) = (name != "delta", name == "rate");
+                over_time(
+                    &|s, from, to| extrapolated_rate(s, from, to, counter, per_second),
+                    false,
+                    0,
+                )
+            }
+            "irate" | "idelta" => over_time(
+                &|s, _, _| {
+                    let [.., a, b] = s else { return None };
+                    let mut diff = b.value - a.value;
+                    if name == "irate" {
+                        if b.value < a.value {
+                            diff = b.value; // a counter reset
+                        }
+                        let dt = (b.ts_ms - a.ts_ms) as f64 / 1000.0;
+                        if dt == 0.0 {
+                            return None;
+                        }
+                        diff /= dt;
+                    }
+                    Some(diff)
+                },
+                false,
+                0,
+            ),
+            "changes" => over_time(
+                &|s, _, _| {
+                    Some(
+                        s.windows(2)
+                            .filter(|w| {
+                                w[0].value != w[1].value
+                                    && !(w[0].value.is_nan() && w[1].value.is_nan())
+                            })
+                            .count() as f64,
+                    )
+                },
+                false,
+                0,
+            ),
+            "resets" => over_time(
+                &|s, _, _| Some(s.windows(2).filter(|w| w[1].value < w[0].value).count() as f64),
+                false,
+                0,
+            ),
+            "avg_over_time" => over_time(
+                &|s, _, _| {
+                    let mut mean = 0.0;
+                    for (i, x) in s.iter().enumerate() {
+                        mean += (x.value - mean) / (i + 1) as f64;
+                    }
+                    Some(mean)
+                },
+                false,
+                0,
+            ),
+            "sum_over_time" => {
+                over_time(&|s, _, _| Some(s.iter().map(|x| x.value).sum()), false, 0)
+            }
+            "count_over_time" => over_time(&|s, _, _| Some(s.len() as f64), false, 0),
+            "min_over_time" => over_time(
+                &|s, _, _| {
+                    s.iter()
+                        .map(|x| x.value)
+                        .reduce(|m, v| if m.is_nan() || v < m { v } else { m })
+                },
+                false,
+                0,
+            ),
+            "max_over_time" => over_time(
+                &|s, _, _| {
+                    s.iter()
+                        .map(|x| x.value)
+                        .reduce(|m, v| if m.is_nan() || v > m { v } else { m })
+                },
+                false,
+                0,
+            ),
+            "last_over_time" => over_time(&|s, _, _| s.last().map(|x| x.value), true, 0),
+            "first_over_time" => over_time(&|s, _, _| s.first().map(|x| x.value), true, 0),
+            "present_over_time" => over_time(&|_, _, _| Some(1.0), false, 0),
+            "ts_of_last_over_time" => over_time(
+                &|s, _, _| s.last().map(|x| x.ts_ms as f64 / 1000.0),
+                false,
+                0,
+            ),
+            "ts_of_first_over_time" => over_time(
+                &|s, _, _| s.first().map(|x| x.ts_ms as f64 / 1000.0),
+                false,
+                0,
+            ),
+            "stddev_over_time" | "stdvar_over_time" => over_time(
+                &|s, _, _| {
+                    let var = welford_variance(&values(s));
+                    Some(if name == "stddev_over_time" {
+                        var.sqrt()
+                    } else {
+                        var
+                    })
+                },
+                false,
+                0,
+            ),
+            "quantile_over_time" => {
+                let q = self.scalar(&args[0], ts)?;
+                over_time(&|s, _, _| Some(quantile(q, &mut values(s))), false, 1)
+            }
+            "deriv" | "predict_linear" => {
+                let horizon_s = if name == "predict_linear" {
+                    self.scalar(&args[1], ts)?
+                } else {
+                    0.0
+                };
+                over_time(
+                    &|s, _, _| {
+                        if s.len() < 2 {
+                            return None;
+                        }
+                        // Least squares, with times relative to the evaluation time for predict_linear.
+                        let origin = if name == "predict_linear" {
+                            ts
+                        } else {
+                            s[0].ts_ms
+                        };
+                        let n = s.len() as f64;
+                        let (mut sx, mut sy, mut sxy, mut sxx) = (0.0, 0.0, 0.0, 0.0);
+                        for x in s {
+                            let t = (x.ts_ms - origin) as f64 / 1000.0;
+                            sx += t;
+                            sy += x.value;
+                            sxy += t * x.value;
+                            sxx += t * t;
+                        }
+                        let cov = sxy - sx * sy / n;
+                        let var = sxx - sx * sx / n;
+                        let slope = cov / var;
+                        let intercept = sy / n - slope * sx / n;
+                        Some(if name == "deriv" {
+                            slope
+                        } else {
+                            slope * horizon_s + intercept
+                        })
+                    },
+                    false,
+                    0,
+                )
+            }
+            "abs" => map(&f64::abs),
+            "ceil" => map(&f64::ceil),
+            "floor" => map(&f64::floor),
+            "exp" => map(&f64::exp),
+            "sqrt" => map(&f64::sqrt),
+            "ln" => map(&f64::ln),
+            "log2" => map(&f64::log2),
+            "log10" => map(&f64::log10),
+            "sgn" => map(&|v| {
+                if v > 0.0 {
+                    1.0
+                } else if v < 0.0 {
+                    -1.0
+                } else {
+                    v
+                }
+            }),
+            "sin" => map(&f64::sin),
+            "cos" => map(&f64::cos),
+            "tan" => map(&f64::tan),
+            "asin" => map(&f64::asin),
+            "acos" => map(&f64::acos),
+            "atan" => map(&f64::atan),
+            "sinh" => map(&f64::sinh),
+            "cosh" => map(&f64::cosh),
+            "tanh" => map(&f64::tanh),
+            "asinh" => map(&f64::asinh),
+            "acosh" => map(&f64::acosh),
+            "atanh" => map(&f64::atanh),
+            "deg" => map(&f64::to_degrees),
+            "rad" => map(&f64::to_radians),
+            "round" => {
+                let to_nearest = if args.len() > 1 {
+                    self.scalar(&args[1], ts)?
+                } else {
+                    1.0
+                };
+                // Rounds half up, as Prometheus (floor(v / n + 0.5) * n).
+                let inverse = 1.0 / to_nearest;
+                map(&|v| (v * inverse + 0.5).floor() / inverse)
+            }
+            "clamp" => {
+                let (lo, hi) = (self.scalar(&args[1], ts)?, self.scalar(&args[2], ts)?);
+                if lo > hi {
+                    return Ok(Value::Vector(Vec::new()));
+                }
+                map(&|v| v.max(lo).min(hi))
+            }
+            "clamp_min" => {
+                let lo = self.scalar(&args[1], ts)?;
+                map(&|v| v.max(lo))
+            }
+            "clamp_max" => {
+                let hi = self.scalar(&args[1], ts)?;
+                map(&|v| v.min(hi))
+            }
+            "timestamp" => {
+                // The sample's own time, as selected (not the evaluation time).
+                let arg = &args[0];
+                if let ExprKind::VectorSelector(vs) = &arg.kind {
+                    let t = self.effective_time(ts, vs.at, vs.offset_ms);
+                    let series = self.series_of(&arg.span, &vs.matchers)?;
+                    let mut out = Vec::new();
+                    for s in series.iter() {
+                        let end = s.samples.partition_point(|x| x.ts_ms <= t);
+                        if let Some(last) = end.checked_sub(1).map(|i| s.samples[i])
+                            && last.ts_ms > t - LOOKBACK_MS
+                            && !is_stale(last.value)
+                        {
+                            out.push(VectorSample {
+                                labels: drop_name(&s.labels),
+                                value: last.ts_ms as f64 / 1000.0,
+                            });
+                        }
+                    }
+                    return Ok(Value::Vector(out));
+                }
+                map(&|_| ts as f64 / 1000.0)
+            }
+            "time" => Ok(Value::Scalar(ts as f64 / 1000.0)),
+            "pi" => Ok(Value::Scalar(std::f64::consts::PI)),
+            "start" => Ok(Value::Scalar(self.start_ms as f64 / 1000.0)),
+            "end" => Ok(Value::Scalar(self.end_ms as f64 / 1000.0)),
+            "step" => Ok(Value::Scalar(self.step_ms as f64 / 1000.0)),
+            "range" => Ok(Value::Scalar((self.end_ms - self.start_ms) as f64 / 1000.0)),
+            "min_of" | "max_of" => {
+                let (a, b) = (self.scalar(&args[0], ts)?, self.scalar(&args[1], ts)?);
+                let pick = if a.is_nan() || b.is_nan() {
+                    f64::NAN
+                } else if name == "min_of" {
+                    a.min(b)
+                } else {
+                    a.max(b)
+                };
+                Ok(Value::Scalar(pick))
+            }
+            "vector" => Ok(Value::Vector(vec![VectorSample {
+                labels: Labels::default(),
+                value: self.scalar(&args[0], ts)?,
+            }])),
+            "scalar" => {
+                let v = self.vector(&args[0], ts)?;
+                Ok(Value::Scalar(if v.len() == 1 {
+                    v[0].value
+                } else {
+                    f64::NAN
+                }))
+            }
+            "sort" | "sort_desc" => {
+                let mut v = self.vector(&args[0], ts)?;
+                v.sort_by(|a, b| {
+                    let ord = a
+                        .value
+                        .partial_cmp(&b.value)
+                        .unwrap_or_else(|| a.value.is_nan().cmp(&b.value.is_nan()));
+                    if name == "sort" { ord } else { ord.reverse() }
+                });
+                Ok(Value::Vector(v))
+            }
+            "sort_by_label" | "sort_by_label_desc" => {
+                let mut v = self.vector(&args[0], ts)?;
+                let names: Vec<String> = args[1..]
+                    .iter()
+                    .map(|a| self.string(a, ts))
+                    .collect::<Result<_>>()?;
+                v.sort_by(|a, b| {
+                    let key = |s: &VectorSample| {
+                        names
+                            .iter()
+                            .map(|n| s.labels.get(n).unwrap_or("").to_string())
+                            .collect::<Vec<_>>()
+                    };
+                    let ord = key(a).cmp(&key(b)).then_with(|| a.labels.cmp(&b.labels));
+                    if name == "sort_by_label" {
+                        ord
+                    } else {
+                        ord.reverse()
+                    }
+                });
+                Ok(Value::Vector(v))
+            }
+            "absent" => {
+                if !self.vector(&args[0], ts)?.is_empty() {
+                    return Ok(Value::Vector(Vec::new()));
+                }
+                Ok(Value::Vector(vec![VectorSample {
+                    labels: absent_labels(&args[0]),
+                    value: 1.0,
+                }]))
+            }
+            "absent_over_time" => {
+                if !self.matrix(&args[0], ts)?.is_empty() {
+                    return Ok(Value::Vector(Vec::new()));
+                }
+                Ok(Value::Vector(vec![VectorSample {
+                    labels: absent_labels(&args[0]),
+                    value: 1.0,
+                }]))
+            }
+            "label_replace" => {
+                let v = self.vector(&args[0], ts)?;
+                let dst = self.string(&args[1], ts)?;
+                let replacement = self.string(&args[2], ts)?;
+                let src = self.string(&args[3], ts)?;
+                let pattern = self.string(&args[4], ts)?;
+                let regex = regex::Regex::new(&format!(
+                    "^(?s:{})$",
+                    crate::labels::ascii_perl_classes(&pattern)
+                ))
+                .map_err(|e| EvalError {
+                    span: args[4].span.clone(),
+                    message: format!(
+                        "invalid regular expression in label_replace(): {pattern}: {e}"
+                    ),
+                })?;
+                if !crate::metrics::is_valid_label_name(&dst) {
+                    return fail(
+                        &args[1].span,
+                        format!("invalid destination label name in label_replace(): {dst}"),
+                    );
+                }
+                let out = v
+                    .into_iter()
+                    .map(|s| {
+                        let source = s.labels.get(&src).unwrap_or("").to_string();
+                        let labels = match regex.captures(&source) {
+                            Some(caps) => {
+                                let mut value = String::new();
+                                caps.expand(&replacement, &mut value);
+                                s.labels.with(&dst, &value)
+                            }
+                            None => s.labels,
+                        };
+                        VectorSample {
+                            labels,
+                            value: s.value,
+                        }
+                    })
+                    .collect();
+                self.check_unique(&expr.span, out).map(Value::Vector)
+            }
+            "label_join" => {
+                let v = self.vector(&args[0], ts)?;
+                let dst = self.string(&args[1], ts)?;
+                let separator = self.string(&args[2], ts)?;
+                let sources: Vec<String> = args[3..]
+                    .iter()
+                    .map(|a| self.string(a, ts))
+                    .collect::<Result<_>>()?;
+                if !crate::metrics::is_valid_label_name(&dst) {
+                    return fail(
+                        &args[1].span,
+                        format!("invalid destination label name in label_join(): {dst}"),
+                    );
+                }
+                let out = v
+                    .into_iter()
+                    .map(|s| {
+                        let joined = sources
+                            .iter()
+                            .map(|n| s.labels.get(n).unwrap_or(""))
+                            .collect::<Vec<_>>()
+                            .join(&separator);
+                        VectorSample {
+                            labels: s.labels.with(&dst, &joined),
+                            value: s.value,
+                        }
+                    })
+                    .collect();
+                self.check_unique(&expr.span, out).map(Value::Vector)
+            }
+            "histogram_quantile" => {
+                let q = self.scalar(&args[0], ts)?;
+                let mut groups: BTreeMap<Labels, Vec<(f64, f64)>> = BTreeMap::new();
+                for s in self.vector(&args[1], ts)? {
+                    let Some(le) = s.labels.get("le").and_then(crate::expfmt::parse_float) else {
+                        continue;
+                    };
+                    groups
+                        .entry(drop_name(&s.labels).with("le", ""))
+                        .or_default()
+                        .push((le, s.value));
+                }
+                Ok(Value::Vector(
+                    groups
+                        .into_iter()
+                        .map(|(labels, mut buckets)| VectorSample {
+                            labels,
+                            value: bucket_quantile(q, &mut buckets),
+                        })
+                        .collect(),
+                ))
+            }
+            "day_of_month" => date(|c| c.day as f64),
+            "day_of_week" => date(|c| c.weekday as f64),
+            "day_of_year" => date(|c| c.day_of_year as f64),
+            "days_in_month" => date(|c| c.days_in_month as f64),
+            "hour" => date(|c| c.hour as f64),
+            "minute" => date(|c| c.minute as f64),
+            "month" => date(|c| c.month as f64),
+            "year" => date(|c| c.year as f64),
+            other => fail(
+                &expr.span,
+                format!("function {other}() is not supported yet"),
+            ),
+        }
+    }
+}
+
+/// Population variance by Welford's online algorithm, as Prometheus computes it.
+fn welford_variance(values: &[f64]) -> f64 {
+    let (mut count, mut mean, mut m2) = (0.0, 0.0, 0.0);
+    for v in values {
+        count += 1.0;
+        let delta = v - mean;
+        mean += delta / count;
+        m2 += delta * (v - mean);
+    }
+    m2 / count
+}
+
+/// The labels `absent()` reports: the equality matchers of a plain selector.
+fn absent_labels(arg: &Expr) -> Labels {
+    let selector = match &arg.kind {
+        ExprKind::VectorSelector(vs) | ExprKind::MatrixSelector { selector: vs, .. } => Some(vs),
+        _ => None,
+    };
+    let Some(vs) = selector else {
+        return Labels::default();
+    };
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for m in &vs.matchers {
+        if m.op == MatchOp::Equal && m.name != METRIC_NAME {
+            // A label matched twice with `=` is ambiguous: left out.
+            if let Some(i) = pairs.iter().position(|(n, _)| *n == m.name) {
+                pairs.remove(i);
+                continue;
+            }
+            pairs.push((m.name.clone(), m.value.clone()));
+        }
+    }
+    Labels::new(pairs)
+}
+
+/// Calendar parts of a Unix time in UTC, for the date functions.
+mod time_parts {
+    pub struct Civil {
+        pub year: i64,
+        pub month: u32,
+        pub day: u32,
+        pub hour: u32,
+        pub minute: u32,
+        pub weekday: u32,
+        pub day_of_year: u32,
+        pub days_in_month: u32,
+    }
+
+    fn is_leap(y: i64) -> bool {
+        (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    }
+
+    impl Civil {
+        /// Howard Hinnant's days-to-civil algorithm.
+        pub fn from_unix_seconds(secs: i64) -> Civil {
+            let days = secs.div_euclid(86_400);
+            let rem = secs.rem_euclid(86_400);
+            let z = days + 719_468;
+            let era = z.div_euclid(146_097);
+            let doe = z.rem_euclid(146_097);
+            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            let mp = (5 * doy + 2) / 153;
+            let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+            let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+            let year = yoe + era * 400 + i64::from(month <= 2);
+            let month_days = [
+                31,
+                if is_leap(year) { 29 } else { 28 },
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ];
+            let day_of_year = month_days[..(month - 1) as usize].iter().sum::<u32>() + day;
+            Civil {
+                year,
+                month,
+                day,
+                hour: (rem / 3600) as u32,
+                minute: (rem / 60 % 60) as u32,
+                weekday: (days + 4).rem_euclid(7) as u32,
+                day_of_year,
+                days_in_month: month_days[(month - 1) as usize],
+            }
+        }
+    }
+}

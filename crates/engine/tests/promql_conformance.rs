@@ -1,0 +1,61 @@
+//! Runs Prometheus's own PromQL test scripts (the in-scope files of
+//! `../shared/conformance/promql`, see its README) and prints the score per
+//! file. The evaluator is being completed: this guards against regressions
+//! by failing if the share of passing eval blocks drops below what it has
+//! reached. Expectations are never edited; skipped blocks are not passes.
+
+use o11y_engine::promql::promqltest::run_script;
+
+/// Passing share reached so far (887 of 1094 blocks in scope): raise it as
+/// the evaluator improves, never lower it.
+const FLOOR_PERCENT: f64 = 81.0;
+
+const IN_SCOPE: [&str; 14] = [
+    "aggregators",
+    "at_modifier",
+    "collision",
+    "functions",
+    "histograms",
+    "limit",
+    "literals",
+    "name_label_dropping",
+    "operators",
+    "range_queries",
+    "selectors",
+    "staleness",
+    "subquery",
+    "trig_functions",
+];
+
+fn promql_dir() -> std::path::PathBuf {
+    std::env::var_os("O11Y_CONFORMANCE_DIR")
+        .map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance"),
+            std::path::PathBuf::from,
+        )
+        .join("promql")
+}
+
+#[test]
+fn promql_conformance_does_not_regress() {
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for file in IN_SCOPE {
+        let path = promql_dir().join(format!("{file}.test"));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let r = run_script(&text);
+        println!(
+            "{file}: {} passed, {} failed, {} skipped",
+            r.passed, r.failed, r.skipped
+        );
+        passed += r.passed;
+        failed += r.failed;
+        skipped += r.skipped;
+    }
+    let percent = 100.0 * passed as f64 / (passed + failed) as f64;
+    println!("in scope: {passed} passed, {failed} failed, {skipped} skipped: {percent:.1}%");
+    assert!(
+        percent >= FLOOR_PERCENT,
+        "conformance fell to {percent:.1}% (floor {FLOOR_PERCENT}%)"
+    );
+}
