@@ -6,9 +6,9 @@
 
 use o11y_engine::promql::promqltest::run_script;
 
-/// Passing share reached so far (887 of 1094 blocks in scope): raise it as
+/// Passing share reached so far (898 of 1094 blocks in scope): raise it as
 /// the evaluator improves, never lower it.
-const FLOOR_PERCENT: f64 = 81.0;
+const FLOOR_PERCENT: f64 = 82.0;
 
 const IN_SCOPE: [&str; 14] = [
     "aggregators",

@@ -221,7 +221,13 @@ fn quantile(q: f64, values: &mut [f64]) -> f64 {
     if q > 1.0 {
         return f64::INFINITY;
     }
-    values.sort_by(f64::total_cmp);
+    // NaN sorts first, as in Prometheus's quantile.
+    values.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        _ => a.total_cmp(b),
+    });
     let rank = q * (values.len() - 1) as f64;
     let lower = rank.floor() as usize;
     let upper = (lower + 1).min(values.len() - 1);
@@ -797,18 +803,13 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             let values: Vec<f64> = members.iter().map(|s| s.value).collect();
             let n = values.len() as f64;
             let value = match a.op {
-                AggOp::Sum => values.iter().sum(),
-                AggOp::Avg => {
-                    // Incremental mean, as Prometheus, so large values do not overflow.
-                    let mut mean: f64 = 0.0;
-                    for (i, v) in values.iter().enumerate() {
-                        if mean.is_infinite() && v.is_infinite() && mean.signum() == v.signum() {
-                            continue;
-                        }
-                        mean += (v - mean) / (i + 1) as f64;
-                    }
-                    mean
+                AggOp::Sum => {
+                    let (sum, c) = values
+                        .iter()
+                        .fold((0.0, 0.0), |(sum, c), v| kahan_sum_inc(*v, sum, c));
+                    sum + c
                 }
+                AggOp::Avg => prometheus_avg(&values),
                 AggOp::Count => n,
                 AggOp::Group => 1.0,
                 AggOp::Min => values
@@ -1311,6 +1312,47 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 format!("function {other}() is not supported yet"),
             ),
         }
+    }
+}
+
+/// One step of Kahan–Neumaier summation (Prometheus's `kahanSumInc`).
+fn kahan_sum_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
+    let t = sum + inc;
+    let c = if t.is_infinite() {
+        0.0
+    } else if sum.abs() >= inc.abs() {
+        c + ((sum - t) + inc)
+    } else {
+        c + ((inc - t) + sum)
+    };
+    (t, c)
+}
+
+/// `avg` as Prometheus 3 computes it: a direct Kahan sum divided by the
+/// count while the sum stays finite, incremental mean once it would not.
+fn prometheus_avg(values: &[f64]) -> f64 {
+    let (mut sum, mut c, mut mean) = (0.0, 0.0, 0.0);
+    let mut incremental = false;
+    for (i, v) in values.iter().enumerate() {
+        let count = (i + 1) as f64;
+        if !incremental {
+            let (new_sum, new_c) = kahan_sum_inc(*v, sum, c);
+            if !new_sum.is_infinite() {
+                (sum, c) = (new_sum, new_c);
+                continue;
+            }
+            incremental = true;
+            mean = sum / (count - 1.0);
+            c /= count - 1.0;
+        }
+        let q = (count - 1.0) / count;
+        (mean, c) = kahan_sum_inc(v / count, q * mean, q * c);
+    }
+    let n = values.len() as f64;
+    if incremental {
+        mean + c
+    } else {
+        sum / n + c / n
     }
 }
 
