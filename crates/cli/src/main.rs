@@ -70,6 +70,9 @@ enum Command {
     Promqltest {
         /// The `.test` files.
         files: Vec<std::path::PathBuf>,
+        /// Also run the in-scope files of this folder (`…/conformance/promql`).
+        #[arg(long, value_name = "DIR")]
+        in_scope: Option<std::path::PathBuf>,
         /// How many failures to show per file.
         #[arg(long, default_value_t = 3)]
         show: usize,
@@ -147,7 +150,17 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Expfmt { file, from, to } => expfmt(&file, from, to),
-        Command::Promqltest { files, show } => promqltest(&files, show),
+        Command::Promqltest {
+            mut files,
+            in_scope,
+            show,
+        } => {
+            if let Some(dir) = in_scope {
+                let scope = o11y_engine::promql::promqltest::IN_SCOPE_FILES;
+                files.extend(scope.iter().map(|f| dir.join(format!("{f}.test"))));
+            }
+            promqltest(&files, show)
+        }
         Command::Bench {
             what,
             series,

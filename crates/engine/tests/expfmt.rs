@@ -4,13 +4,7 @@
 use o11y_engine::expfmt::{Family, Format, MetricType, ParsedSample, parse, render};
 use proptest::prelude::*;
 
-/// `../shared/conformance` beside the project, or `O11Y_CONFORMANCE_DIR`.
-fn conformance_dir() -> std::path::PathBuf {
-    std::env::var_os("O11Y_CONFORMANCE_DIR").map_or_else(
-        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance"),
-        std::path::PathBuf::from,
-    )
-}
+mod common;
 
 fn read(path: std::path::PathBuf) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -43,7 +37,7 @@ fn canonical(text: &str, format: Format) -> Vec<Family> {
 #[test]
 fn promtool_metrics_test_prom() {
     let families = canonical(
-        &read(conformance_dir().join("promtool/metrics-test.prom")),
+        &read(common::conformance_dir().join("promtool/metrics-test.prom")),
         Format::Text,
     );
     let gc = family(&families, "go_gc_duration_seconds");

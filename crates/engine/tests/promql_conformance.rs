@@ -4,43 +4,21 @@
 //! by failing if the share of passing eval blocks drops below what it has
 //! reached. Expectations are never edited; skipped blocks are not passes.
 
-use o11y_engine::promql::promqltest::run_script;
+use o11y_engine::promql::promqltest::{IN_SCOPE_FILES, run_script};
 
 /// Passing share reached so far (898 of 1094 blocks in scope): raise it as
 /// the evaluator improves, never lower it.
 const FLOOR_PERCENT: f64 = 82.0;
 
-const IN_SCOPE: [&str; 14] = [
-    "aggregators",
-    "at_modifier",
-    "collision",
-    "functions",
-    "histograms",
-    "limit",
-    "literals",
-    "name_label_dropping",
-    "operators",
-    "range_queries",
-    "selectors",
-    "staleness",
-    "subquery",
-    "trig_functions",
-];
-
-fn promql_dir() -> std::path::PathBuf {
-    std::env::var_os("O11Y_CONFORMANCE_DIR")
-        .map_or_else(
-            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance"),
-            std::path::PathBuf::from,
-        )
-        .join("promql")
-}
+mod common;
 
 #[test]
 fn promql_conformance_does_not_regress() {
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    for file in IN_SCOPE {
-        let path = promql_dir().join(format!("{file}.test"));
+    for file in IN_SCOPE_FILES {
+        let path = common::conformance_dir()
+            .join("promql")
+            .join(format!("{file}.test"));
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let r = run_script(&text);

@@ -2,6 +2,9 @@
 //! fuzzing, and every query of Prometheus's own test scripts.
 
 use o11y_engine::promql::parse;
+use o11y_engine::promql::promqltest::IN_SCOPE_FILES;
+
+mod common;
 use proptest::prelude::*;
 
 /// Parses `input`, checks it prints as `canonical`, and that the canonical
@@ -237,40 +240,18 @@ fn errors_say_what_was_expected_and_where() {
     );
 }
 
-/// `../shared/conformance/promql` beside the project, or `O11Y_CONFORMANCE_DIR`.
-fn promql_tests_dir() -> std::path::PathBuf {
-    std::env::var_os("O11Y_CONFORMANCE_DIR")
-        .map_or_else(
-            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance"),
-            std::path::PathBuf::from,
-        )
-        .join("promql")
-}
-
 /// Every `eval` query of the in-scope conformance scripts parses (those the
 /// scripts expect to fail may fail), and its canonical form round-trips.
 #[test]
 fn conformance_queries_parse() {
-    let in_scope = [
-        "aggregators",
-        "at_modifier",
-        "collision",
-        "functions",
-        "histograms",
-        "limit",
-        "literals",
-        "name_label_dropping",
-        "operators",
-        "range_queries",
-        "selectors",
-        "staleness",
-        "subquery",
-        "trig_functions",
-    ];
     let (mut parsed, mut failed) = (0, Vec::new());
-    for file in in_scope {
-        let text = std::fs::read_to_string(promql_tests_dir().join(format!("{file}.test")))
-            .expect("conformance file");
+    for file in IN_SCOPE_FILES {
+        let text = std::fs::read_to_string(
+            common::conformance_dir()
+                .join("promql")
+                .join(format!("{file}.test")),
+        )
+        .expect("conformance file");
         for line in text.lines() {
             let Some(rest) = line.strip_prefix("eval") else {
                 continue;

@@ -24,6 +24,25 @@ use crate::labels::{Labels, MatchOp};
 use crate::store::{STALE_NAN, Sample, SeriesStore, is_stale};
 use crate::tsdb::Tsdb;
 
+/// The files of Prometheus's `promqltest` suite that are in scope (classic
+/// float samples; see the conformance README).
+pub const IN_SCOPE_FILES: [&str; 14] = [
+    "aggregators",
+    "at_modifier",
+    "collision",
+    "functions",
+    "histograms",
+    "limit",
+    "literals",
+    "name_label_dropping",
+    "operators",
+    "range_queries",
+    "selectors",
+    "staleness",
+    "subquery",
+    "trig_functions",
+];
+
 /// The outcome of one script.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScriptResult {
