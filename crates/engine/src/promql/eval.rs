@@ -944,21 +944,89 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 false,
                 0,
             ),
-            "avg_over_time" => over_time(
+            "avg_over_time" => over_time(&|s, _, _| Some(prometheus_avg(&values(s))), false, 0),
+            "sum_over_time" => over_time(
                 &|s, _, _| {
-                    let mut mean = 0.0;
-                    for (i, x) in s.iter().enumerate() {
-                        mean += (x.value - mean) / (i + 1) as f64;
-                    }
-                    Some(mean)
+                    let (sum, c) = s
+                        .iter()
+                        .fold((0.0, 0.0), |(sum, c), x| kahan_sum_inc(x.value, sum, c));
+                    Some(sum + c)
                 },
                 false,
                 0,
             ),
-            "sum_over_time" => {
-                over_time(&|s, _, _| Some(s.iter().map(|x| x.value).sum()), false, 0)
-            }
             "count_over_time" => over_time(&|s, _, _| Some(s.len() as f64), false, 0),
+            "mad_over_time" => over_time(
+                &|s, _, _| {
+                    let mut v = values(s);
+                    let median = quantile(0.5, &mut v);
+                    let mut deviations: Vec<f64> = v.iter().map(|x| (x - median).abs()).collect();
+                    Some(quantile(0.5, &mut deviations))
+                },
+                false,
+                0,
+            ),
+            "ts_of_min_over_time" | "ts_of_max_over_time" => over_time(
+                &|s, _, _| {
+                    let mut best: Option<&Sample> = None;
+                    for x in s {
+                        let better = match best {
+                            None => true,
+                            Some(b) if b.value.is_nan() => !x.value.is_nan(),
+                            Some(b) if name == "ts_of_min_over_time" => x.value < b.value,
+                            Some(b) => x.value > b.value,
+                        };
+                        if better {
+                            best = Some(x);
+                        }
+                    }
+                    best.map(|b| b.ts_ms as f64 / 1000.0)
+                },
+                false,
+                0,
+            ),
+            "double_exponential_smoothing" => {
+                let smoothing = self.scalar(&args[1], ts)?;
+                let trend = self.scalar(&args[2], ts)?;
+                if !(smoothing > 0.0 && smoothing < 1.0) {
+                    return fail(
+                        &args[1].span,
+                        format!(
+                            "invalid smoothing factor. Expected: 0 < sf < 1, got: {}",
+                            format_float(smoothing)
+                        ),
+                    );
+                }
+                if !(trend > 0.0 && trend < 1.0) {
+                    return fail(
+                        &args[2].span,
+                        format!(
+                            "invalid trend factor. Expected: 0 < tf < 1, got: {}",
+                            format_float(trend)
+                        ),
+                    );
+                }
+                over_time(
+                    &|s, _, _| {
+                        if s.len() < 2 {
+                            return None;
+                        }
+                        // Holt's linear method, as Prometheus's funcDoubleExponentialSmoothing.
+                        let (mut s0, mut s1) = (0.0, s[0].value);
+                        let mut b = s[1].value - s[0].value;
+                        for (i, x) in s.iter().enumerate().skip(1) {
+                            if i > 1 {
+                                b = trend * (s1 - s0) + (1.0 - trend) * b;
+                            }
+                            let next = smoothing * x.value + (1.0 - smoothing) * (s1 + b);
+                            (s0, s1) = (s1, next);
+                        }
+                        Some(s1)
+                    },
+                    false,
+                    0,
+                )
+            }
             "min_over_time" => over_time(
                 &|s, _, _| {
                     s.iter()
@@ -1092,15 +1160,15 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 if lo > hi {
                     return Ok(Value::Vector(Vec::new()));
                 }
-                map(&|v| v.max(lo).min(hi))
+                map(&|v| go_max(lo, go_min(hi, v)))
             }
             "clamp_min" => {
                 let lo = self.scalar(&args[1], ts)?;
-                map(&|v| v.max(lo))
+                map(&|v| go_max(lo, v))
             }
             "clamp_max" => {
                 let hi = self.scalar(&args[1], ts)?;
-                map(&|v| v.min(hi))
+                map(&|v| go_min(hi, v))
             }
             "timestamp" => {
                 // The sample's own time, as selected (not the evaluation time).
@@ -1178,7 +1246,8 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                             .map(|n| s.labels.get(n).unwrap_or("").to_string())
                             .collect::<Vec<_>>()
                     };
-                    let ord = key(a).cmp(&key(b)).then_with(|| a.labels.cmp(&b.labels));
+                    let ord =
+                        natural_cmp_all(&key(a), &key(b)).then_with(|| a.labels.cmp(&b.labels));
                     if name == "sort_by_label" {
                         ord
                     } else {
@@ -1313,6 +1382,60 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             ),
         }
     }
+}
+
+/// Go's `math.Max`: NaN if either is NaN.
+fn go_max(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
+/// Go's `math.Min`: NaN if either is NaN.
+fn go_min(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.min(b)
+    }
+}
+
+/// Natural order: runs of digits compare by number (`2` < `10`).
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let chunks = |s: &str| -> Vec<(bool, String)> {
+        let mut out: Vec<(bool, String)> = Vec::new();
+        for c in s.chars() {
+            let digit = c.is_ascii_digit();
+            match out.last_mut() {
+                Some((d, chunk)) if *d == digit => chunk.push(c),
+                _ => out.push((digit, c.to_string())),
+            }
+        }
+        out
+    };
+    let (ca, cb) = (chunks(a), chunks(b));
+    for ((da, xa), (db, xb)) in ca.iter().zip(&cb) {
+        let ord = if *da && *db {
+            let (ta, tb) = (xa.trim_start_matches('0'), xb.trim_start_matches('0'));
+            ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb))
+        } else {
+            xa.cmp(xb)
+        };
+        if ord != std::cmp::Ordering::Equal {
+            return ord;
+        }
+    }
+    ca.len().cmp(&cb.len())
+}
+
+fn natural_cmp_all(a: &[String], b: &[String]) -> std::cmp::Ordering {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| natural_cmp(x, y))
+        .find(|o| o.is_ne())
+        .unwrap_or(a.len().cmp(&b.len()))
 }
 
 /// One step of Kahan–Neumaier summation (Prometheus's `kahanSumInc`).

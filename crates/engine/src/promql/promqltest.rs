@@ -74,12 +74,28 @@ fn almost_equal(a: f64, b: f64) -> bool {
 /// One value of the expanding notation; `None` is a missing sample.
 type Point = Option<f64>;
 
-/// Expands `1+2x3 _ stale 4x2 _x3` into values.
-fn expand_values(text: &str) -> Result<Vec<Point>, String> {
+/// Expands `1+2x3 _ stale 4x2 _x3` into values. Native histogram values
+/// (`{{…}}`, optionally `x`-repeated) cannot be stored here: each becomes a
+/// missing point and `histograms` is set.
+fn expand_values_with_histograms(text: &str) -> Result<(Vec<Point>, bool), String> {
     let mut out = Vec::new();
-    for token in text.split_whitespace() {
-        if token.contains("{{") {
-            return Err("native histogram".to_string());
+    let mut histograms = false;
+    let mut tokens = text.split_whitespace();
+    while let Some(token) = tokens.next() {
+        if token.starts_with("{{") {
+            histograms = true;
+            let mut last = token;
+            while !last.contains("}}") {
+                last = tokens.next().ok_or("unclosed native histogram")?;
+            }
+            let times = match last.split_once("}}x") {
+                Some((_, n)) => n
+                    .parse::<usize>()
+                    .map_err(|_| format!("bad repetition {last:?}"))?,
+                None => 0,
+            };
+            out.extend(std::iter::repeat_n(None, times + 1));
+            continue;
         }
         if token == "_" {
             out.push(None);
@@ -117,7 +133,15 @@ fn expand_values(text: &str) -> Result<Vec<Point>, String> {
             out.push(Some(start + step * k as f64));
         }
     }
-    Ok(out)
+    Ok((out, histograms))
+}
+
+/// Expands values that must all be floats (expectations).
+fn expand_values(text: &str) -> Result<Vec<Point>, String> {
+    match expand_values_with_histograms(text)? {
+        (_, true) => Err("native histogram".to_string()),
+        (values, false) => Ok(values),
+    }
 }
 
 fn parse_value(text: &str) -> Result<f64, String> {
@@ -234,8 +258,8 @@ pub fn run_script(text: &str) -> ScriptResult {
                     .unwrap_or(60_000);
                 while i < lines.len() && indented(lines[i]) && !lines[i].trim().is_empty() {
                     if let Ok((labels, rest)) = series_line(lines[i]) {
-                        // Native histogram values cannot load: the series is left out.
-                        if let Ok(values) = expand_values(rest) {
+                        // Native histogram values cannot load; the series' floats do.
+                        if let Ok((values, _)) = expand_values_with_histograms(rest) {
                             for (k, v) in values.into_iter().enumerate() {
                                 if let Some(value) = v {
                                     let _ = db.append(
