@@ -11,7 +11,7 @@ use crate::clock::VirtualClock;
 use crate::expfmt::{Format, MetricType, ParseError, parse};
 use crate::labels::Labels;
 use crate::labels::{MatchOp, Matcher};
-use crate::metrics::{MetricKind, MetricsError};
+use crate::metrics::MetricsError;
 use crate::query::sum_rate_range;
 use crate::scrape::{ScrapeReport, Scraper};
 use crate::sim::MetricDefinition;
@@ -98,6 +98,12 @@ pub enum IngestError {
     #[error("job and instance must not be empty")]
     EmptyTarget,
 }
+
+/// `http_requests_total{status=~"5.."}`, compiled once rather than at every redraw.
+static SERVER_ERRORS: std::sync::LazyLock<[Matcher; 2]> = std::sync::LazyLock::new(|| {
+    let status = Matcher::new(MatchOp::Regex, "status", "5..").expect("static regex compiles");
+    [Matcher::metric("http_requests_total"), status]
+});
 
 /// Suffixes a series name may add to its family's name.
 const FAMILY_SUFFIXES: [&str; 8] = [
@@ -202,15 +208,7 @@ impl Demo {
             .iter()
             .find(|f| f.name == family);
         registered
-            .map(|f| {
-                let kind = match f.kind {
-                    MetricKind::Counter => MetricType::Counter,
-                    MetricKind::Gauge => MetricType::Gauge,
-                    MetricKind::Histogram { .. } => MetricType::Histogram,
-                    MetricKind::Summary { .. } => MetricType::Summary,
-                };
-                (kind, f.help.clone())
-            })
+            .map(|f| (f.kind.exposition_type(), f.help.clone()))
             .or_else(|| self.pasted_metadata.get(family).cloned())
     }
 
@@ -305,10 +303,7 @@ impl Demo {
         if total <= 0.0 {
             return None;
         }
-        let server_errors =
-            Matcher::new(MatchOp::Regex, "status", "5..").expect("static regex compiles");
-        let errors_selector = [Matcher::metric("http_requests_total"), server_errors];
-        let errors = sum_rate_range(&self.store, &errors_selector, range, now, now, 1)
+        let errors = sum_rate_range(&self.store, &*SERVER_ERRORS, range, now, now, 1)
             .first()
             .map_or(0.0, |p| p.1);
         Some(errors / total)
@@ -318,6 +313,7 @@ impl Demo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::MetricKind;
 
     #[test]
     fn starts_backfilled() {

@@ -68,6 +68,16 @@ impl MetricKind {
             MetricKind::Summary { .. } => "summary",
         }
     }
+
+    /// The exposition type families of this kind are written as.
+    pub fn exposition_type(&self) -> MetricType {
+        match self {
+            MetricKind::Counter => MetricType::Counter,
+            MetricKind::Gauge => MetricType::Gauge,
+            MetricKind::Histogram { .. } => MetricType::Histogram,
+            MetricKind::Summary { .. } => MetricType::Summary,
+        }
+    }
 }
 
 /// One summary child's window, as client_golang's `summary` keeps it.
@@ -489,13 +499,7 @@ impl MetricFamily {
     /// This family as exposition data: labels in declared order (empty
     /// values left out), `le` last, histogram buckets cumulative.
     pub fn to_exposition(&mut self, now_ms: i64) -> Family {
-        let kind = match self.kind {
-            MetricKind::Counter => MetricType::Counter,
-            MetricKind::Gauge => MetricType::Gauge,
-            MetricKind::Histogram { .. } => MetricType::Histogram,
-            MetricKind::Summary { .. } => MetricType::Summary,
-        };
-        let mut family = Family::new(&self.name, kind);
+        let mut family = Family::new(&self.name, self.kind.exposition_type());
         family.help = Some(self.help.clone());
         let sample = |name: String, labels: Vec<(String, String)>, value: f64| ParsedSample {
             name,

@@ -373,20 +373,34 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
         vs: &VectorSelector,
         ts: i64,
     ) -> Result<Vec<VectorSample>> {
+        let selected = self.selected_samples(span, vs, ts)?;
+        Ok(selected
+            .into_iter()
+            .map(|(labels, s)| VectorSample {
+                labels,
+                value: s.value,
+            })
+            .collect())
+    }
+
+    /// What an instant selector picks from each series: its newest sample
+    /// within the lookback before the (offset, `@`) time, unless stale.
+    fn selected_samples(
+        &self,
+        span: &Span,
+        vs: &VectorSelector,
+        ts: i64,
+    ) -> Result<Vec<(Labels, Sample)>> {
         let t = self.effective_time(ts, vs.at, vs.offset_ms);
         let series = self.series_of(span, &vs.matchers)?;
         let mut out = Vec::new();
         for s in series.iter() {
             let end = s.samples.partition_point(|x| x.ts_ms <= t);
-            if end == 0 {
-                continue;
-            }
-            let last = s.samples[end - 1];
-            if last.ts_ms > t - LOOKBACK_MS && !is_stale(last.value) {
-                out.push(VectorSample {
-                    labels: s.labels.clone(),
-                    value: last.value,
-                });
+            if let Some(last) = end.checked_sub(1).map(|i| s.samples[i])
+                && last.ts_ms > t - LOOKBACK_MS
+                && !is_stale(last.value)
+            {
+                out.push((s.labels.clone(), last));
             }
         }
         Ok(out)
@@ -1174,22 +1188,12 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 // The sample's own time, as selected (not the evaluation time).
                 let arg = &args[0];
                 if let ExprKind::VectorSelector(vs) = &arg.kind {
-                    let t = self.effective_time(ts, vs.at, vs.offset_ms);
-                    let series = self.series_of(&arg.span, &vs.matchers)?;
-                    let mut out = Vec::new();
-                    for s in series.iter() {
-                        let end = s.samples.partition_point(|x| x.ts_ms <= t);
-                        if let Some(last) = end.checked_sub(1).map(|i| s.samples[i])
-                            && last.ts_ms > t - LOOKBACK_MS
-                            && !is_stale(last.value)
-                        {
-                            out.push(VectorSample {
-                                labels: drop_name(&s.labels),
-                                value: last.ts_ms as f64 / 1000.0,
-                            });
-                        }
-                    }
-                    return Ok(Value::Vector(out));
+                    let selected = self.selected_samples(&arg.span, vs, ts)?;
+                    let out = selected.into_iter().map(|(labels, s)| VectorSample {
+                        labels: drop_name(&labels),
+                        value: s.ts_ms as f64 / 1000.0,
+                    });
+                    return Ok(Value::Vector(out.collect()));
                 }
                 map(&|_| ts as f64 / 1000.0)
             }
