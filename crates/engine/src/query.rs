@@ -43,10 +43,37 @@ pub fn extrapolated_rate(
             }
         }
     }
+    Some(
+        result
+            * extrapolation_factor(
+                &[*first, *last],
+                samples.len(),
+                range_start_ms,
+                range_end_ms,
+                is_counter,
+                is_rate,
+                result,
+            ),
+    )
+}
+
+/// How much a range's increase is scaled to cover the whole window (and,
+/// for a rate, divided by it): `ends` are the first and last samples,
+/// `count` how many samples there were, `result` the increase.
+pub fn extrapolation_factor(
+    ends: &[Sample; 2],
+    count: usize,
+    range_start_ms: i64,
+    range_end_ms: i64,
+    is_counter: bool,
+    is_rate: bool,
+    result: f64,
+) -> f64 {
+    let [first, last] = ends;
     let mut to_start_s = (first.ts_ms - range_start_ms) as f64 / 1000.0;
     let mut to_end_s = (range_end_ms - last.ts_ms) as f64 / 1000.0;
     let sampled_s = (last.ts_ms - first.ts_ms) as f64 / 1000.0;
-    let average_gap_s = sampled_s / (samples.len() - 1) as f64;
+    let average_gap_s = sampled_s / (count - 1) as f64;
     // Extrapolate to an edge only if the gap to it is not much larger than
     // the average gap; otherwise assume the series starts/ends half a gap away.
     let threshold_s = average_gap_s * 1.1;
@@ -67,7 +94,7 @@ pub fn extrapolated_rate(
     if is_rate {
         factor /= (range_end_ms - range_start_ms) as f64 / 1000.0;
     }
-    Some(result * factor)
+    factor
 }
 
 /// `sum(rate(selector[range_ms]))` at every step from `start_ms` to `end_ms`.

@@ -82,4 +82,29 @@ pub trait SeriesStore {
     /// The series matching every matcher, with their samples in `start_ms..=end_ms`.
     /// Series without a sample in the range are left out.
     fn select(&self, matchers: &[Matcher], start_ms: i64, end_ms: i64) -> Vec<Series>;
+
+    /// The native histogram samples of the matching series in
+    /// `start_ms..=end_ms`; stores without histograms have none.
+    fn select_histograms(
+        &self,
+        _matchers: &[Matcher],
+        _start_ms: i64,
+        _end_ms: i64,
+    ) -> Vec<HistogramSeries> {
+        Vec::new()
+    }
+}
+
+/// One native histogram sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistogramPoint {
+    pub ts_ms: i64,
+    pub histogram: std::sync::Arc<crate::promql::histogram::Histogram>,
+}
+
+/// A series' native histogram samples within a selected range.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistogramSeries {
+    pub labels: Labels,
+    pub samples: Vec<HistogramPoint>,
 }

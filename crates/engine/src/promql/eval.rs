@@ -7,13 +7,15 @@
 //! ambiguous matches and duplicate output series.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::ast::*;
+use super::histogram::Histogram;
 use super::lexer::Span;
 use crate::expfmt::format_float;
 use crate::labels::{Labels, METRIC_NAME, MatchOp, Matcher};
 use crate::query::extrapolated_rate;
-use crate::store::{Sample, SeriesStore, is_stale};
+use crate::store::{HistogramPoint, Sample, SeriesStore, is_stale};
 
 /// How far back an instant selector looks for a sample.
 pub const LOOKBACK_MS: i64 = 300_000;
@@ -25,6 +27,18 @@ pub const DEFAULT_SUBQUERY_STEP_MS: i64 = 60_000;
 pub struct VectorSample {
     pub labels: Labels,
     pub value: f64,
+    /// A native histogram sample (then `value` is unused).
+    pub histogram: Option<Arc<Histogram>>,
+}
+
+impl VectorSample {
+    pub fn float(labels: Labels, value: f64) -> VectorSample {
+        VectorSample {
+            labels,
+            value,
+            histogram: None,
+        }
+    }
 }
 
 /// One series of a range vector or of a range query's result.
@@ -32,6 +46,8 @@ pub struct VectorSample {
 pub struct RangeSeries {
     pub labels: Labels,
     pub samples: Vec<Sample>,
+    /// Native histogram samples, by time (a series may mix both kinds).
+    pub histograms: Vec<HistogramPoint>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -83,6 +99,9 @@ type SelectorCache = HashMap<(usize, usize), std::rc::Rc<Vec<RangeSeries>>>;
 /// A function of one series' samples in a window `(from, to]`.
 type RangeFn<'f> = &'f dyn Fn(&[Sample], i64, i64) -> Option<f64>;
 
+/// A function of one series' float and histogram samples in a window.
+type SeriesFn<'f> = &'f dyn Fn(&RangeSeries, i64, i64) -> Option<(f64, Option<Arc<Histogram>>)>;
+
 /// One evaluation: the store, the query's time range and limits.
 pub struct Evaluator<'a, S: SeriesStore> {
     store: &'a S,
@@ -97,7 +116,7 @@ pub struct Evaluator<'a, S: SeriesStore> {
 
 /// Evaluates `expr` at one instant.
 pub fn instant_query<S: SeriesStore>(store: &S, expr: &Expr, ts_ms: i64) -> Result<Value> {
-    Evaluator::new(store, ts_ms, ts_ms, 1, QueryLimits::default()).eval(expr, ts_ms)
+    Evaluator::new(store, ts_ms, ts_ms, 0, QueryLimits::default()).eval(expr, ts_ms)
 }
 
 /// Evaluates `expr` at every step from `start_ms` to `end_ms`: a matrix of
@@ -129,20 +148,14 @@ pub fn range_query<S: SeriesStore>(
         );
     }
     let evaluator = Evaluator::new(store, start_ms, end_ms, step_ms, limits);
-    let mut series: BTreeMap<Labels, Vec<Sample>> = BTreeMap::new();
+    let mut series = StepCollector::default();
     let mut ts = start_ms;
     while ts <= end_ms {
         match evaluator.eval(expr, ts)? {
-            Value::Scalar(v) => series.entry(Labels::default()).or_default().push(Sample {
-                ts_ms: ts,
-                value: v,
-            }),
+            Value::Scalar(v) => series.push(VectorSample::float(Labels::default(), v), ts),
             Value::Vector(samples) => {
                 for s in samples {
-                    series.entry(s.labels).or_default().push(Sample {
-                        ts_ms: ts,
-                        value: s.value,
-                    });
+                    series.push(s, ts);
                 }
             }
             Value::String(_) | Value::Matrix(_) => {
@@ -154,10 +167,35 @@ pub fn range_query<S: SeriesStore>(
         }
         ts += step_ms;
     }
-    Ok(series
-        .into_iter()
-        .map(|(labels, samples)| RangeSeries { labels, samples })
-        .collect())
+    Ok(series.finish())
+}
+
+/// Instant vectors of successive steps gathered into series.
+#[derive(Default)]
+struct StepCollector(BTreeMap<Labels, RangeSeries>);
+
+impl StepCollector {
+    fn push(&mut self, sample: VectorSample, ts_ms: i64) {
+        let series = self
+            .0
+            .entry(sample.labels)
+            .or_insert_with_key(|labels| RangeSeries {
+                labels: labels.clone(),
+                samples: Vec::new(),
+                histograms: Vec::new(),
+            });
+        match sample.histogram {
+            Some(histogram) => series.histograms.push(HistogramPoint { ts_ms, histogram }),
+            None => series.samples.push(Sample {
+                ts_ms,
+                value: sample.value,
+            }),
+        }
+    }
+
+    fn finish(self) -> Vec<RangeSeries> {
+        self.0.into_values().collect()
+    }
 }
 
 fn drop_name(labels: &Labels) -> Labels {
@@ -188,6 +226,34 @@ fn apply_op(op: BinOp, a: f64, b: f64) -> (f64, bool) {
         Gtr => (a, a > b),
         Gte => (a, a >= b),
         And | Or | Unless => (a, true),
+    }
+}
+
+enum HistogramOpResult {
+    Histogram(Histogram),
+    Comparison(bool),
+}
+
+/// A binary operator where one side or both are histograms: addition and
+/// subtraction of histograms, scaling by a float, `==` and `!=`. `None`
+/// for what Prometheus leaves out of the result.
+fn histogram_op(
+    op: BinOp,
+    lh: Option<&Histogram>,
+    lv: f64,
+    rh: Option<&Histogram>,
+    rv: f64,
+) -> Option<HistogramOpResult> {
+    use HistogramOpResult::*;
+    match (lh, rh, op) {
+        (Some(a), Some(b), BinOp::Add) => a.add_scaled(b, 1.0).map(Histogram),
+        (Some(a), Some(b), BinOp::Sub) => a.add_scaled(b, -1.0).map(Histogram),
+        (Some(a), Some(b), BinOp::Eql) => Some(Comparison(a == b)),
+        (Some(a), Some(b), BinOp::Neq) => Some(Comparison(a != b)),
+        (Some(a), None, BinOp::Mul) => Some(Histogram(a.scale(rv))),
+        (None, Some(b), BinOp::Mul) => Some(Histogram(b.scale(lv))),
+        (Some(a), None, BinOp::Div) => Some(Histogram(a.scale(1.0 / rv))),
+        _ => None,
     }
 }
 
@@ -293,6 +359,89 @@ fn bucket_quantile(q: f64, buckets: &mut Vec<(f64, f64)>) -> f64 {
     start + (end - start) * ((rank - below) / count)
 }
 
+/// Classic `histogram_fraction` over `(upper bound, cumulative count)`
+/// buckets (Prometheus's `BucketFraction`).
+fn bucket_fraction(lower: f64, upper: f64, buckets: &mut Vec<(f64, f64)>) -> f64 {
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if buckets.last().is_none_or(|b| b.0 != f64::INFINITY) {
+        return f64::NAN;
+    }
+    buckets.dedup_by(|b, a| {
+        if a.0 == b.0 {
+            a.1 += b.1;
+            true
+        } else {
+            false
+        }
+    });
+    let count = buckets[buckets.len() - 1].1;
+    if count == 0.0 || lower.is_nan() || upper.is_nan() {
+        return f64::NAN;
+    }
+    if lower >= upper {
+        return 0.0;
+    }
+    let (mut rank, mut lower_rank, mut upper_rank) = (0.0, 0.0, 0.0);
+    let (mut lower_set, mut upper_set) = (false, false);
+    let mut lower_bound = if buckets[0].0 <= 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        0.0
+    };
+    for (i, &(upper_bound, cumulative)) in buckets.iter().enumerate() {
+        if i > 0 {
+            lower_bound = buckets[i - 1].0;
+        }
+        let interpolate = |v: f64| {
+            if lower_bound == f64::NEG_INFINITY {
+                cumulative
+            } else {
+                rank + (cumulative - rank) * (v - lower_bound) / (upper_bound - lower_bound)
+            }
+        };
+        if !lower_set && lower_bound >= lower {
+            lower_rank = rank;
+            lower_set = true;
+        }
+        if !upper_set && lower_bound >= upper {
+            upper_rank = rank;
+            upper_set = true;
+        }
+        if lower_set && upper_set {
+            break;
+        }
+        if !lower_set && lower_bound < lower && upper_bound > lower {
+            lower_rank = interpolate(lower);
+            lower_set = true;
+        }
+        if !upper_set && lower_bound < upper && upper_bound > upper {
+            upper_rank = interpolate(upper);
+            upper_set = true;
+        }
+        if lower_set && upper_set {
+            break;
+        }
+        rank = cumulative;
+    }
+    if !lower_set || lower_rank > count {
+        lower_rank = count;
+    }
+    if !upper_set || upper_rank > count {
+        upper_rank = count;
+    }
+    (upper_rank - lower_rank) / count
+}
+
+/// The `q` label `histogram_quantiles` gives each output: `0.0`, `0.25`, `1.0`.
+fn quantile_label(q: f64) -> String {
+    let text = format_float(q);
+    if text.contains(['.', 'e', 'I', 'N']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
 fn label_values(labels: &Labels, names: &[String]) -> Labels {
     Labels::new(
         labels
@@ -331,17 +480,33 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
         if let Some(found) = self.cache.borrow().get(&key) {
             return Ok(found.clone());
         }
-        let series: Vec<RangeSeries> = self
-            .store
-            .select(matchers, i64::MIN, i64::MAX)
-            .into_iter()
-            .map(|s| RangeSeries {
-                labels: s.labels,
-                samples: s.samples,
-            })
-            .collect();
-        let loaded =
-            self.samples_loaded.get() + series.iter().map(|s| s.samples.len()).sum::<usize>();
+        let mut by_labels: BTreeMap<Labels, RangeSeries> = BTreeMap::new();
+        for s in self.store.select(matchers, i64::MIN, i64::MAX) {
+            by_labels.insert(
+                s.labels.clone(),
+                RangeSeries {
+                    labels: s.labels,
+                    samples: s.samples,
+                    histograms: Vec::new(),
+                },
+            );
+        }
+        for h in self.store.select_histograms(matchers, i64::MIN, i64::MAX) {
+            by_labels
+                .entry(h.labels.clone())
+                .or_insert_with(|| RangeSeries {
+                    labels: h.labels,
+                    samples: Vec::new(),
+                    histograms: Vec::new(),
+                })
+                .histograms = h.samples;
+        }
+        let series: Vec<RangeSeries> = by_labels.into_values().collect();
+        let loaded = self.samples_loaded.get()
+            + series
+                .iter()
+                .map(|s| s.samples.len() + s.histograms.len())
+                .sum::<usize>();
         if loaded > self.limits.max_samples {
             return fail(
                 span,
@@ -374,33 +539,44 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
         ts: i64,
     ) -> Result<Vec<VectorSample>> {
         let selected = self.selected_samples(span, vs, ts)?;
-        Ok(selected
-            .into_iter()
-            .map(|(labels, s)| VectorSample {
-                labels,
-                value: s.value,
-            })
-            .collect())
+        Ok(selected.into_iter().map(|(s, _)| s).collect())
     }
 
     /// What an instant selector picks from each series: its newest sample
-    /// within the lookback before the (offset, `@`) time, unless stale.
+    /// (float or histogram) within the lookback before the (offset, `@`)
+    /// time, unless stale; with that sample's time.
     fn selected_samples(
         &self,
         span: &Span,
         vs: &VectorSelector,
         ts: i64,
-    ) -> Result<Vec<(Labels, Sample)>> {
+    ) -> Result<Vec<(VectorSample, i64)>> {
         let t = self.effective_time(ts, vs.at, vs.offset_ms);
         let series = self.series_of(span, &vs.matchers)?;
         let mut out = Vec::new();
         for s in series.iter() {
             let end = s.samples.partition_point(|x| x.ts_ms <= t);
-            if let Some(last) = end.checked_sub(1).map(|i| s.samples[i])
-                && last.ts_ms > t - LOOKBACK_MS
-                && !is_stale(last.value)
+            let float = end.checked_sub(1).map(|i| s.samples[i]);
+            let end = s.histograms.partition_point(|x| x.ts_ms <= t);
+            let histogram = end.checked_sub(1).map(|i| &s.histograms[i]);
+            let picked = match (float, histogram) {
+                (Some(f), Some(h)) if h.ts_ms > f.ts_ms => {
+                    Some((f64::NAN, Some(h.histogram.clone()), h.ts_ms))
+                }
+                (Some(f), _) => Some((f.value, None, f.ts_ms)),
+                (None, Some(h)) => Some((f64::NAN, Some(h.histogram.clone()), h.ts_ms)),
+                (None, None) => None,
+            };
+            if let Some((value, histogram, at)) = picked
+                && at > t - LOOKBACK_MS
+                && (histogram.is_some() || !is_stale(value))
             {
-                out.push((s.labels.clone(), last));
+                let sample = VectorSample {
+                    labels: s.labels.clone(),
+                    value,
+                    histogram,
+                };
+                out.push((sample, at));
             }
         }
         Ok(out)
@@ -425,9 +601,13 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                     .copied()
                     .filter(|x| !is_stale(x.value))
                     .collect();
-                (!samples.is_empty()).then(|| RangeSeries {
+                let from = s.histograms.partition_point(|x| x.ts_ms <= t - range_ms);
+                let to = s.histograms.partition_point(|x| x.ts_ms <= t);
+                let histograms = s.histograms[from..to].to_vec();
+                (!samples.is_empty() || !histograms.is_empty()).then(|| RangeSeries {
                     labels: s.labels.clone(),
                     samples,
+                    histograms,
                 })
             })
             .collect())
@@ -451,29 +631,20 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 ),
             );
         }
-        let mut series: BTreeMap<Labels, Vec<Sample>> = BTreeMap::new();
+        let mut series = StepCollector::default();
         while at <= t {
             match self.eval(&sq.expr, at)? {
-                Value::Scalar(v) => series.entry(Labels::default()).or_default().push(Sample {
-                    ts_ms: at,
-                    value: v,
-                }),
+                Value::Scalar(v) => series.push(VectorSample::float(Labels::default(), v), at),
                 Value::Vector(samples) => {
                     for s in samples {
-                        series.entry(s.labels).or_default().push(Sample {
-                            ts_ms: at,
-                            value: s.value,
-                        });
+                        series.push(s, at);
                     }
                 }
                 _ => return fail(&sq.expr.span, "subquery is only allowed on instant vector"),
             }
             at += step;
         }
-        Ok(series
-            .into_iter()
-            .map(|(labels, samples)| RangeSeries { labels, samples })
-            .collect())
+        Ok(series.finish())
     }
 
     /// Evaluates `expr` at `ts`.
@@ -498,6 +669,7 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                         .map(|s| VectorSample {
                             labels: drop_name(&s.labels),
                             value: -s.value,
+                            histogram: s.histogram.map(|h| Arc::new(h.scale(-1.0))),
                         })
                         .collect();
                     self.check_unique(&expr.span, negated).map(Value::Vector)
@@ -574,6 +746,22 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 let vector_on_left = matches!(b.lhs.value_type(), ValueType::InstantVector);
                 let mut out = Vec::new();
                 for sample in v {
+                    if let Some(h) = &sample.histogram {
+                        // Histograms can only be scaled by a scalar.
+                        let scaled = match (b.op, vector_on_left) {
+                            (BinOp::Mul, _) => Some(h.scale(s)),
+                            (BinOp::Div, true) => Some(h.scale(1.0 / s)),
+                            _ => None,
+                        };
+                        if let Some(h) = scaled {
+                            out.push(VectorSample {
+                                labels: drop_name(&sample.labels),
+                                value: f64::NAN,
+                                histogram: Some(Arc::new(h)),
+                            });
+                        }
+                        continue;
+                    }
                     let (l, r) = if vector_on_left {
                         (sample.value, s)
                     } else {
@@ -590,7 +778,11 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                         } else {
                             sample.labels
                         };
-                        out.push(VectorSample { labels, value });
+                        out.push(VectorSample {
+                            histogram: None,
+                            labels,
+                            value,
+                        });
                     }
                 }
                 self.check_unique(&expr.span, out).map(Value::Vector)
@@ -693,7 +885,27 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             } else {
                 (s.value, other.value)
             };
-            let (value, keep) = apply_op(b.op, lv, rv);
+            let (lh, rh) = if swapped {
+                (&other.histogram, &s.histogram)
+            } else {
+                (&s.histogram, &other.histogram)
+            };
+            let mut histogram = None;
+            let (value, keep) = if lh.is_some() || rh.is_some() {
+                match histogram_op(b.op, lh.as_deref(), lv, rh.as_deref(), rv) {
+                    Some(HistogramOpResult::Histogram(h)) => {
+                        histogram = Some(Arc::new(h));
+                        (f64::NAN, true)
+                    }
+                    Some(HistogramOpResult::Comparison(keep)) => {
+                        histogram = if b.return_bool { None } else { lh.clone() };
+                        (f64::NAN, keep)
+                    }
+                    None => continue,
+                }
+            } else {
+                apply_op(b.op, lv, rv)
+            };
             let value = if b.op.is_comparison() && swapped {
                 rv
             } else {
@@ -727,7 +939,14 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             for name in &matching.include {
                 labels = labels.with(name, other.labels.get(name).unwrap_or(""));
             }
-            out.push(VectorSample { labels, value });
+            if b.return_bool {
+                histogram = None;
+            }
+            out.push(VectorSample {
+                labels,
+                value,
+                histogram,
+            });
         }
         self.check_unique(&expr.span, out)
     }
@@ -770,6 +989,10 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 }
                 let k = k.max(0.0) as usize;
                 for (_, mut members) in groups {
+                    if a.op != AggOp::Limitk {
+                        // topk and bottomk ignore histograms.
+                        members.retain(|m| m.histogram.is_none());
+                    }
                     if a.op == AggOp::Topk {
                         members.sort_by(|x, y| {
                             y.value
@@ -798,24 +1021,84 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 let mut counts: BTreeMap<Labels, f64> = BTreeMap::new();
                 for (group, members) in groups {
                     for s in members {
-                        *counts
-                            .entry(group.with(&label, &format_float(s.value)))
-                            .or_default() += 1.0;
+                        let value = match &s.histogram {
+                            Some(h) => h.go_string(),
+                            None => format_float(s.value),
+                        };
+                        *counts.entry(group.with(&label, &value)).or_default() += 1.0;
                     }
                 }
                 return Ok(Value::Vector(
                     counts
                         .into_iter()
-                        .map(|(labels, value)| VectorSample { labels, value })
+                        .map(|(labels, value)| VectorSample {
+                            histogram: None,
+                            labels,
+                            value,
+                        })
                         .collect(),
                 ));
             }
-            AggOp::LimitRatio => return fail(&expr.span, "limit_ratio is not supported yet"),
+            AggOp::LimitRatio => {
+                let ratio = param.unwrap_or(f64::NAN);
+                if ratio.is_nan() {
+                    return fail(&expr.span, "Ratio value is NaN".to_string());
+                }
+                let ratio = ratio.clamp(-1.0, 1.0);
+                for (_, members) in groups {
+                    out.extend(members.into_iter().filter(|m| {
+                        // Where the series' hash falls in [0, 1), as Prometheus's AddRatioSample.
+                        let offset = labels_hash(&m.labels) as f64 / u64::MAX as f64;
+                        (ratio >= 0.0 && offset < ratio) || (ratio < 0.0 && offset >= 1.0 + ratio)
+                    }));
+                }
+                return Ok(Value::Vector(out));
+            }
             _ => {}
         }
         for (labels, members) in groups {
-            let values: Vec<f64> = members.iter().map(|s| s.value).collect();
-            let n = values.len() as f64;
+            let n = members.len() as f64;
+            let histograms: Vec<&Histogram> = members
+                .iter()
+                .filter_map(|m| m.histogram.as_deref())
+                .collect();
+            if !histograms.is_empty() {
+                match a.op {
+                    AggOp::Sum | AggOp::Avg if histograms.len() == members.len() => {
+                        let mut total = histograms[0].clone();
+                        let mut compatible = true;
+                        for h in &histograms[1..] {
+                            match total.add_scaled(h, 1.0) {
+                                Some(t) => total = t,
+                                None => compatible = false,
+                            }
+                        }
+                        if a.op == AggOp::Avg {
+                            total = total.scale(1.0 / n);
+                        }
+                        if compatible {
+                            out.push(VectorSample {
+                                labels,
+                                value: f64::NAN,
+                                histogram: Some(Arc::new(total)),
+                            });
+                        }
+                        continue;
+                    }
+                    // A mix of floats and histograms has no sum.
+                    AggOp::Sum | AggOp::Avg => continue,
+                    _ => {}
+                }
+            }
+            let values: Vec<f64> = members
+                .iter()
+                .filter(|m| m.histogram.is_none())
+                .map(|s| s.value)
+                .collect();
+            let counting = matches!(a.op, AggOp::Count | AggOp::Group);
+            if values.is_empty() && !counting {
+                continue;
+            }
             let value = match a.op {
                 AggOp::Sum => {
                     let (sum, c) = values
@@ -845,14 +1128,18 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 AggOp::Quantile => quantile(param.unwrap_or(f64::NAN), &mut values.clone()),
                 _ => f64::NAN,
             };
-            out.push(VectorSample { labels, value });
+            out.push(VectorSample {
+                histogram: None,
+                labels,
+                value,
+            });
         }
         Ok(Value::Vector(out))
     }
 
     fn call(&self, expr: &Expr, name: &str, args: &[Expr], ts: i64) -> Result<Value> {
-        // Functions of each series' samples in a range.
-        let over_time = |f: RangeFn, keep_name: bool, range_arg: usize| -> Result<Value> {
+        // Functions of each series' samples (floats and histograms) in a range.
+        let over_time_series = |f: SeriesFn, keep_name: bool, range_arg: usize| -> Result<Value> {
             let arg = &args[range_arg];
             let mut inner = arg;
             while let ExprKind::Paren(e) = &inner.kind {
@@ -870,15 +1157,44 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             };
             let mut out = Vec::new();
             for s in self.matrix(arg, ts)? {
-                if let Some(value) = f(&s.samples, t - range_ms, t) {
+                if let Some((value, histogram)) = f(&s, t - range_ms, t) {
                     let labels = if keep_name {
                         s.labels
                     } else {
                         drop_name(&s.labels)
                     };
-                    out.push(VectorSample { labels, value });
+                    out.push(VectorSample {
+                        labels,
+                        value,
+                        histogram,
+                    });
                 }
             }
+            self.check_unique(&expr.span, out).map(Value::Vector)
+        };
+        // Functions of each series' float samples in a range (histograms ignored).
+        let over_time = |f: RangeFn, keep_name: bool, range_arg: usize| -> Result<Value> {
+            over_time_series(
+                &|s, from, to| {
+                    if s.samples.is_empty() {
+                        return None;
+                    }
+                    f(&s.samples, from, to).map(|v| (v, None))
+                },
+                keep_name,
+                range_arg,
+            )
+        };
+        // Functions of each histogram sample.
+        let map_histograms = |f: &dyn Fn(&Histogram) -> f64| -> Result<Value> {
+            let out = self
+                .vector(&args[args.len() - 1], ts)?
+                .into_iter()
+                .filter_map(|s| {
+                    let h = s.histogram.as_ref()?;
+                    Some(VectorSample::float(drop_name(&s.labels), f(h)))
+                })
+                .collect();
             self.check_unique(&expr.span, out).map(Value::Vector)
         };
         let values = |s: &[Sample]| s.iter().map(|x| x.value).collect::<Vec<f64>>();
@@ -887,10 +1203,8 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             let out = self
                 .vector(&args[0], ts)?
                 .into_iter()
-                .map(|s| VectorSample {
-                    labels: drop_name(&s.labels),
-                    value: f(s.value),
-                })
+                .filter(|s| s.histogram.is_none())
+                .map(|s| VectorSample::float(drop_name(&s.labels), f(s.value)))
                 .collect();
             self.check_unique(&expr.span, out).map(Value::Vector)
         };
@@ -899,6 +1213,7 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             if args.is_empty() {
                 let civil = time_parts::Civil::from_unix_seconds(ts.div_euclid(1000));
                 return Ok(Value::Vector(vec![VectorSample {
+                    histogram: None,
                     labels: Labels::default(),
                     value: part(&civil),
                 }]));
@@ -914,8 +1229,19 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
         match name {
             "rate" | "increase" | "delta" => {
                 let (counter, per_second) = (name != "delta", name == "rate");
-                over_time(
-                    &|s, from, to| extrapolated_rate(s, from, to, counter, per_second),
+                over_time_series(
+                    &|s, from, to| match (s.samples.is_empty(), s.histograms.is_empty()) {
+                        (false, true) => {
+                            extrapolated_rate(&s.samples, from, to, counter, per_second)
+                                .map(|v| (v, None))
+                        }
+                        (true, false) => {
+                            histogram_rate(&s.histograms, from, to, counter, per_second)
+                                .map(|h| (f64::NAN, Some(Arc::new(h))))
+                        }
+                        // Floats and histograms mixed in one range have no rate.
+                        _ => None,
+                    },
                     false,
                     0,
                 )
@@ -939,40 +1265,63 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 false,
                 0,
             ),
-            "changes" => over_time(
+            "changes" | "resets" => over_time_series(
                 &|s, _, _| {
-                    Some(
-                        s.windows(2)
-                            .filter(|w| {
-                                w[0].value != w[1].value
-                                    && !(w[0].value.is_nan() && w[1].value.is_nan())
-                            })
-                            .count() as f64,
-                    )
+                    let merged = merged_samples(s);
+                    let counted = merged.windows(2).filter(|w| match (&w[0].1, &w[1].1) {
+                        (Either::Float(a), Either::Float(b)) if name == "changes" => {
+                            a != b && !(a.is_nan() && b.is_nan())
+                        }
+                        (Either::Float(a), Either::Float(b)) => b < a,
+                        (Either::Histogram(a), Either::Histogram(b)) if name == "changes" => a != b,
+                        (Either::Histogram(a), Either::Histogram(b)) => b.is_reset_after(a),
+                        // A switch between floats and histograms is a change and a reset.
+                        _ => true,
+                    });
+                    Some((counted.count() as f64, None))
                 },
                 false,
                 0,
             ),
-            "resets" => over_time(
-                &|s, _, _| Some(s.windows(2).filter(|w| w[1].value < w[0].value).count() as f64),
-                false,
-                0,
-            ),
-            "avg_over_time" => over_time(&|s, _, _| Some(prometheus_avg(&values(s))), false, 0),
-            "sum_over_time" => over_time(
+            "avg_over_time" | "sum_over_time" => over_time_series(
                 &|s, _, _| {
-                    let (sum, c) = s
-                        .iter()
-                        .fold((0.0, 0.0), |(sum, c), x| kahan_sum_inc(x.value, sum, c));
-                    Some(sum + c)
+                    if s.histograms.is_empty() {
+                        let v = values(&s.samples);
+                        return Some(if name == "avg_over_time" {
+                            (prometheus_avg(&v), None)
+                        } else {
+                            let (sum, c) = v
+                                .iter()
+                                .fold((0.0, 0.0), |(sum, c), x| kahan_sum_inc(*x, sum, c));
+                            (sum + c, None)
+                        });
+                    }
+                    if !s.samples.is_empty() {
+                        return None; // floats and histograms mixed
+                    }
+                    let mut total = s.histograms[0].histogram.as_ref().clone();
+                    for h in &s.histograms[1..] {
+                        total = total.add_scaled(&h.histogram, 1.0)?;
+                    }
+                    if name == "avg_over_time" {
+                        total = total.scale(1.0 / s.histograms.len() as f64);
+                    }
+                    Some((f64::NAN, Some(Arc::new(total))))
                 },
                 false,
                 0,
             ),
-            "count_over_time" => over_time(&|s, _, _| Some(s.len() as f64), false, 0),
+            "count_over_time" => over_time_series(
+                &|s, _, _| Some(((s.samples.len() + s.histograms.len()) as f64, None)),
+                false,
+                0,
+            ),
             "mad_over_time" => over_time(
                 &|s, _, _| {
                     let mut v = values(s);
+                    if v.iter().any(|x| x.is_nan()) {
+                        return Some(f64::NAN);
+                    }
                     let median = quantile(0.5, &mut v);
                     let mut deviations: Vec<f64> = v.iter().map(|x| (x - median).abs()).collect();
                     Some(quantile(0.5, &mut deviations))
@@ -1059,17 +1408,30 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 false,
                 0,
             ),
-            "last_over_time" => over_time(&|s, _, _| s.last().map(|x| x.value), true, 0),
-            "first_over_time" => over_time(&|s, _, _| s.first().map(|x| x.value), true, 0),
-            "present_over_time" => over_time(&|_, _, _| Some(1.0), false, 0),
-            "ts_of_last_over_time" => over_time(
-                &|s, _, _| s.last().map(|x| x.ts_ms as f64 / 1000.0),
-                false,
-                0,
-            ),
-            "ts_of_first_over_time" => over_time(
-                &|s, _, _| s.first().map(|x| x.ts_ms as f64 / 1000.0),
-                false,
+            "last_over_time"
+            | "first_over_time"
+            | "present_over_time"
+            | "ts_of_last_over_time"
+            | "ts_of_first_over_time" => over_time_series(
+                &|s, _, _| {
+                    let merged = merged_samples(s);
+                    let (at, picked) = if name.contains("first") {
+                        merged.first()?
+                    } else {
+                        merged.last()?
+                    };
+                    Some(match name {
+                        "present_over_time" => (1.0, None),
+                        "ts_of_last_over_time" | "ts_of_first_over_time" => {
+                            (*at as f64 / 1000.0, None)
+                        }
+                        _ => match picked {
+                            Either::Float(v) => (*v, None),
+                            Either::Histogram(h) => (f64::NAN, Some(h.clone())),
+                        },
+                    })
+                },
+                name == "last_over_time" || name == "first_over_time",
                 0,
             ),
             "stddev_over_time" | "stdvar_over_time" => over_time(
@@ -1186,12 +1548,14 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             }
             "timestamp" => {
                 // The sample's own time, as selected (not the evaluation time).
-                let arg = &args[0];
+                let mut arg = &args[0];
+                while let ExprKind::Paren(inner) = &arg.kind {
+                    arg = inner;
+                }
                 if let ExprKind::VectorSelector(vs) = &arg.kind {
                     let selected = self.selected_samples(&arg.span, vs, ts)?;
-                    let out = selected.into_iter().map(|(labels, s)| VectorSample {
-                        labels: drop_name(&labels),
-                        value: s.ts_ms as f64 / 1000.0,
+                    let out = selected.into_iter().map(|(s, at)| {
+                        VectorSample::float(drop_name(&s.labels), at as f64 / 1000.0)
                     });
                     return Ok(Value::Vector(out.collect()));
                 }
@@ -1215,11 +1579,13 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 Ok(Value::Scalar(pick))
             }
             "vector" => Ok(Value::Vector(vec![VectorSample {
+                histogram: None,
                 labels: Labels::default(),
                 value: self.scalar(&args[0], ts)?,
             }])),
             "scalar" => {
-                let v = self.vector(&args[0], ts)?;
+                let mut v = self.vector(&args[0], ts)?;
+                v.retain(|s| s.histogram.is_none());
                 Ok(Value::Scalar(if v.len() == 1 {
                     v[0].value
                 } else {
@@ -1228,6 +1594,7 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             }
             "sort" | "sort_desc" => {
                 let mut v = self.vector(&args[0], ts)?;
+                v.retain(|s| s.histogram.is_none());
                 v.sort_by(|a, b| {
                     let ord = a
                         .value
@@ -1265,6 +1632,7 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                     return Ok(Value::Vector(Vec::new()));
                 }
                 Ok(Value::Vector(vec![VectorSample {
+                    histogram: None,
                     labels: absent_labels(&args[0]),
                     value: 1.0,
                 }]))
@@ -1274,6 +1642,7 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                     return Ok(Value::Vector(Vec::new()));
                 }
                 Ok(Value::Vector(vec![VectorSample {
+                    histogram: None,
                     labels: absent_labels(&args[0]),
                     value: 1.0,
                 }]))
@@ -1315,6 +1684,7 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                         VectorSample {
                             labels,
                             value: s.value,
+                            histogram: s.histogram,
                         }
                     })
                     .collect();
@@ -1345,33 +1715,90 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                         VectorSample {
                             labels: s.labels.with(&dst, &joined),
                             value: s.value,
+                            histogram: s.histogram,
                         }
                     })
                     .collect();
                 self.check_unique(&expr.span, out).map(Value::Vector)
             }
-            "histogram_quantile" => {
-                let q = self.scalar(&args[0], ts)?;
+            "histogram_quantile" | "histogram_quantiles" | "histogram_fraction" => {
+                let (input, label, params) = match name {
+                    "histogram_quantile" => (&args[1], None, vec![self.scalar(&args[0], ts)?]),
+                    "histogram_fraction" => (
+                        &args[2],
+                        None,
+                        vec![self.scalar(&args[0], ts)?, self.scalar(&args[1], ts)?],
+                    ),
+                    _ => {
+                        let label = self.string(&args[1], ts)?;
+                        if !crate::metrics::is_valid_label_name(&label) {
+                            return fail(&args[1].span, format!("invalid label name {label:?}"));
+                        }
+                        let qs = args[2..]
+                            .iter()
+                            .map(|a| self.scalar(a, ts))
+                            .collect::<Result<Vec<f64>>>()?;
+                        (&args[0], Some(label), qs)
+                    }
+                };
+                // One output per quantile (or the single fraction).
+                let outputs = |labels: &Labels, f: &dyn Fn(&[f64]) -> f64| -> Vec<VectorSample> {
+                    match &label {
+                        None => vec![VectorSample::float(labels.clone(), f(&params))],
+                        Some(l) => params
+                            .iter()
+                            .map(|q| {
+                                VectorSample::float(labels.with(l, &quantile_label(*q)), f(&[*q]))
+                            })
+                            .collect(),
+                    }
+                };
+                let mut out = Vec::new();
                 let mut groups: BTreeMap<Labels, Vec<(f64, f64)>> = BTreeMap::new();
-                for s in self.vector(&args[1], ts)? {
+                let mut seen = std::collections::HashSet::new();
+                for s in self.vector(input, ts)? {
+                    let labels = drop_name(&s.labels);
+                    if let Some(h) = &s.histogram {
+                        out.extend(outputs(&labels, &|p| {
+                            if name == "histogram_fraction" {
+                                h.fraction(p[0], p[1])
+                            } else {
+                                h.quantile(p[0])
+                            }
+                        }));
+                        continue;
+                    }
                     let Some(le) = s.labels.get("le").and_then(crate::expfmt::parse_float) else {
                         continue;
                     };
+                    if !seen.insert(labels.clone()) {
+                        return fail(
+                            &expr.span,
+                            "vector cannot contain metrics with the same labelset",
+                        );
+                    }
                     groups
-                        .entry(drop_name(&s.labels).with("le", ""))
+                        .entry(labels.with("le", ""))
                         .or_default()
                         .push((le, s.value));
                 }
-                Ok(Value::Vector(
-                    groups
-                        .into_iter()
-                        .map(|(labels, mut buckets)| VectorSample {
-                            labels,
-                            value: bucket_quantile(q, &mut buckets),
-                        })
-                        .collect(),
-                ))
+                for (labels, buckets) in groups {
+                    out.extend(outputs(&labels, &|p| {
+                        let mut buckets = buckets.clone();
+                        if name == "histogram_fraction" {
+                            bucket_fraction(p[0], p[1], &mut buckets)
+                        } else {
+                            bucket_quantile(p[0], &mut buckets)
+                        }
+                    }));
+                }
+                self.check_unique(&expr.span, out).map(Value::Vector)
             }
+            "histogram_count" => map_histograms(&|h| h.count),
+            "histogram_sum" => map_histograms(&|h| h.sum),
+            "histogram_avg" => map_histograms(&|h| h.sum / h.count),
+            "histogram_stddev" => map_histograms(&|h| h.variance().sqrt()),
+            "histogram_stdvar" => map_histograms(&Histogram::variance),
             "day_of_month" => date(|c| c.day as f64),
             "day_of_week" => date(|c| c.weekday as f64),
             "day_of_year" => date(|c| c.day_of_year as f64),
@@ -1386,6 +1813,84 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             ),
         }
     }
+}
+
+/// Prometheus's `labels.Hash()`: xxHash64 of each name and value followed by 0xff.
+fn labels_hash(labels: &Labels) -> u64 {
+    let mut bytes = Vec::new();
+    for l in labels.iter() {
+        bytes.extend_from_slice(l.name.as_bytes());
+        bytes.push(0xff);
+        bytes.extend_from_slice(l.value.as_bytes());
+        bytes.push(0xff);
+    }
+    xxhash_rust::xxh64::xxh64(&bytes, 0)
+}
+
+/// A float or a histogram sample.
+enum Either {
+    Float(f64),
+    Histogram(Arc<Histogram>),
+}
+
+/// A series' float and histogram samples in time order.
+fn merged_samples(s: &RangeSeries) -> Vec<(i64, Either)> {
+    let mut out: Vec<(i64, Either)> = s
+        .samples
+        .iter()
+        .map(|x| (x.ts_ms, Either::Float(x.value)))
+        .chain(
+            s.histograms
+                .iter()
+                .map(|h| (h.ts_ms, Either::Histogram(h.histogram.clone()))),
+        )
+        .collect();
+    out.sort_by_key(|x| x.0);
+    out
+}
+
+/// `rate`/`increase`/`delta` of histogram samples: the last minus the
+/// first, corrected for counter resets, extrapolated as for floats.
+fn histogram_rate(
+    points: &[HistogramPoint],
+    from: i64,
+    to: i64,
+    counter: bool,
+    per_second: bool,
+) -> Option<Histogram> {
+    let [first, .., last] = points else {
+        return None;
+    };
+    let mut result = last.histogram.add_scaled(&first.histogram, -1.0)?;
+    if counter {
+        for pair in points.windows(2) {
+            if pair[1].histogram.is_reset_after(&pair[0].histogram) {
+                result = result.add_scaled(&pair[0].histogram, 1.0)?;
+            }
+        }
+    }
+    let samples = [
+        Sample {
+            ts_ms: first.ts_ms,
+            value: first.histogram.count,
+        },
+        Sample {
+            ts_ms: last.ts_ms,
+            value: first.histogram.count + result.count,
+        },
+    ];
+    let factor = crate::query::extrapolation_factor(
+        &samples,
+        points.len(),
+        from,
+        to,
+        counter,
+        per_second,
+        result.count,
+    );
+    let mut h = result.scale(factor);
+    h.gauge = true;
+    Some(h)
 }
 
 /// Go's `math.Max`: NaN if either is NaN.
@@ -1443,7 +1948,7 @@ fn natural_cmp_all(a: &[String], b: &[String]) -> std::cmp::Ordering {
 }
 
 /// One step of Kahan–Neumaier summation (Prometheus's `kahanSumInc`).
-fn kahan_sum_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
+pub(crate) fn kahan_sum_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
     let t = sum + inc;
     let c = if t.is_infinite() {
         0.0
@@ -1458,22 +1963,34 @@ fn kahan_sum_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
 /// `avg` as Prometheus 3 computes it: a direct Kahan sum divided by the
 /// count while the sum stays finite, incremental mean once it would not.
 fn prometheus_avg(values: &[f64]) -> f64 {
-    let (mut sum, mut c, mut mean) = (0.0, 0.0, 0.0);
+    let Some((first, rest)) = values.split_first() else {
+        return f64::NAN;
+    };
+    let (mut sum, mut c, mut mean) = (*first, 0.0, 0.0);
     let mut incremental = false;
-    for (i, v) in values.iter().enumerate() {
-        let count = (i + 1) as f64;
+    for (i, v) in rest.iter().copied().enumerate() {
+        let count = (i + 2) as f64;
         if !incremental {
-            let (new_sum, new_c) = kahan_sum_inc(*v, sum, c);
+            let (new_sum, new_c) = kahan_sum_inc(v, sum, c);
             if !new_sum.is_infinite() {
                 (sum, c) = (new_sum, new_c);
                 continue;
             }
+            // The sum would overflow: continue with an incremental mean.
             incremental = true;
             mean = sum / (count - 1.0);
             c /= count - 1.0;
         }
-        let q = (count - 1.0) / count;
-        (mean, c) = kahan_sum_inc(v / count, q * mean, q * c);
+        if mean.is_infinite() {
+            if v.is_infinite() && (mean > 0.0) == (v > 0.0) {
+                continue;
+            }
+            if !v.is_infinite() && !v.is_nan() {
+                continue;
+            }
+        }
+        let current = mean + c;
+        (mean, c) = kahan_sum_inc(v / count - current / count, mean, c);
     }
     let n = values.len() as f64;
     if incremental {
@@ -1504,14 +2021,16 @@ fn absent_labels(arg: &Expr) -> Labels {
     let Some(vs) = selector else {
         return Labels::default();
     };
+    // As Prometheus: the first `=` matcher of a name gives its value; any
+    // other matcher of that name removes it again.
     let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut has = std::collections::HashSet::new();
     for m in &vs.matchers {
-        if m.op == MatchOp::Equal && m.name != METRIC_NAME {
-            // A label matched twice with `=` is ambiguous: left out.
-            if let Some(i) = pairs.iter().position(|(n, _)| *n == m.name) {
-                pairs.remove(i);
-                continue;
-            }
+        if m.name == METRIC_NAME {
+            continue;
+        }
+        pairs.retain(|(n, _)| *n != m.name);
+        if m.op == MatchOp::Equal && has.insert(m.name.clone()) {
             pairs.push((m.name.clone(), m.value.clone()));
         }
     }

@@ -1,4 +1,4 @@
-//! PromQL: lexer, parser and (to come) evaluator with Prometheus 3 semantics.
+//! PromQL: lexer, parser, evaluator with Prometheus 3 semantics.
 //!
 //! ```
 //! use o11y_engine::promql::parse;
@@ -12,6 +12,7 @@
 pub mod ast;
 pub mod eval;
 pub mod functions;
+pub mod histogram;
 pub mod lexer;
 pub mod parser;
 pub mod promqltest;

@@ -16,12 +16,18 @@
 //! assert_eq!((result.passed, result.failed, result.skipped), (1, 0, 0));
 //! ```
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use super::eval::{RangeSeries, Value, instant_query, range_query};
+use super::histogram::Histogram;
 use super::parse;
 use crate::duration::parse_duration;
 use crate::expfmt::format_float;
-use crate::labels::{Labels, MatchOp};
-use crate::store::{STALE_NAN, Sample, SeriesStore, is_stale};
+use crate::labels::{Labels, METRIC_NAME, MatchOp, Matcher};
+use crate::store::{
+    AppendError, HistogramPoint, HistogramSeries, STALE_NAN, Sample, Series, SeriesStore, is_stale,
+};
 use crate::tsdb::Tsdb;
 
 /// The files of Prometheus's `promqltest` suite that are in scope (classic
@@ -74,73 +80,239 @@ fn almost_equal(a: f64, b: f64) -> bool {
 /// One value of the expanding notation; `None` is a missing sample.
 type Point = Option<f64>;
 
-/// Expands `1+2x3 _ stale 4x2 _x3` into values. Native histogram values
-/// (`{{…}}`, optionally `x`-repeated) cannot be stored here: each becomes a
-/// missing point and `histograms` is set.
-fn expand_values_with_histograms(text: &str) -> Result<(Vec<Point>, bool), String> {
-    let mut out = Vec::new();
-    let mut histograms = false;
-    let mut tokens = text.split_whitespace();
-    while let Some(token) = tokens.next() {
-        if token.starts_with("{{") {
-            histograms = true;
-            let mut last = token;
-            while !last.contains("}}") {
-                last = tokens.next().ok_or("unclosed native histogram")?;
-            }
-            let times = match last.split_once("}}x") {
-                Some((_, n)) => n
-                    .parse::<usize>()
-                    .map_err(|_| format!("bad repetition {last:?}"))?,
-                None => 0,
-            };
-            out.extend(std::iter::repeat_n(None, times + 1));
-            continue;
-        }
-        if token == "_" {
-            out.push(None);
-            continue;
-        }
-        if let Some(n) = token.strip_prefix("_x") {
-            let n: usize = n.parse().map_err(|_| format!("bad repetition {token:?}"))?;
-            out.extend(std::iter::repeat_n(None, n));
-            continue;
-        }
-        if token == "stale" {
-            out.push(Some(STALE_NAN));
-            continue;
-        }
-        let Some((base, times)) = token.split_once('x') else {
-            out.push(Some(parse_value(token)?));
-            continue;
-        };
-        let times: usize = times
-            .parse()
-            .map_err(|_| format!("bad repetition {token:?}"))?;
-        // `a+bxn` / `a-bxn` / `axn`: the sign after the first character splits start and step.
-        let split = base
-            .char_indices()
-            .skip(1)
-            .find(|(_, c)| *c == '+' || *c == '-')
-            .map(|(i, _)| i);
-        let (start, step) = match split {
-            Some(i) if !base[..i].ends_with(['e', 'E']) => {
-                (parse_value(&base[..i])?, parse_value(&base[i..])?)
-            }
-            _ => (parse_value(base)?, 0.0),
-        };
-        for k in 0..=times {
-            out.push(Some(start + step * k as f64));
-        }
+/// One loaded value: a float, a native histogram, or nothing.
+#[derive(Clone, Debug, PartialEq)]
+enum Loaded {
+    Missing,
+    Float(f64),
+    Histogram(Arc<Histogram>),
+}
+
+/// Splits off one `{{…}}` token (which may contain spaces) with what
+/// follows it up to the next whitespace (`+{{…}}x3`, `x5`).
+fn next_token(text: &str) -> Option<(&str, &str)> {
+    let text = text.trim_start();
+    if text.is_empty() {
+        return None;
     }
-    Ok((out, histograms))
+    let mut depth = 0usize;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if text[i..].starts_with("{{") {
+            depth += 1;
+            i += 2;
+            continue;
+        }
+        if text[i..].starts_with("}}") {
+            depth = depth.saturating_sub(1);
+            i += 2;
+            continue;
+        }
+        if depth == 0 && bytes[i].is_ascii_whitespace() {
+            break;
+        }
+        i += 1;
+    }
+    Some((&text[..i], &text[i..]))
+}
+
+/// Expands `1+2x3 _ stale 4x2 _x3 {{…}} {{…}}+{{…}}x2` into values.
+fn expand_loaded(text: &str) -> Result<Vec<Loaded>, String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some((token, after)) = next_token(rest) {
+        rest = after;
+        if token.starts_with("{{") {
+            let close = token.find("}}").ok_or("unclosed native histogram")? + 2;
+            let first = Histogram::parse_notation(&token[..close])?;
+            let tail = &token[close..];
+            if tail.is_empty() {
+                out.push(Loaded::Histogram(Arc::new(first)));
+                continue;
+            }
+            let (step, times) = match tail.rsplit_once('x') {
+                Some((step, n)) if n.chars().all(|c| c.is_ascii_digit()) => (
+                    step,
+                    n.parse::<usize>()
+                        .map_err(|_| format!("bad repetition {token:?}"))?,
+                ),
+                _ => return Err(format!("bad histogram series {token:?}")),
+            };
+            let (sign, increment) = match step {
+                "" => (1.0, Histogram::default()),
+                s if s.starts_with('+') => (1.0, Histogram::parse_notation(&s[1..])?),
+                s if s.starts_with('-') => (-1.0, Histogram::parse_notation(&s[1..])?),
+                _ => return Err(format!("bad histogram series {token:?}")),
+            };
+            let mut current = first;
+            for k in 0..=times {
+                if k > 0 && !step.is_empty() {
+                    current = current
+                        .add_scaled(&increment, sign)
+                        .ok_or("incompatible histogram buckets")?;
+                }
+                out.push(Loaded::Histogram(Arc::new(current.clone())));
+            }
+            continue;
+        }
+        out.extend(expand_token(token)?.into_iter().map(|p| match p {
+            Some(v) => Loaded::Float(v),
+            None => Loaded::Missing,
+        }));
+    }
+    Ok(out)
+}
+
+/// Expands one float token: `1+2x3`, `_`, `_x3`, `stale`, `4x2`.
+fn expand_token(token: &str) -> Result<Vec<Point>, String> {
+    if token == "_" {
+        return Ok(vec![None]);
+    }
+    if let Some(n) = token.strip_prefix("_x") {
+        let n: usize = n.parse().map_err(|_| format!("bad repetition {token:?}"))?;
+        return Ok(vec![None; n]);
+    }
+    if token == "stale" {
+        return Ok(vec![Some(STALE_NAN)]);
+    }
+    let Some((base, times)) = token.split_once('x') else {
+        return Ok(vec![Some(parse_value(token)?)]);
+    };
+    let times: usize = times
+        .parse()
+        .map_err(|_| format!("bad repetition {token:?}"))?;
+    // `a+bxn` / `a-bxn` / `axn`: the sign after the first character splits start and step.
+    let split = base
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| *c == '+' || *c == '-')
+        .map(|(i, _)| i);
+    let (start, step) = match split {
+        Some(i) if !base[..i].ends_with(['e', 'E']) => {
+            (parse_value(&base[..i])?, parse_value(&base[i..])?)
+        }
+        _ => (parse_value(base)?, 0.0),
+    };
+    Ok((0..=times).map(|k| Some(start + step * k as f64)).collect())
 }
 
 /// Expands values that must all be floats (expectations).
 fn expand_values(text: &str) -> Result<Vec<Point>, String> {
-    match expand_values_with_histograms(text)? {
-        (_, true) => Err("native histogram".to_string()),
-        (values, false) => Ok(values),
+    expand_loaded(text)?
+        .into_iter()
+        .map(|v| match v {
+            Loaded::Missing => Ok(None),
+            Loaded::Float(f) => Ok(Some(f)),
+            Loaded::Histogram(_) => Err("native histogram".to_string()),
+        })
+        .collect()
+}
+
+/// The store a script loads into: floats in a [`Tsdb`], native
+/// histograms beside them.
+#[derive(Default)]
+struct ScriptStore {
+    floats: Tsdb,
+    histograms: BTreeMap<Labels, Vec<HistogramPoint>>,
+}
+
+impl SeriesStore for ScriptStore {
+    fn append(&mut self, labels: &Labels, sample: Sample) -> Result<(), AppendError> {
+        self.floats.append(labels, sample)
+    }
+
+    fn select(&self, matchers: &[Matcher], start_ms: i64, end_ms: i64) -> Vec<Series> {
+        self.floats.select(matchers, start_ms, end_ms)
+    }
+
+    fn select_histograms(
+        &self,
+        matchers: &[Matcher],
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Vec<HistogramSeries> {
+        self.histograms
+            .iter()
+            .filter(|(labels, _)| matchers.iter().all(|m| m.matches(labels)))
+            .map(|(labels, points)| HistogramSeries {
+                labels: labels.clone(),
+                samples: points
+                    .iter()
+                    .filter(|p| p.ts_ms >= start_ms && p.ts_ms <= end_ms)
+                    .cloned()
+                    .collect(),
+            })
+            .filter(|s| !s.samples.is_empty())
+            .collect()
+    }
+}
+
+impl ScriptStore {
+    /// Adds custom-bucket histograms for the classic histograms among
+    /// `series` (`x_bucket{le}`, `x_count`, `x_sum` → `x`), as
+    /// `load_with_nhcb` does.
+    fn add_nhcb(&mut self, series: &[(Labels, Vec<Loaded>)], interval: i64) {
+        #[derive(Default)]
+        struct Parts {
+            buckets: Vec<(f64, Vec<Loaded>)>,
+            count: Option<Vec<Loaded>>,
+            sum: Option<Vec<Loaded>>,
+        }
+        let mut groups: BTreeMap<Labels, Parts> = BTreeMap::new();
+        for (labels, values) in series {
+            let name = labels.metric_name().unwrap_or("");
+            let (base, part) = if let Some(b) = name.strip_suffix("_bucket") {
+                (b, "bucket")
+            } else if let Some(b) = name.strip_suffix("_count") {
+                (b, "count")
+            } else if let Some(b) = name.strip_suffix("_sum") {
+                (b, "sum")
+            } else {
+                continue;
+            };
+            let key = labels.with("le", "").with(METRIC_NAME, base);
+            let parts = groups.entry(key).or_default();
+            match part {
+                "bucket" => {
+                    if let Some(le) = labels.get("le").and_then(crate::expfmt::parse_float) {
+                        parts.buckets.push((le, values.clone()));
+                    }
+                }
+                "count" => parts.count = Some(values.clone()),
+                _ => parts.sum = Some(values.clone()),
+            }
+        }
+        for (labels, parts) in groups {
+            if parts.buckets.is_empty() {
+                continue;
+            }
+            let steps = parts.buckets.iter().map(|b| b.1.len()).max().unwrap_or(0);
+            let float_at = |values: &[Loaded], k: usize| match values.get(k) {
+                Some(Loaded::Float(v)) if !is_stale(*v) => Some(*v),
+                _ => None,
+            };
+            let mut points = Vec::new();
+            for k in 0..steps {
+                let mut buckets: Vec<(f64, f64)> = Vec::new();
+                for (le, values) in &parts.buckets {
+                    if let Some(v) = float_at(values, k) {
+                        buckets.push((*le, v));
+                    }
+                }
+                if buckets.is_empty() {
+                    continue;
+                }
+                let count = parts.count.as_deref().and_then(|v| float_at(v, k));
+                let sum = parts.sum.as_deref().and_then(|v| float_at(v, k));
+                let histogram = Histogram::from_classic(&mut buckets, count, sum);
+                points.push(HistogramPoint {
+                    ts_ms: k as i64 * interval,
+                    histogram: Arc::new(histogram),
+                });
+            }
+            self.histograms.entry(labels).or_default().extend(points);
+        }
     }
 }
 
@@ -238,7 +410,7 @@ struct EvalBlock<'a> {
 /// Runs a whole script.
 pub fn run_script(text: &str) -> ScriptResult {
     let mut result = ScriptResult::default();
-    let mut db = Tsdb::default();
+    let mut db = ScriptStore::default();
     let lines: Vec<&str> = text.lines().collect();
     let mut i = 0;
     let indented = |l: &str| l.starts_with(' ') || l.starts_with('\t');
@@ -250,30 +422,50 @@ pub fn run_script(text: &str) -> ScriptResult {
         }
         let words: Vec<&str> = line.split_whitespace().collect();
         match words[0] {
-            "clear" => db = Tsdb::default(),
+            "clear" => db = ScriptStore::default(),
             "load" | "load_with_nhcb" => {
                 let interval = words
                     .get(1)
                     .and_then(|w| parse_duration(w).ok())
                     .unwrap_or(60_000);
+                let mut loaded = Vec::new();
+                // A series written twice in one block: the later values win.
+                let mut pending: BTreeMap<Labels, BTreeMap<i64, Loaded>> = BTreeMap::new();
                 while i < lines.len() && indented(lines[i]) && !lines[i].trim().is_empty() {
-                    if let Ok((labels, rest)) = series_line(lines[i]) {
-                        // Native histogram values cannot load; the series' floats do.
-                        if let Ok((values, _)) = expand_values_with_histograms(rest) {
-                            for (k, v) in values.into_iter().enumerate() {
-                                if let Some(value) = v {
-                                    let _ = db.append(
-                                        &labels,
-                                        Sample {
-                                            ts_ms: k as i64 * interval,
-                                            value,
-                                        },
-                                    );
-                                }
+                    if let Ok((labels, rest)) = series_line(lines[i])
+                        && let Ok(values) = expand_loaded(rest)
+                    {
+                        let points = pending.entry(labels.clone()).or_default();
+                        for (k, v) in values.iter().enumerate() {
+                            if *v != Loaded::Missing {
+                                points.insert(k as i64 * interval, v.clone());
                             }
                         }
+                        loaded.push((labels, values));
                     }
                     i += 1;
+                }
+                for (labels, points) in pending {
+                    for (ts_ms, v) in points {
+                        match v {
+                            Loaded::Float(value) => {
+                                let _ = db.append(&labels, Sample { ts_ms, value });
+                            }
+                            Loaded::Histogram(histogram) => db
+                                .histograms
+                                .entry(labels.clone())
+                                .or_default()
+                                .push(HistogramPoint { ts_ms, histogram }),
+                            Loaded::Missing => {}
+                        }
+                    }
+                }
+                if words[0] == "load_with_nhcb" {
+                    db.add_nhcb(&loaded, interval);
+                }
+                for points in db.histograms.values_mut() {
+                    points.sort_by_key(|p| p.ts_ms);
+                    points.dedup_by_key(|p| p.ts_ms);
                 }
             }
             w if w.starts_with("eval") => {
@@ -393,7 +585,7 @@ fn describe(labels: &Labels) -> String {
     labels.to_string()
 }
 
-fn run_eval(db: &Tsdb, block: EvalBlock, result: &mut ScriptResult) {
+fn run_eval(db: &ScriptStore, block: EvalBlock, result: &mut ScriptResult) {
     if block.skip_reason.is_some() {
         result.skipped += 1;
         return;
@@ -410,7 +602,7 @@ fn run_eval(db: &Tsdb, block: EvalBlock, result: &mut ScriptResult) {
     }
 }
 
-fn check_block(db: &Tsdb, block: &EvalBlock) -> Result<(), String> {
+fn check_block(db: &ScriptStore, block: &EvalBlock) -> Result<(), String> {
     let expected = expectation(block)?;
     let evaluated = parse(block.query)
         .map_err(|e| e.to_string())
@@ -467,6 +659,13 @@ fn check_block(db: &Tsdb, block: &EvalBlock) -> Result<(), String> {
                     ));
                 };
                 let want_value = values.first().copied().flatten().unwrap_or(f64::NAN);
+                if let Some(h) = &found.histogram {
+                    return Err(format!(
+                        "{}: expected {}, got the histogram {h}",
+                        describe(labels),
+                        format_float(want_value)
+                    ));
+                }
                 if !almost_equal(found.value, want_value) {
                     return Err(format!(
                         "{}: expected {}, got {}",
@@ -533,6 +732,14 @@ fn compare_matrix(
         let Some(series) = got.iter().find(|s| &s.labels == labels) else {
             return Err(format!("expected series {} not found", describe(labels)));
         };
+        if let Some(h) = series.histograms.first() {
+            return Err(format!(
+                "{}: expected floats, got the histogram {} at {} ms",
+                describe(labels),
+                h.histogram,
+                h.ts_ms
+            ));
+        }
         let mut t = from;
         for (k, v) in values.iter().enumerate() {
             let actual = series
@@ -596,6 +803,15 @@ mod tests {
             ]
         );
         assert!(expand_values("{{schema:0}}").is_err());
+        let h = expand_loaded("{{sum:1 count:1}}+{{sum:2 count:2}}x2 _ {{count:5}}x1").unwrap();
+        let counts: Vec<String> = h
+            .iter()
+            .map(|v| match v {
+                Loaded::Histogram(h) => format_float(h.count),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(counts, ["1", "3", "5", "Missing", "5", "5"]);
     }
 
     #[test]
