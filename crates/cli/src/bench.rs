@@ -287,3 +287,121 @@ pub fn expfmt(series: usize) {
         );
     }
 }
+
+/// PromQL range-query throughput: the two dashboard queries of issue 4
+/// over `series` series of each kind, `hours` of samples at 15 s, a
+/// range query at a 15 s step. Samples are those the selectors read over
+/// all steps (Prometheus's "total samples").
+pub fn promql(series: usize, hours: i64) {
+    use o11y_engine::promql::eval::{QueryLimits, range_query_with_stats};
+    const STEP_MS: i64 = 15_000;
+    const ROUTES: usize = 20;
+    const BUCKETS: [&str; 10] = [
+        "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf",
+    ];
+    let steps = (hours * 3_600_000 / STEP_MS) as usize;
+    let mut db = Tsdb::with_limits(TsdbLimits {
+        max_series: series * 3,
+        max_samples: series * 3 * (steps + 30),
+        retention_ms: i64::MAX / 2,
+    });
+    let mut rng = Pcg64Mcg::seed_from_u64(4);
+    // Counters: `series` of http_requests_total{route, instance}.
+    let counters: Vec<SeriesRef> = (0..series)
+        .map(|i| {
+            let labels = Labels::new([
+                ("__name__", "http_requests_total".to_string()),
+                ("route", format!("/r{}", i % ROUTES)),
+                (
+                    "instance",
+                    format!("10.0.{}.{}:8080", i / ROUTES / 250, i / ROUTES % 250),
+                ),
+            ]);
+            db.series_ref(&labels).expect("within limits")
+        })
+        .collect();
+    // Buckets: `series` bucket series, 10 per (route, instance).
+    let buckets: Vec<(SeriesRef, usize)> = (0..series)
+        .map(|i| {
+            let le = i % BUCKETS.len();
+            let owner = i / BUCKETS.len();
+            let labels = Labels::new([
+                (
+                    "__name__",
+                    "http_request_duration_seconds_bucket".to_string(),
+                ),
+                ("route", format!("/r{}", owner % ROUTES)),
+                (
+                    "instance",
+                    format!(
+                        "10.0.{}.{}:8080",
+                        owner / ROUTES / 250,
+                        owner / ROUTES % 250
+                    ),
+                ),
+                ("le", BUCKETS[le].to_string()),
+            ]);
+            (db.series_ref(&labels).expect("within limits"), le)
+        })
+        .collect();
+    let mut counter_values = vec![0.0; series];
+    let mut bucket_values = vec![0.0; series.div_ceil(BUCKETS.len())];
+    for step in 0..=steps + 20 {
+        let ts_ms = step as i64 * STEP_MS;
+        for (i, r) in counters.iter().enumerate() {
+            counter_values[i] += rng.random_range(0..40) as f64;
+            let sample = Sample {
+                ts_ms,
+                value: counter_values[i],
+            };
+            db.append_ref(*r, sample).expect("within limits");
+        }
+        for (owner, value) in bucket_values.iter_mut().enumerate() {
+            *value += rng.random_range(0..40) as f64;
+            let _ = owner;
+        }
+        for (i, (r, le)) in buckets.iter().enumerate() {
+            // Cumulative: each bucket holds a growing share of its owner's count.
+            let owner_total = bucket_values[i / BUCKETS.len()];
+            let share = (*le as f64 + 1.0) / BUCKETS.len() as f64;
+            let sample = Sample {
+                ts_ms,
+                value: (owner_total * share).floor(),
+            };
+            db.append_ref(*r, sample).expect("within limits");
+        }
+    }
+    let start_ms = 20 * STEP_MS;
+    let end_ms = start_ms + hours * 3_600_000;
+    println!(
+        "promql: {series} counter and {series} bucket series, {hours} h at 15 s; range queries at a 15 s step ({} steps)",
+        (end_ms - start_ms) / STEP_MS + 1
+    );
+    for query in [
+        "sum by (route) (rate(http_requests_total[5m]))",
+        "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))",
+    ] {
+        let expr = o11y_engine::promql::parse(query).expect("the benchmark's queries parse");
+        let limits = QueryLimits {
+            max_samples: usize::MAX,
+            max_steps: 1_000_000,
+        };
+        let mut best = f64::MAX;
+        let mut touched = 0;
+        let mut result_series = 0;
+        for _ in 0..3 {
+            let started = Instant::now();
+            let (result, stats) =
+                range_query_with_stats(&db, &expr, start_ms, end_ms, STEP_MS, limits)
+                    .expect("the benchmark's queries evaluate");
+            best = best.min(started.elapsed().as_secs_f64());
+            touched = stats.samples_touched;
+            result_series = result.len();
+        }
+        println!(
+            "  {query}\n    {result_series} result series, {touched} samples in {:.0} ms: {} samples/s",
+            best * 1000.0,
+            per_second(touched as f64, best)
+        );
+    }
+}

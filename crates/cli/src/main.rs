@@ -5,6 +5,7 @@
 //! o11y expfmt metrics.prom                      # canonical form, or errors (exit 1)
 //! o11y expfmt --to openmetrics metrics.prom
 //! o11y bench tsdb                               # storage figures (build with --release)
+//! o11y bench promql --series 1000 --hours 6      # PromQL range-query samples/s
 //! ```
 
 mod alloc;
@@ -97,6 +98,7 @@ enum BenchArg {
     All,
     Tsdb,
     Expfmt,
+    Promql,
 }
 
 /// The format `o11y expfmt` reads or writes.
@@ -174,6 +176,9 @@ fn main() -> ExitCode {
             }
             if matches!(what, BenchArg::All | BenchArg::Expfmt) {
                 bench::expfmt(series.max(100));
+            }
+            if matches!(what, BenchArg::All | BenchArg::Promql) {
+                bench::promql(series.clamp(10, 1_000), hours.clamp(1, 6));
             }
             ExitCode::SUCCESS
         }

@@ -28,8 +28,10 @@ pub struct Label {
 }
 
 /// A set of labels sorted by name, with unique names and no empty values.
+/// Shared: a clone is a reference count, as query results copy label sets
+/// at every step.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Labels(Vec<Label>);
+pub struct Labels(std::sync::Arc<Vec<Label>>);
 
 impl Labels {
     /// Builds a set from pairs. A later pair wins over an earlier one with the
@@ -49,7 +51,7 @@ impl Labels {
         }
         labels.retain(|l| !l.value.is_empty());
         labels.sort();
-        Labels(labels)
+        Labels(std::sync::Arc::new(labels))
     }
 
     /// The value of a label, if the set has it.
@@ -65,13 +67,30 @@ impl Labels {
         self.get(METRIC_NAME)
     }
 
+    /// A copy of this set without one label.
+    pub fn without(&self, name: &str) -> Labels {
+        if self.get(name).is_none() {
+            return self.clone();
+        }
+        let kept: Vec<Label> = self.0.iter().filter(|l| l.name != name).cloned().collect();
+        Labels(std::sync::Arc::new(kept))
+    }
+
     /// A copy of this set with one label set (or removed, for an empty value).
     pub fn with(&self, name: &str, value: &str) -> Labels {
+        if value.is_empty() {
+            return self.without(name);
+        }
         let pairs = self
             .iter()
             .map(|l| (l.name.clone(), l.value.clone()))
             .chain([(name.to_string(), value.to_string())]);
         Labels::new(pairs)
+    }
+
+    /// Where this shared set lives: equal for clones of one set.
+    pub fn address(&self) -> usize {
+        std::sync::Arc::as_ptr(&self.0) as usize
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Label> {

@@ -112,11 +112,30 @@ pub struct Evaluator<'a, S: SeriesStore> {
     /// Series loaded per selector (by its span), over all time.
     cache: std::cell::RefCell<SelectorCache>,
     samples_loaded: std::cell::Cell<usize>,
+    samples_touched: std::cell::Cell<u64>,
+    /// Label sets derived from others (name dropped, aggregation groups),
+    /// remembered across steps: (which derivation, input) → output.
+    label_memo: std::cell::RefCell<rustc_hash::FxHashMap<(usize, usize), (Labels, Labels)>>,
+    /// Per matrix selector (by span) and series: the last window's bounds.
+    cursors: std::cell::RefCell<HashMap<(usize, usize), Vec<(usize, usize)>>>,
+    /// The time each selector needs loaded (by span), once known.
+    windows: HashMap<(usize, usize), (i64, i64)>,
+}
+
+/// What a query cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueryStats {
+    /// Samples loaded from the store.
+    pub samples_loaded: usize,
+    /// Samples read by selectors over all steps (Prometheus's "total samples").
+    pub samples_touched: u64,
 }
 
 /// Evaluates `expr` at one instant.
 pub fn instant_query<S: SeriesStore>(store: &S, expr: &Expr, ts_ms: i64) -> Result<Value> {
-    Evaluator::new(store, ts_ms, ts_ms, 0, QueryLimits::default()).eval(expr, ts_ms)
+    Evaluator::new(store, ts_ms, ts_ms, 0, QueryLimits::default())
+        .prepare(expr)
+        .eval(expr, ts_ms)
 }
 
 /// Evaluates `expr` at every step from `start_ms` to `end_ms`: a matrix of
@@ -128,7 +147,26 @@ pub fn range_query<S: SeriesStore>(
     end_ms: i64,
     step_ms: i64,
 ) -> Result<Vec<RangeSeries>> {
-    let limits = QueryLimits::default();
+    range_query_with_stats(
+        store,
+        expr,
+        start_ms,
+        end_ms,
+        step_ms,
+        QueryLimits::default(),
+    )
+    .map(|(series, _)| series)
+}
+
+/// [`range_query`] with explicit limits, also returning what it cost.
+pub fn range_query_with_stats<S: SeriesStore>(
+    store: &S,
+    expr: &Expr,
+    start_ms: i64,
+    end_ms: i64,
+    step_ms: i64,
+    limits: QueryLimits,
+) -> Result<(Vec<RangeSeries>, QueryStats)> {
     if step_ms <= 0 {
         return fail(
             &expr.span,
@@ -147,7 +185,7 @@ pub fn range_query<S: SeriesStore>(
             ),
         );
     }
-    let evaluator = Evaluator::new(store, start_ms, end_ms, step_ms, limits);
+    let evaluator = Evaluator::new(store, start_ms, end_ms, step_ms, limits).prepare(expr);
     let mut series = StepCollector::default();
     let mut ts = start_ms;
     while ts <= end_ms {
@@ -167,7 +205,7 @@ pub fn range_query<S: SeriesStore>(
         }
         ts += step_ms;
     }
-    Ok(series.finish())
+    Ok((series.finish(), evaluator.stats()))
 }
 
 /// Instant vectors of successive steps gathered into series.
@@ -199,7 +237,7 @@ impl StepCollector {
 }
 
 fn drop_name(labels: &Labels) -> Labels {
-    labels.with(METRIC_NAME, "")
+    labels.without(METRIC_NAME)
 }
 
 /// Go's `math.Mod`: the result has the sign of the dividend.
@@ -467,6 +505,104 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             limits,
             cache: Default::default(),
             samples_loaded: Default::default(),
+            samples_touched: Default::default(),
+            label_memo: Default::default(),
+            cursors: Default::default(),
+            windows: HashMap::new(),
+        }
+    }
+
+    /// Bounds what each selector of `expr` loads to the times the query
+    /// can read: its steps, shifted by offsets and `@`, widened by ranges,
+    /// subqueries and the lookback.
+    pub fn prepare(mut self, expr: &Expr) -> Self {
+        fn walk(
+            e: &Expr,
+            lo: i64,
+            hi: i64,
+            ev: (i64, i64),
+            out: &mut HashMap<(usize, usize), (i64, i64)>,
+        ) {
+            let at_time = |at: Option<At>| match at {
+                Some(At::Timestamp(t)) => Some(t),
+                Some(At::Start) => Some(ev.0),
+                Some(At::End) => Some(ev.1),
+                None => None,
+            };
+            let shifted = |at: Option<At>, offset: i64| match at_time(at) {
+                Some(t) => (t - offset, t - offset),
+                None => (lo - offset, hi - offset),
+            };
+            match &e.kind {
+                ExprKind::VectorSelector(vs) => {
+                    let (a, b) = shifted(vs.at, vs.offset_ms);
+                    out.insert((e.span.start, e.span.end), (a - LOOKBACK_MS, b));
+                }
+                ExprKind::MatrixSelector { selector, range_ms } => {
+                    let (a, b) = shifted(selector.at, selector.offset_ms);
+                    out.insert((e.span.start, e.span.end), (a - range_ms, b));
+                }
+                ExprKind::Subquery(sq) => {
+                    let (a, b) = shifted(sq.at, sq.offset_ms);
+                    walk(&sq.expr, a - sq.range_ms, b, ev, out);
+                }
+                ExprKind::Paren(inner) | ExprKind::Unary { expr: inner, .. } => {
+                    walk(inner, lo, hi, ev, out)
+                }
+                ExprKind::Binary(b) => {
+                    walk(&b.lhs, lo, hi, ev, out);
+                    walk(&b.rhs, lo, hi, ev, out);
+                }
+                ExprKind::Aggregate(a) => {
+                    if let Some(p) = &a.param {
+                        walk(p, lo, hi, ev, out);
+                    }
+                    walk(&a.expr, lo, hi, ev, out);
+                }
+                ExprKind::Call { args, .. } => {
+                    for a in args {
+                        walk(a, lo, hi, ev, out);
+                    }
+                }
+                ExprKind::Number(_) | ExprKind::String(_) => {}
+            }
+        }
+        let mut windows = HashMap::new();
+        let ev = (self.start_ms, self.end_ms);
+        walk(expr, self.start_ms, self.end_ms, ev, &mut windows);
+        self.windows = windows;
+        self
+    }
+
+    /// `derive(labels)`, remembered for this derivation `kind` (allocating a
+    /// label set costs more than looking one up).
+    fn memo_labels(
+        &self,
+        kind: usize,
+        labels: &Labels,
+        derive: &dyn Fn(&Labels) -> Labels,
+    ) -> Labels {
+        const MAX_REMEMBERED: usize = 100_000;
+        // Keyed by the shared set's address: the entry keeps the set alive,
+        // so no other set can have that address while the entry exists.
+        let key = (kind, labels.address());
+        if let Some((_, found)) = self.label_memo.borrow().get(&key) {
+            return found.clone();
+        }
+        let derived = derive(labels);
+        let mut memo = self.label_memo.borrow_mut();
+        if memo.len() >= MAX_REMEMBERED {
+            memo.clear();
+        }
+        memo.insert(key, (labels.clone(), derived.clone()));
+        derived
+    }
+
+    /// What the evaluation has cost so far.
+    pub fn stats(&self) -> QueryStats {
+        QueryStats {
+            samples_loaded: self.samples_loaded.get(),
+            samples_touched: self.samples_touched.get(),
         }
     }
 
@@ -480,8 +616,13 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
         if let Some(found) = self.cache.borrow().get(&key) {
             return Ok(found.clone());
         }
+        let (from, to) = self
+            .windows
+            .get(&key)
+            .copied()
+            .unwrap_or((i64::MIN, i64::MAX));
         let mut by_labels: BTreeMap<Labels, RangeSeries> = BTreeMap::new();
-        for s in self.store.select(matchers, i64::MIN, i64::MAX) {
+        for s in self.store.select(matchers, from, to) {
             by_labels.insert(
                 s.labels.clone(),
                 RangeSeries {
@@ -491,7 +632,7 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 },
             );
         }
-        for h in self.store.select_histograms(matchers, i64::MIN, i64::MAX) {
+        for h in self.store.select_histograms(matchers, from, to) {
             by_labels
                 .entry(h.labels.clone())
                 .or_insert_with(|| RangeSeries {
@@ -554,6 +695,8 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
         let t = self.effective_time(ts, vs.at, vs.offset_ms);
         let series = self.series_of(span, &vs.matchers)?;
         let mut out = Vec::new();
+        self.samples_touched
+            .set(self.samples_touched.get() + series.len() as u64);
         for s in series.iter() {
             let end = s.samples.partition_point(|x| x.ts_ms <= t);
             let float = end.checked_sub(1).map(|i| s.samples[i]);
@@ -591,11 +734,19 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
     ) -> Result<Vec<RangeSeries>> {
         let t = self.effective_time(ts, vs.at, vs.offset_ms);
         let series = self.series_of(span, &vs.matchers)?;
+        // Where the last step's window was, per series: successive steps move
+        // forward a little, so the window is found without a binary search.
+        let mut cursors = self.cursors.borrow_mut();
+        let cursor = cursors
+            .entry((span.start, span.end))
+            .or_insert_with(|| vec![(0, 0); series.len()]);
         Ok(series
             .iter()
-            .filter_map(|s| {
-                let from = s.samples.partition_point(|x| x.ts_ms <= t - range_ms);
-                let to = s.samples.partition_point(|x| x.ts_ms <= t);
+            .zip(cursor.iter_mut())
+            .filter_map(|(s, cursor)| {
+                let from = position_after(&s.samples, cursor.0, t - range_ms);
+                let to = position_after(&s.samples, cursor.1.max(from), t);
+                *cursor = (from, to);
                 let samples: Vec<Sample> = s.samples[from..to]
                     .iter()
                     .copied()
@@ -604,6 +755,8 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 let from = s.histograms.partition_point(|x| x.ts_ms <= t - range_ms);
                 let to = s.histograms.partition_point(|x| x.ts_ms <= t);
                 let histograms = s.histograms[from..to].to_vec();
+                self.samples_touched
+                    .set(self.samples_touched.get() + (samples.len() + histograms.len()) as u64);
                 (!samples.is_empty() || !histograms.is_empty()).then(|| RangeSeries {
                     labels: s.labels.clone(),
                     samples,
@@ -686,7 +839,8 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
     }
 
     fn check_unique(&self, span: &Span, samples: Vec<VectorSample>) -> Result<Vec<VectorSample>> {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = rustc_hash::FxHashSet::default();
+        seen.reserve(samples.len());
         for s in &samples {
             if !seen.insert(&s.labels) {
                 return fail(span, "vector cannot contain metrics with the same labelset");
@@ -965,10 +1119,21 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 label_values(labels, &a.grouping)
             }
         };
-        let mut groups: BTreeMap<Labels, Vec<VectorSample>> = BTreeMap::new();
+        // Groups in label order, found through a hash map.
+        let mut index: rustc_hash::FxHashMap<Labels, usize> = Default::default();
+        let mut grouped: Vec<(Labels, Vec<VectorSample>)> = Vec::new();
         for s in input {
-            groups.entry(group_labels(&s.labels)).or_default().push(s);
+            let key = self.memo_labels(expr.span.start, &s.labels, &group_labels);
+            match index.get(&key) {
+                Some(&i) => grouped[i].1.push(s),
+                None => {
+                    index.insert(key.clone(), grouped.len());
+                    grouped.push((key, vec![s]));
+                }
+            }
         }
+        grouped.sort_by(|a, b| a.0.cmp(&b.0));
+        let groups = grouped;
         let param = match &a.param {
             Some(p) if p.value_type() == ValueType::Scalar => Some(self.scalar(p, ts)?),
             _ => None,
@@ -1156,12 +1321,16 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 _ => (0, ts),
             };
             let mut out = Vec::new();
-            for s in self.matrix(arg, ts)? {
+            let input = self.matrix(arg, ts)?;
+            // Dropping one shared metric name cannot make two series equal.
+            let first_name = input.first().and_then(|s| s.labels.metric_name());
+            let one_name = input.iter().all(|s| s.labels.metric_name() == first_name);
+            for s in input {
                 if let Some((value, histogram)) = f(&s, t - range_ms, t) {
                     let labels = if keep_name {
                         s.labels
                     } else {
-                        drop_name(&s.labels)
+                        self.memo_labels(usize::MAX, &s.labels, &drop_name)
                     };
                     out.push(VectorSample {
                         labels,
@@ -1169,6 +1338,9 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                         histogram,
                     });
                 }
+            }
+            if keep_name || one_name {
+                return Ok(Value::Vector(out));
             }
             self.check_unique(&expr.span, out).map(Value::Vector)
         };
@@ -1825,6 +1997,24 @@ fn labels_hash(labels: &Labels) -> u64 {
         bytes.push(0xff);
     }
     xxhash_rust::xxh64::xxh64(&bytes, 0)
+}
+
+/// The index of the first sample after `t` (`partition_point(ts <= t)`),
+/// searched forward from `hint` when the hint is not past it.
+fn position_after(samples: &[Sample], hint: usize, t: i64) -> usize {
+    if hint <= samples.len() && (hint == 0 || samples[hint - 1].ts_ms <= t) {
+        let mut i = hint;
+        // A short forward scan, then a binary search if the step jumped far.
+        for _ in 0..8 {
+            if i < samples.len() && samples[i].ts_ms <= t {
+                i += 1;
+            } else {
+                return i;
+            }
+        }
+        return i + samples[i..].partition_point(|x| x.ts_ms <= t);
+    }
+    samples.partition_point(|x| x.ts_ms <= t)
 }
 
 /// A float or a histogram sample.
