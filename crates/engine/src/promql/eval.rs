@@ -93,6 +93,9 @@ impl Default for QueryLimits {
     }
 }
 
+/// Per matrix selector (by span), each series' last window `(from, to)`.
+type WindowCursors = HashMap<(usize, usize), Vec<(usize, usize)>>;
+
 /// Series loaded per selector, keyed by the selector's span.
 type SelectorCache = HashMap<(usize, usize), std::rc::Rc<Vec<RangeSeries>>>;
 
@@ -117,7 +120,7 @@ pub struct Evaluator<'a, S: SeriesStore> {
     /// remembered across steps: (which derivation, input) → output.
     label_memo: std::cell::RefCell<rustc_hash::FxHashMap<(usize, usize), (Labels, Labels)>>,
     /// Per matrix selector (by span) and series: the last window's bounds.
-    cursors: std::cell::RefCell<HashMap<(usize, usize), Vec<(usize, usize)>>>,
+    cursors: std::cell::RefCell<WindowCursors>,
     /// The time each selector needs loaded (by span), once known.
     windows: HashMap<(usize, usize), (i64, i64)>,
 }
