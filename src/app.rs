@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use o11y_engine::demo::{Demo, DemoConfig};
 
 use crate::charts::format_clock_time;
+use crate::pages::explore::ExplorePage;
 use crate::pages::live::LivePage;
 use crate::pages::metrics::MetricsPage;
 use crate::timer::use_interval;
@@ -25,15 +26,17 @@ const SPEEDS: [f64; 3] = [1.0, 10.0, 100.0];
 pub enum Page {
     Live,
     Metrics,
+    Explore,
 }
 
 impl Page {
-    const ALL: [Page; 2] = [Page::Live, Page::Metrics];
+    const ALL: [Page; 3] = [Page::Live, Page::Metrics, Page::Explore];
 
     fn fragment(self) -> &'static str {
         match self {
             Page::Live => "#/live",
             Page::Metrics => "#/metrics",
+            Page::Explore => "#/explore",
         }
     }
 
@@ -41,14 +44,17 @@ impl Page {
         match self {
             Page::Live => "Live demo",
             Page::Metrics => "Metrics",
+            Page::Explore => "Explore",
         }
     }
 
-    /// The page a URL fragment names; the live demo for anything else.
+    /// The page a URL fragment names (before any `?` state); the live
+    /// demo for anything else.
     fn from_fragment(fragment: &str) -> Page {
+        let path = fragment.split('?').next().unwrap_or("");
         Page::ALL
             .into_iter()
-            .find(|p| p.fragment() == fragment)
+            .find(|p| p.fragment() == path)
             .unwrap_or(Page::Live)
     }
 }
@@ -134,6 +140,7 @@ pub fn App() -> impl IntoView {
             {move || match state.page.get() {
                 Page::Live => view! { <LivePage /> }.into_any(),
                 Page::Metrics => view! { <MetricsPage /> }.into_any(),
+                Page::Explore => view! { <ExplorePage /> }.into_any(),
             }}
         </main>
     }

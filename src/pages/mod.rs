@@ -1,4 +1,5 @@
 //! The app's pages. Each reads the shared [`crate::app::AppState`].
 
+pub mod explore;
 pub mod live;
 pub mod metrics;

@@ -20,6 +20,14 @@ use crate::store::AppendError;
 use crate::store::Sample;
 use crate::tsdb::Tsdb;
 
+/// Limits for queries run in the page: enough for dashboards, small
+/// enough that a runaway query returns an error instead of freezing the tab.
+pub const BROWSER_QUERY_LIMITS: crate::promql::eval::QueryLimits =
+    crate::promql::eval::QueryLimits {
+        max_samples: 5_000_000,
+        max_steps: 11_000,
+    };
+
 /// Settings of the demo and of what it shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DemoConfig {
@@ -266,6 +274,68 @@ impl Demo {
             .into_iter()
             .map(|labels| (labels.clone(), self.store.latest(labels)))
             .collect()
+    }
+
+    /// What the PromQL editor can autocomplete: metric names, and label
+    /// names and values per metric (and over all metrics, under `""`).
+    pub fn completer(&self) -> crate::explore::Completer {
+        use std::collections::{BTreeMap, BTreeSet};
+        let mut per: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        for labels in self.store.series_labels(&[]) {
+            let metric = labels.metric_name().unwrap_or("").to_string();
+            for l in labels
+                .iter()
+                .filter(|l| l.name != crate::labels::METRIC_NAME)
+            {
+                for m in [metric.clone(), String::new()] {
+                    per.entry((m, l.name.clone()))
+                        .or_default()
+                        .insert(l.value.clone());
+                }
+            }
+        }
+        crate::explore::Completer {
+            metrics: self.catalog().into_iter().map(|m| m.name).collect(),
+            labels: per
+                .into_iter()
+                .map(|((m, n), v)| (m, n, v.into_iter().collect()))
+                .collect(),
+        }
+    }
+
+    /// A range query over the demo's store with the browser's limits.
+    pub fn range_query(
+        &self,
+        expr: &crate::promql::ast::Expr,
+        start_ms: i64,
+        end_ms: i64,
+        step_ms: i64,
+    ) -> Result<
+        (
+            Vec<crate::promql::eval::RangeSeries>,
+            crate::promql::eval::QueryStats,
+        ),
+        crate::promql::eval::EvalError,
+    > {
+        crate::promql::eval::range_query_with_stats(
+            &self.store,
+            expr,
+            start_ms,
+            end_ms,
+            step_ms,
+            BROWSER_QUERY_LIMITS,
+        )
+    }
+
+    /// An instant query over the demo's store with the browser's limits.
+    pub fn instant_query(
+        &self,
+        expr: &crate::promql::ast::Expr,
+        ts_ms: i64,
+    ) -> Result<crate::promql::eval::Value, crate::promql::eval::EvalError> {
+        crate::promql::eval::Evaluator::new(&self.store, ts_ms, ts_ms, 0, BROWSER_QUERY_LIMITS)
+            .prepare(expr)
+            .eval(expr, ts_ms)
     }
 
     /// The time range the chart shows: `window_ms` ending now.

@@ -24,6 +24,7 @@ pub mod clock;
 pub mod demo;
 pub mod duration;
 pub mod expfmt;
+pub mod explore;
 pub mod labels;
 pub mod metric_form;
 pub mod metrics;

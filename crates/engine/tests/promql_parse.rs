@@ -32,6 +32,8 @@ fn check_error(input: &str, span: std::ops::Range<usize>, message: &str) {
 #[test]
 fn selectors_and_modifiers() {
     check("up", "up");
+    // Found by fuzzing: a negative `@` time printed as -2.900 for -1.1.
+    check("x @ -1.1", "x @ -1.100");
     check(
         "up{job=\"api\",code=~'5..'}",
         "up{job=\"api\", code=~\"5..\"}",

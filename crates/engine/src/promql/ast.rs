@@ -319,7 +319,9 @@ fn write_list(f: &mut fmt::Formatter<'_>, labels: &[String]) -> fmt::Result {
 fn write_modifiers(f: &mut fmt::Formatter<'_>, at: Option<At>, offset_ms: i64) -> fmt::Result {
     match at {
         Some(At::Timestamp(ms)) => {
-            write!(f, " @ {}.{:03}", ms.div_euclid(1000), ms.rem_euclid(1000))?
+            let sign = if ms < 0 { "-" } else { "" };
+            let abs = ms.unsigned_abs();
+            write!(f, " @ {sign}{}.{:03}", abs / 1000, abs % 1000)?
         }
         Some(At::Start) => f.write_str(" @ start()")?,
         Some(At::End) => f.write_str(" @ end()")?,

@@ -1,0 +1,148 @@
+//! Time-boxed fuzzing of everything the Explore page runs on typed input:
+//! the parser (and printing what it parsed), evaluation, highlighting and
+//! autocomplete. Inputs are Prometheus's own test queries, mutated byte by
+//! byte and token by token. Runs 3 s by default; set `O11Y_FUZZ_SECONDS`
+//! for a longer run (`O11Y_FUZZ_SECONDS=600 cargo test --release --test fuzz_promql`).
+
+use std::time::{Duration, Instant};
+
+use o11y_engine::explore::{Completer, complete, highlight};
+use o11y_engine::labels::Labels;
+use o11y_engine::promql::eval::{Evaluator, QueryLimits};
+use o11y_engine::promql::parse;
+use o11y_engine::promql::promqltest::IN_SCOPE_FILES;
+use o11y_engine::store::{Sample, SeriesStore};
+use o11y_engine::tsdb::Tsdb;
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+
+mod common;
+
+const PIECES: [&str; 24] = [
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    "\"",
+    "'",
+    "`",
+    ",",
+    "=~",
+    "!=",
+    "5m",
+    "1h30m",
+    "@",
+    "offset",
+    " by ",
+    " on(",
+    "group_left",
+    "rate(",
+    "sum(",
+    "0x1F",
+    "Inf",
+    "é",
+];
+
+fn seeds() -> Vec<String> {
+    let dir = common::conformance_dir().join("promql");
+    let mut out = vec!["sum by (route) (rate(http_requests_total[5m]))".to_string()];
+    for file in IN_SCOPE_FILES {
+        let Ok(text) = std::fs::read_to_string(dir.join(format!("{file}.test"))) else {
+            continue;
+        };
+        for line in text.lines() {
+            let words: Vec<&str> = line.splitn(4, ' ').collect();
+            if let ["eval" | "eval_fail" | "eval_ordered", "instant", "at", rest] = words.as_slice()
+                && let Some((_, query)) = rest.split_once(' ')
+            {
+                out.push(query.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn mutate(rng: &mut Pcg64Mcg, input: &str) -> String {
+    let mut bytes = input.as_bytes().to_vec();
+    for _ in 0..rng.random_range(1..4) {
+        let at = rng.random_range(0..=bytes.len());
+        match rng.random_range(0..5) {
+            0 if at < bytes.len() => {
+                bytes.remove(at);
+            }
+            1 => bytes.insert(at, rng.random_range(0x20..0x7f)),
+            2 => {
+                let piece = PIECES[rng.random_range(0..PIECES.len())];
+                bytes.splice(at..at, piece.bytes());
+            }
+            3 => bytes.truncate(at),
+            _ if at < bytes.len() => bytes[at] = rng.random(),
+            _ => {}
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+#[test]
+fn typed_queries_never_panic() {
+    let seconds: u64 = std::env::var("O11Y_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let mut db = Tsdb::default();
+    for i in 0..20 {
+        let labels = Labels::new([
+            (
+                "__name__",
+                if i % 2 == 0 {
+                    "http_requests_total"
+                } else {
+                    "x"
+                },
+            ),
+            ("route", ["/a", "/b", "/c"][i % 3]),
+            ("le", ["0.1", "1", "+Inf"][i % 3]),
+            ("i", &i.to_string()),
+        ]);
+        for t in 0..40 {
+            let sample = Sample {
+                ts_ms: t * 15_000,
+                value: (t * i as i64) as f64,
+            };
+            db.append(&labels, sample).unwrap();
+        }
+    }
+    let completer = Completer {
+        metrics: vec!["http_requests_total".into(), "x".into()],
+        labels: vec![("x".into(), "route".into(), vec!["/a".into()])],
+    };
+    let limits = QueryLimits {
+        max_samples: 100_000,
+        max_steps: 1_000,
+    };
+    let seeds = seeds();
+    let mut rng = Pcg64Mcg::seed_from_u64(11);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let (mut runs, mut parsed) = (0u64, 0u64);
+    while Instant::now() < deadline {
+        let seed = &seeds[rng.random_range(0..seeds.len())];
+        let input = mutate(&mut rng, seed);
+        let _ = highlight(&input);
+        let _ = complete(&input, rng.random_range(0..=input.len()), &completer);
+        if let Ok(expr) = parse(&input) {
+            parsed += 1;
+            let printed = expr.to_string();
+            let again = parse(&printed)
+                .unwrap_or_else(|e| panic!("{input:?} printed as {printed:?}, which fails: {e}"));
+            assert_eq!(again.to_string(), printed, "from {input:?}");
+            let _ = Evaluator::new(&db, 0, 600_000, 15_000, limits)
+                .prepare(&expr)
+                .eval(&expr, 300_000);
+        }
+        runs += 1;
+    }
+    println!("fuzz: {runs} inputs in {seconds} s ({parsed} parsed and evaluated), no panic");
+    assert!(runs > 0);
+}

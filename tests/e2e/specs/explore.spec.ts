@@ -1,0 +1,91 @@
+import { expect, test } from '../support/guard';
+import { ExplorePage } from '../pages/explore';
+
+test('a query with an error is underlined at its span; fixed, it graphs', async ({ page }) => {
+  const explore = new ExplorePage(page);
+  await explore.open();
+  await explore.type('sum by (status) (rate(http_requests_total[1m])');
+  await expect(explore.error).toContainText('1:');
+  await expect(explore.error).toContainText('expected ")"');
+  await expect(explore.underline).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('explore-error.png'), fullPage: true });
+
+  await explore.input.press('End');
+  await explore.input.pressSequentially(')');
+  await expect(explore.error).toHaveCount(0);
+  await expect(explore.underline).toHaveCount(0);
+  await expect(explore.paths.first()).toBeVisible();
+  await expect(explore.legend.first()).toContainText('status=');
+  await expect(explore.info).toContainText('series');
+
+  // Hovering the chart shows the values at that time.
+  await explore.graph.locator('svg').hover({ position: { x: 600, y: 100 } });
+  await expect(page.getByTestId('graph-tooltip')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('explore-graph.png'), fullPage: true });
+
+  // The table view lists the series at the end of the range.
+  await page.getByTestId('view-table').click();
+  await expect(explore.table.getByTestId('result-row').first()).toContainText('status=');
+});
+
+test('autocomplete offers metrics, functions with docs and label values', async ({ page }) => {
+  const explore = new ExplorePage(page);
+  await explore.open();
+  await explore.type('histogram_qu');
+  await expect(explore.suggestions.first()).toContainText('histogram_quantile');
+  await expect(explore.suggestions.first()).toContainText('quantile');
+  await explore.type('rate(http_requests_t');
+  await expect(explore.suggestions.first()).toContainText('http_requests_total');
+  await explore.input.press('Tab');
+  await expect(explore.input).toHaveValue('rate(http_requests_total');
+  await explore.input.pressSequentially('{status="');
+  await expect(explore.suggestions.first()).toBeVisible();
+  await expect(explore.suggestions).toContainText(['200']);
+});
+
+test('the explain tree shows each sub-expression; a click graphs it; the URL restores the view', async ({ page }) => {
+  const explore = new ExplorePage(page);
+  await explore.open();
+  await explore.type('sum by (status) (rate(http_requests_total[1m])) / on() group_left() sum(rate(http_requests_total[1m]))');
+  await expect(explore.nodes).toHaveCount(7);
+  await expect(explore.nodes.nth(0)).toContainText('matching on ()');
+  await expect(explore.nodes.nth(1)).toContainText('sum by (status)');
+  await expect(explore.nodes.nth(1).getByTestId('explain-count')).toContainText('series');
+  await expect(explore.nodes.nth(2)).toContainText('rate():');
+  await page.screenshot({ path: test.info().outputPath('explore-explain.png'), fullPage: true });
+
+  await explore.nodes.nth(2).click();
+  await expect(page.getByTestId('graphing-node')).toContainText('rate(http_requests_total[1m])');
+  await expect(explore.paths.first()).toBeVisible();
+
+  await page.getByTestId('range-1h').click();
+  await page.getByTestId('stacked').check();
+  const url = page.url();
+  expect(url).toContain('range=1h');
+  expect(url).toContain('stacked=1');
+  await page.goto('about:blank');
+  await page.goto(url);
+  await expect(explore.input).toHaveValue(/^sum by \(status\)/);
+  await expect(page.getByTestId('range-1h')).toHaveClass(/active/);
+  await expect(page.getByTestId('stacked')).toBeChecked();
+  await expect(explore.nodes).toHaveCount(7);
+});
+
+test('a dashboard-sized query: time in the page, printed', async ({ page }) => {
+  const explore = new ExplorePage(page);
+  // The demo's bucket and request counters as rates, and `up`: 1 h at 15 s.
+  const query = 'rate(http_request_duration_seconds_bucket[5m]) or rate(http_requests_total[5m]) or up';
+  await explore.open(`#/explore?q=${encodeURIComponent(query)}&range=1h&step=15s&view=graph&stacked=0`);
+  await expect(explore.legend.first()).toBeVisible();
+  await expect(explore.paths).not.toHaveCount(0);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await page.getByTestId(i % 2 ? 'range-1h' : 'range-15m').click();
+    await page.getByTestId('range-1h').click();
+    times.push(await explore.lastQueryMs());
+  }
+  const info = await explore.info.textContent();
+  const best = Math.min(...times.filter((t) => t >= 0));
+  console.log(`explore: dashboard query over 1 h at 15 s (${info}): best ${best.toFixed(1)} ms of ${times.map((t) => t.toFixed(1)).join(', ')} ms`);
+  expect(best).toBeGreaterThanOrEqual(0);
+});
