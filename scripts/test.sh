@@ -35,6 +35,9 @@ if [ -d "$conformance" ]; then
 else
   echo "  $conformance not found: skipped"
 fi
+echo "  the project's own cases:"
+cargo run -q -p o11y-cli -- promqltest --show 3 crates/engine/testdata/promql/*.test | sed 's/^/  | /'
+
 
 step "trunk build --release (wasm toolchain: $WASM_MODE)"
 prebuild_wasm
