@@ -405,3 +405,131 @@ pub fn promql(series: usize, hours: i64) {
         );
     }
 }
+
+/// LogQL throughput over generated log files of `mb` megabytes each: a
+/// line filter (beside `grep -F -c` on the same file), `| json` with a
+/// label filter, and `| logfmt` with a duration filter. Each query counts
+/// every matching line, so every byte is read.
+pub fn logql(mb: usize) {
+    use o11y_engine::logql::ingest::{IngestOptions, ingest};
+    use o11y_engine::logql::metric::{LogQuery, LogqlResult, query};
+    use o11y_engine::logql::store::LogStore;
+    let dir = std::env::temp_dir().join(format!("o11y-bench-logql-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let target = mb * 1_000_000;
+    let mut rng = Pcg64Mcg::seed_from_u64(5);
+    let routes = [
+        "/api/products",
+        "/api/cart",
+        "/api/checkout",
+        "/api/users/42",
+        "/health",
+    ];
+    let (mut logfmt, mut json) = (
+        String::with_capacity(target + 1000),
+        String::with_capacity(target + 1000),
+    );
+    let mut i: u64 = 0;
+    while logfmt.len() < target || json.len() < target {
+        let level = match rng.random_range(0..100) {
+            0 => "ERROR",
+            1..=5 => "warn",
+            _ => "info",
+        };
+        let route = routes[rng.random_range(0..routes.len())];
+        let ms = rng.random_range(1..2_000);
+        let ts = 1_700_000_000_000 + i as i64;
+        if logfmt.len() < target {
+            logfmt.push_str(&format!(
+                "ts={ts} level={level} route={route} status={} duration={ms}ms request_id=req-{i:08x} msg=\"handled request for user {}\"\n",
+                if level == "ERROR" { 500 } else { 200 },
+                rng.random_range(1..10_000)
+            ));
+        }
+        if json.len() < target {
+            json.push_str(&format!(
+                "{{\"timestamp\":{ts},\"level\":\"{}\",\"message\":\"handled request\",\"route\":\"{route}\",\"duration_ms\":{ms},\"request_id\":\"req-{i:08x}\",\"user_id\":{}}}\n",
+                level.to_lowercase(),
+                rng.random_range(1..10_000)
+            ));
+        }
+        i += 1;
+    }
+    let logfmt_path = dir.join("app.logfmt");
+    std::fs::write(&logfmt_path, &logfmt).expect("writable temp dir");
+    let mut store = LogStore::with_limit(3 * target + 1_000);
+    for (job, text) in [("x", &logfmt), ("y", &json)] {
+        let options = IngestOptions {
+            labels: Labels::new([("job", job)]),
+            ..IngestOptions::default()
+        };
+        ingest(&mut store, text, &options).expect("the generated logs fit");
+    }
+    let end_ns = 1_700_000_000_000 * 1_000_000 + i as i64 * 1_000_000 + 1;
+    let q = LogQuery {
+        start_ns: 0,
+        end_ns,
+        step_ms: 0,
+        limit: 100,
+    };
+    println!(
+        "logql: {} MB of logfmt and {} MB of JSON lines ({i} lines each at most)",
+        logfmt.len() / 1_000_000,
+        json.len() / 1_000_000
+    );
+    let measure = |text: &str, bytes: usize| -> (f64, String) {
+        let mut best = f64::MAX;
+        let mut value = String::new();
+        for _ in 0..3 {
+            let started = Instant::now();
+            let result = query(text, &store, &q).expect("the benchmark's queries run");
+            best = best.min(started.elapsed().as_secs_f64());
+            if let LogqlResult::Matrix(m) = result {
+                value = m
+                    .first()
+                    .and_then(|s| s.samples.last())
+                    .map_or("0".to_string(), |p| {
+                        o11y_engine::expfmt::format_float(p.value)
+                    });
+            }
+        }
+        (
+            bytes as f64 / 1e6 / best,
+            format!("{value} lines in {:.0} ms", best * 1000.0),
+        )
+    };
+    let (filter_mbs, filter_note) = measure(
+        r#"sum(count_over_time({job="x"} |= "ERROR" [1h]))"#,
+        logfmt.len(),
+    );
+    let started = Instant::now();
+    let grep = std::process::Command::new("grep")
+        .args(["-F", "-c", "ERROR"])
+        .arg(&logfmt_path)
+        .output();
+    let grep_s = started.elapsed().as_secs_f64();
+    println!("  {{job=\"x\"}} |= \"ERROR\": {filter_mbs:.0} MB/s ({filter_note})");
+    match grep {
+        Ok(out) => {
+            let count = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            let grep_mbs = logfmt.len() as f64 / 1e6 / grep_s;
+            println!(
+                "  grep -F -c ERROR on the same file: {grep_mbs:.0} MB/s ({count} lines in {:.0} ms); LogQL takes {:.2}x grep's time",
+                grep_s * 1000.0,
+                grep_mbs / filter_mbs
+            );
+        }
+        Err(e) => println!("  grep: {e}"),
+    }
+    let (json_mbs, json_note) = measure(
+        r#"sum(count_over_time({job="y"} | json | level="error" [1h]))"#,
+        json.len(),
+    );
+    println!("  | json | level=\"error\": {json_mbs:.0} MB/s ({json_note})");
+    let (logfmt_mbs, logfmt_note) = measure(
+        r#"sum(count_over_time({job="x"} | logfmt | duration > 1s [1h]))"#,
+        logfmt.len(),
+    );
+    println!("  | logfmt | duration > 1s: {logfmt_mbs:.0} MB/s ({logfmt_note})");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,10 +6,12 @@
 //! o11y expfmt --to openmetrics metrics.prom
 //! o11y bench tsdb                               # storage figures (build with --release)
 //! o11y bench promql --series 1000 --hours 6      # PromQL range-query samples/s
+//! o11y logql '{job="pasted"} |= "error"' app.log # LogQL over log files, as JSON
 //! ```
 
 mod alloc;
 mod bench;
+mod logql;
 
 use std::process::ExitCode;
 
@@ -65,6 +67,9 @@ enum Command {
         /// Hours of samples at 15 s per series (TSDB).
         #[arg(long, default_value_t = 24)]
         hours: i64,
+        /// Megabytes of each generated log file (LogQL).
+        #[arg(long = "mb", default_value_t = 100)]
+        megabytes: usize,
     },
     /// Run Prometheus `promqltest` scripts and print passed / failed / skipped
     /// eval blocks per file, the first differences, and the total.
@@ -77,6 +82,26 @@ enum Command {
         /// How many failures to show per file.
         #[arg(long, default_value_t = 3)]
         show: usize,
+    },
+    /// Run a LogQL query over log files (JSON lines, logfmt, plain, Loki push
+    /// JSON, OTLP/JSON) and print the result as Loki's API does.
+    Logql {
+        /// The query, e.g. `{job="pasted"} |= "error" | logfmt`.
+        query: String,
+        /// The log files.
+        files: Vec<std::path::PathBuf>,
+        /// Lines a log query prints at most.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// The step of a metric query (a duration; by default 1/100 of the logs' time span).
+        #[arg(long)]
+        step: Option<String>,
+        /// Evaluate a metric query once, at the end of the logs.
+        #[arg(long)]
+        instant: bool,
+        /// A field of JSON or logfmt lines to make a stream label (repeatable).
+        #[arg(long = "label-field")]
+        label_fields: Vec<String>,
     },
     /// Parse a Prometheus text or OpenMetrics file and print it back in
     /// canonical form; print every error with its line and column (exit 1).
@@ -99,6 +124,7 @@ enum BenchArg {
     Tsdb,
     Expfmt,
     Promql,
+    Logql,
 }
 
 /// The format `o11y expfmt` reads or writes.
@@ -152,6 +178,30 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Expfmt { file, from, to } => expfmt(&file, from, to),
+        Command::Logql {
+            query,
+            files,
+            limit,
+            step,
+            instant,
+            label_fields,
+        } => {
+            let step_ms = match step.as_deref().map(parse_duration) {
+                Some(Ok(ms)) if ms > 0 => Some(ms),
+                Some(_) => {
+                    eprintln!("o11y logql: --step needs a positive duration such as 1m");
+                    return ExitCode::from(2);
+                }
+                None => None,
+            };
+            let options = logql::Options {
+                limit,
+                step_ms,
+                instant,
+                label_fields,
+            };
+            logql::run(&query, &files, &options)
+        }
         Command::Promqltest {
             mut files,
             in_scope,
@@ -167,6 +217,7 @@ fn main() -> ExitCode {
             what,
             series,
             hours,
+            megabytes,
         } => {
             if cfg!(debug_assertions) {
                 eprintln!("o11y bench: this is a debug build; figures need --release");
@@ -179,6 +230,9 @@ fn main() -> ExitCode {
             }
             if matches!(what, BenchArg::All | BenchArg::Promql) {
                 bench::promql(series.clamp(10, 1_000), hours.clamp(1, 6));
+            }
+            if matches!(what, BenchArg::All | BenchArg::Logql) {
+                bench::logql(megabytes);
             }
             ExitCode::SUCCESS
         }

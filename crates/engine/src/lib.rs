@@ -26,6 +26,7 @@ pub mod duration;
 pub mod expfmt;
 pub mod explore;
 pub mod labels;
+pub mod logql;
 pub mod metric_form;
 pub mod metrics;
 pub mod promql;

@@ -1,0 +1,617 @@
+//! Turning pasted text into log streams: JSON lines, logfmt, plain text,
+//! Loki push API JSON (`streams` with `values`) and OTLP/JSON logs
+//! (`resourceLogs`). Timestamps come from the usual fields (`timestamp`,
+//! `ts`, `time`, `@timestamp`: RFC 3339 or epoch seconds, milliseconds,
+//! microseconds or nanoseconds) or, without one, from arrival order.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use super::store::{Entry, LogStore, LogStoreError};
+use crate::labels::Labels;
+
+/// Fields a timestamp is looked for in, in order.
+pub const TIME_FIELDS: [&str; 4] = ["timestamp", "ts", "time", "@timestamp"];
+
+/// How pasted text becomes streams.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IngestOptions {
+    /// Labels every pasted stream has (default `{job="pasted"}`).
+    pub labels: Labels,
+    /// Fields of JSON or logfmt lines that become stream labels too.
+    pub label_fields: Vec<String>,
+    /// The time of a line without a timestamp of its own (ns); later lines
+    /// get later times, 1 ms apart.
+    pub arrival_ns: i64,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            labels: Labels::new([("job", "pasted")]),
+            label_fields: Vec::new(),
+            arrival_ns: 0,
+        }
+    }
+}
+
+/// What a paste was recognised as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasteFormat {
+    /// Lines, each JSON, logfmt or plain (counted in the report).
+    Lines,
+    LokiPush,
+    Otlp,
+}
+
+/// What an ingest stored.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IngestReport {
+    pub format: Option<PasteFormat>,
+    pub lines: usize,
+    pub json_lines: usize,
+    pub logfmt_lines: usize,
+    pub plain_lines: usize,
+    /// Lines whose timestamp came from a field.
+    pub timestamped: usize,
+    pub streams: usize,
+}
+
+/// Why a paste could not be stored (what was stored before stays).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum IngestError {
+    #[error("line {line}: {message}")]
+    Malformed { line: usize, message: String },
+    #[error(transparent)]
+    Store(#[from] LogStoreError),
+}
+
+/// A parsed line's fields, flattened (`a.b` → `a_b`, as Loki's `json`).
+pub type Fields = Vec<(String, String)>;
+
+/// Stores `text` in `store`.
+pub fn ingest(
+    store: &mut LogStore,
+    text: &str,
+    options: &IngestOptions,
+) -> Result<IngestReport, IngestError> {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{')
+        && let Ok(doc) = serde_json::from_str::<Json>(trimmed)
+    {
+        if doc.get("streams").is_some() {
+            return ingest_loki_push(store, &doc);
+        }
+        if doc.get("resourceLogs").is_some() {
+            return ingest_otlp(store, &doc);
+        }
+    }
+    let mut report = IngestReport {
+        format: Some(PasteFormat::Lines),
+        ..IngestReport::default()
+    };
+    let mut streams: BTreeMap<Labels, Vec<Entry>> = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields = if let Some(fields) = json_fields(line) {
+            report.json_lines += 1;
+            fields
+        } else if let Some(fields) = logfmt_fields(line, true) {
+            report.logfmt_lines += 1;
+            fields
+        } else {
+            report.plain_lines += 1;
+            Vec::new()
+        };
+        let ts_ns = match fields
+            .iter()
+            .find(|(k, _)| TIME_FIELDS.contains(&k.as_str()))
+            .and_then(|(_, v)| parse_timestamp(v))
+        {
+            Some(ts) => {
+                report.timestamped += 1;
+                ts
+            }
+            None => options.arrival_ns + i as i64 * 1_000_000,
+        };
+        let mut labels = options.labels.clone();
+        for name in &options.label_fields {
+            if let Some((_, v)) = fields.iter().find(|(k, _)| k == name) {
+                labels = labels.with(&sanitize(name), v);
+            }
+        }
+        report.lines += 1;
+        streams.entry(labels).or_default().push(Entry {
+            ts_ns,
+            line: line.to_string(),
+            metadata: Vec::new(),
+        });
+    }
+    report.streams = streams.len();
+    for (labels, entries) in streams {
+        store.push(&labels, entries)?;
+    }
+    Ok(report)
+}
+
+fn ingest_loki_push(store: &mut LogStore, doc: &Json) -> Result<IngestReport, IngestError> {
+    let mut report = IngestReport {
+        format: Some(PasteFormat::LokiPush),
+        ..IngestReport::default()
+    };
+    let bad = |message: String| IngestError::Malformed { line: 1, message };
+    let streams = doc["streams"]
+        .as_array()
+        .ok_or_else(|| bad("\"streams\" must be an array".into()))?;
+    for (k, s) in streams.iter().enumerate() {
+        let labels = Labels::new(
+            s["stream"]
+                .as_object()
+                .ok_or_else(|| bad(format!("streams[{k}].stream must be an object")))?
+                .iter()
+                .map(|(n, v)| (n.clone(), v.as_str().unwrap_or_default().to_string())),
+        );
+        let mut entries = Vec::new();
+        for (j, value) in s["values"]
+            .as_array()
+            .ok_or_else(|| bad(format!("streams[{k}].values must be an array")))?
+            .iter()
+            .enumerate()
+        {
+            let ts = value[0]
+                .as_str()
+                .and_then(|t| t.parse::<i64>().ok())
+                .ok_or_else(|| {
+                    bad(format!("streams[{k}].values[{j}][0] must be a timestamp in nanoseconds, as a string"))
+                })?;
+            let line = value[1].as_str().ok_or_else(|| {
+                bad(format!(
+                    "streams[{k}].values[{j}][1] must be the line, a string"
+                ))
+            })?;
+            let metadata = value[2]
+                .as_object()
+                .map(|m| m.iter().map(|(n, v)| (n.clone(), json_scalar(v))).collect())
+                .unwrap_or_default();
+            entries.push(Entry {
+                ts_ns: ts,
+                line: line.to_string(),
+                metadata,
+            });
+        }
+        report.lines += entries.len();
+        report.timestamped += entries.len();
+        report.streams += 1;
+        store.push(&labels, entries)?;
+    }
+    Ok(report)
+}
+
+/// An OTLP `AnyValue` as text.
+fn any_value(v: &Json) -> String {
+    if let Some(s) = v.get("stringValue").and_then(Json::as_str) {
+        return s.to_string();
+    }
+    for key in ["boolValue", "intValue", "doubleValue", "bytesValue"] {
+        if let Some(x) = v.get(key) {
+            return json_scalar(x);
+        }
+    }
+    if let Some(values) = v.pointer("/arrayValue/values").and_then(Json::as_array) {
+        let items: Vec<String> = values.iter().map(any_value).collect();
+        return format!("[{}]", items.join(","));
+    }
+    if let Some(values) = v.pointer("/kvlistValue/values").and_then(Json::as_array) {
+        let items: Vec<String> = values
+            .iter()
+            .map(|kv| {
+                format!(
+                    "{}={}",
+                    kv["key"].as_str().unwrap_or(""),
+                    any_value(&kv["value"])
+                )
+            })
+            .collect();
+        return format!("{{{}}}", items.join(","));
+    }
+    String::new()
+}
+
+fn attributes(list: &Json) -> Vec<(String, String)> {
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|kv| {
+                    (
+                        sanitize(kv["key"].as_str().unwrap_or("")),
+                        any_value(&kv["value"]),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// OTLP/JSON logs, mapped as Loki's OTLP endpoint does: resource attributes
+/// become stream labels (dots to underscores), record attributes, trace and
+/// span ids and severity become structured metadata.
+fn ingest_otlp(store: &mut LogStore, doc: &Json) -> Result<IngestReport, IngestError> {
+    let mut report = IngestReport {
+        format: Some(PasteFormat::Otlp),
+        ..IngestReport::default()
+    };
+    for resource in doc["resourceLogs"].as_array().into_iter().flatten() {
+        let mut labels = Labels::new(attributes(&resource["resource"]["attributes"]));
+        if labels.is_empty() {
+            labels = Labels::new([("service_name", "unknown_service")]);
+        }
+        let mut entries = Vec::new();
+        for scope in resource["scopeLogs"].as_array().into_iter().flatten() {
+            for record in scope["logRecords"].as_array().into_iter().flatten() {
+                let ts = ["timeUnixNano", "observedTimeUnixNano"]
+                    .iter()
+                    .find_map(|k| {
+                        let v = &record[*k];
+                        v.as_str()
+                            .and_then(|s| s.parse::<i64>().ok())
+                            .or_else(|| v.as_i64())
+                            .filter(|t| *t > 0)
+                    })
+                    .unwrap_or(0);
+                let mut metadata = attributes(&record["attributes"]);
+                for (field, name) in [
+                    ("traceId", "trace_id"),
+                    ("spanId", "span_id"),
+                    ("severityText", "severity_text"),
+                ] {
+                    if let Some(v) = record[field].as_str().filter(|v| !v.is_empty()) {
+                        metadata.push((name.to_string(), v.to_string()));
+                    }
+                }
+                if let Some(n) = scope["scope"]["name"].as_str() {
+                    metadata.push(("scope_name".to_string(), n.to_string()));
+                }
+                entries.push(Entry {
+                    ts_ns: ts,
+                    line: any_value(&record["body"]),
+                    metadata,
+                });
+            }
+        }
+        report.lines += entries.len();
+        report.timestamped += entries.len();
+        report.streams += 1;
+        store.push(&labels, entries)?;
+    }
+    Ok(report)
+}
+
+/// A label name made valid: characters other than letters, digits and `_`
+/// become `_`, and a leading digit gets a `_` before it.
+pub fn sanitize(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+fn json_scalar(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        Json::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The fields of a JSON object line, nested keys joined with `_`, as
+/// Loki's `json` parser extracts them; `None` if the line is no object.
+pub fn json_fields(line: &str) -> Option<Fields> {
+    let line = line.trim();
+    if !line.starts_with('{') {
+        return None;
+    }
+    let Json::Object(map) = serde_json::from_str::<Json>(line).ok()? else {
+        return None;
+    };
+    let mut out = Vec::new();
+    flatten("", &map, &mut out);
+    Some(out)
+}
+
+fn flatten(prefix: &str, map: &serde_json::Map<String, Json>, out: &mut Fields) {
+    for (k, v) in map {
+        let key = if prefix.is_empty() {
+            sanitize(k)
+        } else {
+            format!("{prefix}_{}", sanitize(k))
+        };
+        match v {
+            Json::Object(inner) => flatten(&key, inner, out),
+            // Arrays are skipped, as Loki's json parser does without parameters.
+            Json::Array(_) => {}
+            other => out.push((key, json_scalar(other))),
+        }
+    }
+}
+
+/// The `key=value` pairs of a logfmt line. `strict`: `None` on the first
+/// malformed pair; otherwise malformed parts are skipped. A line without a
+/// single pair is not logfmt.
+pub fn logfmt_fields(line: &str, strict: bool) -> Option<Fields> {
+    let mut out = Vec::new();
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        while i < bytes.len() && bytes[i] == b' ' {
+            i += 1;
+        }
+        if i >= bytes.len() {
+            break;
+        }
+        let key_start = i;
+        while i < bytes.len() && bytes[i] != b'=' && bytes[i] != b' ' {
+            i += 1;
+        }
+        let key = &line[key_start..i];
+        if key.is_empty() || i >= bytes.len() || bytes[i] != b'=' {
+            if strict {
+                return None;
+            }
+            // A bare key: Loki keeps it with an empty value.
+            if !key.is_empty() {
+                out.push((sanitize(key), String::new()));
+            }
+            continue;
+        }
+        i += 1; // '='
+        let value = if i < bytes.len() && bytes[i] == b'"' {
+            i += 1;
+            let mut v = String::new();
+            let mut closed = false;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'\\' if i + 1 < bytes.len() => {
+                        match bytes[i + 1] {
+                            b'n' => v.push('\n'),
+                            b't' => v.push('\t'),
+                            other => v.push(other as char),
+                        }
+                        i += 2;
+                    }
+                    b'"' => {
+                        i += 1;
+                        closed = true;
+                        break;
+                    }
+                    _ => {
+                        let ch = line[i..].chars().next().unwrap_or(' ');
+                        v.push(ch);
+                        i += ch.len_utf8();
+                    }
+                }
+            }
+            if !closed && strict {
+                return None;
+            }
+            v
+        } else {
+            let start = i;
+            while i < bytes.len() && bytes[i] != b' ' {
+                i += 1;
+            }
+            line[start..i].to_string()
+        };
+        out.push((sanitize(key), value));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// A timestamp in nanoseconds from RFC 3339 text or an epoch number in
+/// seconds, milliseconds, microseconds or nanoseconds (told by its size).
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(n) = text.parse::<f64>() {
+        if !n.is_finite() || n <= 0.0 {
+            return None;
+        }
+        let ns = match n {
+            n if n < 1e11 => n * 1e9,
+            n if n < 1e14 => n * 1e6,
+            n if n < 1e17 => n * 1e3,
+            n => n,
+        };
+        return Some(ns as i64);
+    }
+    parse_rfc3339(text)
+}
+
+/// `2024-05-01T12:30:45.123Z`, with `T` or a space, `Z` or `±hh:mm`.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut nanos = 0i64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let digits = &text[start..i];
+        if digits.is_empty() {
+            return None;
+        }
+        let padded = format!("{:0<9}", &digits[..digits.len().min(9)]);
+        nanos = padded.parse().ok()?;
+    }
+    let offset_s = match &text[i..] {
+        "Z" | "z" | "" => 0,
+        tz if tz.len() == 6 && (tz.starts_with('+') || tz.starts_with('-')) => {
+            let h: i64 = tz[1..3].parse().ok()?;
+            let m: i64 = tz[4..6].parse().ok()?;
+            let s = h * 3600 + m * 60;
+            if tz.starts_with('-') { -s } else { s }
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_s;
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
+/// Go's `RFC3339Nano` in UTC: `2023-11-14T22:13:20.5Z` (no trailing zeros).
+pub fn format_rfc3339_nanos(ts_ns: i64) -> String {
+    let secs = ts_ns.div_euclid(1_000_000_000);
+    let nanos = ts_ns.rem_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Civil date from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let mut out = format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    );
+    if nanos > 0 {
+        let frac = format!("{nanos:09}");
+        out.push('.');
+        out.push_str(frac.trim_end_matches('0'));
+    }
+    out.push('Z');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_in_every_form() {
+        let t = 1_700_000_000_000_000_000i64;
+        assert_eq!(parse_timestamp("1700000000"), Some(t));
+        assert_eq!(parse_timestamp("1700000000000"), Some(t));
+        assert_eq!(parse_timestamp("1700000000000000"), Some(t));
+        assert_eq!(parse_timestamp("1700000000000000000"), Some(t));
+        assert_eq!(parse_timestamp("2023-11-14T22:13:20Z"), Some(t));
+        assert_eq!(
+            parse_timestamp("2023-11-14T23:13:20.5+01:00"),
+            Some(t + 500_000_000)
+        );
+        assert_eq!(parse_timestamp("2023-11-14 22:13:20"), Some(t));
+        assert_eq!(parse_timestamp("yesterday"), None);
+        assert_eq!(
+            format_rfc3339_nanos(t + 500_000_000),
+            "2023-11-14T22:13:20.5Z"
+        );
+        assert_eq!(parse_rfc3339(&format_rfc3339_nanos(-1)), Some(-1));
+        assert_eq!(parse_timestamp("2023-13-14T22:13:20Z"), None);
+    }
+
+    #[test]
+    fn lines_of_each_format_and_label_fields() {
+        let mut store = LogStore::default();
+        let text = "{\"ts\":\"2023-11-14T22:13:20Z\",\"level\":\"error\",\"msg\":\"boom\",\"http\":{\"status\":500}}\n\
+                    level=info msg=\"all good\" ts=1700000001\n\
+                    plain text line\n";
+        let options = IngestOptions {
+            label_fields: vec!["level".into()],
+            ..IngestOptions::default()
+        };
+        let r = ingest(&mut store, text, &options).unwrap();
+        assert_eq!(
+            (r.json_lines, r.logfmt_lines, r.plain_lines, r.timestamped),
+            (1, 1, 1, 2)
+        );
+        assert_eq!(r.streams, 3);
+        let labels: Vec<String> = store
+            .streams()
+            .iter()
+            .map(|s| s.labels.to_string())
+            .collect();
+        assert!(
+            labels.contains(&"{job=\"pasted\", level=\"error\"}".to_string()),
+            "{labels:?}"
+        );
+        assert_eq!(
+            json_fields("{\"http\":{\"status\":500}}").unwrap(),
+            [("http_status".to_string(), "500".to_string())]
+        );
+    }
+
+    #[test]
+    fn loki_push_and_otlp() {
+        let mut store = LogStore::default();
+        let push = r#"{"streams":[{"stream":{"job":"api"},"values":[["1700000000000000000","hello"],["1700000001000000000","again",{"trace_id":"abc"}]]}]}"#;
+        let r = ingest(&mut store, push, &IngestOptions::default()).unwrap();
+        assert_eq!((r.format, r.lines), (Some(PasteFormat::LokiPush), 2));
+        assert_eq!(
+            store.streams()[0].entries[1].metadata,
+            [("trace_id".to_string(), "abc".to_string())]
+        );
+        let bad = r#"{"streams":[{"stream":{"job":"api"},"values":[[1,"x"]]}]}"#;
+        assert!(matches!(
+            ingest(&mut store, bad, &IngestOptions::default()),
+            Err(IngestError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn a_full_store_keeps_what_it_has() {
+        let mut store = LogStore::with_limit(10);
+        assert!(
+            ingest(
+                &mut store,
+                "12345\n67890\nabcde\n",
+                &IngestOptions::default()
+            )
+            .is_err()
+        );
+        assert_eq!(store.line_count(), 2);
+    }
+}

@@ -1,0 +1,142 @@
+//! The log store: streams (a label set each) of timestamped lines, kept in
+//! time order, with a byte limit that refuses what does not fit and keeps
+//! what is stored.
+
+use std::collections::HashMap;
+
+use crate::labels::{Labels, Matcher};
+
+/// One log line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// Nanoseconds since the epoch.
+    pub ts_ns: i64,
+    pub line: String,
+    /// Structured metadata (OTLP attributes, trace ids) kept beside the line.
+    pub metadata: Vec<(String, String)>,
+}
+
+/// A stream: its labels and its entries in time order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stream {
+    pub labels: Labels,
+    pub entries: Vec<Entry>,
+}
+
+/// Why lines were not stored.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LogStoreError {
+    #[error("the log store is full ({limit} bytes): {refused} lines were not stored")]
+    Full { limit: usize, refused: usize },
+    #[error("a stream needs at least one label")]
+    NoLabels,
+}
+
+#[derive(Clone, Debug)]
+pub struct LogStore {
+    streams: Vec<Stream>,
+    by_labels: HashMap<Labels, usize>,
+    bytes: usize,
+    max_bytes: usize,
+}
+
+impl Default for LogStore {
+    fn default() -> Self {
+        LogStore::with_limit(256 * 1024 * 1024)
+    }
+}
+
+impl LogStore {
+    pub fn with_limit(max_bytes: usize) -> LogStore {
+        LogStore {
+            streams: Vec::new(),
+            by_labels: HashMap::new(),
+            bytes: 0,
+            max_bytes,
+        }
+    }
+
+    /// Bytes of line text stored.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
+    }
+
+    pub fn streams(&self) -> &[Stream] {
+        &self.streams
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.streams.iter().map(|s| s.entries.len()).sum()
+    }
+
+    /// Appends lines to the stream with these labels. Lines past the byte
+    /// limit are refused (an error says how many); the others are stored.
+    pub fn push(&mut self, labels: &Labels, entries: Vec<Entry>) -> Result<(), LogStoreError> {
+        if labels.is_empty() {
+            return Err(LogStoreError::NoLabels);
+        }
+        let index = match self.by_labels.get(labels) {
+            Some(&i) => i,
+            None => {
+                self.streams.push(Stream {
+                    labels: labels.clone(),
+                    entries: Vec::new(),
+                });
+                self.by_labels
+                    .insert(labels.clone(), self.streams.len() - 1);
+                self.streams.len() - 1
+            }
+        };
+        let stream = &mut self.streams[index];
+        let mut refused = 0;
+        let mut sorted = stream.entries.last().map_or(i64::MIN, |e| e.ts_ns);
+        let mut in_order = true;
+        for e in entries {
+            if self.bytes + e.line.len() > self.max_bytes {
+                refused += 1;
+                continue;
+            }
+            self.bytes += e.line.len();
+            in_order &= e.ts_ns >= sorted;
+            sorted = sorted.max(e.ts_ns);
+            stream.entries.push(e);
+        }
+        if !in_order {
+            stream.entries.sort_by_key(|e| e.ts_ns);
+        }
+        if refused > 0 {
+            return Err(LogStoreError::Full {
+                limit: self.max_bytes,
+                refused,
+            });
+        }
+        Ok(())
+    }
+
+    /// The streams whose labels match every matcher.
+    pub fn select<'a>(&'a self, matchers: &'a [Matcher]) -> impl Iterator<Item = &'a Stream> + 'a {
+        self.streams
+            .iter()
+            .filter(move |s| matchers.iter().all(|m| m.matches(&s.labels)))
+    }
+
+    /// Every label name and its values over all streams, sorted.
+    pub fn label_values(&self) -> Vec<(String, Vec<String>)> {
+        let mut map: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+            Default::default();
+        for s in &self.streams {
+            for l in s.labels.iter() {
+                map.entry(l.name.clone())
+                    .or_default()
+                    .insert(l.value.clone());
+            }
+        }
+        map.into_iter()
+            .map(|(k, v)| (k, v.into_iter().collect()))
+            .collect()
+    }
+}
