@@ -28,6 +28,9 @@ pub const BROWSER_QUERY_LIMITS: crate::promql::eval::QueryLimits =
         max_steps: 11_000,
     };
 
+/// Bytes of log text the demo keeps (simulated and pasted).
+pub const LOG_STORE_BYTES: usize = 200 * 1024 * 1024;
+
 /// Settings of the demo and of what it shows.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DemoConfig {
@@ -78,6 +81,8 @@ pub struct Demo {
     config: DemoConfig,
     clock: VirtualClock,
     sim: Simulator,
+    /// The simulator's JSON logs and pasted logs.
+    logs: crate::logql::store::LogStore,
     store: Tsdb,
     /// Targets the user pasted `/metrics` text for, by `(job, instance)`.
     pasted: BTreeMap<(String, String), Scraper>,
@@ -134,14 +139,61 @@ impl Demo {
         let mut sim = Simulator::new(config.sim.clone(), start_ms)?;
         let mut store = Tsdb::default();
         sim.advance_to(now_ms, &mut store)?;
-        Ok(Demo {
+        let mut demo = Demo {
             clock: VirtualClock::new(now_ms),
             config,
+            logs: crate::logql::store::LogStore::with_limit(LOG_STORE_BYTES),
             sim,
             store,
             pasted: BTreeMap::new(),
             pasted_metadata: BTreeMap::new(),
-        })
+        };
+        demo.store_sim_logs();
+        Ok(demo)
+    }
+
+    /// Moves the simulator's new log lines into the log store, one stream
+    /// per level (`{job="demo", service_name="shop", level=…}`). Lines past
+    /// the store's limit are dropped (the page reports the store as full).
+    fn store_sim_logs(&mut self) {
+        let mut by_level: BTreeMap<&'static str, Vec<crate::logql::store::Entry>> = BTreeMap::new();
+        for (ts_ms, level, line) in self.sim.drain_logs() {
+            by_level
+                .entry(level)
+                .or_default()
+                .push(crate::logql::store::Entry {
+                    ts_ns: ts_ms * 1_000_000,
+                    line,
+                    metadata: Vec::new(),
+                });
+        }
+        for (level, entries) in by_level {
+            let labels = Labels::new([("job", "demo"), ("service_name", "shop"), ("level", level)]);
+            let _ = self.logs.push(&labels, entries);
+        }
+    }
+
+    /// The log store: the simulator's logs and pasted ones.
+    pub fn logs(&self) -> &crate::logql::store::LogStore {
+        &self.logs
+    }
+
+    /// Stores pasted logs (see [`crate::logql::ingest::ingest`]).
+    pub fn ingest_logs(
+        &mut self,
+        text: &str,
+        options: &crate::logql::ingest::IngestOptions,
+    ) -> Result<crate::logql::ingest::IngestReport, crate::logql::ingest::IngestError> {
+        crate::logql::ingest::ingest(&mut self.logs, text, options)
+    }
+
+    /// Runs a LogQL query over the demo's logs.
+    pub fn logql(
+        &self,
+        query: &str,
+        q: &crate::logql::metric::LogQuery,
+    ) -> Result<crate::logql::metric::LogqlResult, crate::logql::parser::LogqlError> {
+        crate::logql::metric::query(query, &self.logs, q)
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -173,6 +225,7 @@ impl Demo {
         let elapsed = real_elapsed_ms.min(self.config.max_tick_real_ms);
         let now = self.clock.advance_real(elapsed);
         self.sim.advance_to(now, &mut self.store)?;
+        self.store_sim_logs();
         Ok(())
     }
 
@@ -384,6 +437,36 @@ impl Demo {
 mod tests {
     use super::*;
     use crate::metrics::MetricKind;
+
+    #[test]
+    fn the_simulator_logs_every_request_as_json() {
+        use crate::logql::metric::{LogQuery, LogqlResult};
+        let mut demo = Demo::new(DemoConfig::default(), 1_800_000);
+        demo.tick(10_000.0).unwrap();
+        let served = demo.simulator().requests_served() as usize;
+        assert_eq!(demo.logs().line_count(), served);
+        let q = LogQuery {
+            start_ns: 0,
+            end_ns: demo.now_ms() * 1_000_000 + 1,
+            step_ms: 0,
+            limit: 5,
+        };
+        let Ok(LogqlResult::Logs(lines)) = demo.logql(
+            r#"{job="demo"} | json | status >= 200 | trace_id=~"[0-9a-f]{32}""#,
+            &q,
+        ) else {
+            panic!("a log query returns lines");
+        };
+        assert_eq!(lines.len(), 5);
+        assert!(lines[0].labels.iter().any(|(n, _)| n == "request_id"));
+        let Ok(LogqlResult::Matrix(m)) =
+            demo.logql(r#"sum by (level) (count_over_time({job="demo"}[1h]))"#, &q)
+        else {
+            panic!("a metric query returns series");
+        };
+        let total: f64 = m.iter().map(|s| s.samples[0].value).sum();
+        assert_eq!(total as usize, served);
+    }
 
     #[test]
     fn starts_backfilled() {

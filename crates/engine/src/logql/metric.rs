@@ -67,6 +67,11 @@ pub fn query(src: &str, store: &LogStore, q: &LogQuery) -> Result<LogqlResult, L
     metric_query(src, &starts, store, q).map(LogqlResult::Matrix)
 }
 
+/// Whether a pipeline has only line filters (no labels need building).
+pub fn only_line_filters_public(expr: &LogExpr) -> bool {
+    only_line_filters(expr)
+}
+
 fn only_line_filters(expr: &LogExpr) -> bool {
     expr.stages
         .iter()

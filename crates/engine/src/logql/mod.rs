@@ -3,6 +3,7 @@
 //! selectors and pipelines) and metric queries (range aggregations, with
 //! vector aggregations and binary operations as in PromQL).
 
+pub mod assist;
 pub mod ingest;
 pub mod metric;
 pub mod parser;
