@@ -12,6 +12,7 @@ use o11y_engine::demo::{Demo, DemoConfig};
 use crate::charts::format_clock_time;
 use crate::pages::explore::ExplorePage;
 use crate::pages::live::LivePage;
+use crate::pages::logs::LogsPage;
 use crate::pages::metrics::MetricsPage;
 use crate::timer::use_interval;
 
@@ -27,16 +28,18 @@ pub enum Page {
     Live,
     Metrics,
     Explore,
+    Logs,
 }
 
 impl Page {
-    const ALL: [Page; 3] = [Page::Live, Page::Metrics, Page::Explore];
+    const ALL: [Page; 4] = [Page::Live, Page::Metrics, Page::Explore, Page::Logs];
 
     fn fragment(self) -> &'static str {
         match self {
             Page::Live => "#/live",
             Page::Metrics => "#/metrics",
             Page::Explore => "#/explore",
+            Page::Logs => "#/logs",
         }
     }
 
@@ -45,6 +48,7 @@ impl Page {
             Page::Live => "Live demo",
             Page::Metrics => "Metrics",
             Page::Explore => "Explore",
+            Page::Logs => "Logs",
         }
     }
 
@@ -141,6 +145,7 @@ pub fn App() -> impl IntoView {
                 Page::Live => view! { <LivePage /> }.into_any(),
                 Page::Metrics => view! { <MetricsPage /> }.into_any(),
                 Page::Explore => view! { <ExplorePage /> }.into_any(),
+                Page::Logs => view! { <LogsPage /> }.into_any(),
             }}
         </main>
     }

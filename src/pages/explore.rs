@@ -15,7 +15,7 @@ use crate::charts::{format_axis_value, format_clock_time};
 use crate::timer::use_interval;
 
 /// Ranges offered, in milliseconds, with their labels.
-const RANGES: [(i64, &str); 5] = [
+pub(crate) const RANGES: [(i64, &str); 5] = [
     (300_000, "5m"),
     (900_000, "15m"),
     (3_600_000, "1h"),
@@ -71,14 +71,14 @@ impl Default for UrlState {
     }
 }
 
-fn decode(s: &str) -> String {
+pub(crate) fn decode(s: &str) -> String {
     js_sys::decode_uri_component(&s.replace('+', " "))
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_default()
 }
 
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     js_sys::encode_uri_component(s)
         .as_string()
         .unwrap_or_default()
@@ -139,12 +139,12 @@ impl UrlState {
 }
 
 /// The step "auto" picks: about 250 points, at least 15 s, whole seconds.
-fn auto_step(range_ms: i64) -> i64 {
+pub(crate) fn auto_step(range_ms: i64) -> i64 {
     (range_ms / 250).max(15_000) / 1000 * 1000
 }
 
 /// `line:column` (1-based) of a byte offset.
-fn line_col(source: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..offset.min(source.len())];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -155,7 +155,7 @@ fn series_name(s: &RangeSeries) -> String {
     label_text(&s.labels)
 }
 
-fn label_text(labels: &o11y_engine::labels::Labels) -> String {
+pub(crate) fn label_text(labels: &o11y_engine::labels::Labels) -> String {
     let text = labels.to_string();
     if text.is_empty() {
         "{}".to_string()
@@ -165,7 +165,7 @@ fn label_text(labels: &o11y_engine::labels::Labels) -> String {
 }
 
 /// A value for reading: at most 4 decimals, `1.2k` style when large.
-fn short_value(v: f64) -> String {
+pub(crate) fn short_value(v: f64) -> String {
     if !v.is_finite() {
         return format_float(v);
     }
@@ -466,19 +466,29 @@ pub fn ExplorePage() -> impl IntoView {
     }
 }
 
-/// The query with highlighted tokens, and the error's span underlined.
+/// PromQL with highlighted tokens, and the parse error's span underlined.
 fn highlighted(text: &str, error: Option<ParseError>) -> impl IntoView + use<> {
-    let mut pieces = Vec::new();
-    let mut at = 0;
-    let error_span = error.map(|e| {
-        let start = e.span.start.min(text.len());
-        // An error at the end underlines a space after the text.
-        (start, e.span.end.clamp(start, text.len()))
-    });
-    let mut boundaries: Vec<(std::ops::Range<usize>, &'static str)> = highlight(text)
+    let tokens = highlight(text)
         .into_iter()
         .map(|(r, c)| (r, c.css()))
         .collect();
+    highlighted_tokens(text, tokens, error.map(|e| e.span))
+}
+
+/// A query with highlighted tokens (CSS classes by byte range), and an
+/// error's span underlined.
+pub(crate) fn highlighted_tokens(
+    text: &str,
+    mut boundaries: Vec<(std::ops::Range<usize>, &'static str)>,
+    error: Option<std::ops::Range<usize>>,
+) -> impl IntoView + use<> {
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    let error_span = error.map(|span| {
+        let start = span.start.min(text.len());
+        // An error at the end underlines a space after the text.
+        (start, span.end.clamp(start, text.len()))
+    });
     boundaries.retain(|(r, _)| {
         r.end <= text.len() && text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
     });
@@ -530,7 +540,7 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-fn textarea_cursor(ev: &leptos::ev::Event) -> Option<usize> {
+pub(crate) fn textarea_cursor(ev: &leptos::ev::Event) -> Option<usize> {
     use wasm_bindgen::JsCast;
     let area = ev
         .target()?
@@ -571,7 +581,7 @@ fn record_query_time(_started: f64) {
 }
 
 #[component]
-fn Suggestions(
+pub(crate) fn Suggestions(
     completions: RwSignal<Completions>,
     selected: RwSignal<usize>,
     accept: impl Fn(usize) + Copy + Send + Sync + 'static,
@@ -663,7 +673,12 @@ fn plotted(series: &[RangeSeries], stacked: bool) -> Vec<Vec<(i64, f64)>> {
 }
 
 #[component]
-fn Graph(series: Vec<RangeSeries>, start: i64, end: i64, stacked: bool) -> impl IntoView {
+pub(crate) fn Graph(
+    series: Vec<RangeSeries>,
+    start: i64,
+    end: i64,
+    stacked: bool,
+) -> impl IntoView {
     let lines = plotted(&series, stacked);
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for (_, v) in lines.iter().flatten() {

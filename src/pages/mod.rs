@@ -2,4 +2,5 @@
 
 pub mod explore;
 pub mod live;
+pub mod logs;
 pub mod metrics;

@@ -153,8 +153,8 @@ impl Demo {
     }
 
     /// Moves the simulator's new log lines into the log store, one stream
-    /// per level (`{job="demo", service_name="shop", level=…}`). Lines past
-    /// the store's limit are dropped (the page reports the store as full).
+    /// per level (`{job="demo", service_name="shop", level=…}`). When the
+    /// store is 90 % full, its oldest lines (simulated or pasted) go first.
     fn store_sim_logs(&mut self) {
         let mut by_level: BTreeMap<&'static str, Vec<crate::logql::store::Entry>> = BTreeMap::new();
         for (ts_ms, level, line) in self.sim.drain_logs() {
@@ -166,6 +166,10 @@ impl Demo {
                     line,
                     metadata: Vec::new(),
                 });
+        }
+        // The oldest lines make room once the store is nearly full.
+        if self.logs.bytes() > self.logs.max_bytes() / 10 * 9 {
+            self.logs.evict_oldest(self.logs.max_bytes() / 10 * 7);
         }
         for (level, entries) in by_level {
             let labels = Labels::new([("job", "demo"), ("service_name", "shop"), ("level", level)]);

@@ -117,6 +117,40 @@ impl LogStore {
         Ok(())
     }
 
+    /// Drops the oldest lines until at most `target_bytes` are stored
+    /// (a quarter of the time span at a time); returns how many went.
+    pub fn evict_oldest(&mut self, target_bytes: usize) -> usize {
+        let mut evicted = 0;
+        while self.bytes > target_bytes {
+            let oldest = self
+                .streams
+                .iter()
+                .filter_map(|s| s.entries.first())
+                .map(|e| e.ts_ns)
+                .min();
+            let newest = self
+                .streams
+                .iter()
+                .filter_map(|s| s.entries.last())
+                .map(|e| e.ts_ns)
+                .max();
+            let (Some(oldest), Some(newest)) = (oldest, newest) else {
+                break;
+            };
+            let cutoff = oldest + ((newest - oldest) / 4).max(1);
+            for stream in &mut self.streams {
+                let n = stream.entries.partition_point(|e| e.ts_ns < cutoff);
+                self.bytes -= stream.entries[..n]
+                    .iter()
+                    .map(|e| e.line.len())
+                    .sum::<usize>();
+                stream.entries.drain(..n);
+                evicted += n;
+            }
+        }
+        evicted
+    }
+
     /// The streams whose labels match every matcher.
     pub fn select<'a>(&'a self, matchers: &'a [Matcher]) -> impl Iterator<Item = &'a Stream> + 'a {
         self.streams
@@ -138,5 +172,32 @@ impl LogStore {
         map.into_iter()
             .map(|(k, v)| (k, v.into_iter().collect()))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eviction_keeps_the_newest_lines() {
+        let mut store = LogStore::with_limit(1_000);
+        let labels = Labels::new([("job", "x")]);
+        let entries = (0..100)
+            .map(|i| Entry {
+                ts_ns: i,
+                line: "0123456789".to_string(),
+                metadata: Vec::new(),
+            })
+            .collect();
+        store.push(&labels, entries).unwrap();
+        assert_eq!(store.bytes(), 1_000);
+        let gone = store.evict_oldest(600);
+        assert!(
+            gone >= 40 && store.bytes() <= 600,
+            "{gone} {}",
+            store.bytes()
+        );
+        assert_eq!(store.streams()[0].entries.last().unwrap().ts_ns, 99);
     }
 }
