@@ -280,16 +280,14 @@ pub fn LogsPage() -> impl IntoView {
                 .logs()
                 .streams()
                 .iter()
-                .filter_map(|s| s.entries.last())
-                .map(|e| e.ts_ns)
+                .filter_map(|s| s.last_ts())
                 .max()
                 .unwrap_or(now_ns);
             let oldest = d
                 .logs()
                 .streams()
                 .iter()
-                .filter_map(|s| s.entries.first())
-                .map(|e| e.ts_ns)
+                .filter_map(|s| s.first_ts())
                 .min()
                 .unwrap_or(now_ns);
             let end = now_ns.max(newest) + 1;

@@ -49,7 +49,7 @@ pub fn run(q: &str, files: &[std::path::PathBuf], options: &Options) -> ExitCode
     let times = store
         .streams()
         .iter()
-        .flat_map(|s| s.entries.iter().map(|e| e.ts_ns));
+        .flat_map(|s| [s.first_ts(), s.last_ts()].into_iter().flatten());
     let (min, max) = times.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
     let (start_ns, end_ns) = if min > max { (0, 1) } else { (min, max + 1) };
     let step_ms = if options.instant {

@@ -17,7 +17,7 @@ fn opentelemetry_example_logs_import_and_query() {
     assert!(report.lines >= 1, "{report:?}");
     let stream = &store.streams()[0];
     assert_eq!(stream.labels.get("service_name"), Some("my.service"));
-    let entry = &stream.entries[0];
+    let entry = stream.entry(0);
     assert_eq!(entry.ts_ns, 1_544_712_660_300_000_000);
     assert_eq!(entry.line, "Example log record");
     let meta = |k: &str| {

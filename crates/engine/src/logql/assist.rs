@@ -30,8 +30,8 @@ const STAGES: [&str; 11] = [
 pub fn parsed_fields(store: &LogStore, sample: usize) -> Vec<String> {
     let mut names = BTreeSet::new();
     for s in store.streams() {
-        for e in s.entries.iter().rev().take(sample) {
-            if let Some(f) = json_fields(&e.line).or_else(|| logfmt_fields(&e.line, true)) {
+        for e in s.entries(0..s.len()).rev().take(sample) {
+            if let Some(f) = json_fields(e.line).or_else(|| logfmt_fields(e.line, true)) {
                 names.extend(f.into_iter().map(|(k, _)| k));
             }
         }
@@ -194,27 +194,29 @@ pub fn volume(
     let mut out: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     let fast = only_line_filters_public(expr);
     for stream in store.select(&expr.matchers) {
-        let from = stream.entries.partition_point(|e| e.ts_ns < q.start_ns);
-        let to = stream.entries.partition_point(|e| e.ts_ns < q.end_ns);
+        let from = stream.partition_point(|t| t < q.start_ns);
+        let to = stream.partition_point(|t| t < q.end_ns);
         let stream_level = stream.labels.get("level").map(str::to_lowercase);
-        for e in &stream.entries[from..to] {
+        let lines: Vec<usize> = if fast {
+            super::metric::matching_lines(stream, from..to, expr)
+        } else {
+            (from..to).collect()
+        };
+        for e in lines.into_iter().map(|i| stream.entry(i)) {
             let level = if fast {
-                if !super::pipeline::passes_line_filters(&expr.stages, &e.line) {
-                    continue;
-                }
                 stream_level
                     .clone()
-                    .unwrap_or_else(|| level_of(&e.metadata, &e.line))
+                    .unwrap_or_else(|| level_of(e.metadata, e.line))
             } else {
                 match process(
                     &expr.stages,
-                    &e.line,
+                    e.line,
                     e.ts_ns,
                     &stream.labels,
-                    &e.metadata,
+                    e.metadata,
                     None,
                 ) {
-                    Some(p) => level_of(&p.labels, &e.line),
+                    Some(p) => level_of(&p.labels, e.line),
                     None => continue,
                 }
             };
@@ -230,14 +232,14 @@ pub fn volume(
 pub fn inspect(expr: &LogExpr, store: &LogStore, at: (usize, usize)) -> Vec<StageTrace> {
     let mut trace = Vec::new();
     if let Some(stream) = store.streams().get(at.0)
-        && let Some(e) = stream.entries.get(at.1)
+        && let Some(e) = (at.1 < stream.len()).then(|| stream.entry(at.1))
     {
         let _ = process(
             &expr.stages,
-            &e.line,
+            e.line,
             e.ts_ns,
             &stream.labels,
-            &e.metadata,
+            e.metadata,
             Some(&mut trace),
         );
     }

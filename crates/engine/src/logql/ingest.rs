@@ -319,32 +319,13 @@ fn json_scalar(v: &Json) -> String {
 /// The fields of a JSON object line, nested keys joined with `_`, as
 /// Loki's `json` parser extracts them; `None` if the line is no object.
 pub fn json_fields(line: &str) -> Option<Fields> {
-    let line = line.trim();
-    if !line.starts_with('{') {
-        return None;
-    }
-    let Json::Object(map) = serde_json::from_str::<Json>(line).ok()? else {
-        return None;
-    };
     let mut out = Vec::new();
-    flatten("", &map, &mut out);
+    super::jsonscan::scan(line, &mut |k, v| {
+        out.push((k.to_string(), v()?.into_owned()));
+        Ok(())
+    })
+    .ok()?;
     Some(out)
-}
-
-fn flatten(prefix: &str, map: &serde_json::Map<String, Json>, out: &mut Fields) {
-    for (k, v) in map {
-        let key = if prefix.is_empty() {
-            sanitize(k)
-        } else {
-            format!("{prefix}_{}", sanitize(k))
-        };
-        match v {
-            Json::Object(inner) => flatten(&key, inner, out),
-            // Arrays are skipped, as Loki's json parser does without parameters.
-            Json::Array(_) => {}
-            other => out.push((key, json_scalar(other))),
-        }
-    }
 }
 
 /// The `key=value` pairs of a logfmt line. `strict`: `None` on the first
@@ -352,6 +333,21 @@ fn flatten(prefix: &str, map: &serde_json::Map<String, Json>, out: &mut Fields) 
 /// single pair is not logfmt.
 pub fn logfmt_fields(line: &str, strict: bool) -> Option<Fields> {
     let mut out = Vec::new();
+    logfmt_scan(line, strict, &mut |k, v| {
+        out.push((sanitize(k), v.into_owned()))
+    })?;
+    (!out.is_empty()).then_some(out)
+}
+
+/// Visits the `key=value` pairs of a logfmt line (keys as written, values
+/// unquoted); a bare key has an empty value. `None` when `strict` and a
+/// pair is malformed.
+pub fn logfmt_scan<'a>(
+    line: &'a str,
+    strict: bool,
+    visit: &mut dyn FnMut(&'a str, std::borrow::Cow<'a, str>),
+) -> Option<()> {
+    use std::borrow::Cow;
     let bytes = line.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -370,53 +366,60 @@ pub fn logfmt_fields(line: &str, strict: bool) -> Option<Fields> {
             if strict {
                 return None;
             }
-            // A bare key: Loki keeps it with an empty value.
             if !key.is_empty() {
-                out.push((sanitize(key), String::new()));
+                visit(key, Cow::Borrowed(""));
             }
             continue;
         }
         i += 1; // '='
-        let value = if i < bytes.len() && bytes[i] == b'"' {
+        if i < bytes.len() && bytes[i] == b'"' {
             i += 1;
-            let mut v = String::new();
-            let mut closed = false;
-            while i < bytes.len() {
-                match bytes[i] {
-                    b'\\' if i + 1 < bytes.len() => {
-                        match bytes[i + 1] {
-                            b'n' => v.push('\n'),
-                            b't' => v.push('\t'),
-                            other => v.push(other as char),
+            let start = i;
+            let mut escaped = false;
+            while i < bytes.len() && bytes[i] != b'"' {
+                if bytes[i] == b'\\' {
+                    escaped = true;
+                    i += 1;
+                }
+                i += 1;
+            }
+            if i >= bytes.len() {
+                if strict {
+                    return None;
+                }
+                i = bytes.len();
+            }
+            let raw = &line[start..i.min(line.len())];
+            i += 1;
+            let value = if escaped {
+                let mut v = String::with_capacity(raw.len());
+                let mut chars = raw.chars();
+                while let Some(c) = chars.next() {
+                    if c == '\\' {
+                        match chars.next() {
+                            Some('n') => v.push('\n'),
+                            Some('t') => v.push('\t'),
+                            Some(other) => v.push(other),
+                            None => {}
                         }
-                        i += 2;
-                    }
-                    b'"' => {
-                        i += 1;
-                        closed = true;
-                        break;
-                    }
-                    _ => {
-                        let ch = line[i..].chars().next().unwrap_or(' ');
-                        v.push(ch);
-                        i += ch.len_utf8();
+                    } else {
+                        v.push(c);
                     }
                 }
-            }
-            if !closed && strict {
-                return None;
-            }
-            v
+                Cow::Owned(v)
+            } else {
+                Cow::Borrowed(raw)
+            };
+            visit(key, value);
         } else {
             let start = i;
             while i < bytes.len() && bytes[i] != b' ' {
                 i += 1;
             }
-            line[start..i].to_string()
-        };
-        out.push((sanitize(key), value));
+            visit(key, Cow::Borrowed(&line[start..i]));
+        }
     }
-    (!out.is_empty()).then_some(out)
+    Some(())
 }
 
 /// A timestamp in nanoseconds from RFC 3339 text or an epoch number in
@@ -591,7 +594,7 @@ mod tests {
         let r = ingest(&mut store, push, &IngestOptions::default()).unwrap();
         assert_eq!((r.format, r.lines), (Some(PasteFormat::LokiPush), 2));
         assert_eq!(
-            store.streams()[0].entries[1].metadata,
+            store.streams()[0].entry(1).metadata,
             [("trace_id".to_string(), "abc".to_string())]
         );
         let bad = r#"{"streams":[{"stream":{"job":"api"},"values":[[1,"x"]]}]}"#;

@@ -86,27 +86,27 @@ pub fn log_lines(expr: &LogExpr, store: &LogStore, q: &LogQuery) -> Vec<LogLine>
         if !expr.matchers.iter().all(|m| m.matches(&stream.labels)) {
             continue;
         }
-        let from = stream.entries.partition_point(|e| e.ts_ns < q.start_ns);
-        let to = stream.entries.partition_point(|e| e.ts_ns < q.end_ns);
+        let from = stream.partition_point(|t| t < q.start_ns);
+        let to = stream.partition_point(|t| t < q.end_ns);
         // Newest first: walk back, stop once this stream cannot add newer lines.
         let mut taken = 0;
         for ei in (from..to).rev() {
-            let e = &stream.entries[ei];
+            let e = stream.entry(ei);
             if taken >= q.limit {
                 break;
             }
             let (line, labels) = if fast {
-                if !super::pipeline::passes_line_filters(&expr.stages, &e.line) {
+                if !super::pipeline::passes_line_filters(&expr.stages, e.line) {
                     continue;
                 }
-                (e.line.clone(), Vec::new())
+                (e.line.to_string(), Vec::new())
             } else {
                 match process(
                     &expr.stages,
-                    &e.line,
+                    e.line,
                     e.ts_ns,
                     &stream.labels,
-                    &e.metadata,
+                    e.metadata,
                     None,
                 ) {
                     Some(p) => (p.line, p.labels),
@@ -136,6 +136,41 @@ pub fn log_lines(expr: &LogExpr, store: &LogStore, q: &LogQuery) -> Vec<LogLine>
     out.sort_by_key(|l| std::cmp::Reverse(l.ts_ns));
     out.truncate(q.limit);
     out
+}
+
+/// The lines of `range` that pass a pipeline of line filters only. A single
+/// `|= "text"` searches the stream's buffer across lines at once (as grep
+/// does) and maps each hit to its line.
+pub fn matching_lines(
+    stream: &super::store::Stream,
+    range: std::ops::Range<usize>,
+    expr: &LogExpr,
+) -> Vec<usize> {
+    use super::parser::{LineFilterOp, StageKind};
+    if let [stage] = expr.stages.as_slice()
+        && let StageKind::LineFilter(f) = &stage.kind
+        && f.op == LineFilterOp::Contains
+        && let [finder] = f.finders.as_slice()
+        && !f.values[0].is_empty()
+        && !f.values[0].contains('\n')
+        && let Some((text, base)) = stream.text_of(range.clone())
+    {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(hit) = finder.find(&text.as_bytes()[at..]) {
+            let line = stream.line_at(base + at + hit);
+            out.push(line);
+            // On to the next line.
+            match memchr::memchr(b'\n', &text.as_bytes()[at + hit..]) {
+                Some(nl) => at += hit + nl + 1,
+                None => break,
+            }
+        }
+        return out;
+    }
+    range
+        .filter(|&i| super::pipeline::passes_line_filters(&expr.stages, stream.entry(i).line))
+        .collect()
 }
 
 /// Samples of one range aggregation: per output label set, (time ns, value).
@@ -188,6 +223,49 @@ fn sum_groupings(expr: &crate::promql::ast::Expr, out: &mut BTreeMap<String, (bo
     }
 }
 
+/// The labels a range aggregation needs from its pipeline: the grouping's,
+/// and those its stages read; `None` (all) without a `by` grouping or
+/// with templates, which may read any label.
+fn hints_for(
+    agg: &RangeAgg,
+    grouping: Option<&(bool, Vec<String>)>,
+) -> Option<std::collections::BTreeSet<String>> {
+    use super::parser::{LabelFilter, StageKind};
+    fn filter_names(f: &LabelFilter, out: &mut std::collections::BTreeSet<String>) {
+        match f {
+            LabelFilter::Cmp { name, .. } => {
+                out.insert(name.clone());
+            }
+            LabelFilter::And(a, b) | LabelFilter::Or(a, b) => {
+                filter_names(a, out);
+                filter_names(b, out);
+            }
+        }
+    }
+    let (without, names) = grouping?;
+    if *without {
+        return None;
+    }
+    let mut set: std::collections::BTreeSet<String> = names.iter().cloned().collect();
+    for stage in &agg.log.stages {
+        match &stage.kind {
+            StageKind::LabelFilter(f) => filter_names(f, &mut set),
+            StageKind::Unwrap { label, .. } => {
+                set.insert(label.clone());
+            }
+            StageKind::LineFormat(_) | StageKind::LabelFormat(_) => return None,
+            StageKind::Drop(items) | StageKind::Keep(items) => {
+                set.extend(items.iter().map(|(n, _)| n.clone()))
+            }
+            StageKind::Json(params) | StageKind::Logfmt { params, .. } => {
+                set.extend(params.iter().map(|(n, _)| n.clone()))
+            }
+            _ => {}
+        }
+    }
+    Some(set)
+}
+
 /// Series a metric query may make before it is refused (Loki's
 /// `max_query_series` is 500; this engine allows more).
 pub const MAX_SERIES: usize = 100_000;
@@ -206,34 +284,35 @@ fn samples(
         .or(pushed_grouping.filter(|_| additive(&agg.func)));
     let unwrapped = needs_unwrap(&agg.func);
     let fast = only_line_filters(&agg.log) && grouping.is_none();
+    let hints = hints_for(agg, grouping);
     for stream in store.select(&agg.log.matchers) {
-        let from = stream.entries.partition_point(|e| e.ts_ns <= from_ns);
-        let to = stream.entries.partition_point(|e| e.ts_ns <= to_ns);
+        let from = stream.partition_point(|t| t <= from_ns);
+        let to = stream.partition_point(|t| t <= to_ns);
         if fast {
             // Only line filters: the series is the stream itself.
             let mut points = Vec::new();
-            for e in &stream.entries[from..to] {
-                if super::pipeline::passes_line_filters(&agg.log.stages, &e.line) {
-                    let v = if agg.func.starts_with("bytes") {
-                        e.line.len() as f64
-                    } else {
-                        1.0
-                    };
-                    points.push((e.ts_ns, v));
-                }
+            for i in matching_lines(stream, from..to, &agg.log) {
+                let e = stream.entry(i);
+                let v = if agg.func.starts_with("bytes") {
+                    e.line.len() as f64
+                } else {
+                    1.0
+                };
+                points.push((e.ts_ns, v));
             }
             if !points.is_empty() {
                 out.entry(stream.labels.clone()).or_default().extend(points);
             }
             continue;
         }
-        for e in &stream.entries[from..to] {
-            let Some(p) = process(
+        for e in stream.entries(from..to) {
+            let Some(p) = super::pipeline::process_with_hints(
                 &agg.log.stages,
-                &e.line,
+                e.line,
                 e.ts_ns,
                 &stream.labels,
-                &e.metadata,
+                e.metadata,
+                hints.as_ref(),
                 None,
             ) else {
                 continue;
@@ -620,6 +699,22 @@ mod tests {
             .0,
             "{level=\"info\"}"
         );
+    }
+
+    #[test]
+    fn searching_the_buffer_finds_what_each_line_would() {
+        let mut store = LogStore::default();
+        let lines = "ERROR first\nnothing\ntwo ERROR ERROR\nends with ERROR\nERRO R\n\nERROR";
+        ingest(&mut store, lines, &IngestOptions::default()).unwrap();
+        let stream = &store.streams()[0];
+        let expr = parse_log_query(r#"{job="pasted"} |= "ERROR""#).unwrap();
+        let fast = matching_lines(stream, 0..stream.len(), &expr);
+        let slow: Vec<usize> = (0..stream.len())
+            .filter(|&i| stream.entry(i).line.contains("ERROR"))
+            .collect();
+        assert_eq!(fast, slow);
+        assert_eq!(fast, [0, 2, 3, 5]);
+        assert_eq!(matching_lines(stream, 1..3, &expr), [2]);
     }
 
     #[test]

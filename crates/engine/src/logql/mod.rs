@@ -5,6 +5,7 @@
 
 pub mod assist;
 pub mod ingest;
+pub mod jsonscan;
 pub mod metric;
 pub mod parser;
 pub mod pipeline;

@@ -3,7 +3,7 @@
 //! what it did (kept or dropped, labels added or changed, `__error__`) for
 //! the stage inspector.
 
-use super::ingest::{json_fields, logfmt_fields, sanitize};
+use super::ingest::{logfmt_scan, sanitize};
 use super::parser::{
     CmpOp, Conversion, LabelFilter, LabelFormatValue, LineFilterOp, Literal, Stage, StageKind,
 };
@@ -253,21 +253,45 @@ pub fn process(
     ts_ns: i64,
     stream_labels: &Labels,
     metadata: &[(String, String)],
+    trace: Option<&mut Vec<StageTrace>>,
+) -> Option<Processed> {
+    process_with_hints(stages, line, ts_ns, stream_labels, metadata, None, trace)
+}
+
+/// The labels a query needs after the pipeline; `None` is all of them.
+/// Parsers extract only these (and `__error__`), as Loki's extraction
+/// hints do, so `sum(count_over_time({…} | json | level="error" […]))`
+/// copies one field per line instead of all of them.
+pub type Hints<'a> = Option<&'a std::collections::BTreeSet<String>>;
+
+/// [`process`], extracting only the labels in `hints`.
+pub fn process_with_hints(
+    stages: &[Stage],
+    line: &str,
+    ts_ns: i64,
+    stream_labels: &Labels,
+    metadata: &[(String, String)],
+    hints: Hints,
     mut trace: Option<&mut Vec<StageTrace>>,
 ) -> Option<Processed> {
     let mut line: std::borrow::Cow<str> = std::borrow::Cow::Borrowed(line);
+    let wanted = |name: &str| hints.is_none_or(|h| h.contains(name));
     let mut labels: LabelSet = stream_labels
         .iter()
+        .filter(|l| wanted(&l.name))
         .map(|l| (l.name.clone(), l.value.clone()))
         .collect();
-    let indexed = stream_labels.len();
-    for (k, v) in metadata {
+    for (k, v) in metadata.iter().filter(|(k, _)| wanted(k)) {
         set(&mut labels, k, v.clone());
     }
+    let ctx = Ctx {
+        stream: stream_labels,
+        hints,
+    };
     let mut value = None;
     for stage in stages {
         let before = trace.as_ref().map(|_| (labels.clone(), line.to_string()));
-        let kept = run_stage(stage, &mut line, ts_ns, &mut labels, indexed, &mut value);
+        let kept = run_stage(stage, &mut line, ts_ns, &mut labels, &ctx, &mut value);
         if let (Some(t), Some((old_labels, old_line))) = (trace.as_deref_mut(), before) {
             let changed = labels
                 .iter()
@@ -304,16 +328,32 @@ pub fn process(
     })
 }
 
-/// Sets an extracted label: one that clashes with a stream label gets `_extracted`.
-fn extract(labels: &mut LabelSet, indexed: usize, name: &str, value: String) {
-    let name = sanitize(name);
-    if labels[..indexed.min(labels.len())]
-        .iter()
-        .any(|(n, _)| *n == name)
-    {
-        set(labels, &format!("{name}_extracted"), value);
-    } else {
-        set(labels, &name, value);
+/// What stages need besides the line and its labels.
+struct Ctx<'a> {
+    /// The stream's labels: an extracted label with one of their names gets `_extracted`.
+    stream: &'a Labels,
+    hints: Hints<'a>,
+}
+
+impl Ctx<'_> {
+    /// The name an extracted field gets, or `None` when the query does not need it.
+    fn name_for<'n>(&self, field: &'n str) -> Option<std::borrow::Cow<'n, str>> {
+        let name = if self.stream.get(field).is_some() {
+            std::borrow::Cow::Owned(format!("{field}_extracted"))
+        } else {
+            std::borrow::Cow::Borrowed(field)
+        };
+        self.hints
+            .is_none_or(|h| h.contains(name.as_ref()))
+            .then_some(name)
+    }
+}
+
+/// Sets an extracted label (sanitized; `_extracted` on a clash with a stream label).
+fn extract(labels: &mut LabelSet, ctx: &Ctx, name: &str, value: String) {
+    let clean = sanitize(name);
+    if let Some(n) = ctx.name_for(&clean) {
+        set(labels, &n, value);
     }
 }
 
@@ -353,7 +393,7 @@ fn run_stage(
     line: &mut std::borrow::Cow<str>,
     ts_ns: i64,
     labels: &mut LabelSet,
-    indexed: usize,
+    ctx: &Ctx,
     value: &mut Option<f64>,
 ) -> bool {
     match &stage.kind {
@@ -372,17 +412,21 @@ fn run_stage(
         }
         StageKind::Json(params) => {
             if params.is_empty() {
-                match json_fields(line) {
-                    Some(fields) => {
-                        for (k, v) in fields {
-                            extract(labels, indexed, &k, v);
+                let mut found: Vec<(String, String)> = Vec::new();
+                let text: &str = line;
+                let scanned = super::jsonscan::scan(text, &mut |k, v| {
+                    if let Some(name) = ctx.name_for(k) {
+                        found.push((name.into_owned(), v()?.into_owned()));
+                    }
+                    Ok(())
+                });
+                match scanned {
+                    Ok(()) => {
+                        for (k, v) in found {
+                            set(labels, &k, v);
                         }
                     }
-                    None => fail(
-                        labels,
-                        "JSONParserErr",
-                        "the line is not a JSON object".to_string(),
-                    ),
+                    Err(e) => fail(labels, "JSONParserErr", e.to_string()),
                 }
                 return true;
             }
@@ -394,7 +438,7 @@ fn run_stage(
                             Some(serde_json::Value::Null) | None => String::new(),
                             Some(other) => other.to_string(),
                         };
-                        extract(labels, indexed, name, v);
+                        extract(labels, ctx, name, v);
                     }
                 }
                 Err(e) => fail(labels, "JSONParserErr", e.to_string()),
@@ -406,20 +450,28 @@ fn run_stage(
             keep_empty,
             params,
         } => {
-            match logfmt_fields(line, *strict) {
-                Some(fields) => {
-                    if params.is_empty() {
-                        for (k, v) in fields {
-                            if !v.is_empty() || *keep_empty {
-                                extract(labels, indexed, &k, v);
-                            }
-                        }
-                    } else {
-                        for (name, key) in params {
-                            if let Some((_, v)) = fields.iter().find(|(k, _)| k == key) {
-                                extract(labels, indexed, name, v.clone());
-                            }
-                        }
+            let mut found: Vec<(String, String)> = Vec::new();
+            let text: &str = line;
+            let scanned = logfmt_scan(text, *strict, &mut |k, v| {
+                if v.is_empty() && !*keep_empty {
+                    return;
+                }
+                let name = if params.is_empty() {
+                    sanitize(k)
+                } else {
+                    match params.iter().find(|(_, key)| key == k) {
+                        Some((name, _)) => name.clone(),
+                        None => return,
+                    }
+                };
+                if let Some(n) = ctx.name_for(&name) {
+                    found.push((n.into_owned(), v.into_owned()));
+                }
+            });
+            match scanned {
+                Some(()) => {
+                    for (k, v) in found {
+                        set(labels, &k, v);
                     }
                 }
                 None if *strict => fail(
@@ -435,7 +487,7 @@ fn run_stage(
             if let Some(caps) = re.captures(line) {
                 for name in re.capture_names().flatten() {
                     if let Some(m) = caps.name(name) {
-                        extract(labels, indexed, name, m.as_str().to_string());
+                        extract(labels, ctx, name, m.as_str().to_string());
                     }
                 }
             }
@@ -444,7 +496,7 @@ fn run_stage(
         StageKind::Pattern(p) => {
             if let Some(caps) = p.matches(line) {
                 for (k, v) in caps {
-                    extract(labels, indexed, &k, v);
+                    extract(labels, ctx, &k, v);
                 }
             }
             true
@@ -458,7 +510,7 @@ fn run_stage(
                         if k == "_entry" {
                             entry = Some(s.to_string());
                         } else {
-                            extract(labels, indexed, &k, s.to_string());
+                            extract(labels, ctx, &k, s.to_string());
                         }
                     }
                     if let Some(e) = entry {

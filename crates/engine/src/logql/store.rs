@@ -1,6 +1,7 @@
 //! The log store: streams (a label set each) of timestamped lines, kept in
 //! time order, with a byte limit that refuses what does not fit and keeps
-//! what is stored.
+//! what is stored. A stream's lines live one after another in one buffer,
+//! so a line filter searches a whole time range at once, as grep does.
 
 use std::collections::HashMap;
 
@@ -16,11 +17,91 @@ pub struct Entry {
     pub metadata: Vec<(String, String)>,
 }
 
-/// A stream: its labels and its entries in time order.
+/// A stored line: its time, where its text is in the stream's buffer, its metadata.
+#[derive(Clone, Debug, PartialEq)]
+struct Stored {
+    ts_ns: i64,
+    start: usize,
+    end: usize,
+    metadata: Vec<(String, String)>,
+}
+
+/// A line as read from a stream.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EntryRef<'a> {
+    pub ts_ns: i64,
+    pub line: &'a str,
+    pub metadata: &'a [(String, String)],
+}
+
+/// A stream: its labels and its lines in time order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stream {
     pub labels: Labels,
-    pub entries: Vec<Entry>,
+    entries: Vec<Stored>,
+    /// Every line, one after another (each followed by `\n`).
+    text: String,
+    /// Whether the buffer holds the lines in time order (no out-of-order insert).
+    buffer_in_order: bool,
+}
+
+impl Stream {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Line `i` in time order.
+    pub fn entry(&self, i: usize) -> EntryRef<'_> {
+        let e = &self.entries[i];
+        EntryRef {
+            ts_ns: e.ts_ns,
+            line: &self.text[e.start..e.end],
+            metadata: &e.metadata,
+        }
+    }
+
+    /// Lines `range` in time order.
+    pub fn entries(
+        &self,
+        range: std::ops::Range<usize>,
+    ) -> impl DoubleEndedIterator<Item = EntryRef<'_>> + ExactSizeIterator {
+        range.map(move |i| self.entry(i))
+    }
+
+    pub fn first_ts(&self) -> Option<i64> {
+        self.entries.first().map(|e| e.ts_ns)
+    }
+
+    pub fn last_ts(&self) -> Option<i64> {
+        self.entries.last().map(|e| e.ts_ns)
+    }
+
+    /// The index of the first line for which `before(ts)` is false.
+    pub fn partition_point(&self, before: impl Fn(i64) -> bool) -> usize {
+        self.entries.partition_point(|e| before(e.ts_ns))
+    }
+
+    /// Lines `range` as one text (lines separated by `\n`) and the buffer
+    /// offset it starts at, when the buffer is in time order.
+    pub fn text_of(&self, range: std::ops::Range<usize>) -> Option<(&str, usize)> {
+        if !self.buffer_in_order || range.is_empty() {
+            return None;
+        }
+        let (start, end) = (
+            self.entries[range.start].start,
+            self.entries[range.end - 1].end,
+        );
+        Some((&self.text[start..end], start))
+    }
+
+    /// The line whose text contains buffer offset `offset` (with `text_of`).
+    pub fn line_at(&self, offset: usize) -> usize {
+        self.entries.partition_point(|e| e.end < offset)
+    }
 }
 
 /// Why lines were not stored.
@@ -85,6 +166,8 @@ impl LogStore {
                 self.streams.push(Stream {
                     labels: labels.clone(),
                     entries: Vec::new(),
+                    text: String::new(),
+                    buffer_in_order: true,
                 });
                 self.by_labels
                     .insert(labels.clone(), self.streams.len() - 1);
@@ -103,10 +186,20 @@ impl LogStore {
             self.bytes += e.line.len();
             in_order &= e.ts_ns >= sorted;
             sorted = sorted.max(e.ts_ns);
-            stream.entries.push(e);
+            let start = stream.text.len();
+            stream.text.push_str(&e.line);
+            let end = stream.text.len();
+            stream.text.push('\n');
+            stream.entries.push(Stored {
+                ts_ns: e.ts_ns,
+                start,
+                end,
+                metadata: e.metadata,
+            });
         }
         if !in_order {
             stream.entries.sort_by_key(|e| e.ts_ns);
+            stream.buffer_in_order = false;
         }
         if refused > 0 {
             return Err(LogStoreError::Full {
@@ -122,29 +215,34 @@ impl LogStore {
     pub fn evict_oldest(&mut self, target_bytes: usize) -> usize {
         let mut evicted = 0;
         while self.bytes > target_bytes {
-            let oldest = self
-                .streams
-                .iter()
-                .filter_map(|s| s.entries.first())
-                .map(|e| e.ts_ns)
-                .min();
-            let newest = self
-                .streams
-                .iter()
-                .filter_map(|s| s.entries.last())
-                .map(|e| e.ts_ns)
-                .max();
+            let oldest = self.streams.iter().filter_map(Stream::first_ts).min();
+            let newest = self.streams.iter().filter_map(Stream::last_ts).max();
             let (Some(oldest), Some(newest)) = (oldest, newest) else {
                 break;
             };
             let cutoff = oldest + ((newest - oldest) / 4).max(1);
             for stream in &mut self.streams {
                 let n = stream.entries.partition_point(|e| e.ts_ns < cutoff);
+                if n == 0 {
+                    continue;
+                }
                 self.bytes -= stream.entries[..n]
                     .iter()
-                    .map(|e| e.line.len())
+                    .map(|e| e.end - e.start)
                     .sum::<usize>();
                 stream.entries.drain(..n);
+                // The buffer keeps the lines that remain, moved to its start.
+                let mut text = String::with_capacity(stream.text.len());
+                for e in &mut stream.entries {
+                    let line = &stream.text[e.start..e.end];
+                    let start = text.len();
+                    text.push_str(line);
+                    e.start = start;
+                    e.end = text.len();
+                    text.push('\n');
+                }
+                stream.text = text;
+                stream.buffer_in_order = true;
                 evicted += n;
             }
         }
@@ -198,6 +296,9 @@ mod tests {
             "{gone} {}",
             store.bytes()
         );
-        assert_eq!(store.streams()[0].entries.last().unwrap().ts_ns, 99);
+        assert_eq!(store.streams()[0].last_ts(), Some(99));
+        assert_eq!(store.streams()[0].entry(0).line, "0123456789");
+        let (text, _) = store.streams()[0].text_of(0..2).unwrap();
+        assert_eq!(text, "0123456789\n0123456789");
     }
 }
