@@ -364,17 +364,8 @@ pub fn LogsPage() -> impl IntoView {
             _ => {}
         }
     };
-    let on_file = move |ev: leptos::ev::Event| {
-        use wasm_bindgen::JsCast;
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
-            return;
-        };
+    // A chosen or dropped file: named after the file unless a job was typed.
+    let read_file = move |file: web_sys::File| {
         if job.get_untracked() == "pasted" {
             job.set(
                 file.name()
@@ -391,6 +382,27 @@ pub fn LogsPage() -> impl IntoView {
             }
         });
     };
+    let on_file = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        if let Some(file) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|input| input.files())
+            .and_then(|f| f.get(0))
+        {
+            read_file(file);
+        }
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        if let Some(file) = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            read_file(file);
+        }
+    };
 
     let range_buttons = RANGES
         .into_iter()
@@ -406,9 +418,11 @@ pub fn LogsPage() -> impl IntoView {
     view! {
         <section class="logs" data-testid="logs-page">
             <details class="panel paste-logs" open=true>
-                <summary>"Add logs: paste or choose a file (JSON lines, logfmt, plain text, Loki push JSON, OTLP/JSON)"</summary>
+                <summary>"Add logs: paste, drop or choose a file (JSON lines, logfmt, plain text, Loki push JSON, OTLP/JSON)"</summary>
                 <textarea
                     data-testid="logs-paste"
+                    on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
+                    on:drop=on_drop
                     rows="5"
                     placeholder="{\"level\":\"error\",\"msg\":\"…\"} or level=info msg=… or any text"
                     prop:value=move || paste.get()

@@ -56,6 +56,20 @@ test('paste mixed JSON and logfmt, filter and parse, inspect the stages, graph b
   await expect(logs.info).toContainText('3 series');
 });
 
+test('a file dropped on the paste box is stored under its name', async ({ page }) => {
+  const logs = new LogsPage(page);
+  await logs.open();
+  const dataTransfer = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['level=info msg=one\nlevel=error msg=two\n'], 'dropped.log', { type: 'text/plain' }));
+    return dt;
+  });
+  await logs.paste.dispatchEvent('drop', { dataTransfer });
+  await expect(logs.report).toContainText('Stored 2 lines with {job="dropped"}');
+  await logs.query('{job="dropped", level="error"}');
+  await expect(logs.lines).toHaveCount(1);
+});
+
 test('pasted markup shows as text', async ({ page }) => {
   const logs = new LogsPage(page);
   await logs.open();

@@ -115,11 +115,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn object(
-        &mut self,
-        key: &mut String,
-        visit: &mut Visitor<'a, '_>,
-    ) -> Result<(), ScanError> {
+    fn object(&mut self, key: &mut String, visit: &mut Visitor<'a, '_>) -> Result<(), ScanError> {
         self.i += 1; // '{'
         self.ws();
         if self.b.get(self.i) == Some(&b'}') {
@@ -179,10 +175,7 @@ impl<'a> Scanner<'a> {
 
 /// Visits the scalar fields of a JSON object line: `visit(name, value)`,
 /// where calling `value()` copies the value out (only if wanted).
-pub fn scan<'a>(
-    line: &'a str,
-    visit: &mut Visitor<'a, '_>,
-) -> Result<(), ScanError> {
+pub fn scan<'a>(line: &'a str, visit: &mut Visitor<'a, '_>) -> Result<(), ScanError> {
     let mut s = Scanner {
         s: line,
         b: line.as_bytes(),
