@@ -35,4 +35,5 @@ pub mod query;
 pub mod scrape;
 pub mod sim;
 pub mod store;
+pub mod trace;
 pub mod tsdb;
