@@ -301,10 +301,13 @@ fn attributes_json(attrs: &Attributes) -> Vec<Json> {
         .collect()
 }
 
+/// A scope's (name, version) and its spans, as JSON.
+type ScopeGroup<'a> = ((&'a str, &'a str), Vec<Json>);
+
 /// An OTLP/JSON document of `spans`, grouped by resource and scope in the
 /// order they first appear.
 pub fn export(spans: &[Span]) -> String {
-    let mut resources: Vec<(&Attributes, Vec<((&str, &str), Vec<Json>)>)> = Vec::new();
+    let mut resources: Vec<(&Attributes, Vec<ScopeGroup>)> = Vec::new();
     for s in spans {
         let mut span = Map::new();
         span.insert("traceId".into(), json!(s.trace_id.to_string()));

@@ -179,6 +179,7 @@ mod tests {
     use super::super::model::{AttrValue, SpanId, Status};
     use super::*;
 
+    #[allow(clippy::too_many_arguments)] // a test's one-line span builder
     fn span(
         trace: u8,
         id: u8,
