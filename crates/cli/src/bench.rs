@@ -533,3 +533,29 @@ pub fn logql(mb: usize) {
     println!("  | logfmt | duration > 1s: {logfmt_mbs:.0} MB/s ({logfmt_note})");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Spans the shop simulator generates per second: `seconds` of virtual
+/// time at 1,000 requests/s through the default topology.
+pub fn traces(seconds: i64) {
+    use o11y_engine::topology::{ShopSim, Topology};
+    let topology = Topology {
+        requests_per_s: 1_000.0,
+        ..Topology::default()
+    };
+    let mut sim = ShopSim::new(topology, 1, 0).expect("the default topology is valid");
+    let started = Instant::now();
+    let mut spans = 0usize;
+    let mut logs = 0usize;
+    for s in 1..=seconds {
+        sim.advance_to(s * 1000);
+        spans += sim.drain_spans().len();
+        logs += sim.drain_logs().len();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "traces: {} requests -> {spans} spans and {logs} log lines in {:.0} ms: {} spans/s (with their logs and RED metrics)",
+        sim.requests(),
+        elapsed * 1000.0,
+        per_second(spans as f64, elapsed)
+    );
+}

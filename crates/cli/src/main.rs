@@ -125,6 +125,7 @@ enum BenchArg {
     Expfmt,
     Promql,
     Logql,
+    Traces,
 }
 
 /// The format `o11y expfmt` reads or writes.
@@ -233,6 +234,9 @@ fn main() -> ExitCode {
             }
             if matches!(what, BenchArg::All | BenchArg::Logql) {
                 bench::logql(megabytes);
+            }
+            if matches!(what, BenchArg::All | BenchArg::Traces) {
+                bench::traces(60);
             }
             ExitCode::SUCCESS
         }

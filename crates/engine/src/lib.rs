@@ -35,5 +35,6 @@ pub mod query;
 pub mod scrape;
 pub mod sim;
 pub mod store;
+pub mod topology;
 pub mod trace;
 pub mod tsdb;

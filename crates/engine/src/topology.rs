@@ -1,0 +1,966 @@
+//! The shop the demo simulates: services, their endpoints and the calls
+//! between them, editable as JSON. Each simulated request walks the call
+//! graph and produces, from the same data, OpenTelemetry spans (server and
+//! client spans, W3C trace context across services), a JSON log line per
+//! server span, and RED metrics per service. Failures (latency spike,
+//! error burst, outage, cache-miss storm, memory leak, traffic flood) can
+//! be switched on now or scheduled at a virtual time. Deterministic for a
+//! seed.
+
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, LogNormal, Poisson};
+use rand_pcg::Pcg64Mcg;
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::{FamilyId, MetricKind, Registry};
+use crate::trace::model::{AttrValue, Span, SpanId, SpanKind, Status, StatusCode, TraceId};
+use crate::trace::traceparent::TraceParent;
+
+/// One downstream call of an endpoint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub service: String,
+    pub endpoint: String,
+    /// Extra attempts after a failure.
+    #[serde(default)]
+    pub retries: u32,
+    /// The caller gives up after this long (the callee's span still ends when it ends).
+    #[serde(default = "default_timeout")]
+    pub timeout_ms: f64,
+}
+
+fn default_timeout() -> f64 {
+    5_000.0
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// The route (`/api/cart`) or operation (`SELECT orders`).
+    pub name: String,
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// Median latency of the endpoint's own work, in milliseconds.
+    pub latency_ms: f64,
+    /// Spread of the log-normal latency.
+    #[serde(default = "default_sigma")]
+    pub sigma: f64,
+    /// Share of calls that fail on their own.
+    #[serde(default)]
+    pub error_rate: f64,
+    #[serde(default)]
+    pub calls: Vec<Call>,
+    /// Whether the calls run at once (else one after another).
+    #[serde(default)]
+    pub parallel: bool,
+}
+
+fn default_method() -> String {
+    "GET".to_string()
+}
+
+fn default_sigma() -> f64 {
+    0.4
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub name: String,
+    /// `http`, or a database or cache system (`postgresql`, `redis`).
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    pub endpoints: Vec<Endpoint>,
+}
+
+fn default_kind() -> String {
+    "http".to_string()
+}
+
+/// Where traffic enters: an endpoint of the first service, by weight.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntryPoint {
+    pub endpoint: String,
+    pub weight: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Topology {
+    pub services: Vec<Service>,
+    pub entry: Vec<EntryPoint>,
+    /// Requests per second entering the first service.
+    pub requests_per_s: f64,
+}
+
+/// Why a topology cannot run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TopologyError {
+    #[error("topology JSON: {0}")]
+    Json(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn ep(
+    name: &str,
+    method: &str,
+    latency_ms: f64,
+    error_rate: f64,
+    calls: &[(&str, &str)],
+    parallel: bool,
+) -> Endpoint {
+    Endpoint {
+        name: name.to_string(),
+        method: method.to_string(),
+        latency_ms,
+        sigma: 0.4,
+        error_rate,
+        calls: calls
+            .iter()
+            .map(|(s, e)| Call {
+                service: s.to_string(),
+                endpoint: e.to_string(),
+                retries: 0,
+                timeout_ms: default_timeout(),
+            })
+            .collect(),
+        parallel,
+    }
+}
+
+impl Default for Topology {
+    /// `frontend → api-gateway → {orders, payment, inventory}`,
+    /// `orders → postgres`, `inventory → redis`.
+    fn default() -> Self {
+        let svc = |name: &str, kind: &str, endpoints: Vec<Endpoint>| Service {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            endpoints,
+        };
+        Topology {
+            services: vec![
+                svc(
+                    "frontend",
+                    "http",
+                    vec![
+                        ep(
+                            "/",
+                            "GET",
+                            8.0,
+                            0.001,
+                            &[("api-gateway", "/api/products")],
+                            false,
+                        ),
+                        ep(
+                            "/cart",
+                            "GET",
+                            6.0,
+                            0.001,
+                            &[("api-gateway", "/api/cart")],
+                            false,
+                        ),
+                        ep(
+                            "/checkout",
+                            "POST",
+                            10.0,
+                            0.002,
+                            &[("api-gateway", "/api/checkout")],
+                            false,
+                        ),
+                    ],
+                ),
+                svc(
+                    "api-gateway",
+                    "http",
+                    vec![
+                        ep(
+                            "/api/products",
+                            "GET",
+                            4.0,
+                            0.001,
+                            &[("inventory", "GET /stock")],
+                            false,
+                        ),
+                        ep(
+                            "/api/cart",
+                            "GET",
+                            4.0,
+                            0.001,
+                            &[("inventory", "GET /stock"), ("orders", "GET /orders")],
+                            true,
+                        ),
+                        ep(
+                            "/api/checkout",
+                            "POST",
+                            5.0,
+                            0.001,
+                            &[
+                                ("inventory", "GET /stock"),
+                                ("payment", "POST /charge"),
+                                ("orders", "POST /orders"),
+                            ],
+                            false,
+                        ),
+                    ],
+                ),
+                svc(
+                    "orders",
+                    "http",
+                    vec![
+                        ep(
+                            "GET /orders",
+                            "GET",
+                            6.0,
+                            0.002,
+                            &[("postgres", "SELECT orders")],
+                            false,
+                        ),
+                        ep(
+                            "POST /orders",
+                            "POST",
+                            9.0,
+                            0.004,
+                            &[("postgres", "INSERT orders")],
+                            false,
+                        ),
+                    ],
+                ),
+                svc(
+                    "payment",
+                    "http",
+                    vec![ep("POST /charge", "POST", 60.0, 0.01, &[], false)],
+                ),
+                svc(
+                    "inventory",
+                    "http",
+                    vec![ep(
+                        "GET /stock",
+                        "GET",
+                        3.0,
+                        0.001,
+                        &[("redis", "GET stock")],
+                        false,
+                    )],
+                ),
+                svc(
+                    "postgres",
+                    "postgresql",
+                    vec![
+                        ep("SELECT orders", "SELECT", 4.0, 0.0005, &[], false),
+                        ep("INSERT orders", "INSERT", 7.0, 0.001, &[], false),
+                    ],
+                ),
+                svc(
+                    "redis",
+                    "redis",
+                    vec![ep("GET stock", "GET", 0.6, 0.0002, &[], false)],
+                ),
+            ],
+            entry: vec![
+                EntryPoint {
+                    endpoint: "/".into(),
+                    weight: 6.0,
+                },
+                EntryPoint {
+                    endpoint: "/cart".into(),
+                    weight: 3.0,
+                },
+                EntryPoint {
+                    endpoint: "/checkout".into(),
+                    weight: 1.0,
+                },
+            ],
+            requests_per_s: 20.0,
+        }
+    }
+}
+
+impl Topology {
+    pub fn from_json(text: &str) -> Result<Topology, TopologyError> {
+        let t: Topology =
+            serde_json::from_str(text).map_err(|e| TopologyError::Json(e.to_string()))?;
+        t.validate()?;
+        Ok(t)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Every call names an endpoint that exists, the entry points exist,
+    /// rates are sane, and the calls have no cycle.
+    pub fn validate(&self) -> Result<(), TopologyError> {
+        let invalid = |m: String| Err(TopologyError::Invalid(m));
+        let Some(first) = self.services.first() else {
+            return invalid("a topology needs at least one service".into());
+        };
+        if !(self.requests_per_s.is_finite() && self.requests_per_s >= 0.0) {
+            return invalid("requests_per_s must be a number ≥ 0".into());
+        }
+        for e in &self.entry {
+            if !first.endpoints.iter().any(|x| x.name == e.endpoint) {
+                return invalid(format!(
+                    "entry point {:?} is not an endpoint of {}",
+                    e.endpoint, first.name
+                ));
+            }
+        }
+        for s in &self.services {
+            for e in &s.endpoints {
+                if !(e.latency_ms.is_finite()
+                    && e.latency_ms > 0.0
+                    && (0.0..=1.0).contains(&e.error_rate))
+                {
+                    return invalid(format!(
+                        "{} {}: latency_ms must be > 0 and error_rate within 0..1",
+                        s.name, e.name
+                    ));
+                }
+                for c in &e.calls {
+                    if self.endpoint(&c.service, &c.endpoint).is_none() {
+                        return invalid(format!(
+                            "{} {} calls {} {}, which does not exist",
+                            s.name, e.name, c.service, c.endpoint
+                        ));
+                    }
+                }
+            }
+        }
+        // No cycles: a depth-first walk from every endpoint.
+        fn walk(
+            t: &Topology,
+            s: &str,
+            e: &str,
+            path: &mut Vec<(String, String)>,
+        ) -> Result<(), TopologyError> {
+            if path.iter().any(|(ps, pe)| ps == s && pe == e) {
+                return Err(TopologyError::Invalid(format!(
+                    "calls go round in a cycle through {s} {e}"
+                )));
+            }
+            path.push((s.to_string(), e.to_string()));
+            if let Some(ep) = t.endpoint(s, e) {
+                for c in &ep.calls {
+                    walk(t, &c.service, &c.endpoint, path)?;
+                }
+            }
+            path.pop();
+            Ok(())
+        }
+        for s in &self.services {
+            for e in &s.endpoints {
+                walk(self, &s.name, &e.name, &mut Vec::new())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn endpoint(&self, service: &str, endpoint: &str) -> Option<&Endpoint> {
+        self.services
+            .iter()
+            .find(|s| s.name == service)?
+            .endpoints
+            .iter()
+            .find(|e| e.name == endpoint)
+    }
+
+    fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+}
+
+/// A failure to inject.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Failure {
+    /// The service's own work takes `factor` times longer.
+    LatencySpike { service: String, factor: f64 },
+    /// The service fails this share of calls on its own.
+    ErrorBurst { service: String, rate: f64 },
+    /// Every call to the service fails fast (connection refused).
+    Outage { service: String },
+    /// Cache lookups miss: the cache answers slowly and callers do extra work.
+    CacheMissStorm,
+    /// The service's memory grows (a gauge), and it slows as it does.
+    MemoryLeak { service: String },
+    /// `factor` times the usual traffic.
+    TrafficFlood { factor: f64 },
+}
+
+/// A failure and when it applies: from `start_ms` until `end_ms` (or for good).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Injection {
+    pub failure: Failure,
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+}
+
+const TICK_MS: i64 = 1_000;
+
+/// The shop's simulator.
+#[derive(Clone, Debug)]
+pub struct ShopSim {
+    /// Shared, so a request can walk it while the simulator records.
+    topology: std::sync::Arc<Topology>,
+    rng: Pcg64Mcg,
+    ids: Pcg64Mcg,
+    next_tick_ms: i64,
+    injections: Vec<Injection>,
+    registry: Registry,
+    requests_total: FamilyId,
+    duration: FamilyId,
+    memory: FamilyId,
+    requests: u64,
+    spans: Vec<Span>,
+    logs: Vec<(i64, String)>,
+}
+
+/// Seconds buckets of the duration histograms.
+pub const DURATION_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+struct Walk {
+    trace_id: TraceId,
+    now_ms: i64,
+}
+
+impl ShopSim {
+    pub fn new(topology: Topology, seed: u64, start_ms: i64) -> Result<ShopSim, TopologyError> {
+        topology.validate()?;
+        let mut registry = Registry::default();
+        let requests_total = registry
+            .register(
+                "http_requests_total",
+                "Requests served, per service.",
+                MetricKind::Counter,
+                &["service", "method", "route", "status"],
+            )
+            .expect("static metric definition is valid");
+        let duration = registry
+            .register(
+                "http_request_duration_seconds",
+                "Time to serve a request, per service.",
+                MetricKind::Histogram {
+                    upper_bounds: DURATION_BUCKETS.to_vec(),
+                },
+                &["service", "route"],
+            )
+            .expect("static metric definition is valid");
+        let memory = registry
+            .register(
+                "process_resident_memory_bytes",
+                "Resident memory of the service.",
+                MetricKind::Gauge,
+                &["service"],
+            )
+            .expect("static metric definition is valid");
+        Ok(ShopSim {
+            topology: std::sync::Arc::new(topology),
+            rng: Pcg64Mcg::seed_from_u64(seed),
+            ids: Pcg64Mcg::seed_from_u64(seed ^ 0x1d5),
+            next_tick_ms: start_ms + TICK_MS,
+            injections: Vec::new(),
+            registry,
+            requests_total,
+            duration,
+            memory,
+            requests: 0,
+            spans: Vec::new(),
+            logs: Vec::new(),
+        })
+    }
+
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Requests that entered the shop so far.
+    pub fn requests(&self) -> u64 {
+        self.requests
+    }
+
+    pub fn inject(&mut self, injection: Injection) {
+        self.injections.push(injection);
+    }
+
+    pub fn clear_failures(&mut self) {
+        self.injections.clear();
+    }
+
+    fn active(&self, now_ms: i64) -> impl Iterator<Item = &Failure> {
+        self.injections
+            .iter()
+            .filter(move |i| i.start_ms <= now_ms && i.end_ms.is_none_or(|e| now_ms < e))
+            .map(|i| &i.failure)
+    }
+
+    /// Spans finished since the last call.
+    pub fn drain_spans(&mut self) -> Vec<Span> {
+        std::mem::take(&mut self.spans)
+    }
+
+    /// JSON log lines since the last call: (time ms, line).
+    pub fn drain_logs(&mut self) -> Vec<(i64, String)> {
+        std::mem::take(&mut self.logs)
+    }
+
+    /// Simulates every second up to `to_ms`.
+    pub fn advance_to(&mut self, to_ms: i64) {
+        while self.next_tick_ms <= to_ms {
+            let now = self.next_tick_ms;
+            self.tick(now);
+            self.next_tick_ms += TICK_MS;
+        }
+    }
+
+    fn tick(&mut self, now_ms: i64) {
+        let mut rate = self.topology.requests_per_s;
+        let mut leaking = Vec::new();
+        for f in self.active(now_ms) {
+            match f {
+                Failure::TrafficFlood { factor } => rate *= factor.max(0.0),
+                Failure::MemoryLeak { service } => leaking.push(service.clone()),
+                _ => {}
+            }
+        }
+        let topology = self.topology.clone();
+        for s in &topology.services {
+            let base = 200e6;
+            let leaked = if leaking.contains(&s.name) {
+                // A megabyte a second since the leak began.
+                let since = self
+                    .injections
+                    .iter()
+                    .filter(|i| matches!(&i.failure, Failure::MemoryLeak { service } if *service == s.name))
+                    .map(|i| i.start_ms)
+                    .min()
+                    .unwrap_or(now_ms);
+                (now_ms - since) as f64 / 1000.0 * 1e6
+            } else {
+                0.0
+            };
+            let _ = self
+                .registry
+                .gauge_set(self.memory, &[s.name.as_str()], base + leaked);
+        }
+        let count = Poisson::new(rate.max(1e-9))
+            .map(|p| p.sample(&mut self.rng) as u64)
+            .unwrap_or(0);
+        let total: f64 = self.topology.entry.iter().map(|e| e.weight).sum();
+        let first = &topology.services[0].name;
+        for _ in 0..count {
+            let mut pick = self.rng.random::<f64>() * total;
+            let endpoint = topology
+                .entry
+                .iter()
+                .find(|e| {
+                    pick -= e.weight;
+                    pick < 0.0
+                })
+                .or(topology.entry.first())
+                .map(|e| e.endpoint.as_str())
+                .unwrap_or_default();
+            let offset_ns = self.rng.random_range(0..TICK_MS * 1_000_000);
+            let start_ns = (now_ms - TICK_MS) * 1_000_000 + offset_ns;
+            let mut trace = [0u8; 16];
+            self.ids.fill(&mut trace);
+            trace[0] |= 1; // never all zero
+            let walk = Walk {
+                trace_id: TraceId(trace),
+                now_ms,
+            };
+            self.requests += 1;
+            self.serve(&walk, first, endpoint, start_ns, None);
+        }
+    }
+
+    fn span_id(&mut self) -> SpanId {
+        let mut id = [0u8; 8];
+        self.ids.fill(&mut id);
+        id[7] |= 1;
+        SpanId(id)
+    }
+
+    /// Serves `endpoint` of `service` from `start_ns` under `parent`:
+    /// returns the end time and the error, if it failed.
+    fn serve(
+        &mut self,
+        walk: &Walk,
+        service: &str,
+        endpoint: &str,
+        start_ns: i64,
+        parent: Option<SpanId>,
+    ) -> (i64, Option<String>) {
+        let topology = self.topology.clone();
+        let Some(svc) = topology.service(service) else {
+            return (start_ns, Some(format!("unknown service {service}")));
+        };
+        let Some(ep) = svc.endpoints.iter().find(|e| e.name == endpoint) else {
+            return (start_ns, Some(format!("unknown endpoint {endpoint}")));
+        };
+        let mut slow = 1.0;
+        let mut error_rate = ep.error_rate;
+        let mut outage = false;
+        for f in self.active(walk.now_ms) {
+            match f {
+                Failure::LatencySpike { service: s, factor } if *s == svc.name => {
+                    slow *= factor.max(0.0)
+                }
+                Failure::ErrorBurst { service: s, rate } if *s == svc.name => {
+                    error_rate = error_rate.max(rate.clamp(0.0, 1.0))
+                }
+                Failure::Outage { service: s } if *s == svc.name => outage = true,
+                Failure::CacheMissStorm if svc.kind == "redis" => slow *= 8.0,
+                Failure::MemoryLeak { service: s } if *s == svc.name => slow *= 1.5,
+                _ => {}
+            }
+        }
+        let span_id = self.span_id();
+        let own_ms = LogNormal::new((ep.latency_ms * slow).ln(), ep.sigma.max(0.01))
+            .map(|d| d.sample(&mut self.rng))
+            .unwrap_or(ep.latency_ms);
+        let mut error = None;
+        let mut end_ns;
+        if outage {
+            end_ns = start_ns + 200_000;
+            error = Some(format!("{} is unavailable: connection refused", svc.name));
+        } else {
+            // Own work first (half), then the calls, then the rest.
+            let mut at = start_ns + (own_ms * 0.5e6) as i64;
+            let mut latest = at;
+            for call in &ep.calls {
+                let call_start = if ep.parallel { at } else { latest };
+                let (call_end, call_error) =
+                    self.client_call(walk, &svc, call, call_start, span_id);
+                latest = latest.max(call_end);
+                if error.is_none() {
+                    error = call_error;
+                }
+                if !ep.parallel {
+                    at = call_end;
+                }
+            }
+            end_ns = latest + (own_ms * 0.5e6) as i64;
+            if error.is_none() && self.rng.random::<f64>() < error_rate {
+                error = Some(format!("{} failed to handle {}", svc.name, ep.name));
+            }
+        }
+        end_ns = end_ns.max(start_ns + 1);
+        let status_code = match (&error, svc.kind.as_str()) {
+            (Some(_), _) => 500,
+            (None, _) if ep.method == "POST" => 201,
+            _ => 200,
+        };
+        let mut span = Span {
+            trace_id: walk.trace_id,
+            span_id,
+            parent_span_id: parent,
+            name: if svc.kind == "http" {
+                format!("{} {}", ep.method, ep.name)
+            } else {
+                ep.name.clone()
+            },
+            // Databases and caches are simulated as services of their own.
+            kind: SpanKind::Server,
+            start_ns,
+            end_ns,
+            resource: vec![(
+                "service.name".to_string(),
+                AttrValue::String(svc.name.clone()),
+            )],
+            scope_name: "o11y-playground/shop".to_string(),
+            ..Span::default()
+        };
+        if svc.kind == "http" {
+            span.attributes = vec![
+                (
+                    "http.request.method".to_string(),
+                    AttrValue::String(ep.method.clone()),
+                ),
+                ("http.route".to_string(), AttrValue::String(ep.name.clone())),
+                (
+                    "http.response.status_code".to_string(),
+                    AttrValue::Int(status_code),
+                ),
+            ];
+        } else {
+            span.attributes = vec![
+                ("db.system".to_string(), AttrValue::String(svc.kind.clone())),
+                (
+                    "db.operation.name".to_string(),
+                    AttrValue::String(ep.method.clone()),
+                ),
+                (
+                    "server.address".to_string(),
+                    AttrValue::String(svc.name.clone()),
+                ),
+            ];
+        }
+        if let Some(message) = &error {
+            span.status = Status {
+                code: StatusCode::Error,
+                message: message.clone(),
+            };
+            span.record_exception(end_ns, "ServiceError", message);
+        }
+        let status = status_code.to_string();
+        let _ = self.registry.counter_inc_by(
+            self.requests_total,
+            &[
+                svc.name.as_str(),
+                ep.method.as_str(),
+                ep.name.as_str(),
+                status.as_str(),
+            ],
+            1.0,
+        );
+        let _ = self.registry.histogram_observe(
+            self.duration,
+            &[svc.name.as_str(), ep.name.as_str()],
+            (end_ns - start_ns) as f64 / 1e9,
+        );
+        let level = if error.is_some() { "error" } else { "info" };
+        let message = match &error {
+            Some(m) => m.clone(),
+            None => format!("{} handled", span.name),
+        };
+        let trace_hex = walk.trace_id.to_string();
+        let line = format!(
+            r#"{{"timestamp":"{}","level":"{level}","message":{},"service":"{}","request_id":"req-{}","user_id":"user-{}","trace_id":"{trace_hex}","span_id":"{span_id}","route":{},"status":{status_code},"duration_ms":{}}}"#,
+            crate::logql::ingest::format_rfc3339_nanos(end_ns),
+            serde_json::Value::String(message),
+            svc.name,
+            &trace_hex[..12],
+            walk.trace_id.0[1] as u16 * 2 % 500,
+            serde_json::Value::String(ep.name.clone()),
+            (end_ns - start_ns) as f64 / 1e6,
+        );
+        self.logs.push((end_ns / 1_000_000, line));
+        self.spans.push(span);
+        (end_ns, error)
+    }
+
+    /// A call from `caller` to a downstream endpoint: a client span, the
+    /// callee's server span under it (context passed as a traceparent),
+    /// retries on failure and a timeout.
+    fn client_call(
+        &mut self,
+        walk: &Walk,
+        caller: &Service,
+        call: &Call,
+        start_ns: i64,
+        parent: SpanId,
+    ) -> (i64, Option<String>) {
+        let client_id = self.span_id();
+        // The context the callee receives, as the header would carry it.
+        let header = TraceParent::new(walk.trace_id, client_id, true).to_string();
+        let context: TraceParent = header.parse().expect("a formatted traceparent parses");
+        let mut at = start_ns;
+        let mut error = None;
+        for attempt in 0..=call.retries {
+            let (end, err) = self.serve(
+                walk,
+                &call.service,
+                &call.endpoint,
+                at + 100_000,
+                Some(context.parent_id),
+            );
+            let timeout_ns = (call.timeout_ms * 1e6) as i64;
+            if end - at > timeout_ns {
+                at += timeout_ns;
+                error = Some(format!(
+                    "{} timed out after {} ms",
+                    call.service, call.timeout_ms
+                ));
+            } else {
+                at = end + 100_000;
+                error = err;
+            }
+            if error.is_none() {
+                break;
+            }
+            let _ = attempt;
+        }
+        let mut span = Span {
+            trace_id: walk.trace_id,
+            span_id: client_id,
+            parent_span_id: Some(parent),
+            name: format!("{} {}", call.service, call.endpoint),
+            kind: SpanKind::Client,
+            start_ns,
+            end_ns: at.max(start_ns + 1),
+            attributes: vec![
+                (
+                    "server.address".to_string(),
+                    AttrValue::String(call.service.clone()),
+                ),
+                (
+                    "peer.service".to_string(),
+                    AttrValue::String(call.service.clone()),
+                ),
+            ],
+            resource: vec![(
+                "service.name".to_string(),
+                AttrValue::String(caller.name.clone()),
+            )],
+            scope_name: "o11y-playground/shop".to_string(),
+            ..Span::default()
+        };
+        if let Some(message) = &error {
+            span.status = Status {
+                code: StatusCode::Error,
+                message: message.clone(),
+            };
+        }
+        self.spans.push(span);
+        (at, error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use super::*;
+
+    fn run(seed: u64, seconds: i64) -> ShopSim {
+        let mut sim = ShopSim::new(Topology::default(), seed, 0).unwrap();
+        sim.advance_to(seconds * 1000);
+        sim
+    }
+
+    #[test]
+    fn same_seed_same_spans_and_logs() {
+        let (mut a, mut b, mut c) = (run(3, 30), run(3, 30), run(4, 30));
+        assert_eq!(a.drain_spans(), b.drain_spans());
+        assert_eq!(a.drain_logs(), b.drain_logs());
+        assert_ne!(a.requests() + 1, 0);
+        assert_ne!(run(3, 30).drain_spans(), c.drain_spans());
+    }
+
+    #[test]
+    fn traces_are_whole_and_logs_point_at_them() {
+        let mut sim = run(7, 60);
+        let spans = sim.drain_spans();
+        let logs = sim.drain_logs();
+        let ids: HashSet<(TraceId, SpanId)> =
+            spans.iter().map(|s| (s.trace_id, s.span_id)).collect();
+        let mut roots = 0;
+        for s in &spans {
+            match s.parent_span_id {
+                Some(p) => assert!(
+                    ids.contains(&(s.trace_id, p)),
+                    "a parent is missing for {}",
+                    s.name
+                ),
+                None => roots += 1,
+            }
+            assert!(s.end_ns > s.start_ns);
+        }
+        assert_eq!(roots as u64, sim.requests());
+        let traces: HashSet<String> = spans.iter().map(|s| s.trace_id.to_string()).collect();
+        for (_, line) in &logs {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert!(traces.contains(v["trace_id"].as_str().unwrap()), "{line}");
+        }
+        // Every request reaches the gateway; checkouts reach the payment service.
+        let per_service: HashMap<&str, usize> = spans
+            .iter()
+            .filter(|s| s.kind == SpanKind::Server)
+            .fold(HashMap::new(), |mut m, s| {
+                *m.entry(s.service()).or_default() += 1;
+                m
+            });
+        assert_eq!(per_service["frontend"], per_service["api-gateway"]);
+        assert!(per_service["payment"] > 0);
+    }
+
+    #[test]
+    fn red_counters_count_every_server_span() {
+        let mut sim = run(5, 30);
+        let spans = sim.drain_spans();
+        let served: f64 = sim
+            .registry()
+            .clone()
+            .samples(0)
+            .iter()
+            .filter(|s| s.0.metric_name() == Some("http_requests_total"))
+            .map(|s| s.1)
+            .sum();
+        let server_spans = spans.iter().filter(|s| s.kind == SpanKind::Server).count();
+        assert_eq!(served as usize, server_spans);
+    }
+
+    #[test]
+    fn failures_show_in_spans() {
+        let mut slow = ShopSim::new(Topology::default(), 9, 0).unwrap();
+        slow.inject(Injection {
+            failure: Failure::LatencySpike {
+                service: "payment".into(),
+                factor: 20.0,
+            },
+            start_ms: 0,
+            end_ms: None,
+        });
+        slow.advance_to(60_000);
+        let mut normal = ShopSim::new(Topology::default(), 9, 0).unwrap();
+        normal.advance_to(60_000);
+        let p99 = |sim: &mut ShopSim| {
+            let mut d: Vec<i64> = sim
+                .drain_spans()
+                .iter()
+                .filter(|s| s.service() == "payment")
+                .map(Span::duration_ns)
+                .collect();
+            d.sort_unstable();
+            d[d.len() * 99 / 100]
+        };
+        assert!(p99(&mut slow) > 10 * p99(&mut normal));
+
+        let mut down = ShopSim::new(Topology::default(), 9, 0).unwrap();
+        down.inject(Injection {
+            failure: Failure::Outage {
+                service: "redis".into(),
+            },
+            start_ms: 10_000,
+            end_ms: Some(20_000),
+        });
+        down.advance_to(30_000);
+        let spans = down.drain_spans();
+        let errors_in = |from: i64, to: i64| {
+            spans
+                .iter()
+                .filter(|s| {
+                    s.service() == "redis"
+                        && s.status.code == StatusCode::Error
+                        && (from..to).contains(&(s.start_ns / 1_000_000))
+                })
+                .count()
+        };
+        assert!(errors_in(11_000, 19_000) > 0);
+        assert_eq!(errors_in(21_000, 30_000), 0);
+    }
+
+    #[test]
+    fn topology_json_round_trips_and_is_checked() {
+        let t = Topology::default();
+        assert_eq!(Topology::from_json(&t.to_json()).unwrap(), t);
+        let mut cyclic = t.clone();
+        cyclic.services[6].endpoints[0].calls.push(Call {
+            service: "frontend".into(),
+            endpoint: "/".into(),
+            retries: 0,
+            timeout_ms: 1.0,
+        });
+        assert!(matches!(cyclic.validate(), Err(TopologyError::Invalid(m)) if m.contains("cycle")));
+        assert!(matches!(
+            Topology::from_json("{"),
+            Err(TopologyError::Json(_))
+        ));
+        let mut dangling = t;
+        dangling.services[0].endpoints[0].calls[0].endpoint = "/nope".into();
+        assert!(dangling.validate().is_err());
+    }
+}
