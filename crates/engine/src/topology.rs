@@ -632,8 +632,7 @@ impl ShopSim {
             let mut latest = at;
             for call in &ep.calls {
                 let call_start = if ep.parallel { at } else { latest };
-                let (call_end, call_error) =
-                    self.client_call(walk, &svc, call, call_start, span_id);
+                let (call_end, call_error) = self.client_call(walk, svc, call, call_start, span_id);
                 latest = latest.max(call_end);
                 if error.is_none() {
                     error = call_error;
