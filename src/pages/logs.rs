@@ -22,7 +22,7 @@ use crate::pages::explore::{
     Graph, Suggestions, decode, encode, highlighted_tokens, line_col, textarea_cursor,
 };
 
-const DEFAULT_QUERY: &str = r#"{job="demo"} | json | status >= 500"#;
+const DEFAULT_QUERY: &str = r#"{job="shop"} | json | status >= 500"#;
 /// Ranges offered; `None` is everything stored.
 const RANGES: [(Option<i64>, &str); 5] = [
     (Some(300_000), "5m"),

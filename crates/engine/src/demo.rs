@@ -28,6 +28,10 @@ pub const BROWSER_QUERY_LIMITS: crate::promql::eval::QueryLimits =
         max_steps: 11_000,
     };
 
+/// How much of the shop's history is simulated before the first frame
+/// (less than the metrics' backfill: spans cost more to make).
+pub const SHOP_BACKFILL_MS: i64 = 3 * 60_000;
+
 /// Bytes of log text the demo keeps (simulated and pasted).
 pub const LOG_STORE_BYTES: usize = 200 * 1024 * 1024;
 
@@ -73,6 +77,9 @@ pub enum DemoError {
     /// Occurs when the store refuses a scraped sample (a limit was hit).
     #[error(transparent)]
     Store(#[from] AppendError),
+    /// Occurs when the shop's topology is invalid.
+    #[error(transparent)]
+    Topology(crate::topology::TopologyError),
 }
 
 /// A running demo.
@@ -81,8 +88,11 @@ pub struct Demo {
     config: DemoConfig,
     clock: VirtualClock,
     sim: Simulator,
-    /// The simulator's JSON logs and pasted logs.
+    /// The shop's JSON logs and pasted logs.
     logs: crate::logql::store::LogStore,
+    /// The shop: requests through its services, as traces and logs.
+    shop: crate::topology::ShopSim,
+    traces: crate::trace::TraceStore,
     store: Tsdb,
     /// Targets the user pasted `/metrics` text for, by `(job, instance)`.
     pasted: BTreeMap<(String, String), Scraper>,
@@ -139,42 +149,71 @@ impl Demo {
         let mut sim = Simulator::new(config.sim.clone(), start_ms)?;
         let mut store = Tsdb::default();
         sim.advance_to(now_ms, &mut store)?;
+        let shop_start = now_ms.saturating_sub(config.backfill_ms.clamp(0, SHOP_BACKFILL_MS));
+        let shop = crate::topology::ShopSim::new(
+            crate::topology::Topology {
+                requests_per_s: config.sim.requests_per_s,
+                ..crate::topology::Topology::default()
+            },
+            config.sim.seed,
+            shop_start,
+        )
+        .map_err(DemoError::Topology)?;
         let mut demo = Demo {
             clock: VirtualClock::new(now_ms),
             config,
             logs: crate::logql::store::LogStore::with_limit(LOG_STORE_BYTES),
+            shop,
+            traces: crate::trace::TraceStore::default(),
             sim,
             store,
             pasted: BTreeMap::new(),
             pasted_metadata: BTreeMap::new(),
         };
-        demo.store_sim_logs();
+        demo.run_shop();
         Ok(demo)
     }
 
-    /// Moves the simulator's new log lines into the log store, one stream
-    /// per level (`{job="demo", service_name="shop", level=…}`). When the
-    /// store is 90 % full, its oldest lines (simulated or pasted) go first.
-    fn store_sim_logs(&mut self) {
-        let mut by_level: BTreeMap<&'static str, Vec<crate::logql::store::Entry>> = BTreeMap::new();
-        for (ts_ms, level, line) in self.sim.drain_logs() {
-            by_level
-                .entry(level)
+    /// Runs the shop up to now: its spans into the trace store, its log
+    /// lines into the log store, one stream per service and level
+    /// (`{job="shop", service_name=…, level=…}`). When the log store is 90 %
+    /// full, its oldest lines (simulated or pasted) go first.
+    fn run_shop(&mut self) {
+        // The single-service simulator's own lines are not kept: the shop's are.
+        self.sim.drain_logs();
+        self.shop.advance_to(self.clock.now_ms());
+        for span in self.shop.drain_spans() {
+            self.traces.insert(span);
+        }
+        let mut streams: BTreeMap<(String, &str), Vec<crate::logql::store::Entry>> =
+            BTreeMap::new();
+        for log in self.shop.drain_logs() {
+            streams
+                .entry((log.service, log.level))
                 .or_default()
                 .push(crate::logql::store::Entry {
-                    ts_ns: ts_ms * 1_000_000,
-                    line,
+                    ts_ns: log.ts_ms * 1_000_000,
+                    line: log.line,
                     metadata: Vec::new(),
                 });
         }
-        // The oldest lines make room once the store is nearly full.
         if self.logs.bytes() > self.logs.max_bytes() / 10 * 9 {
             self.logs.evict_oldest(self.logs.max_bytes() / 10 * 7);
         }
-        for (level, entries) in by_level {
-            let labels = Labels::new([("job", "demo"), ("service_name", "shop"), ("level", level)]);
+        for ((service, level), mut entries) in streams {
+            entries.sort_by_key(|e| e.ts_ns);
+            let labels = Labels::new([
+                ("job", "shop"),
+                ("service_name", service.as_str()),
+                ("level", level),
+            ]);
             let _ = self.logs.push(&labels, entries);
         }
+    }
+
+    /// The shop's traces.
+    pub fn traces(&self) -> &crate::trace::TraceStore {
+        &self.traces
     }
 
     /// The log store: the simulator's logs and pasted ones.
@@ -229,7 +268,7 @@ impl Demo {
         let elapsed = real_elapsed_ms.min(self.config.max_tick_real_ms);
         let now = self.clock.advance_real(elapsed);
         self.sim.advance_to(now, &mut self.store)?;
-        self.store_sim_logs();
+        self.run_shop();
         Ok(())
     }
 
@@ -443,33 +482,61 @@ mod tests {
     use crate::metrics::MetricKind;
 
     #[test]
-    fn the_simulator_logs_every_request_as_json() {
+    fn the_shop_logs_every_server_span_and_its_trace_exists() {
         use crate::logql::metric::{LogQuery, LogqlResult};
         let mut demo = Demo::new(DemoConfig::default(), 1_800_000);
         demo.tick(10_000.0).unwrap();
-        let served = demo.simulator().requests_served() as usize;
-        assert_eq!(demo.logs().line_count(), served);
+        let spans = demo.traces().span_count();
+        assert!(spans > 1_000, "{spans}");
         let q = LogQuery {
             start_ns: 0,
             end_ns: demo.now_ms() * 1_000_000 + 1,
             step_ms: 0,
-            limit: 5,
+            limit: 50,
         };
         let Ok(LogqlResult::Logs(lines)) = demo.logql(
-            r#"{job="demo"} | json | status >= 200 | trace_id=~"[0-9a-f]{32}""#,
+            r#"{job="shop"} | json | status >= 200 | trace_id=~"[0-9a-f]{32}""#,
             &q,
         ) else {
             panic!("a log query returns lines");
         };
-        assert_eq!(lines.len(), 5);
-        assert!(lines[0].labels.iter().any(|(n, _)| n == "request_id"));
+        assert_eq!(lines.len(), 50);
+        for l in &lines {
+            let id = l
+                .labels
+                .iter()
+                .find(|(n, _)| n == "trace_id")
+                .map(|(_, v)| v.clone())
+                .unwrap();
+            let id = crate::trace::TraceId::from_hex(&id).unwrap();
+            assert!(demo.traces().trace(&id).is_some(), "no trace {id}");
+        }
         let Ok(LogqlResult::Matrix(m)) =
-            demo.logql(r#"sum by (level) (count_over_time({job="demo"}[1h]))"#, &q)
+            demo.logql(r#"sum(count_over_time({job="shop"}[1h]))"#, &q)
         else {
             panic!("a metric query returns series");
         };
-        let total: f64 = m.iter().map(|s| s.samples[0].value).sum();
-        assert_eq!(total as usize, served);
+        let server_spans = demo
+            .traces()
+            .search(&crate::trace::TraceQuery {
+                limit: usize::MAX,
+                ..Default::default()
+            })
+            .iter()
+            .map(|t| {
+                demo.traces()
+                    .trace(&t.trace_id)
+                    .unwrap()
+                    .iter()
+                    // A span ending after now logs after now, outside the query.
+                    .filter(|s| {
+                        s.kind == crate::trace::SpanKind::Server
+                            && s.end_ns / 1_000_000 <= demo.now_ms()
+                    })
+                    .count()
+            })
+            .sum::<usize>();
+        assert_eq!(m[0].samples[0].value as usize, server_spans);
     }
 
     #[test]

@@ -409,7 +409,16 @@ pub struct ShopSim {
     memory: FamilyId,
     requests: u64,
     spans: Vec<Span>,
-    logs: Vec<(i64, String)>,
+    logs: Vec<ShopLog>,
+}
+
+/// One JSON log line of the shop, with the service and level it is about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShopLog {
+    pub ts_ms: i64,
+    pub service: String,
+    pub level: &'static str,
+    pub line: String,
 }
 
 /// Seconds buckets of the duration histograms.
@@ -501,8 +510,8 @@ impl ShopSim {
         std::mem::take(&mut self.spans)
     }
 
-    /// JSON log lines since the last call: (time ms, line).
-    pub fn drain_logs(&mut self) -> Vec<(i64, String)> {
+    /// JSON log lines since the last call.
+    pub fn drain_logs(&mut self) -> Vec<ShopLog> {
         std::mem::take(&mut self.logs)
     }
 
@@ -736,7 +745,12 @@ impl ShopSim {
             serde_json::Value::String(ep.name.clone()),
             (end_ns - start_ns) as f64 / 1e6,
         );
-        self.logs.push((end_ns / 1_000_000, line));
+        self.logs.push(ShopLog {
+            ts_ms: end_ns / 1_000_000,
+            service: svc.name.clone(),
+            level,
+            line,
+        });
         self.spans.push(span);
         (end_ns, error)
     }
@@ -860,7 +874,8 @@ mod tests {
         }
         assert_eq!(roots as u64, sim.requests());
         let traces: HashSet<String> = spans.iter().map(|s| s.trace_id.to_string()).collect();
-        for (_, line) in &logs {
+        for log in &logs {
+            let line = &log.line;
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             assert!(traces.contains(v["trace_id"].as_str().unwrap()), "{line}");
         }
