@@ -14,6 +14,7 @@ use crate::pages::explore::ExplorePage;
 use crate::pages::live::LivePage;
 use crate::pages::logs::LogsPage;
 use crate::pages::metrics::MetricsPage;
+use crate::pages::traces::TracesPage;
 use crate::timer::use_interval;
 
 /// How often the page advances the demo and redraws, in real milliseconds.
@@ -29,10 +30,17 @@ pub enum Page {
     Metrics,
     Explore,
     Logs,
+    Traces,
 }
 
 impl Page {
-    const ALL: [Page; 4] = [Page::Live, Page::Metrics, Page::Explore, Page::Logs];
+    const ALL: [Page; 5] = [
+        Page::Live,
+        Page::Metrics,
+        Page::Explore,
+        Page::Logs,
+        Page::Traces,
+    ];
 
     fn fragment(self) -> &'static str {
         match self {
@@ -40,6 +48,7 @@ impl Page {
             Page::Metrics => "#/metrics",
             Page::Explore => "#/explore",
             Page::Logs => "#/logs",
+            Page::Traces => "#/traces",
         }
     }
 
@@ -49,6 +58,7 @@ impl Page {
             Page::Metrics => "Metrics",
             Page::Explore => "Explore",
             Page::Logs => "Logs",
+            Page::Traces => "Traces",
         }
     }
 
@@ -94,6 +104,14 @@ pub fn App() -> impl IntoView {
         page: RwSignal::new(Page::from_fragment(&current_fragment())),
     };
     provide_context(state);
+
+    // Links between pages (a span's logs, a log line's trace) change the fragment.
+    let _ = window_event_listener(leptos::ev::hashchange, move |_| {
+        let page = Page::from_fragment(&current_fragment());
+        if state.page.get_untracked() != page {
+            state.page.set(page);
+        }
+    });
 
     let last_tick_ms = StoredValue::new(real_now_ms());
     use_interval(Signal::stored(TICK_REAL_MS), move || {
@@ -146,6 +164,7 @@ pub fn App() -> impl IntoView {
                 Page::Metrics => view! { <MetricsPage /> }.into_any(),
                 Page::Explore => view! { <ExplorePage /> }.into_any(),
                 Page::Logs => view! { <LogsPage /> }.into_any(),
+                Page::Traces => view! { <TracesPage /> }.into_any(),
             }}
         </main>
     }

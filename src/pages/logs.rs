@@ -625,6 +625,16 @@ fn LogLines(
                 .map_or(String::new(), |(_, v)| v.to_lowercase());
             let ranges = expr.as_ref().map(|e| matches_in(e, &l.line)).unwrap_or_default();
             let labels = l.labels.clone();
+            // A trace id (a label, or a field of a JSON line) links to its trace.
+            let trace_link = labels
+                .iter()
+                .find(|(n, _)| n == "trace_id")
+                .map(|(_, v)| v.clone())
+                .or_else(|| {
+                    o11y_engine::logql::ingest::json_fields(&l.line)
+                        .and_then(|f| f.into_iter().find(|(k, _)| k == "trace_id").map(|(_, v)| v))
+                })
+                .filter(|t| o11y_engine::trace::TraceId::from_hex(t).is_some());
             let stream: BTreeSet<String> = l.stream.iter().map(|x| x.name.clone()).collect();
             view! {
                 <li class="log-line" data-testid="log-line">
@@ -642,6 +652,7 @@ fn LogLines(
                             <div class="log-details" data-testid="log-details">
                                 <table>{rows}</table>
                                 <button data-testid="inspect-line" on:click=move |_| inspected.set(Some(at))>"Inspect stages"</button>
+                                {trace_link.clone().map(|t| view! { " " <a href=format!("#/traces?trace={t}") data-testid="log-trace-link">"Trace " {t.clone()} " →"</a> })}
                             </div>
                         }
                     })}

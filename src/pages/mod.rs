@@ -4,3 +4,4 @@ pub mod explore;
 pub mod live;
 pub mod logs;
 pub mod metrics;
+pub mod traces;

@@ -5,6 +5,7 @@ pub mod model;
 pub mod otlp;
 pub mod store;
 pub mod traceparent;
+pub mod view;
 
 pub use model::{AttrValue, Event, Span, SpanId, SpanKind, Status, StatusCode, TraceId};
 pub use store::{TraceQuery, TraceStore, TraceSummary};

@@ -111,6 +111,11 @@ impl TraceStore {
         }
     }
 
+    /// Every trace and its spans (in arrival order).
+    pub fn iter(&self) -> impl Iterator<Item = (&TraceId, &[Span])> {
+        self.traces.iter().map(|(id, spans)| (id, spans.as_slice()))
+    }
+
     /// A trace's spans, by start time.
     pub fn trace(&self, id: &TraceId) -> Option<Vec<&Span>> {
         let spans = self.traces.get(id)?;

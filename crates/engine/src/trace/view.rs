@@ -1,0 +1,226 @@
+//! What the Traces page draws, computed here: a trace's waterfall (spans
+//! in tree order with depth, children and the critical path) and the
+//! service map (services, the calls between them, rates, errors, p99).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::model::{Span, SpanId, SpanKind, StatusCode};
+use super::store::TraceStore;
+
+/// One row of a waterfall.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Index into the spans given.
+    pub span: usize,
+    pub depth: usize,
+    pub children: usize,
+    /// On the critical path: the chain of spans that decided when the trace ended.
+    pub critical: bool,
+}
+
+/// The spans of one trace in tree order (children by start time), roots
+/// first; spans whose parent is missing are roots too.
+pub fn waterfall(spans: &[&Span]) -> Vec<Row> {
+    let ids: HashSet<SpanId> = spans.iter().map(|s| s.span_id).collect();
+    let mut children: HashMap<Option<SpanId>, Vec<usize>> = HashMap::new();
+    for (i, s) in spans.iter().enumerate() {
+        let parent = s.parent_span_id.filter(|p| ids.contains(p));
+        children.entry(parent).or_default().push(i);
+    }
+    for list in children.values_mut() {
+        list.sort_by_key(|&i| (spans[i].start_ns, spans[i].span_id));
+    }
+    // The critical path: from each root, the child that ends last, recursively.
+    let mut critical = HashSet::new();
+    for &root in children.get(&None).map(Vec::as_slice).unwrap_or_default() {
+        let mut at = root;
+        loop {
+            critical.insert(at);
+            match children
+                .get(&Some(spans[at].span_id))
+                .and_then(|c| c.iter().max_by_key(|&&i| spans[i].end_ns))
+            {
+                Some(&next) => at = next,
+                None => break,
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(spans.len());
+    let mut stack: Vec<(usize, usize)> = children
+        .get(&None)
+        .map(|r| r.iter().rev().map(|&i| (i, 0)).collect())
+        .unwrap_or_default();
+    let mut seen = HashSet::new();
+    while let Some((i, depth)) = stack.pop() {
+        if !seen.insert(i) {
+            continue;
+        }
+        let kids = children
+            .get(&Some(spans[i].span_id))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        out.push(Row {
+            span: i,
+            depth,
+            children: kids.len(),
+            critical: critical.contains(&i),
+        });
+        for &k in kids.iter().rev() {
+            stack.push((k, depth + 1));
+        }
+    }
+    out
+}
+
+/// A service on the map.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub service: String,
+    /// Server spans (requests served).
+    pub requests: usize,
+    pub errors: usize,
+    pub p99_ns: i64,
+    /// Distance from the services nobody calls (for layout).
+    pub layer: usize,
+}
+
+/// Calls from one service to another.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    pub calls: usize,
+    pub errors: usize,
+}
+
+/// Services and calls over every stored trace: a call is a server span
+/// whose parent span belongs to another service.
+pub fn service_map(store: &TraceStore) -> (Vec<Node>, Vec<Edge>) {
+    let mut durations: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
+    let mut edges: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    for (_, spans) in store.iter() {
+        let by_id: HashMap<SpanId, &Span> = spans.iter().map(|s| (s.span_id, s)).collect();
+        for s in spans.iter().filter(|s| s.kind == SpanKind::Server) {
+            let service = s.service().to_string();
+            durations
+                .entry(service.clone())
+                .or_default()
+                .push(s.duration_ns());
+            let failed = s.status.code == StatusCode::Error;
+            *errors.entry(service.clone()).or_default() += usize::from(failed);
+            if let Some(parent) = s.parent_span_id.and_then(|p| by_id.get(&p)) {
+                let caller = parent.service();
+                if caller != service {
+                    let e = edges.entry((caller.to_string(), service)).or_default();
+                    e.0 += 1;
+                    e.1 += usize::from(failed);
+                }
+            }
+        }
+    }
+    // Layers: longest path from a service nobody calls.
+    let mut layer: BTreeMap<String, usize> = durations.keys().map(|k| (k.clone(), 0)).collect();
+    for _ in 0..layer.len() {
+        for (from, to) in edges.keys() {
+            let next = layer.get(from).copied().unwrap_or(0) + 1;
+            let l = layer.entry(to.clone()).or_insert(0);
+            if *l < next && next < 64 {
+                *l = next;
+            }
+        }
+    }
+    let nodes = durations
+        .into_iter()
+        .map(|(service, mut d)| {
+            d.sort_unstable();
+            let p99 = d[(d.len() * 99 / 100).min(d.len() - 1)];
+            Node {
+                errors: errors.get(&service).copied().unwrap_or(0),
+                requests: d.len(),
+                p99_ns: p99,
+                layer: layer.get(&service).copied().unwrap_or(0),
+                service,
+            }
+        })
+        .collect();
+    let edges = edges
+        .into_iter()
+        .map(|((from, to), (calls, errors))| Edge {
+            from,
+            to,
+            calls,
+            errors,
+        })
+        .collect();
+    (nodes, edges)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topology::{ShopSim, Topology};
+
+    #[test]
+    fn the_shops_map_and_a_waterfall() {
+        let mut sim = ShopSim::new(Topology::default(), 2, 0).unwrap();
+        sim.advance_to(30_000);
+        let mut store = TraceStore::default();
+        for s in sim.drain_spans() {
+            store.insert(s);
+        }
+        let (nodes, edges) = service_map(&store);
+        let names: Vec<&str> = nodes.iter().map(|n| n.service.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "api-gateway",
+                "frontend",
+                "inventory",
+                "orders",
+                "payment",
+                "postgres",
+                "redis"
+            ]
+        );
+        let layer = |s: &str| nodes.iter().find(|n| n.service == s).unwrap().layer;
+        assert_eq!(
+            (
+                layer("frontend"),
+                layer("api-gateway"),
+                layer("orders"),
+                layer("postgres")
+            ),
+            (0, 1, 2, 3)
+        );
+        assert!(
+            edges
+                .iter()
+                .any(|e| e.from == "orders" && e.to == "postgres" && e.calls > 0)
+        );
+        assert!(
+            !edges
+                .iter()
+                .any(|e| e.from == "frontend" && e.to == "postgres")
+        );
+
+        // A checkout: frontend → client → gateway → … in tree order, the critical path from the root.
+        let checkout = store
+            .iter()
+            .find(|(_, spans)| spans.iter().any(|s| s.name == "POST /checkout"))
+            .map(|(id, _)| *id)
+            .unwrap();
+        let spans = store.trace(&checkout).unwrap();
+        let rows = waterfall(&spans);
+        assert_eq!(rows.len(), spans.len());
+        assert_eq!(
+            (rows[0].depth, spans[rows[0].span].name.as_str()),
+            (0, "POST /checkout")
+        );
+        assert!(rows[0].critical);
+        assert!(rows.iter().filter(|r| r.critical).count() >= 4);
+        for w in rows.windows(2) {
+            assert!(w[1].depth <= w[0].depth + 1);
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! The Traces page: search the shop's traces (service, operation,
+//! duration, errors, trace id), see them as a duration-over-time scatter
+//! and a list, open one as a waterfall (collapsible, the critical path
+//! marked, span details with attributes, events and exceptions), see the
+//! service map, and go from a span to its logs. The open trace is in the
+//! URL (`#/traces?trace=…`).
+
+use std::collections::HashSet;
+
+use leptos::prelude::*;
+use o11y_engine::trace::view::{service_map, waterfall};
+use o11y_engine::trace::{Span, SpanId, StatusCode, TraceId, TraceQuery, TraceSummary};
+
+use crate::app::AppState;
+use crate::charts::format_clock_time;
+use crate::pages::explore::{decode, encode};
+use crate::timer::use_interval;
+
+fn ms(ns: i64) -> String {
+    let ms = ns as f64 / 1e6;
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+fn trace_from_url() -> Option<TraceId> {
+    let hash = window().location().hash().unwrap_or_default();
+    let (_, q) = hash.split_once('?')?;
+    q.split('&')
+        .find_map(|p| p.strip_prefix("trace="))
+        .and_then(|t| TraceId::from_hex(&decode(t)))
+}
+
+#[component]
+pub fn TracesPage() -> impl IntoView {
+    let AppState { demo, .. } = expect_context::<AppState>();
+    let service = RwSignal::new(String::new());
+    let operation = RwSignal::new(String::new());
+    let min_ms = RwSignal::new(String::new());
+    let max_ms = RwSignal::new(String::new());
+    let errors_only = RwSignal::new(false);
+    let trace_text = RwSignal::new(String::new());
+    let selected = RwSignal::new(trace_from_url());
+    let refresh = RwSignal::new(0u64);
+    use_interval(Signal::stored(2000), move || refresh.update(|n| *n += 1));
+
+    Effect::new(move |_| {
+        let fragment = match selected.get() {
+            Some(t) => format!("#/traces?trace={}", encode(&t.to_string())),
+            None => "#/traces".to_string(),
+        };
+        if let Ok(h) = window().history() {
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
+        }
+    });
+
+    let services = Memo::new(move |_| {
+        refresh.get();
+        demo.with_untracked(|d| {
+            service_map(d.traces())
+                .0
+                .into_iter()
+                .map(|n| n.service)
+                .collect::<Vec<_>>()
+        })
+    });
+    let results = Memo::new(move |_| {
+        refresh.get();
+        let parse_ms = |s: String| s.trim().parse::<f64>().ok().map(|v| (v * 1e6) as i64);
+        let q = TraceQuery {
+            trace_id: TraceId::from_hex(trace_text.get().trim()),
+            service: Some(service.get()).filter(|s| !s.is_empty()),
+            operation: Some(operation.get()).filter(|s| !s.trim().is_empty()),
+            min_duration_ns: parse_ms(min_ms.get()),
+            max_duration_ns: parse_ms(max_ms.get()),
+            errors_only: errors_only.get(),
+            attribute: None,
+            limit: 100,
+        };
+        demo.with_untracked(|d| d.traces().search(&q))
+    });
+    let evicted = move || {
+        refresh.get();
+        demo.with_untracked(|d| {
+            let (traces, spans) = d.traces().evicted();
+            format!(
+                "{} traces, {} spans stored · {traces} traces ({spans} spans) evicted",
+                d.traces().trace_count(),
+                d.traces().span_count()
+            )
+        })
+    };
+    let input = |signal: RwSignal<String>, placeholder: &'static str, testid: &'static str| {
+        view! {
+            <input
+                placeholder=placeholder
+                data-testid=testid
+                prop:value=move || signal.get()
+                on:input=move |ev| signal.set(event_target_value(&ev))
+            />
+        }
+    };
+
+    view! {
+        <section class="traces" data-testid="traces-page">
+            <div class="panel trace-search" role="search">
+                <label>
+                    "Service "
+                    <select data-testid="trace-service" on:change=move |ev| service.set(event_target_value(&ev))>
+                        <option value="">"all"</option>
+                        {move || services.get().into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Operation " {input(operation, "GET /cart", "trace-operation")}</label>
+                <label>"Duration ≥ " {input(min_ms, "ms", "trace-min")}</label>
+                <label>"≤ " {input(max_ms, "ms", "trace-max")}</label>
+                <label>
+                    <input type="checkbox" data-testid="trace-errors" on:change=move |ev| errors_only.set(event_target_checked(&ev)) />
+                    " errors only"
+                </label>
+                <label>"Trace id " {input(trace_text, "32 hex digits", "trace-id-input")}</label>
+                <span class="muted" data-testid="trace-store-info">{evicted}</span>
+            </div>
+            {move || {
+                let list = results.get();
+                view! {
+                    <Scatter results=list.clone() selected />
+                    <TraceList results=list selected />
+                }
+            }}
+            {move || selected.get().map(|id| view! { <TraceView id /> })}
+            <ServiceMap refresh />
+        </section>
+    }
+}
+
+/// Duration over time; red dots are traces with errors.
+#[component]
+fn Scatter(results: Vec<TraceSummary>, selected: RwSignal<Option<TraceId>>) -> impl IntoView {
+    const W: f64 = 900.0;
+    const H: f64 = 160.0;
+    let (t0, t1) = results.iter().fold((i64::MAX, i64::MIN), |(a, b), r| {
+        (a.min(r.start_ns), b.max(r.start_ns))
+    });
+    let dmax = results
+        .iter()
+        .map(|r| r.duration_ns)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let span = (t1 - t0).max(1) as f64;
+    let dots = results
+        .iter()
+        .map(|r| {
+            let id = r.trace_id;
+            let x = 30.0 + (r.start_ns - t0) as f64 / span * (W - 40.0);
+            let y = H - 16.0 - r.duration_ns as f64 / dmax * (H - 28.0);
+            let color = if r.errors > 0 { "#f2495c" } else { "#5794f2" };
+            view! {
+                <circle cx=x cy=y r="4" fill=color class="trace-dot" data-testid="trace-dot" on:click=move |_| selected.set(Some(id))>
+                    <title>{format!("{} {} · {}", r.root_service, r.root_name, ms(r.duration_ns))}</title>
+                </circle>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="panel scatter" data-testid="trace-scatter">
+            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label="Trace durations over time">
+                <text x="2" y="12" class="axis">{ms(dmax as i64)}</text>
+                <text x="2" y=H - 4.0 class="axis">{if results.is_empty() { String::new() } else { format_clock_time(t0 / 1_000_000) }}</text>
+                <text x=W - 2.0 y=H - 4.0 class="axis" text-anchor="end">{if results.is_empty() { String::new() } else { format_clock_time(t1 / 1_000_000) }}</text>
+                {dots}
+            </svg>
+        </figure>
+    }
+}
+
+#[component]
+fn TraceList(results: Vec<TraceSummary>, selected: RwSignal<Option<TraceId>>) -> impl IntoView {
+    let rows = results
+        .into_iter()
+        .take(30)
+        .map(|r| {
+            let id = r.trace_id;
+            view! {
+                <tr class="trace-row" class:error={r.errors > 0} data-testid="trace-row" on:click=move |_| selected.set(Some(id))>
+                    <td>{format_clock_time(r.start_ns / 1_000_000)}</td>
+                    <td>{format!("{}: {}", r.root_service, r.root_name)}</td>
+                    <td class="num">{ms(r.duration_ns)}</td>
+                    <td class="num">{r.spans}</td>
+                    <td class="num">{r.errors}</td>
+                    <td class="muted mono">{r.trace_id.to_string()[..12].to_string()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="result-table trace-list" data-testid="trace-list">
+            <thead>
+                <tr>
+                    <th>"Start"</th>
+                    <th>"Root"</th>
+                    <th>"Duration"</th>
+                    <th>"Spans"</th>
+                    <th>"Errors"</th>
+                    <th>"Trace id"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// One trace as a waterfall, with the chosen span's details.
+#[component]
+fn TraceView(id: TraceId) -> impl IntoView {
+    let AppState { demo, .. } = expect_context::<AppState>();
+    let spans: Vec<Span> = demo.with_untracked(|d| {
+        d.traces()
+            .trace(&id)
+            .map(|s| s.into_iter().cloned().collect())
+            .unwrap_or_default()
+    });
+    if spans.is_empty() {
+        return view! { <p class="query-error" data-testid="trace-missing">{format!("Trace {id} is not in the store (it may have been evicted).")}</p> }.into_any();
+    }
+    let refs: Vec<&Span> = spans.iter().collect();
+    let rows = waterfall(&refs);
+    let start = spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
+    let end = spans.iter().map(|s| s.end_ns).max().unwrap_or(1);
+    let total = (end - start).max(1) as f64;
+    let collapsed = RwSignal::new(HashSet::<SpanId>::new());
+    let chosen = RwSignal::new(None::<usize>);
+    // Each row's ancestors, so a collapsed span hides its subtree.
+    let mut ancestors: Vec<Vec<SpanId>> = Vec::with_capacity(rows.len());
+    let mut path: Vec<(usize, SpanId)> = Vec::new();
+    for r in &rows {
+        while path.last().is_some_and(|(d, _)| *d >= r.depth) {
+            path.pop();
+        }
+        ancestors.push(path.iter().map(|(_, id)| *id).collect());
+        path.push((r.depth, spans[r.span].span_id));
+    }
+    let spans = std::sync::Arc::new(spans);
+    let row_views = rows
+        .iter()
+        .zip(ancestors)
+        .map(|(r, ancestors)| {
+            let s = &spans[r.span];
+            let left = (s.start_ns - start) as f64 / total * 100.0;
+            let width = ((s.duration_ns() as f64 / total) * 100.0).max(0.3);
+            let span_id = s.span_id;
+            let index = r.span;
+            let has_children = r.children > 0;
+            let hidden = move || collapsed.with(|c| ancestors.iter().any(|a| c.contains(a)));
+            view! {
+                <div
+                    class="wf-row"
+                    class:critical=r.critical
+                    class:error=s.status.code == StatusCode::Error
+                    class:chosen=move || chosen.get() == Some(index)
+                    style:display=move || if hidden() { "none" } else { "flex" }
+                    data-testid="waterfall-row"
+                    on:click=move |_| chosen.set(Some(index))
+                >
+                    <div class="wf-name" style=format!("padding-left:{}rem", r.depth as f64 * 0.9)>
+                        {has_children.then(|| view! {
+                            <button class="wf-toggle" data-testid="waterfall-toggle" on:click=move |ev| {
+                                ev.stop_propagation();
+                                collapsed.update(|c| if !c.remove(&span_id) { c.insert(span_id); });
+                            }>
+                                {move || if collapsed.with(|c| c.contains(&span_id)) { "▸" } else { "▾" }}
+                            </button>
+                        })}
+                        <span class="wf-service">{s.service().to_string()}</span>
+                        " "
+                        <span>{s.name.clone()}</span>
+                    </div>
+                    <div class="wf-track">
+                        <div class="wf-bar" style=format!("left:{left:.3}%;width:{width:.3}%")></div>
+                        <span class="wf-duration">{ms(s.duration_ns())}</span>
+                    </div>
+                </div>
+            }
+        })
+        .collect_view();
+    let details_spans = spans.clone();
+    view! {
+        <section class="panel waterfall" data-testid="waterfall">
+            <h2>
+                {format!("Trace {id} · {} spans · {}", spans.len(), ms(end - start))}
+                <span class="muted">" · critical path marked"</span>
+            </h2>
+            {row_views}
+            {move || chosen.get().map(|i| {
+                let s = details_spans[i].clone();
+                view! { <SpanDetails span=s /> }
+            })}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn SpanDetails(span: Span) -> impl IntoView {
+    let logs_query = format!(r#"{{job="shop"}} | json | trace_id="{}""#, span.trace_id);
+    let logs_href = format!("#/logs?q={}&range=all", encode(&logs_query));
+    let attrs = span
+        .attributes
+        .iter()
+        .chain(span.resource.iter())
+        .map(|(k, v)| view! { <tr><td class="label-name">{k.clone()}</td><td>{v.to_string()}</td></tr> })
+        .collect_view();
+    let events = span
+        .events
+        .iter()
+        .map(|e| {
+            let attrs = e.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+            view! { <li data-testid="span-event"><strong>{e.name.clone()}</strong> " " {attrs}</li> }
+        })
+        .collect_view();
+    view! {
+        <div class="span-details" data-testid="span-details">
+            <h3>{format!("{} · {} · {}", span.service(), span.name, ms(span.duration_ns()))}</h3>
+            <p class="muted mono">
+                {format!("span {} · parent {} · kind {}", span.span_id, span.parent_span_id.map_or("none".to_string(), |p| p.to_string()), span.kind.name())}
+            </p>
+            {(span.status.code == StatusCode::Error).then(|| view! { <p class="query-error">{format!("error: {}", span.status.message)}</p> })}
+            <table>{attrs}</table>
+            <ul>{events}</ul>
+            <a href=logs_href data-testid="span-logs-link">"Logs of this trace →"</a>
+        </div>
+    }
+}
+
+/// Services as nodes by call depth, calls as edges coloured by error rate.
+#[component]
+fn ServiceMap(refresh: RwSignal<u64>) -> impl IntoView {
+    let AppState { demo, .. } = expect_context::<AppState>();
+    move || {
+        refresh.get();
+        let (nodes, edges) = demo.with_untracked(|d| service_map(d.traces()));
+        let layers = nodes.iter().map(|n| n.layer).max().unwrap_or(0) + 1;
+        let mut per_layer = vec![0usize; layers];
+        let mut pos = std::collections::HashMap::new();
+        for n in &nodes {
+            let i = per_layer[n.layer];
+            per_layer[n.layer] += 1;
+            pos.insert(n.service.clone(), (n.layer, i));
+        }
+        const W: f64 = 900.0;
+        const H: f64 = 260.0;
+        let xy = |service: &str| -> (f64, f64) {
+            let (layer, i) = pos.get(service).copied().unwrap_or((0, 0));
+            let count = per_layer[layer].max(1);
+            let x = 70.0 + layer as f64 * (W - 140.0) / (layers.max(2) - 1) as f64;
+            let y = H / (count + 1) as f64 * (i + 1) as f64;
+            (x, y)
+        };
+        let color = |errors: usize, total: usize| {
+            let rate = errors as f64 / total.max(1) as f64;
+            if rate >= 0.05 {
+                "#f2495c"
+            } else if rate >= 0.01 {
+                "#fade2a"
+            } else {
+                "#73bf69"
+            }
+        };
+        let edge_views = edges
+            .iter()
+            .map(|e| {
+                let ((x1, y1), (x2, y2)) = (xy(&e.from), xy(&e.to));
+                view! {
+                    <line x1=x1 y1=y1 x2=x2 y2=y2 stroke=color(e.errors, e.calls) stroke-width="2" data-testid="map-edge">
+                        <title>{format!("{} → {}: {} calls, {} errors", e.from, e.to, e.calls, e.errors)}</title>
+                    </line>
+                }
+            })
+            .collect_view();
+        let node_views = nodes
+            .iter()
+            .map(|n| {
+                let (x, y) = xy(&n.service);
+                view! {
+                    <g data-testid="map-node">
+                        <circle cx=x cy=y r="22" fill="#181b1f" stroke=color(n.errors, n.requests) stroke-width="3" />
+                        <text x=x y=y + 36.0 text-anchor="middle" class="map-label">{n.service.clone()}</text>
+                        <text x=x y=y + 49.0 text-anchor="middle" class="axis">{format!("{} req · p99 {}", n.requests, ms(n.p99_ns))}</text>
+                    </g>
+                }
+            })
+            .collect_view();
+        view! {
+            <figure class="panel service-map" data-testid="service-map">
+                <figcaption class="panel-title">"Service map"</figcaption>
+                <svg viewBox=format!("0 0 {W} {}", H + 30.0) role="img" aria-label="Service map">
+                    {edge_views}
+                    {node_views}
+                </svg>
+            </figure>
+        }
+    }
+}
