@@ -11,6 +11,8 @@ use leptos::prelude::*;
 use o11y_engine::trace::view::{service_map, waterfall};
 use o11y_engine::trace::{Span, SpanId, StatusCode, TraceId, TraceQuery, TraceSummary};
 
+use o11y_engine::topology::{Failure, Injection};
+
 use crate::app::AppState;
 use crate::charts::format_clock_time;
 use crate::pages::explore::{decode, encode};
@@ -131,6 +133,10 @@ pub fn TracesPage() -> impl IntoView {
                 }
             }}
             {move || selected.get().map(|id| view! { <TraceView id /> })}
+            <div class="traces-side">
+                <FailurePanel />
+                <LatencyPanel refresh />
+            </div>
             <ServiceMap refresh />
         </section>
     }
@@ -401,6 +407,113 @@ fn ServiceMap(refresh: RwSignal<u64>) -> impl IntoView {
                     {node_views}
                 </svg>
             </figure>
+        }
+    }
+}
+
+/// The failures one can switch on in the shop.
+fn failures() -> Vec<(&'static str, &'static str, Failure)> {
+    vec![
+        (
+            "latency-payment",
+            "Latency spike: payment ×10",
+            Failure::LatencySpike {
+                service: "payment".into(),
+                factor: 10.0,
+            },
+        ),
+        (
+            "errors-orders",
+            "Error burst: orders 30 %",
+            Failure::ErrorBurst {
+                service: "orders".into(),
+                rate: 0.3,
+            },
+        ),
+        (
+            "outage-redis",
+            "Outage: redis",
+            Failure::Outage {
+                service: "redis".into(),
+            },
+        ),
+        ("cache-storm", "Cache-miss storm", Failure::CacheMissStorm),
+        (
+            "leak-inventory",
+            "Memory leak: inventory",
+            Failure::MemoryLeak {
+                service: "inventory".into(),
+            },
+        ),
+        (
+            "flood",
+            "Traffic flood ×3",
+            Failure::TrafficFlood { factor: 3.0 },
+        ),
+    ]
+}
+
+/// Failure toggles: on from now until switched off.
+#[component]
+fn FailurePanel() -> impl IntoView {
+    let AppState { demo, .. } = expect_context::<AppState>();
+    let toggles = failures()
+        .into_iter()
+        .map(|(id, label, failure)| {
+            let f = failure.clone();
+            let on = Memo::new(move |_| demo.with(|d| d.shop().injections().iter().any(|i| i.failure == f)));
+            view! {
+                <label class="failure" class:on=move || on.get()>
+                    <input
+                        type="checkbox"
+                        data-testid=format!("failure-{id}")
+                        prop:checked=move || on.get()
+                        on:change=move |ev| {
+                            let checked = event_target_checked(&ev);
+                            let failure = failure.clone();
+                            demo.update(|d| {
+                                let now = d.now_ms();
+                                if checked {
+                                    d.shop_mut().inject(Injection { failure, start_ms: now, end_ms: None });
+                                } else {
+                                    d.shop_mut().remove_failure(&failure);
+                                }
+                            });
+                        }
+                    />
+                    " " {label}
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel failures" data-testid="failure-panel">
+            <h2>"Inject failures"</h2>
+            {toggles}
+        </section>
+    }
+}
+
+/// p99 latency per shop service, from its histogram metrics, last 15 minutes.
+#[component]
+fn LatencyPanel(refresh: RwSignal<u64>) -> impl IntoView {
+    let AppState { demo, .. } = expect_context::<AppState>();
+    const QUERY: &str = r#"histogram_quantile(0.99, sum by (le, service) (rate(http_request_duration_seconds_bucket{job="shop"}[1m])))"#;
+    move || {
+        refresh.get();
+        let expr = o11y_engine::promql::parse(QUERY).expect("the panel's query parses");
+        let end = demo.with_untracked(|d| d.now_ms()).div_euclid(15_000) * 15_000;
+        let start = end - 900_000;
+        let series = demo
+            .with_untracked(|d| d.range_query(&expr, start, end, 15_000))
+            .map(|(s, _)| s)
+            .unwrap_or_default();
+        view! {
+            <section class="panel latency" data-testid="latency-panel">
+                <h2>"p99 latency by service (s)"</h2>
+                <code class="muted">{QUERY}</code>
+                <crate::pages::explore::Graph series start end stacked=false />
+            </section>
         }
     }
 }

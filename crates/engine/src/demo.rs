@@ -32,6 +32,9 @@ pub const BROWSER_QUERY_LIMITS: crate::promql::eval::QueryLimits =
 /// (less than the metrics' backfill: spans cost more to make).
 pub const SHOP_BACKFILL_MS: i64 = 3 * 60_000;
 
+/// How often the shop's metrics are scraped.
+pub const SHOP_SCRAPE_MS: i64 = 15_000;
+
 /// Bytes of log text the demo keeps (simulated and pasted).
 pub const LOG_STORE_BYTES: usize = 200 * 1024 * 1024;
 
@@ -93,6 +96,9 @@ pub struct Demo {
     /// The shop: requests through its services, as traces and logs.
     shop: crate::topology::ShopSim,
     traces: crate::trace::TraceStore,
+    /// Scrapes the shop's metrics into the store as `job="shop"`.
+    shop_scraper: Scraper,
+    shop_next_scrape_ms: i64,
     store: Tsdb,
     /// Targets the user pasted `/metrics` text for, by `(job, instance)`.
     pasted: BTreeMap<(String, String), Scraper>,
@@ -122,10 +128,20 @@ pub enum IngestError {
     EmptyTarget,
 }
 
-/// `http_requests_total{status=~"5.."}`, compiled once rather than at every redraw.
-static SERVER_ERRORS: std::sync::LazyLock<[Matcher; 2]> = std::sync::LazyLock::new(|| {
+/// The job the shop's metrics are scraped as.
+pub const SHOP_JOB: &str = "shop";
+
+/// `http_requests_total{job!="shop"}`: the live panels' service, not the shop.
+static REQUESTS: std::sync::LazyLock<[Matcher; 2]> = std::sync::LazyLock::new(|| {
+    let not_shop = Matcher::new(MatchOp::NotEqual, "job", SHOP_JOB).expect("static matcher");
+    [Matcher::metric("http_requests_total"), not_shop]
+});
+
+/// `http_requests_total{job!="shop", status=~"5.."}`, compiled once rather than at every redraw.
+static SERVER_ERRORS: std::sync::LazyLock<[Matcher; 3]> = std::sync::LazyLock::new(|| {
     let status = Matcher::new(MatchOp::Regex, "status", "5..").expect("static regex compiles");
-    [Matcher::metric("http_requests_total"), status]
+    let [name, not_shop] = REQUESTS.clone();
+    [name, not_shop, status]
 });
 
 /// Suffixes a series name may add to its family's name.
@@ -165,6 +181,9 @@ impl Demo {
             logs: crate::logql::store::LogStore::with_limit(LOG_STORE_BYTES),
             shop,
             traces: crate::trace::TraceStore::default(),
+            shop_scraper: Scraper::new(SHOP_JOB, "shop:8080"),
+            shop_next_scrape_ms: shop_start.div_euclid(SHOP_SCRAPE_MS) * SHOP_SCRAPE_MS
+                + SHOP_SCRAPE_MS,
             sim,
             store,
             pasted: BTreeMap::new(),
@@ -181,7 +200,17 @@ impl Demo {
     fn run_shop(&mut self) {
         // The single-service simulator's own lines are not kept: the shop's are.
         self.sim.drain_logs();
-        self.shop.advance_to(self.clock.now_ms());
+        let now = self.clock.now_ms();
+        // Scrapes at multiples of the interval see the shop as it was then.
+        while self.shop_next_scrape_ms <= now {
+            let at = self.shop_next_scrape_ms;
+            self.shop.advance_to(at);
+            let families = self.shop.registry_mut().gather(at);
+            self.shop_scraper
+                .ingest(&mut self.store, Some(&families), at, 0.001);
+            self.shop_next_scrape_ms += SHOP_SCRAPE_MS;
+        }
+        self.shop.advance_to(now);
         for span in self.shop.drain_spans() {
             self.traces.insert(span);
         }
@@ -214,6 +243,15 @@ impl Demo {
     /// The shop's traces.
     pub fn traces(&self) -> &crate::trace::TraceStore {
         &self.traces
+    }
+
+    /// The shop's simulator (to inject failures).
+    pub fn shop(&self) -> &crate::topology::ShopSim {
+        &self.shop
+    }
+
+    pub fn shop_mut(&mut self) -> &mut crate::topology::ShopSim {
+        &mut self.shop
     }
 
     /// The log store: the simulator's logs and pasted ones.
@@ -446,10 +484,9 @@ impl Demo {
         let (start, end) = self.window();
         let step = self.config.step_ms.max(1);
         let first_step = start.div_euclid(step) * step + step;
-        let matchers = [Matcher::metric("http_requests_total")];
         sum_rate_range(
             &self.store,
-            &matchers,
+            &*REQUESTS,
             self.config.rate_range_ms,
             first_step,
             end,
@@ -462,8 +499,7 @@ impl Demo {
     pub fn error_ratio(&self) -> Option<f64> {
         let now = self.now_ms();
         let range = self.config.rate_range_ms;
-        let all = [Matcher::metric("http_requests_total")];
-        let total = sum_rate_range(&self.store, &all, range, now, now, 1)
+        let total = sum_rate_range(&self.store, &*REQUESTS, range, now, now, 1)
             .first()?
             .1;
         if total <= 0.0 {
@@ -608,8 +644,8 @@ mod tests {
             demo.series_of("temp_celsius")[0].1.map(|s| s.value),
             Some(22.0)
         );
-        // `up` for the pasted target sits beside the simulator's.
-        assert_eq!(demo.series_of("up").len(), 2);
+        // `up` for the pasted target sits beside the simulator's and the shop's.
+        assert_eq!(demo.series_of("up").len(), 3);
     }
 
     #[test]

@@ -485,6 +485,25 @@ impl ShopSim {
         &self.registry
     }
 
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
+    /// The failures injected (active, scheduled or over).
+    pub fn injections(&self) -> &[Injection] {
+        &self.injections
+    }
+
+    /// Removes the injections of failures equal to `failure`.
+    pub fn remove_failure(&mut self, failure: &Failure) {
+        self.injections.retain(|i| i.failure != *failure);
+    }
+
+    /// The failures in effect at `now_ms`.
+    pub fn active_failures(&self, now_ms: i64) -> Vec<Failure> {
+        self.active(now_ms).cloned().collect()
+    }
+
     /// Requests that entered the shop so far.
     pub fn requests(&self) -> u64 {
         self.requests

@@ -39,3 +39,30 @@ test('search traces, open a waterfall, collapse it, and go from a span to its lo
   await page.getByTestId('log-trace-link').click();
   await expect(page.getByTestId('waterfall')).toContainText(traceId);
 });
+
+test('a latency spike on payment raises its p99 and the slow trace shows the culprit span', async ({ page }) => {
+  await page.goto('/#/traces');
+  await expect(page.getByTestId('latency-panel').getByTestId('legend-item').first()).toBeVisible();
+  const paymentP99 = async () => {
+    const items = await page.getByTestId('latency-panel').getByTestId('legend-item').allTextContents();
+    const payment = items.find((t) => t.includes('service="payment"')) ?? '';
+    return Number(payment.replace(/^.*\}/, ''));
+  };
+  const before = await paymentP99();
+  expect(before).toBeLessThan(0.5);
+
+  await page.getByTestId('speed-10').click();
+  await page.getByTestId('failure-latency-payment').check();
+  await expect.poll(paymentP99, { timeout: 30_000 }).toBeGreaterThan(0.5);
+  await page.getByTestId('speed-1').click();
+
+  // The slowest checkouts now: the payment span is on the critical path and takes most of the time.
+  await page.getByTestId('trace-operation').fill('POST /checkout');
+  await page.getByTestId('trace-min').fill('400');
+  await page.getByTestId('trace-row').first().click();
+  const culprit = page.locator('.wf-row.critical', { hasText: 'payment POST /charge' }).last();
+  await expect(culprit).toBeVisible();
+  await expect(culprit.locator('.wf-duration')).toContainText(/\d{3}\.\d ms|\d+\.\d\d s/);
+  await page.screenshot({ path: test.info().outputPath('latency-spike.png'), fullPage: true });
+  await page.getByTestId('failure-latency-payment').uncheck();
+});

@@ -19,7 +19,8 @@ pub struct Row {
 }
 
 /// The spans of one trace in tree order (children by start time), roots
-/// first; spans whose parent is missing are roots too.
+/// first; spans whose parent is missing are roots too. Critical spans are
+/// those that decided when their parent ended.
 pub fn waterfall(spans: &[&Span]) -> Vec<Row> {
     let ids: HashSet<SpanId> = spans.iter().map(|s| s.span_id).collect();
     let mut children: HashMap<Option<SpanId>, Vec<usize>> = HashMap::new();
@@ -30,20 +31,34 @@ pub fn waterfall(spans: &[&Span]) -> Vec<Row> {
     for list in children.values_mut() {
         list.sort_by_key(|&i| (spans[i].start_ns, spans[i].span_id));
     }
-    // The critical path: from each root, the child that ends last, recursively.
-    let mut critical = HashSet::new();
-    for &root in children.get(&None).map(Vec::as_slice).unwrap_or_default() {
-        let mut at = root;
-        loop {
-            critical.insert(at);
-            match children
-                .get(&Some(spans[at].span_id))
-                .and_then(|c| c.iter().max_by_key(|&&i| spans[i].end_ns))
-            {
-                Some(&next) => at = next,
-                None => break,
+    // The critical path, as Jaeger finds it: from a span's end, the child
+    // that finished last is critical; then, from that child's start, the
+    // child that finished before it, and so on, recursively.
+    fn mark(
+        i: usize,
+        spans: &[&Span],
+        children: &HashMap<Option<SpanId>, Vec<usize>>,
+        critical: &mut HashSet<usize>,
+    ) {
+        if !critical.insert(i) {
+            return;
+        }
+        let mut kids = children
+            .get(&Some(spans[i].span_id))
+            .cloned()
+            .unwrap_or_default();
+        kids.sort_by_key(|&k| std::cmp::Reverse(spans[k].end_ns));
+        let mut cursor = spans[i].end_ns;
+        for k in kids {
+            if spans[k].end_ns <= cursor || cursor == spans[i].end_ns {
+                mark(k, spans, children, critical);
+                cursor = spans[k].start_ns;
             }
         }
+    }
+    let mut critical = HashSet::new();
+    for &root in children.get(&None).map(Vec::as_slice).unwrap_or_default() {
+        mark(root, spans, &children, &mut critical);
     }
     let mut out = Vec::with_capacity(spans.len());
     let mut stack: Vec<(usize, usize)> = children
@@ -219,6 +234,14 @@ mod tests {
         );
         assert!(rows[0].critical);
         assert!(rows.iter().filter(|r| r.critical).count() >= 4);
+        // A checkout calls inventory, payment and orders one after another: all three are critical.
+        for name in ["GET /stock", "POST /charge", "POST /orders"] {
+            assert!(
+                rows.iter()
+                    .any(|r| r.critical && spans[r.span].name.ends_with(name)),
+                "{name}"
+            );
+        }
         for w in rows.windows(2) {
             assert!(w[1].depth <= w[0].depth + 1);
         }
