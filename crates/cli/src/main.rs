@@ -55,6 +55,10 @@ enum Command {
         /// Share of requests that fail with a 5xx status (0 to 1).
         #[arg(long, default_value_t = SimConfig::default().error_ratio)]
         error_ratio: f64,
+        /// Simulate the shop and write `metrics.prom` (the final scrape),
+        /// `logs.jsonl` and `traces.json` (OTLP/JSON) into this folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<std::path::PathBuf>,
     },
     /// Print performance figures (run a release build: `cargo run --release -p o11y-cli -- bench`).
     Bench {
@@ -149,9 +153,17 @@ fn main() -> ExitCode {
         Command::Sim {
             seed,
             duration,
+            rate,
+            out: Some(dir),
+            ..
+        } => sim_to_files(seed, duration, rate, &dir),
+        Command::Sim {
+            seed,
+            duration,
             step,
             rate,
             error_ratio,
+            out: None,
         } => {
             let config = SimConfig {
                 seed,
@@ -239,6 +251,55 @@ fn main() -> ExitCode {
                 bench::traces(60);
             }
             ExitCode::SUCCESS
+        }
+    }
+}
+
+/// `o11y sim --out DIR`: the shop for `duration_ms` of virtual time, its
+/// final scrape, its logs and its traces as files.
+fn sim_to_files(seed: u64, duration_ms: i64, rate: f64, dir: &std::path::Path) -> ExitCode {
+    use o11y_engine::topology::{ShopSim, Topology};
+    let topology = Topology {
+        requests_per_s: rate,
+        ..Topology::default()
+    };
+    let mut sim = match ShopSim::new(topology, seed, 0) {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("o11y sim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    sim.advance_to(duration_ms);
+    let spans = sim.drain_spans();
+    let logs: String = sim
+        .drain_logs()
+        .into_iter()
+        .map(|l| l.line + "\n")
+        .collect();
+    let metrics = render(&sim.registry_mut().gather(duration_ms), Format::Text);
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(dir.join("metrics.prom"), metrics))
+        .and_then(|()| std::fs::write(dir.join("logs.jsonl"), logs))
+        .and_then(|()| {
+            std::fs::write(
+                dir.join("traces.json"),
+                o11y_engine::trace::otlp::export(&spans),
+            )
+        });
+    match written {
+        Ok(()) => {
+            println!(
+                "{} requests, {} spans: metrics.prom, logs.jsonl, traces.json in {}",
+                sim.requests(),
+                spans.len(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("o11y sim: {}: {e}", dir.display());
+            ExitCode::FAILURE
         }
     }
 }

@@ -79,3 +79,45 @@ fn expfmt_prints_canonical_form_or_errors_with_positions() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `o11y sim --out DIR`: the shop's final scrape, logs and traces agree
+/// with each other, and the traces are OTLP/JSON that imports.
+#[test]
+fn writes_metrics_logs_and_traces_that_agree() {
+    let dir = std::env::temp_dir().join(format!("o11y-sim-out-{}", std::process::id()));
+    let out = Command::cargo_bin("o11y")
+        .expect("o11y is built")
+        .args(["sim", "--seed", "3", "--duration", "1m", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("traces.json"));
+    let metrics = std::fs::read_to_string(dir.join("metrics.prom")).unwrap();
+    let logs = std::fs::read_to_string(dir.join("logs.jsonl")).unwrap();
+    let traces = std::fs::read_to_string(dir.join("traces.json")).unwrap();
+    let spans = o11y_engine::trace::otlp::import(&traces).expect("the traces import");
+    let trace_ids: std::collections::HashSet<String> =
+        spans.iter().map(|s| s.trace_id.to_string()).collect();
+    for line in logs.lines() {
+        let id = line
+            .split("\"trace_id\":\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(trace_ids.contains(id), "{line}");
+    }
+    let server_spans = spans
+        .iter()
+        .filter(|s| s.kind == o11y_engine::trace::SpanKind::Server)
+        .count();
+    assert_eq!(logs.lines().count(), server_spans);
+    let requests: f64 = metrics
+        .lines()
+        .filter(|l| l.starts_with("http_requests_total{"))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert_eq!(requests as usize, server_spans);
+    let _ = std::fs::remove_dir_all(&dir);
+}
