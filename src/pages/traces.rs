@@ -27,6 +27,14 @@ fn ms(ns: i64) -> String {
     }
 }
 
+/// Opens a trace, marking the time for the `waterfall-render` measure.
+fn open(selected: RwSignal<Option<TraceId>>, id: TraceId) {
+    if let Some(p) = window().performance() {
+        let _ = p.mark("waterfall-start");
+    }
+    selected.set(Some(id));
+}
+
 fn trace_from_url() -> Option<TraceId> {
     let hash = window().location().hash().unwrap_or_default();
     let (_, q) = hash.split_once('?')?;
@@ -94,6 +102,55 @@ pub fn TracesPage() -> impl IntoView {
             )
         })
     };
+    let import_status = RwSignal::new(None::<String>);
+    let export_url = RwSignal::new(None::<String>);
+    let on_import = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(file) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|i| i.files())
+            .and_then(|f| f.get(0))
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            match o11y_engine::trace::otlp::import(&text) {
+                Ok(spans) => {
+                    let count = spans.len();
+                    let first = spans.first().map(|s| s.trace_id);
+                    demo.update(|d| d.import_spans(spans));
+                    refresh.update(|n| *n += 1);
+                    import_status.set(Some(format!("Imported {count} spans.")));
+                    if let Some(id) = first {
+                        trace_text.set(id.to_string());
+                    }
+                }
+                Err(e) => import_status.set(Some(format!("Not imported: {e}"))),
+            }
+        });
+    };
+    let on_export = move |_| {
+        let ids: Vec<TraceId> = results.get_untracked().iter().map(|r| r.trace_id).collect();
+        let spans: Vec<Span> = demo.with_untracked(|d| {
+            ids.iter()
+                .filter_map(|id| d.traces().trace(id))
+                .flat_map(|t| t.into_iter().cloned())
+                .collect()
+        });
+        let json = o11y_engine::trace::otlp::export(&spans);
+        let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(&json));
+        if let Ok(blob) = web_sys::Blob::new_with_str_sequence(&parts)
+            && let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob)
+        {
+            export_url.set(Some(url));
+        }
+    };
     let input = |signal: RwSignal<String>, placeholder: &'static str, testid: &'static str| {
         view! {
             <input
@@ -124,6 +181,13 @@ pub fn TracesPage() -> impl IntoView {
                 </label>
                 <label>"Trace id " {input(trace_text, "32 hex digits", "trace-id-input")}</label>
                 <span class="muted" data-testid="trace-store-info">{evicted}</span>
+                <label class="file">
+                    "Import OTLP/JSON "
+                    <input type="file" accept=".json,application/json" data-testid="trace-import" on:change=on_import />
+                </label>
+                <button data-testid="trace-export" on:click=on_export>"Export shown traces"</button>
+                {move || export_url.get().map(|url| view! { <a href=url download="traces.json" data-testid="trace-export-link">"traces.json"</a> })}
+                {move || import_status.get().map(|m| view! { <span data-testid="trace-import-status">{m}</span> })}
             </div>
             {move || {
                 let list = results.get();
@@ -165,7 +229,7 @@ fn Scatter(results: Vec<TraceSummary>, selected: RwSignal<Option<TraceId>>) -> i
             let y = H - 16.0 - r.duration_ns as f64 / dmax * (H - 28.0);
             let color = if r.errors > 0 { "#f2495c" } else { "#5794f2" };
             view! {
-                <circle cx=x cy=y r="4" fill=color class="trace-dot" data-testid="trace-dot" on:click=move |_| selected.set(Some(id))>
+                <circle cx=x cy=y r="4" fill=color class="trace-dot" data-testid="trace-dot" on:click=move |_| open(selected, id)>
                     <title>{format!("{} {} · {}", r.root_service, r.root_name, ms(r.duration_ns))}</title>
                 </circle>
             }
@@ -191,7 +255,7 @@ fn TraceList(results: Vec<TraceSummary>, selected: RwSignal<Option<TraceId>>) ->
         .map(|r| {
             let id = r.trace_id;
             view! {
-                <tr class="trace-row" class:error={r.errors > 0} data-testid="trace-row" on:click=move |_| selected.set(Some(id))>
+                <tr class="trace-row" class:error={r.errors > 0} data-testid="trace-row" on:click=move |_| open(selected, id)>
                     <td>{format_clock_time(r.start_ns / 1_000_000)}</td>
                     <td>{format!("{}: {}", r.root_service, r.root_name)}</td>
                     <td class="num">{ms(r.duration_ns)}</td>
@@ -293,6 +357,17 @@ fn TraceView(id: TraceId) -> impl IntoView {
         })
         .collect_view();
     let details_spans = spans.clone();
+    // Once the rows are in the page: how long opening the trace took.
+    Effect::new(move |_| {
+        if let Some(p) = window().performance() {
+            let _ = p.mark("waterfall-end");
+            let _ = p.measure_with_start_mark_and_end_mark(
+                "waterfall-render",
+                "waterfall-start",
+                "waterfall-end",
+            );
+        }
+    });
     view! {
         <section class="panel waterfall" data-testid="waterfall">
             <h2>

@@ -245,6 +245,13 @@ impl Demo {
         &self.traces
     }
 
+    /// Stores imported spans (OTLP/JSON) beside the shop's.
+    pub fn import_spans(&mut self, spans: Vec<crate::trace::Span>) {
+        for s in spans {
+            self.traces.insert(s);
+        }
+    }
+
     /// The shop's simulator (to inject failures).
     pub fn shop(&self) -> &crate::topology::ShopSim {
         &self.shop

@@ -66,3 +66,35 @@ test('a latency spike on payment raises its p99 and the slow trace shows the cul
   await page.screenshot({ path: test.info().outputPath('latency-spike.png'), fullPage: true });
   await page.getByTestId('failure-latency-payment').uncheck();
 });
+
+test('a 5,000-span trace imports as OTLP/JSON and its waterfall renders (time printed)', async ({ page }) => {
+  await page.goto('/#/traces');
+  const trace = '0af7651916cd43dd8448eb211c80319c';
+  const hex = (n: number) => n.toString(16).padStart(16, '0');
+  const spans = [];
+  // A root, 50 children, and under them work spans up to 5,000 spans in all.
+  spans.push({ traceId: trace, spanId: hex(1), name: 'GET /big', kind: 2, startTimeUnixNano: '1000000000', endTimeUnixNano: '9000000000' });
+  let id = 2;
+  for (let i = 0; i < 50; i++) {
+    const parent = hex(id++);
+    spans.push({ traceId: trace, spanId: parent, parentSpanId: hex(1), name: `step ${i}`, kind: 1, startTimeUnixNano: String(1e9 + i * 1e8), endTimeUnixNano: String(1e9 + i * 1e8 + 9e7) });
+    for (let j = 0; j < 99 && spans.length < 5000; j++) {
+      spans.push({ traceId: trace, spanId: hex(id++), parentSpanId: parent, name: `work ${i}.${j}`, kind: 3, startTimeUnixNano: String(1e9 + i * 1e8 + j * 9e5), endTimeUnixNano: String(1e9 + i * 1e8 + j * 9e5 + 8e5) });
+    }
+  }
+  const doc = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'big' } }] }, scopeSpans: [{ scope: { name: 't' }, spans }] }] };
+  await page.getByTestId('trace-import').setInputFiles({ name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+  await expect(page.getByTestId('trace-import-status')).toHaveText('Imported 5000 spans.');
+  await expect(page.getByTestId('trace-row')).toHaveCount(1);
+  await page.getByTestId('trace-row').click();
+  await expect(page.getByTestId('waterfall-row')).toHaveCount(5000);
+  const ms = await page.evaluate(() => {
+    const all = performance.getEntriesByName('waterfall-render');
+    return all.length ? all[all.length - 1].duration : -1;
+  });
+  console.log(`traces: waterfall of a 5000-span trace rendered in ${ms.toFixed(1)} ms`);
+  expect(ms).toBeGreaterThan(0);
+
+  await page.getByTestId('trace-export').click();
+  await expect(page.getByTestId('trace-export-link')).toHaveAttribute('href', /^blob:/);
+});
