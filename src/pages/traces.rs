@@ -314,48 +314,54 @@ fn TraceView(id: TraceId) -> impl IntoView {
         path.push((r.depth, spans[r.span].span_id));
     }
     let spans = std::sync::Arc::new(spans);
-    let row_views = rows
-        .iter()
-        .zip(ancestors)
-        .map(|(r, ancestors)| {
-            let s = &spans[r.span];
-            let left = (s.start_ns - start) as f64 / total * 100.0;
-            let width = ((s.duration_ns() as f64 / total) * 100.0).max(0.3);
-            let span_id = s.span_id;
-            let index = r.span;
-            let has_children = r.children > 0;
-            let hidden = move || collapsed.with(|c| ancestors.iter().any(|a| c.contains(a)));
-            view! {
-                <div
-                    class="wf-row"
-                    class:critical=r.critical
-                    class:error=s.status.code == StatusCode::Error
-                    class:chosen=move || chosen.get() == Some(index)
-                    style:display=move || if hidden() { "none" } else { "flex" }
-                    data-testid="waterfall-row"
-                    on:click=move |_| chosen.set(Some(index))
-                >
-                    <div class="wf-name" style=format!("padding-left:{}rem", r.depth as f64 * 0.9)>
-                        {has_children.then(|| view! {
-                            <button class="wf-toggle" data-testid="waterfall-toggle" on:click=move |ev| {
-                                ev.stop_propagation();
-                                collapsed.update(|c| if !c.remove(&span_id) { c.insert(span_id); });
-                            }>
-                                {move || if collapsed.with(|c| c.contains(&span_id)) { "▸" } else { "▾" }}
-                            </button>
-                        })}
-                        <span class="wf-service">{s.service().to_string()}</span>
-                        " "
-                        <span>{s.name.clone()}</span>
+    let rows = std::sync::Arc::new(rows.into_iter().zip(ancestors).collect::<Vec<_>>());
+    // Rows are plain elements, drawn again only when a span is collapsed or
+    // expanded: no reactive work per row, so large traces open fast.
+    let list_spans = spans.clone();
+    let row_views = move || {
+        let shut = collapsed.get();
+        rows.iter()
+            .filter(|(_, ancestors)| !ancestors.iter().any(|a| shut.contains(a)))
+            .map(|(r, _)| {
+                let s = &list_spans[r.span];
+                let left = (s.start_ns - start) as f64 / total * 100.0;
+                let width = ((s.duration_ns() as f64 / total) * 100.0).max(0.3);
+                let span_id = s.span_id;
+                let index = r.span;
+                let toggle = (r.children > 0).then(|| {
+                    let label = if shut.contains(&span_id) { "▸" } else { "▾" };
+                    view! {
+                        <button class="wf-toggle" data-testid="waterfall-toggle" on:click=move |ev| {
+                            ev.stop_propagation();
+                            collapsed.update(|c| if !c.remove(&span_id) { c.insert(span_id); });
+                        }>
+                            {label}
+                        </button>
+                    }
+                });
+                view! {
+                    <div
+                        class="wf-row"
+                        class:critical=r.critical
+                        class:error=s.status.code == StatusCode::Error
+                        data-testid="waterfall-row"
+                        on:click=move |_| chosen.set(Some(index))
+                    >
+                        <div class="wf-name" style=format!("padding-left:{}rem", r.depth as f64 * 0.9)>
+                            {toggle}
+                            <span class="wf-service">{s.service().to_string()}</span>
+                            " "
+                            <span>{s.name.clone()}</span>
+                        </div>
+                        <div class="wf-track">
+                            <div class="wf-bar" style=format!("left:{left:.3}%;width:{width:.3}%")></div>
+                            <span class="wf-duration">{ms(s.duration_ns())}</span>
+                        </div>
                     </div>
-                    <div class="wf-track">
-                        <div class="wf-bar" style=format!("left:{left:.3}%;width:{width:.3}%")></div>
-                        <span class="wf-duration">{ms(s.duration_ns())}</span>
-                    </div>
-                </div>
-            }
-        })
-        .collect_view();
+                }
+            })
+            .collect_view()
+    };
     let details_spans = spans.clone();
     // Once the rows are in the page: how long opening the trace took.
     Effect::new(move |_| {
