@@ -6,6 +6,7 @@
 mod app;
 mod charts;
 mod pages;
+mod perf;
 mod timer;
 
 fn main() {

@@ -190,7 +190,6 @@ pub fn ExplorePage() -> impl IntoView {
     let frozen_end = RwSignal::new(demo.with_untracked(|d| d.now_ms()));
     // A sub-expression picked in the explain tree, graphed instead of the query.
     let graphed = RwSignal::new(None::<String>);
-    let cursor = RwSignal::new(initial.query.len());
     let completions = RwSignal::new(Completions::default());
     let selected = RwSignal::new(0usize);
     let refresh = RwSignal::new(0u64);
@@ -245,11 +244,10 @@ pub fn ExplorePage() -> impl IntoView {
             let end = end.div_euclid(step) * step;
             (end - range_ms.get(), end)
         };
-        let started = now_ms();
-        let out = demo
-            .with_untracked(|d| d.range_query(&expr, start, end, step))
-            .map_err(|e| e.message);
-        record_query_time(started);
+        let out = crate::perf::measure("promql-query", || {
+            demo.with_untracked(|d| d.range_query(&expr, start, end, step))
+        })
+        .map_err(|e| e.message);
         out.map(|(series, stats)| (series, stats, start, end))
     });
 
@@ -258,46 +256,13 @@ pub fn ExplorePage() -> impl IntoView {
         let at = textarea_cursor(&ev).unwrap_or(text.len());
         query.set(text.clone());
         graphed.set(None);
-        cursor.set(at);
         let completer = demo.with_untracked(|d| d.completer());
         completions.set(complete(&text, at, &completer));
         selected.set(0);
     };
-    let accept = move |index: usize| {
-        let c = completions.get_untracked();
-        let Some(s) = c.suggestions.get(index) else {
-            return;
-        };
-        let mut text = query.get_untracked();
-        if c.replace.end <= text.len() && text.is_char_boundary(c.replace.start) {
-            text.replace_range(c.replace.clone(), &s.text);
-            cursor.set(c.replace.start + s.text.len());
-            query.set(text);
-        }
-        completions.set(Completions::default());
-    };
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        let count = completions.with_untracked(|c| c.suggestions.len());
-        if count == 0 {
-            return;
-        }
-        match ev.key().as_str() {
-            "Tab" | "Enter" => {
-                ev.prevent_default();
-                accept(selected.get_untracked());
-            }
-            "ArrowDown" => {
-                ev.prevent_default();
-                selected.update(|s| *s = (*s + 1) % count);
-            }
-            "ArrowUp" => {
-                ev.prevent_default();
-                selected.update(|s| *s = (*s + count - 1) % count);
-            }
-            "Escape" => completions.set(Completions::default()),
-            _ => {}
-        }
-    };
+    let accept = move |index: usize| accept_completion(query, completions, index);
+    let on_keydown =
+        move |ev: leptos::ev::KeyboardEvent| completion_key(&ev, query, completions, selected);
 
     let range_buttons = RANGES
         .into_iter()
@@ -540,6 +505,54 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// Puts suggestion `index` into the query in place of what it completes,
+/// and closes the list.
+pub(crate) fn accept_completion(
+    query: RwSignal<String>,
+    completions: RwSignal<Completions>,
+    index: usize,
+) {
+    let c = completions.get_untracked();
+    if let Some(s) = c.suggestions.get(index) {
+        let mut text = query.get_untracked();
+        if c.replace.end <= text.len() && text.is_char_boundary(c.replace.start) {
+            text.replace_range(c.replace.clone(), &s.text);
+            query.set(text);
+        }
+    }
+    completions.set(Completions::default());
+}
+
+/// The suggestion list's keys: Tab or Enter accepts, the arrows move,
+/// Escape closes; other keys type as usual.
+pub(crate) fn completion_key(
+    ev: &leptos::ev::KeyboardEvent,
+    query: RwSignal<String>,
+    completions: RwSignal<Completions>,
+    selected: RwSignal<usize>,
+) {
+    let count = completions.with_untracked(|c| c.suggestions.len());
+    if count == 0 {
+        return;
+    }
+    match ev.key().as_str() {
+        "Tab" | "Enter" => {
+            ev.prevent_default();
+            accept_completion(query, completions, selected.get_untracked());
+        }
+        "ArrowDown" => {
+            ev.prevent_default();
+            selected.update(|s| *s = (*s + 1) % count);
+        }
+        "ArrowUp" => {
+            ev.prevent_default();
+            selected.update(|s| *s = (*s + count - 1) % count);
+        }
+        "Escape" => completions.set(Completions::default()),
+        _ => {}
+    }
+}
+
 pub(crate) fn textarea_cursor(ev: &leptos::ev::Event) -> Option<usize> {
     use wasm_bindgen::JsCast;
     let area = ev
@@ -557,27 +570,6 @@ pub(crate) fn textarea_cursor(ev: &leptos::ev::Event) -> Option<usize> {
         count += c.len_utf16() as u32;
     }
     Some(value.len())
-}
-
-/// Marks the start of a query evaluation (see [`record_query_time`]).
-fn now_ms() -> f64 {
-    if let Some(p) = window().performance() {
-        let _ = p.mark("promql-query-start");
-    }
-    0.0
-}
-
-/// Records the query's duration as a performance measure named
-/// `promql-query` (the end-to-end tests print it).
-fn record_query_time(_started: f64) {
-    if let Some(p) = window().performance() {
-        let _ = p.mark("promql-query-end");
-        let _ = p.measure_with_start_mark_and_end_mark(
-            "promql-query",
-            "promql-query-start",
-            "promql-query-end",
-        );
-    }
 }
 
 #[component]

@@ -19,7 +19,8 @@ use o11y_engine::logql::pipeline::StageTrace;
 use crate::app::AppState;
 use crate::charts::format_clock_time;
 use crate::pages::explore::{
-    Graph, Suggestions, decode, encode, highlighted_tokens, line_col, textarea_cursor,
+    Graph, Suggestions, accept_completion, completion_key, decode, encode, highlighted_tokens,
+    line_col, textarea_cursor,
 };
 
 const DEFAULT_QUERY: &str = r#"{job="shop"} | json | status >= 500"#;
@@ -307,16 +308,9 @@ pub fn LogsPage() -> impl IntoView {
             step_ms,
             limit: LIMIT,
         };
-        mark("logql-query-start");
-        let out = demo.with_untracked(|d| d.logql(&text, &q));
-        mark("logql-query-end");
-        if let Some(p) = window().performance() {
-            let _ = p.measure_with_start_mark_and_end_mark(
-                "logql-query",
-                "logql-query-start",
-                "logql-query-end",
-            );
-        }
+        let out = crate::perf::measure("logql-query", || {
+            demo.with_untracked(|d| d.logql(&text, &q))
+        });
         out.map(|r| (r, q)).map_err(|e| (e.span, e.message))
     });
 
@@ -330,40 +324,9 @@ pub fn LogsPage() -> impl IntoView {
         completions.set(c);
         selected.set(0);
     };
-    let accept = move |index: usize| {
-        let c = completions.get_untracked();
-        let Some(s) = c.suggestions.get(index) else {
-            return;
-        };
-        let mut text = query.get_untracked();
-        if c.replace.end <= text.len() && text.is_char_boundary(c.replace.start) {
-            text.replace_range(c.replace.clone(), &s.text);
-            query.set(text);
-        }
-        completions.set(Completions::default());
-    };
-    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
-        let count = completions.with_untracked(|c| c.suggestions.len());
-        if count == 0 {
-            return;
-        }
-        match ev.key().as_str() {
-            "Tab" | "Enter" => {
-                ev.prevent_default();
-                accept(selected.get_untracked());
-            }
-            "ArrowDown" => {
-                ev.prevent_default();
-                selected.update(|s| *s = (*s + 1) % count);
-            }
-            "ArrowUp" => {
-                ev.prevent_default();
-                selected.update(|s| *s = (*s + count - 1) % count);
-            }
-            "Escape" => completions.set(Completions::default()),
-            _ => {}
-        }
-    };
+    let accept = move |index: usize| accept_completion(query, completions, index);
+    let on_keydown =
+        move |ev: leptos::ev::KeyboardEvent| completion_key(&ev, query, completions, selected);
     // A chosen or dropped file: named after the file unless a job was typed.
     let read_file = move |file: web_sys::File| {
         if job.get_untracked() == "pasted" {
@@ -517,12 +480,6 @@ pub fn LogsPage() -> impl IntoView {
                 view! { <Inspector trace on_close=move || inspected.set(None) /> }
             })}
         </section>
-    }
-}
-
-fn mark(name: &str) {
-    if let Some(p) = window().performance() {
-        let _ = p.mark(name);
     }
 }
 

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use leptos::prelude::*;
-use o11y_engine::trace::view::{service_map, waterfall};
+use o11y_engine::trace::view::{Edge, Node, service_map, waterfall};
 use o11y_engine::trace::{Span, SpanId, StatusCode, TraceId, TraceQuery, TraceSummary};
 
 use o11y_engine::topology::{Failure, Injection};
@@ -29,9 +29,7 @@ fn ms(ns: i64) -> String {
 
 /// Opens a trace, marking the time for the `waterfall-render` measure.
 fn open(selected: RwSignal<Option<TraceId>>, id: TraceId) {
-    if let Some(p) = window().performance() {
-        let _ = p.mark("waterfall-start");
-    }
+    crate::perf::mark("waterfall-start");
     selected.set(Some(id));
 }
 
@@ -66,15 +64,13 @@ pub fn TracesPage() -> impl IntoView {
         }
     });
 
-    let services = Memo::new(move |_| {
+    // The service map, once per refresh: the map panel and the service list read it.
+    let map = Memo::new(move |_| {
         refresh.get();
-        demo.with_untracked(|d| {
-            service_map(d.traces())
-                .0
-                .into_iter()
-                .map(|n| n.service)
-                .collect::<Vec<_>>()
-        })
+        demo.with_untracked(|d| service_map(d.traces()))
+    });
+    let services = Memo::new(move |_| {
+        map.with(|(nodes, _)| nodes.iter().map(|n| n.service.clone()).collect::<Vec<_>>())
     });
     let results = Memo::new(move |_| {
         refresh.get();
@@ -201,7 +197,7 @@ pub fn TracesPage() -> impl IntoView {
                 <FailurePanel />
                 <LatencyPanel refresh />
             </div>
-            <ServiceMap refresh />
+            <ServiceMap map />
         </section>
     }
 }
@@ -364,16 +360,7 @@ fn TraceView(id: TraceId) -> impl IntoView {
     };
     let details_spans = spans.clone();
     // Once the rows are in the page: how long opening the trace took.
-    Effect::new(move |_| {
-        if let Some(p) = window().performance() {
-            let _ = p.mark("waterfall-end");
-            let _ = p.measure_with_start_mark_and_end_mark(
-                "waterfall-render",
-                "waterfall-start",
-                "waterfall-end",
-            );
-        }
-    });
+    Effect::new(move |_| crate::perf::measure_since("waterfall-render", "waterfall-start"));
     view! {
         <section class="panel waterfall" data-testid="waterfall">
             <h2>
@@ -424,11 +411,9 @@ fn SpanDetails(span: Span) -> impl IntoView {
 
 /// Services as nodes by call depth, calls as edges coloured by error rate.
 #[component]
-fn ServiceMap(refresh: RwSignal<u64>) -> impl IntoView {
-    let AppState { demo, .. } = expect_context::<AppState>();
+fn ServiceMap(map: Memo<(Vec<Node>, Vec<Edge>)>) -> impl IntoView {
     move || {
-        refresh.get();
-        let (nodes, edges) = demo.with_untracked(|d| service_map(d.traces()));
+        let (nodes, edges) = map.get();
         let layers = nodes.iter().map(|n| n.layer).max().unwrap_or(0) + 1;
         let mut per_layer = vec![0usize; layers];
         let mut pos = std::collections::HashMap::new();

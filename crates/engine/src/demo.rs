@@ -198,8 +198,6 @@ impl Demo {
     /// (`{job="shop", service_name=…, level=…}`). When the log store is 90 %
     /// full, its oldest lines (simulated or pasted) go first.
     fn run_shop(&mut self) {
-        // The single-service simulator's own lines are not kept: the shop's are.
-        self.sim.drain_logs();
         let now = self.clock.now_ms();
         // Scrapes at multiples of the interval see the shop as it was then.
         while self.shop_next_scrape_ms <= now {

@@ -188,17 +188,6 @@ pub struct Simulator {
     requests_served: u64,
     scraper: Scraper,
     driven: Vec<DrivenMetric>,
-    /// Structured JSON log lines of the requests since the last drain: (time ms, level, line).
-    logs: Vec<(i64, &'static str, String)>,
-}
-
-/// SplitMix64: ids for logs from a counter, without drawing from the
-/// simulator's random stream (so metrics stay what they were).
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
 }
 
 /// A metric the user defined, as the form in the app describes it.
@@ -261,7 +250,6 @@ impl Simulator {
             request_duration,
             requests_served: 0,
             driven: Vec::new(),
-            logs: Vec::new(),
         })
     }
 
@@ -365,32 +353,7 @@ impl Simulator {
                 .histogram_observe(self.request_duration, &labels[..2], latency_s)
                 .expect("label count matches the registered family");
             self.requests_served += 1;
-            let n = self.requests_served;
-            let (level, message) = match status {
-                "500" => ("error", "internal error while handling request"),
-                "503" => ("error", "service unavailable: upstream timeout"),
-                "404" => ("warn", "resource not found"),
-                _ => ("info", "request handled"),
-            };
-            let line = format!(
-                "{{\"timestamp\":\"{}\",\"level\":\"{level}\",\"message\":\"{message}\",\"request_id\":\"req-{n:08x}\",\"user_id\":\"user-{}\",\"trace_id\":\"{:016x}{:016x}\",\"span_id\":\"{:016x}\",\"method\":\"{}\",\"route\":\"{}\",\"status\":{status},\"duration_ms\":{:.1}}}",
-                crate::logql::ingest::format_rfc3339_nanos(now_ms * 1_000_000),
-                mix(n) % 500,
-                mix(n ^ 0x5eed),
-                mix(n ^ 0x7ace),
-                mix(n ^ 0x5a11),
-                route.method,
-                route.path,
-                latency_s * 1000.0
-            );
-            self.logs.push((now_ms, level, line));
         }
-    }
-
-    /// The JSON log lines of the requests simulated since the last call:
-    /// (time ms, level, line), in time order.
-    pub fn drain_logs(&mut self) -> Vec<(i64, &'static str, String)> {
-        std::mem::take(&mut self.logs)
     }
 
     fn scrape(&mut self, ts_ms: i64, store: &mut impl SeriesStore) -> Result<(), AppendError> {

@@ -14,6 +14,8 @@ use o11y_engine::logql::store::LogStore;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
+mod common;
+
 const SEEDS: [&str; 14] = [
     r#"{job="x"} |= "error" != "timeout" |~ "err(or)?" !~ "x""#,
     r#"{job="x"} | json first="servers[0]", ua="request.headers[\"User-Agent\"]" | ua=~"curl.*""#,
@@ -36,33 +38,9 @@ const PIECES: [&str; 20] = [
     "{{", "}}", "unwrap", "é",
 ];
 
-fn mutate(rng: &mut Pcg64Mcg, input: &str) -> String {
-    let mut bytes = input.as_bytes().to_vec();
-    for _ in 0..rng.random_range(1..4) {
-        let at = rng.random_range(0..=bytes.len());
-        match rng.random_range(0..5) {
-            0 if at < bytes.len() => {
-                bytes.remove(at);
-            }
-            1 => bytes.insert(at, rng.random_range(0x20..0x7f)),
-            2 => {
-                let piece = PIECES[rng.random_range(0..PIECES.len())];
-                bytes.splice(at..at, piece.bytes());
-            }
-            3 => bytes.truncate(at),
-            _ if at < bytes.len() => bytes[at] = rng.random(),
-            _ => {}
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 #[test]
 fn typed_logql_never_panics() {
-    let seconds: u64 = std::env::var("O11Y_FUZZ_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let seconds = common::fuzz_seconds();
     let mut store = LogStore::default();
     let text = "{\"level\":\"error\",\"servers\":[\"a\"],\"request\":{\"headers\":{\"User-Agent\":\"curl\"}},\"ts\":1}\n\
                 level=info duration=1.5s size=2MB latency=250ms n=5 route=/a ts=2\n\
@@ -83,7 +61,7 @@ fn typed_logql_never_panics() {
     let (mut runs, mut ok) = (0u64, 0u64);
     while Instant::now() < deadline {
         let seed = SEEDS[rng.random_range(0..SEEDS.len())];
-        let input = mutate(&mut rng, seed);
+        let input = common::mutate(&mut rng, seed, &PIECES);
         let _ = highlight(&input);
         let _ = complete(
             &input,

@@ -64,33 +64,9 @@ fn seeds() -> Vec<String> {
     out
 }
 
-fn mutate(rng: &mut Pcg64Mcg, input: &str) -> String {
-    let mut bytes = input.as_bytes().to_vec();
-    for _ in 0..rng.random_range(1..4) {
-        let at = rng.random_range(0..=bytes.len());
-        match rng.random_range(0..5) {
-            0 if at < bytes.len() => {
-                bytes.remove(at);
-            }
-            1 => bytes.insert(at, rng.random_range(0x20..0x7f)),
-            2 => {
-                let piece = PIECES[rng.random_range(0..PIECES.len())];
-                bytes.splice(at..at, piece.bytes());
-            }
-            3 => bytes.truncate(at),
-            _ if at < bytes.len() => bytes[at] = rng.random(),
-            _ => {}
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 #[test]
 fn typed_queries_never_panic() {
-    let seconds: u64 = std::env::var("O11Y_FUZZ_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let seconds = common::fuzz_seconds();
     let mut db = Tsdb::default();
     for i in 0..20 {
         let labels = Labels::new([
@@ -128,7 +104,7 @@ fn typed_queries_never_panic() {
     let (mut runs, mut parsed) = (0u64, 0u64);
     while Instant::now() < deadline {
         let seed = &seeds[rng.random_range(0..seeds.len())];
-        let input = mutate(&mut rng, seed);
+        let input = common::mutate(&mut rng, seed, &PIECES);
         let _ = highlight(&input);
         let _ = complete(&input, rng.random_range(0..=input.len()), &completer);
         if let Ok(expr) = parse(&input) {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ingest::{json_fields, logfmt_fields};
-use super::metric::{LogQuery, only_line_filters_public};
+use super::metric::{LogQuery, only_line_filters};
 use super::parser::{LineFilterOp, LogExpr, StageKind};
 use super::pipeline::{StageTrace, process};
 use super::store::LogStore;
@@ -192,7 +192,7 @@ pub fn volume(
     let buckets = buckets.max(1);
     let span = (q.end_ns - q.start_ns).max(1);
     let mut out: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    let fast = only_line_filters_public(expr);
+    let fast = only_line_filters(expr);
     for stream in store.select(&expr.matchers) {
         let from = stream.partition_point(|t| t < q.start_ns);
         let to = stream.partition_point(|t| t < q.end_ns);

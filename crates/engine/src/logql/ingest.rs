@@ -182,10 +182,7 @@ fn ingest_loki_push(store: &mut LogStore, doc: &Json) -> Result<IngestReport, In
                 metadata,
             });
         }
-        report.lines += entries.len();
-        report.timestamped += entries.len();
-        report.streams += 1;
-        store.push(&labels, entries)?;
+        store_stream(store, &mut report, &labels, entries)?;
     }
     Ok(report)
 }
@@ -281,12 +278,23 @@ fn ingest_otlp(store: &mut LogStore, doc: &Json) -> Result<IngestReport, IngestE
                 });
             }
         }
-        report.lines += entries.len();
-        report.timestamped += entries.len();
-        report.streams += 1;
-        store.push(&labels, entries)?;
+        store_stream(store, &mut report, &labels, entries)?;
     }
     Ok(report)
+}
+
+/// Stores one timestamped stream of a push or OTLP document and counts it.
+fn store_stream(
+    store: &mut LogStore,
+    report: &mut IngestReport,
+    labels: &Labels,
+    entries: Vec<Entry>,
+) -> Result<(), IngestError> {
+    report.lines += entries.len();
+    report.timestamped += entries.len();
+    report.streams += 1;
+    store.push(labels, entries)?;
+    Ok(())
 }
 
 /// A label name made valid: characters other than letters, digits and `_`

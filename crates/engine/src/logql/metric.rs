@@ -68,11 +68,7 @@ pub fn query(src: &str, store: &LogStore, q: &LogQuery) -> Result<LogqlResult, L
 }
 
 /// Whether a pipeline has only line filters (no labels need building).
-pub fn only_line_filters_public(expr: &LogExpr) -> bool {
-    only_line_filters(expr)
-}
-
-fn only_line_filters(expr: &LogExpr) -> bool {
+pub fn only_line_filters(expr: &LogExpr) -> bool {
     expr.stages
         .iter()
         .all(|s| matches!(s.kind, super::parser::StageKind::LineFilter(_)))
@@ -99,7 +95,13 @@ pub fn log_lines(expr: &LogExpr, store: &LogStore, q: &LogQuery) -> Vec<LogLine>
                 if !super::pipeline::passes_line_filters(&expr.stages, e.line) {
                     continue;
                 }
-                (e.line.to_string(), Vec::new())
+                let labels = stream
+                    .labels
+                    .iter()
+                    .map(|l| (l.name.clone(), l.value.clone()))
+                    .chain(e.metadata.iter().cloned())
+                    .collect();
+                (e.line.to_string(), labels)
             } else {
                 match process(
                     &expr.stages,
@@ -112,16 +114,6 @@ pub fn log_lines(expr: &LogExpr, store: &LogStore, q: &LogQuery) -> Vec<LogLine>
                     Some(p) => (p.line, p.labels),
                     None => continue,
                 }
-            };
-            let labels = if fast {
-                stream
-                    .labels
-                    .iter()
-                    .map(|l| (l.name.clone(), l.value.clone()))
-                    .chain(e.metadata.iter().cloned())
-                    .collect()
-            } else {
-                labels
             };
             taken += 1;
             out.push(LogLine {

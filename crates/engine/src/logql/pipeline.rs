@@ -209,16 +209,21 @@ pub fn decolorize(line: &str) -> String {
 /// else): no labels are built.
 pub fn passes_line_filters(stages: &[Stage], line: &str) -> bool {
     stages.iter().all(|stage| match &stage.kind {
-        StageKind::LineFilter(f) => match f.op {
-            LineFilterOp::Contains => f.finders.iter().any(|v| v.find(line.as_bytes()).is_some()),
-            LineFilterOp::NotContains => {
-                !f.finders.iter().any(|v| v.find(line.as_bytes()).is_some())
-            }
-            LineFilterOp::Matches => f.regexes.iter().any(|r| r.is_match(line)),
-            LineFilterOp::NotMatches => !f.regexes.iter().any(|r| r.is_match(line)),
-        },
+        StageKind::LineFilter(f) => line_filter_keeps(f, line),
         _ => true,
     })
+}
+
+/// Whether one line filter (`|= "a" or "b"`, `!~ "re"`) keeps a line.
+fn line_filter_keeps(f: &super::parser::LineFilter, line: &str) -> bool {
+    let contains = || f.finders.iter().any(|v| v.find(line.as_bytes()).is_some());
+    let matches = || f.regexes.iter().any(|r| r.is_match(line));
+    match f.op {
+        LineFilterOp::Contains => contains(),
+        LineFilterOp::NotContains => !contains(),
+        LineFilterOp::Matches => matches(),
+        LineFilterOp::NotMatches => !matches(),
+    }
 }
 
 /// What one stage did to a line, for the stage inspector.
@@ -397,19 +402,7 @@ fn run_stage(
     value: &mut Option<f64>,
 ) -> bool {
     match &stage.kind {
-        StageKind::LineFilter(f) => {
-            let text: &str = line;
-            match f.op {
-                LineFilterOp::Contains => {
-                    f.finders.iter().any(|v| v.find(text.as_bytes()).is_some())
-                }
-                LineFilterOp::NotContains => {
-                    !f.finders.iter().any(|v| v.find(text.as_bytes()).is_some())
-                }
-                LineFilterOp::Matches => f.regexes.iter().any(|r| r.is_match(text)),
-                LineFilterOp::NotMatches => !f.regexes.iter().any(|r| r.is_match(text)),
-            }
-        }
+        StageKind::LineFilter(f) => line_filter_keeps(f, line),
         StageKind::Json(params) => {
             if params.is_empty() {
                 let mut found: Vec<(String, String)> = Vec::new();

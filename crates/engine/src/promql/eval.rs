@@ -935,11 +935,7 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                         } else {
                             sample.labels
                         };
-                        out.push(VectorSample {
-                            histogram: None,
-                            labels,
-                            value,
-                        });
+                        out.push(VectorSample::float(labels, value));
                     }
                 }
                 self.check_unique(&expr.span, out).map(Value::Vector)
@@ -1199,11 +1195,7 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 return Ok(Value::Vector(
                     counts
                         .into_iter()
-                        .map(|(labels, value)| VectorSample {
-                            histogram: None,
-                            labels,
-                            value,
-                        })
+                        .map(|(labels, value)| VectorSample::float(labels, value))
                         .collect(),
                 ));
             }
@@ -1296,11 +1288,7 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 AggOp::Quantile => quantile(param.unwrap_or(f64::NAN), &mut values.clone()),
                 _ => f64::NAN,
             };
-            out.push(VectorSample {
-                histogram: None,
-                labels,
-                value,
-            });
+            out.push(VectorSample::float(labels, value));
         }
         Ok(Value::Vector(out))
     }
@@ -1387,11 +1375,10 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
         let date = |part: fn(&time_parts::Civil) -> f64| -> Result<Value> {
             if args.is_empty() {
                 let civil = time_parts::Civil::from_unix_seconds(ts.div_euclid(1000));
-                return Ok(Value::Vector(vec![VectorSample {
-                    histogram: None,
-                    labels: Labels::default(),
-                    value: part(&civil),
-                }]));
+                return Ok(Value::Vector(vec![VectorSample::float(
+                    Labels::default(),
+                    part(&civil),
+                )]));
             }
             map(&|v| {
                 if v.is_finite() {
@@ -1753,11 +1740,10 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 };
                 Ok(Value::Scalar(pick))
             }
-            "vector" => Ok(Value::Vector(vec![VectorSample {
-                histogram: None,
-                labels: Labels::default(),
-                value: self.scalar(&args[0], ts)?,
-            }])),
+            "vector" => Ok(Value::Vector(vec![VectorSample::float(
+                Labels::default(),
+                self.scalar(&args[0], ts)?,
+            )])),
             "scalar" => {
                 let mut v = self.vector(&args[0], ts)?;
                 v.retain(|s| s.histogram.is_none());
@@ -1802,25 +1788,19 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
                 });
                 Ok(Value::Vector(v))
             }
-            "absent" => {
-                if !self.vector(&args[0], ts)?.is_empty() {
+            "absent" | "absent_over_time" => {
+                let present = if name == "absent" {
+                    !self.vector(&args[0], ts)?.is_empty()
+                } else {
+                    !self.matrix(&args[0], ts)?.is_empty()
+                };
+                if present {
                     return Ok(Value::Vector(Vec::new()));
                 }
-                Ok(Value::Vector(vec![VectorSample {
-                    histogram: None,
-                    labels: absent_labels(&args[0]),
-                    value: 1.0,
-                }]))
-            }
-            "absent_over_time" => {
-                if !self.matrix(&args[0], ts)?.is_empty() {
-                    return Ok(Value::Vector(Vec::new()));
-                }
-                Ok(Value::Vector(vec![VectorSample {
-                    histogram: None,
-                    labels: absent_labels(&args[0]),
-                    value: 1.0,
-                }]))
+                Ok(Value::Vector(vec![VectorSample::float(
+                    absent_labels(&args[0]),
+                    1.0,
+                )]))
             }
             "label_replace" => {
                 let v = self.vector(&args[0], ts)?;
