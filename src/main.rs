@@ -5,6 +5,7 @@
 
 mod app;
 mod charts;
+mod datasource;
 mod files;
 mod pages;
 mod perf;

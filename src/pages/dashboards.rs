@@ -4,6 +4,8 @@
 //! Grafana's 24-column grid, with `label_values` variables; Grafana JSON
 //! import (what is not supported is listed) and export; a panel editor.
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use o11y_engine::dashboard::{
     Panel, Step, export, format_value, import, interpolate, legend, threshold_color,
@@ -77,8 +79,42 @@ pub fn DashboardsPage() -> impl IntoView {
     let listener = window_event_listener(leptos::ev::pointerup, on_drop);
     on_cleanup(move || listener.remove());
     // A real Prometheus the panels query instead of the simulator.
-    let source_text = RwSignal::new(String::new());
     let remote = RwSignal::new(None::<String>);
+    // In live mode, each variable's values as Prometheus gives them, by query.
+    let remote_values = RwSignal::new(HashMap::<String, Result<Vec<String>, String>>::new());
+    Effect::new(move |_| {
+        remote_values.set(HashMap::new());
+        let Some(base) = remote.get() else { return };
+        let queries: Vec<String> = demo.with(|d| {
+            d.dashboards()
+                .get(chosen.get())
+                .map(|dash| dash.variables.iter().map(|v| v.query.clone()).collect())
+                .unwrap_or_default()
+        });
+        leptos::task::spawn_local(async move {
+            for q in queries {
+                let values = crate::datasource::variable_values(&base, &q).await;
+                if remote.get_untracked().as_deref() == Some(base.as_str()) {
+                    remote_values.update(|m| {
+                        m.insert(q, values);
+                    });
+                }
+            }
+        });
+    });
+    // A variable's values: the simulator's, or the real Prometheus's.
+    let values_of = move |query: &str| -> Vec<String> {
+        if remote.get_untracked().is_some() {
+            remote_values.with(|m| {
+                m.get(query)
+                    .cloned()
+                    .and_then(Result::ok)
+                    .unwrap_or_default()
+            })
+        } else {
+            demo.with_untracked(|d| d.label_values(query))
+        }
+    };
     // Chosen variable values, by name ("All" when missing).
     let selected = RwSignal::new(Vec::<(String, Vec<String>)>::new());
 
@@ -115,7 +151,8 @@ pub fn DashboardsPage() -> impl IntoView {
             dash.variables
                 .iter()
                 .map(|v| {
-                    let values = demo.with_untracked(|d| d.label_values(&v.query));
+                    let values = values_of(&v.query);
+                    let error = remote_values.with(|m| m.get(&v.query).and_then(|r| r.clone().err()));
                     let name = v.name.clone();
                     let opts = std::iter::once(("".to_string(), "All".to_string()))
                         .chain(values.into_iter().map(|x| (x.clone(), x)))
@@ -132,6 +169,7 @@ pub fn DashboardsPage() -> impl IntoView {
                                     }
                                 });
                             }>{opts}</select>
+                            {error.map(|e| view! { <span class="error-text" data-testid="var-error">{e}</span> })}
                         </label>
                     }
                 })
@@ -149,7 +187,7 @@ pub fn DashboardsPage() -> impl IntoView {
                     selected.with(|s| s.iter().find(|(n, _)| *n == v.name).map(|(_, x)| x.clone()));
                 (
                     v.name.clone(),
-                    picked.unwrap_or_else(|| demo.with_untracked(|d| d.label_values(&v.query))),
+                    picked.unwrap_or_else(|| values_of(&v.query)),
                 )
             })
             .collect();
@@ -213,19 +251,7 @@ pub fn DashboardsPage() -> impl IntoView {
             <div class="dash-toolbar">
                 <select data-testid="dashboard-select" on:change=move |ev| { chosen.set(event_target_value(&ev).parse().unwrap_or(0)); editing.set(None); }>{options}</select>
                 {variables}
-                <label title="Query a Prometheus-compatible HTTP API instead of the simulator (it must allow this page's origin)">
-                    "Data source "
-                    <input
-                        data-testid="dash-datasource"
-                        placeholder="the simulator; or http://127.0.0.1:9090"
-                        prop:value=move || source_text.get()
-                        on:input=move |ev| source_text.set(event_target_value(&ev))
-                        on:change=move |_| {
-                            let url = source_text.get_untracked();
-                            remote.set((!url.trim().is_empty()).then(|| url.trim().to_string()));
-                        }
-                    />
-                </label>
+                <crate::datasource::DataSourceField remote testid="dash-datasource" />
                 <button data-testid="dashboard-export" on:click=on_export>"Export JSON"</button>
                 {move || export_url.get().map(|u| view! { <a href=u download="dashboard.json" data-testid="dashboard-export-link">"dashboard.json"</a> })}
             </div>
@@ -254,12 +280,8 @@ pub fn DashboardsPage() -> impl IntoView {
 /// Answers fetched from a real Prometheus for one panel, by expression.
 #[derive(Clone, Default)]
 struct Fetched {
-    range: std::collections::HashMap<
-        String,
-        Result<Vec<o11y_engine::promql::eval::RangeSeries>, String>,
-    >,
-    instant:
-        std::collections::HashMap<String, Result<Vec<(o11y_engine::labels::Labels, f64)>, String>>,
+    range: HashMap<String, Result<Vec<o11y_engine::promql::eval::RangeSeries>, String>>,
+    instant: HashMap<String, Result<Vec<(o11y_engine::labels::Labels, f64)>, String>>,
     start: i64,
     end: i64,
 }
@@ -293,16 +315,10 @@ fn RemotePanel(panel: Panel, vars: Vec<(String, Vec<String>)>, base: String) -> 
         };
         for e in exprs {
             if ranges {
-                let url = o11y_engine::promapi::query_range_url(&base, &e, start, end, 15_000);
-                let answer = crate::pages::explore::fetch_text(&url).await.and_then(|b| {
-                    o11y_engine::promapi::parse_matrix(&b).map_err(|e| e.to_string())
-                });
+                let answer = crate::datasource::query_range(&base, &e, start, end, 15_000).await;
                 f.range.insert(e, answer);
             } else {
-                let url = o11y_engine::promapi::query_url(&base, &e, now);
-                let answer = crate::pages::explore::fetch_text(&url).await.and_then(|b| {
-                    o11y_engine::promapi::parse_instant(&b).map_err(|e| e.to_string())
-                });
+                let answer = crate::datasource::query(&base, &e, now).await;
                 f.instant.insert(e, answer);
             }
         }

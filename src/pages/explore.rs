@@ -231,8 +231,9 @@ pub fn ExplorePage() -> impl IntoView {
     let effective_step = move || step_ms.get().unwrap_or_else(|| auto_step(range_ms.get()));
 
     // A real Prometheus to query instead of the simulator (live mode).
-    let source_text = RwSignal::new(String::new());
     let remote = RwSignal::new(None::<String>);
+    // What autocomplete knows of it.
+    let catalog = crate::datasource::use_catalog(remote);
     type Answer = Result<
         (
             Vec<RangeSeries>,
@@ -245,6 +246,7 @@ pub fn ExplorePage() -> impl IntoView {
     let remote_result = RwSignal::new(None::<Answer>);
     Effect::new(move |_| {
         let Some(base) = remote.get() else { return };
+        remote_result.set(None);
         let text = graphed.get().unwrap_or_else(|| query.get());
         refresh.get();
         let step = effective_step();
@@ -256,11 +258,8 @@ pub fn ExplorePage() -> impl IntoView {
             let end = now.div_euclid(step) * step;
             (end - range_ms.get(), end)
         };
-        let url = o11y_engine::promapi::query_range_url(&base, &text, start, end, step);
         leptos::task::spawn_local(async move {
-            let answer = fetch_text(&url).await.and_then(|body| {
-                o11y_engine::promapi::parse_matrix(&body).map_err(|e| e.to_string())
-            });
+            let answer = crate::datasource::query_range(&base, &text, start, end, step).await;
             let samples: usize = answer
                 .as_ref()
                 .map_or(0, |s| s.iter().map(|x| x.samples.len()).sum());
@@ -299,18 +298,44 @@ pub fn ExplorePage() -> impl IntoView {
         out.map(|(series, stats)| (series, stats, start, end))
     });
 
+    // Where the user is typing, while suggestions may be shown.
+    let typing_at = RwSignal::new(None::<usize>);
+    // Suggestions from the simulator's store, or in live mode from the
+    // catalog, which asks Prometheus for what the cursor needs.
+    Effect::new(move |_| {
+        let Some(at) = typing_at.get() else { return };
+        let text = query.get_untracked();
+        let completer = match catalog.get() {
+            None => demo.with_untracked(|d| d.completer()),
+            Some(c) => {
+                if let (Some(lookup), Some(base)) = (c.wanted(&text, at), remote.get_untracked()) {
+                    crate::datasource::look_up(base, remote, catalog, lookup);
+                }
+                c.completer()
+            }
+        };
+        completions.set(complete(&text, at, &completer));
+    });
     let on_input = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         let at = textarea_cursor(&ev).unwrap_or(text.len());
-        query.set(text.clone());
+        query.set(text);
         graphed.set(None);
-        let completer = demo.with_untracked(|d| d.completer());
-        completions.set(complete(&text, at, &completer));
         selected.set(0);
+        typing_at.set(Some(at));
+        // The same cursor again still asks for suggestions.
+        typing_at.notify();
     };
-    let accept = move |index: usize| accept_completion(query, completions, index);
-    let on_keydown =
-        move |ev: leptos::ev::KeyboardEvent| completion_key(&ev, query, completions, selected);
+    let accept = move |index: usize| {
+        typing_at.set(None);
+        accept_completion(query, completions, index)
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            typing_at.set(None);
+        }
+        completion_key(&ev, query, completions, selected)
+    };
 
     let range_buttons = RANGES
         .into_iter()
@@ -345,7 +370,10 @@ pub fn ExplorePage() -> impl IntoView {
                         on:keydown=on_keydown
                         on:blur=move |_| {
                             set_timeout(
-                                move || completions.set(Completions::default()),
+                                move || {
+                                    typing_at.set(None);
+                                    completions.set(Completions::default());
+                                },
                                 std::time::Duration::from_millis(150),
                             )
                         }
@@ -441,21 +469,7 @@ pub fn ExplorePage() -> impl IntoView {
                     />
                     " Follow clock"
                 </label>
-                <label class="datasource" title="Send the queries to a Prometheus-compatible HTTP API (it must allow this page's origin: --web.cors.origin)">
-                    "Data source "
-                    <input
-                        data-testid="datasource-url"
-                        placeholder="the simulator; or http://127.0.0.1:9090"
-                        prop:value=move || source_text.get()
-                        on:input=move |ev| source_text.set(event_target_value(&ev))
-                        on:change=move |_| {
-                            let url = source_text.get_untracked();
-                            remote_result.set(None);
-                            remote.set((!url.trim().is_empty()).then(|| url.trim().to_string()));
-                        }
-                    />
-                    {move || remote.get().map(|u| view! { <span class="badge whatif" data-testid="datasource-live">{format!("live: {u}")}</span> })}
-                </label>
+                <crate::datasource::DataSourceField remote testid="datasource-url" />
             </div>
             {move || {
                 graphed
@@ -507,22 +521,6 @@ pub fn ExplorePage() -> impl IntoView {
             <ExplainTree parsed graphed />
         </section>
     }
-}
-
-/// The body of a GET, or why it could not be fetched.
-pub(crate) async fn fetch_text(url: &str) -> Result<String, String> {
-    use wasm_bindgen::JsCast;
-    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
-        .await
-        .map_err(|e| format!("cannot reach {url}: {} (is it running, and does it allow this origin with --web.cors.origin?)", e.as_string().unwrap_or_else(|| "network error".into())))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| "not an HTTP response".to_string())?;
-    let text = response.text().map_err(|_| "no body".to_string())?;
-    let body = wasm_bindgen_futures::JsFuture::from(text)
-        .await
-        .map_err(|_| "the body could not be read".to_string())?;
-    Ok(body.as_string().unwrap_or_default())
 }
 
 /// PromQL with highlighted tokens, and the parse error's span underlined.

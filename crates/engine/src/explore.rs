@@ -227,10 +227,27 @@ pub struct Completions {
 /// At most this many suggestions are offered.
 pub const MAX_SUGGESTIONS: usize = 12;
 
-/// Suggestions at byte `cursor` of `source`: label values inside a
-/// matcher's quotes, label names inside braces or `by (…)`, otherwise
-/// metric names, functions and aggregations.
-pub fn complete(source: &str, cursor: usize, completer: &Completer) -> Completions {
+/// What the cursor is in, for autocomplete: a label value inside a
+/// matcher's quotes, a label name inside braces or `by (…)`, or anything
+/// else (metric names, functions, keywords).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Position {
+    /// `metric{name="typed|`: `typed` starts after the quote at `quote_at`.
+    LabelValue {
+        metric: String,
+        name: String,
+        quote_at: usize,
+    },
+    /// `metric{na|` (metric empty when there is none) or `by (na|`.
+    LabelName {
+        metric: String,
+    },
+    Other,
+}
+
+/// The position at byte `cursor` (moved back to a character boundary),
+/// with the cursor and the start of the word it ends.
+pub fn position(source: &str, cursor: usize) -> (Position, usize, usize) {
     let mut cursor = cursor.min(source.len());
     while !source.is_char_boundary(cursor) {
         cursor -= 1;
@@ -268,9 +285,6 @@ pub fn complete(source: &str, cursor: usize, completer: &Completer) -> Completio
         .take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
         .last()
         .map_or(cursor, |(i, _)| i);
-    let prefix = &before[word_start..];
-    let matches = |text: &str| text.starts_with(prefix) && text != prefix;
-    let mut suggestions = Vec::new();
     let metric_before_brace = |brace: usize| -> String {
         source[..brace]
             .trim_end()
@@ -280,37 +294,24 @@ pub fn complete(source: &str, cursor: usize, completer: &Completer) -> Completio
             .to_string()
     };
     if let Some((_, quote_at)) = quote {
-        // A label value: `name="pre|`.
-        let typed = &before[quote_at + 1..];
         let name = before[..quote_at]
             .trim_end()
             .trim_end_matches(['=', '~', '!'])
             .trim_end()
             .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .next()
-            .unwrap_or("");
+            .unwrap_or("")
+            .to_string();
         let metric = brace_start.map(metric_before_brace).unwrap_or_default();
-        let mut values: Vec<&String> = completer
-            .labels
-            .iter()
-            .filter(|(m, n, _)| n == name && (m == &metric || metric.is_empty() && m.is_empty()))
-            .flat_map(|(_, _, v)| v)
-            .filter(|v| v.starts_with(typed) && *v != typed)
-            .collect();
-        values.sort();
-        values.dedup();
-        return Completions {
-            replace: quote_at + 1..cursor,
-            suggestions: values
-                .into_iter()
-                .take(MAX_SUGGESTIONS)
-                .map(|v| Suggestion {
-                    text: v.clone(),
-                    kind: SuggestionKind::LabelValue,
-                    doc: format!("value of {name}"),
-                })
-                .collect(),
-        };
+        return (
+            Position::LabelValue {
+                metric,
+                name,
+                quote_at,
+            },
+            cursor,
+            word_start,
+        );
     }
     let in_grouping = {
         let open = before.rfind('(');
@@ -324,30 +325,81 @@ pub fn complete(source: &str, cursor: usize, completer: &Completer) -> Completio
             }
         })
     };
-    if depth > 0 || in_grouping {
-        let metric = if depth > 0 {
-            brace_start.map(metric_before_brace).unwrap_or_default()
-        } else {
-            String::new()
-        };
-        let mut names: Vec<&String> = completer
-            .labels
-            .iter()
-            .filter(|(m, _, _)| metric.is_empty() && m.is_empty() || *m == metric)
-            .map(|(_, n, _)| n)
-            .filter(|n| matches(n))
-            .collect();
-        names.sort();
-        names.dedup();
-        suggestions.extend(names.into_iter().take(MAX_SUGGESTIONS).map(|n| Suggestion {
-            text: n.clone(),
-            kind: SuggestionKind::LabelName,
-            doc: "label".to_string(),
-        }));
-        return Completions {
-            replace: word_start..cursor,
-            suggestions,
-        };
+    let position = if depth > 0 {
+        Position::LabelName {
+            metric: brace_start.map(metric_before_brace).unwrap_or_default(),
+        }
+    } else if in_grouping {
+        Position::LabelName {
+            metric: String::new(),
+        }
+    } else {
+        Position::Other
+    };
+    (position, cursor, word_start)
+}
+
+/// Suggestions at byte `cursor` of `source`: label values inside a
+/// matcher's quotes, label names inside braces or `by (…)`, otherwise
+/// metric names, functions and aggregations.
+pub fn complete(source: &str, cursor: usize, completer: &Completer) -> Completions {
+    let (position, cursor, word_start) = position(source, cursor);
+    let before = &source[..cursor];
+    let prefix = &before[word_start..];
+    let matches = |text: &str| text.starts_with(prefix) && text != prefix;
+    let mut suggestions = Vec::new();
+    match position {
+        Position::LabelValue {
+            metric,
+            name,
+            quote_at,
+        } => {
+            let typed = &before[quote_at + 1..];
+            let mut values: Vec<&String> = completer
+                .labels
+                .iter()
+                .filter(|(m, n, _)| {
+                    *n == name && (*m == metric || metric.is_empty() && m.is_empty())
+                })
+                .flat_map(|(_, _, v)| v)
+                .filter(|v| v.starts_with(typed) && *v != typed)
+                .collect();
+            values.sort();
+            values.dedup();
+            return Completions {
+                replace: quote_at + 1..cursor,
+                suggestions: values
+                    .into_iter()
+                    .take(MAX_SUGGESTIONS)
+                    .map(|v| Suggestion {
+                        text: v.clone(),
+                        kind: SuggestionKind::LabelValue,
+                        doc: format!("value of {name}"),
+                    })
+                    .collect(),
+            };
+        }
+        Position::LabelName { metric } => {
+            let mut names: Vec<&String> = completer
+                .labels
+                .iter()
+                .filter(|(m, _, _)| metric.is_empty() && m.is_empty() || *m == metric)
+                .map(|(_, n, _)| n)
+                .filter(|n| matches(n))
+                .collect();
+            names.sort();
+            names.dedup();
+            suggestions.extend(names.into_iter().take(MAX_SUGGESTIONS).map(|n| Suggestion {
+                text: n.clone(),
+                kind: SuggestionKind::LabelName,
+                doc: "label".to_string(),
+            }));
+            return Completions {
+                replace: word_start..cursor,
+                suggestions,
+            };
+        }
+        Position::Other => {}
     }
     if prefix.is_empty() {
         return Completions {

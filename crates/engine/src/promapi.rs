@@ -1,8 +1,12 @@
 //! A real Prometheus's HTTP API, as the live data-source mode reads it:
-//! the URLs of `/api/v1/query_range`, `/api/v1/query` and
-//! `/api/v1/label/<name>/values`, and their JSON answers turned into the
-//! same series the in-page engine returns. Errors are Prometheus's own
-//! (`bad_data: …`), so the page shows them as Prometheus says them.
+//! the URLs of `/api/v1/query_range`, `/api/v1/query`, `/api/v1/labels`,
+//! `/api/v1/label/<name>/values` and `/api/v1/series`, and their JSON
+//! answers turned into the same series the in-page engine returns. Errors
+//! are Prometheus's own (`bad_data: …`), so the page shows them as
+//! Prometheus says them.
+//!
+//! [`Catalog`] is what autocomplete knows of a real Prometheus: it is
+//! filled as the user types, one request at a time ([`Catalog::wanted`]).
 
 use serde_json::Value;
 
@@ -82,8 +86,65 @@ pub fn query_url(base: &str, query: &str, time_ms: i64) -> String {
     )
 }
 
-pub fn label_values_url(base: &str, label: &str) -> String {
-    format!("{}/api/v1/label/{}/values", base_url(base), encode(label))
+/// `match[]=…` parameters, then the time range when there is one.
+fn selection(matches: &[&str], range: Option<(i64, i64)>) -> String {
+    let mut params: Vec<String> = matches
+        .iter()
+        .map(|m| format!("match[]={}", encode(m)))
+        .collect();
+    if let Some((start, end)) = range {
+        params.push(format!("start={}&end={}", seconds(start), seconds(end)));
+    }
+    if params.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", params.join("&"))
+    }
+}
+
+/// `/api/v1/labels`: the label names, of the series that match if any
+/// selectors are given.
+pub fn labels_url(base: &str, matches: &[&str], range: Option<(i64, i64)>) -> String {
+    format!(
+        "{}/api/v1/labels{}",
+        base_url(base),
+        selection(matches, range)
+    )
+}
+
+/// `/api/v1/label/<name>/values`, of the series that match if any
+/// selectors are given.
+pub fn label_values_url(
+    base: &str,
+    label: &str,
+    matches: &[&str],
+    range: Option<(i64, i64)>,
+) -> String {
+    format!(
+        "{}/api/v1/label/{}/values{}",
+        base_url(base),
+        encode(label),
+        selection(matches, range)
+    )
+}
+
+/// `/api/v1/series`: the label sets of the series that match (one
+/// selector at least; Prometheus refuses none).
+pub fn series_url(base: &str, matches: &[&str], range: Option<(i64, i64)>) -> String {
+    format!(
+        "{}/api/v1/series{}",
+        base_url(base),
+        selection(matches, range)
+    )
+}
+
+/// The request a Grafana `label_values` variable makes of Prometheus:
+/// `label_values(label)` reads all of the label's values,
+/// `label_values(metric{…}, label)` those of the matching series.
+pub fn variable_url(base: &str, query: &str, range: Option<(i64, i64)>) -> Option<String> {
+    let (metric, label) = crate::dashboard::label_values_query(query)?;
+    let matches: Vec<&str> = metric.as_deref().into_iter().collect();
+    Some(label_values_url(base, &label, &matches, range))
 }
 
 /// The `data` of a successful answer, or the API's error.
@@ -190,6 +251,137 @@ pub fn parse_strings(text: &str) -> Result<Vec<String>, ApiError> {
         .collect())
 }
 
+/// A `series` answer: the label sets.
+pub fn parse_series(text: &str) -> Result<Vec<Labels>, ApiError> {
+    Ok(data(text)?
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| labels_of(Some(s)))
+        .collect())
+}
+
+/// One request autocomplete needs before it can offer anything at the
+/// cursor.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lookup {
+    /// `/api/v1/series?match[]=<metric>`: its label names and values.
+    Series(String),
+    /// `/api/v1/label/<name>/values`: a label's values over all series.
+    LabelValues(String),
+}
+
+impl Lookup {
+    pub fn url(&self, base: &str, range: Option<(i64, i64)>) -> String {
+        match self {
+            Lookup::Series(metric) => series_url(base, &[metric], range),
+            Lookup::LabelValues(name) => label_values_url(base, name, &[], range),
+        }
+    }
+}
+
+/// At most this many series of one metric are read for autocomplete.
+pub const MAX_SERIES_PER_METRIC: usize = 10_000;
+
+/// What autocomplete knows of a real Prometheus: its metric names and
+/// label names (read when the data source is set), and the series of
+/// each metric and values of each label asked for so far.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Catalog {
+    pub metrics: Vec<String>,
+    pub label_names: Vec<String>,
+    series: std::collections::BTreeMap<String, Vec<Labels>>,
+    values: std::collections::BTreeMap<String, Vec<String>>,
+    /// Lookups made, whatever their answer, so none is asked twice.
+    asked: std::collections::BTreeSet<Lookup>,
+}
+
+impl Catalog {
+    /// The catalog once `/api/v1/label/__name__/values` and
+    /// `/api/v1/labels` have answered.
+    pub fn new(metrics: Vec<String>, label_names: Vec<String>) -> Catalog {
+        Catalog {
+            metrics,
+            label_names,
+            ..Catalog::default()
+        }
+    }
+
+    /// The lookup the cursor needs and that has not been made: the
+    /// series of the metric whose braces it is in, or the values of a
+    /// label matched outside any metric.
+    pub fn wanted(&self, source: &str, cursor: usize) -> Option<Lookup> {
+        use crate::explore::Position;
+        let lookup = match crate::explore::position(source, cursor).0 {
+            Position::LabelName { metric } | Position::LabelValue { metric, .. }
+                if !metric.is_empty() =>
+            {
+                Lookup::Series(metric)
+            }
+            Position::LabelValue { name, .. } if !name.is_empty() => Lookup::LabelValues(name),
+            _ => return None,
+        };
+        (!self.asked.contains(&lookup)).then_some(lookup)
+    }
+
+    /// Records a lookup's answer (an error is recorded as nothing, so it
+    /// is not asked again while the data source stays the same).
+    pub fn answer(&mut self, lookup: Lookup, text: Result<&str, &str>) {
+        match &lookup {
+            Lookup::Series(metric) => {
+                let mut series = text
+                    .ok()
+                    .and_then(|t| parse_series(t).ok())
+                    .unwrap_or_default();
+                series.truncate(MAX_SERIES_PER_METRIC);
+                self.series.insert(metric.clone(), series);
+            }
+            Lookup::LabelValues(name) => {
+                let values = text
+                    .ok()
+                    .and_then(|t| parse_strings(t).ok())
+                    .unwrap_or_default();
+                self.values.insert(name.clone(), values);
+            }
+        }
+        self.asked.insert(lookup);
+    }
+
+    /// What the PromQL editor can offer from what is known.
+    pub fn completer(&self) -> crate::explore::Completer {
+        use std::collections::{BTreeMap, BTreeSet};
+        let mut labels: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        for name in &self.label_names {
+            if name != crate::labels::METRIC_NAME {
+                labels.entry((String::new(), name.clone())).or_default();
+            }
+        }
+        for (name, values) in &self.values {
+            labels
+                .entry((String::new(), name.clone()))
+                .or_default()
+                .extend(values.iter().cloned());
+        }
+        for (metric, series) in &self.series {
+            for l in series.iter().flat_map(|s| s.iter()) {
+                if l.name != crate::labels::METRIC_NAME {
+                    labels
+                        .entry((metric.clone(), l.name.clone()))
+                        .or_default()
+                        .insert(l.value.clone());
+                }
+            }
+        }
+        crate::explore::Completer {
+            metrics: self.metrics.clone(),
+            labels: labels
+                .into_iter()
+                .map(|((m, n), v)| (m, n, v.into_iter().collect()))
+                .collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,8 +432,90 @@ mod tests {
             "https://p.example/api/v1/query?query=up&time=-0.001"
         );
         assert_eq!(
-            label_values_url("http://h", "__name__"),
+            label_values_url("http://h", "__name__", &[], None),
             "http://h/api/v1/label/__name__/values"
         );
+        assert_eq!(
+            label_values_url("http://h", "job", &["up{a=\"b\"}"], Some((0, 60_000))),
+            "http://h/api/v1/label/job/values?match[]=up%7Ba%3D%22b%22%7D&start=0.000&end=60.000"
+        );
+        assert_eq!(labels_url("http://h", &[], None), "http://h/api/v1/labels");
+        assert_eq!(
+            series_url("http://h", &["up", "x"], None),
+            "http://h/api/v1/series?match[]=up&match[]=x"
+        );
+        assert_eq!(
+            variable_url("http://h", "label_values(http_requests_total, route)", None).unwrap(),
+            "http://h/api/v1/label/route/values?match[]=http_requests_total"
+        );
+        assert_eq!(
+            variable_url("http://h", "label_values(job)", None).unwrap(),
+            "http://h/api/v1/label/job/values"
+        );
+        assert_eq!(variable_url("http://h", "query_result(up)", None), None);
+    }
+
+    #[test]
+    fn the_catalog_asks_for_what_the_cursor_needs_once() {
+        let mut c = Catalog::new(
+            vec!["prometheus_http_requests_total".into(), "up".into()],
+            vec![
+                "__name__".into(),
+                "code".into(),
+                "handler".into(),
+                "job".into(),
+            ],
+        );
+        // Metric names and label names are known at once.
+        let names = crate::explore::complete("prometheus_http_req", 19, &c.completer());
+        assert_eq!(names.suggestions[0].text, "prometheus_http_requests_total");
+        let q = "prometheus_http_requests_total{handler=\"/api";
+        assert_eq!(
+            c.wanted(q, q.len()),
+            Some(Lookup::Series("prometheus_http_requests_total".into()))
+        );
+        assert_eq!(c.wanted("sum(", 4), None, "nothing to fetch outside braces");
+        assert_eq!(
+            c.wanted("{job=\"", 6),
+            Some(Lookup::LabelValues("job".into()))
+        );
+        let series = r#"{"status":"success","data":[
+            {"__name__":"prometheus_http_requests_total","code":"200","handler":"/api/v1/query","job":"prometheus"},
+            {"__name__":"prometheus_http_requests_total","code":"200","handler":"/metrics","job":"prometheus"}]}"#;
+        c.answer(
+            Lookup::Series("prometheus_http_requests_total".into()),
+            Ok(series),
+        );
+        assert_eq!(c.wanted(q, q.len()), None, "asked once");
+        let values = crate::explore::complete(q, q.len(), &c.completer());
+        assert_eq!(
+            values
+                .suggestions
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>(),
+            ["/api/v1/query"]
+        );
+        let q = "prometheus_http_requests_total{";
+        let names = crate::explore::complete(q, q.len(), &c.completer());
+        assert_eq!(
+            names
+                .suggestions
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>(),
+            ["code", "handler", "job"]
+        );
+        // An error is remembered as nothing known.
+        c.answer(Lookup::LabelValues("job".into()), Err("cannot reach"));
+        assert_eq!(c.wanted("{job=\"", 6), None);
+        assert!(
+            crate::explore::complete("{job=\"", 6, &c.completer())
+                .suggestions
+                .is_empty()
+        );
+        // Label names over all metrics come from /api/v1/labels.
+        let all = crate::explore::complete("sum by (ha", 10, &c.completer());
+        assert_eq!(all.suggestions[0].text, "handler");
     }
 }

@@ -94,6 +94,7 @@ fn typed_queries_never_panic() {
         metrics: vec!["http_requests_total".into(), "x".into()],
         labels: vec![("x".into(), "route".into(), vec!["/a".into()])],
     };
+    let mut catalog = o11y_engine::promapi::Catalog::new(vec!["x".into()], vec!["route".into()]);
     let limits = QueryLimits {
         max_samples: 100_000,
         max_steps: 1_000,
@@ -106,7 +107,14 @@ fn typed_queries_never_panic() {
         let seed = &seeds[rng.random_range(0..seeds.len())];
         let input = common::mutate(&mut rng, seed, &PIECES);
         let _ = highlight(&input);
-        let _ = complete(&input, rng.random_range(0..=input.len()), &completer);
+        let cursor = rng.random_range(0..=input.len());
+        let _ = complete(&input, cursor, &completer);
+        // Live autocomplete: what to ask a real Prometheus for, and the
+        // URL it would ask (any typed text goes into it).
+        if let Some(lookup) = catalog.wanted(&input, cursor) {
+            let _ = lookup.url("http://127.0.0.1:9090", None);
+            catalog.answer(lookup, Ok(&input));
+        }
         if let Ok(expr) = parse(&input) {
             parsed += 1;
             let printed = expr.to_string();

@@ -21,6 +21,22 @@ test('live mode: Explore draws a graph from a real Prometheus and shows its erro
   await explore.type('limitk(1, up)');
   await expect(page.getByTestId('eval-error')).toContainText('bad_data', { timeout: 15_000 });
 
+  // Autocomplete reads the real Prometheus: metric names from
+  // /api/v1/label/__name__/values, a metric's labels from /api/v1/series.
+  await explore.type('prometheus_http_requests_t');
+  await expect(explore.suggestions.first()).toContainText('prometheus_http_requests_total', { timeout: 15_000 });
+  await explore.type('prometheus_http_requests_total{han');
+  await expect(explore.suggestions.first()).toContainText('handler', { timeout: 15_000 });
+  await explore.type('prometheus_http_requests_total{handler="/met');
+  await expect(explore.suggestions.first()).toContainText('/metrics', { timeout: 15_000 });
+  // A label's values over all series, from /api/v1/label/<name>/values.
+  await explore.type('{job="prom');
+  await expect(explore.suggestions.first()).toContainText('prometheus', { timeout: 15_000 });
+  await page.screenshot({ path: test.info().outputPath('live-autocomplete.png'), fullPage: true });
+  // None of these are the simulator's.
+  await explore.type('http_requests_tot');
+  await expect(explore.suggestions).toHaveCount(0);
+
   // Back to the simulator.
   await page.getByTestId('datasource-url').fill('');
   await page.getByTestId('datasource-url').press('Enter');
@@ -51,4 +67,35 @@ test('live mode: a dashboard\'s panels read a real Prometheus', async ({ page })
   await expect(page.getByTestId('stat-value')).toHaveAttribute('data-color', 'green');
   await expect(page.getByTestId('legend-item').first()).toContainText('prometheus at 127.0.0.1:9091');
   await page.screenshot({ path: test.info().outputPath('live-dashboard.png'), fullPage: true });
+});
+
+test('live mode: a dashboard variable takes its values from a real Prometheus', async ({ page }) => {
+  test.skip(!url, 'no Prometheus on 127.0.0.1 (scripts/test.sh starts Debian\'s)');
+  const dashboard = {
+    title: 'Prometheus handlers',
+    templating: { list: [{ name: 'handler', type: 'query', query: 'label_values(prometheus_http_requests_total, handler)' }] },
+    panels: [
+      { id: 1, type: 'stat', title: 'Series of the handler', gridPos: { h: 4, w: 8, x: 0, y: 0 },
+        targets: [{ expr: 'count(prometheus_http_requests_total{handler=~"$handler"})', refId: 'A' }] },
+    ],
+  };
+  await page.goto('/#/dashboards');
+  await page.getByText('Import a Grafana dashboard (JSON)').click();
+  await page.getByTestId('dashboard-import-text').fill(JSON.stringify(dashboard));
+  await page.getByTestId('dashboard-import').click();
+  // The simulator has no such metric: no values.
+  await expect(page.getByTestId('var-handler').locator('option')).toHaveCount(1);
+  await page.getByTestId('dash-datasource').fill(url ?? '');
+  await page.getByTestId('dash-datasource').press('Enter');
+  const metrics = page.getByTestId('var-handler').locator('option[value="/metrics"]');
+  await expect(metrics).toHaveCount(1, { timeout: 15_000 });
+  const options = await page.getByTestId('var-handler').locator('option').count();
+  expect(options).toBeGreaterThanOrEqual(3);
+  // All: every handler's series; one handler: its series alone (one per code).
+  await expect
+    .poll(async () => Number(await page.getByTestId('stat-value').textContent()), { timeout: 15_000 })
+    .toBeGreaterThan(1);
+  await page.getByTestId('var-handler').selectOption('/metrics');
+  await expect(page.getByTestId('stat-value')).toHaveText('1', { timeout: 15_000 });
+  await page.screenshot({ path: test.info().outputPath('live-variable.png'), fullPage: true });
 });

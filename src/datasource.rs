@@ -1,0 +1,137 @@
+//! Live-Prometheus mode: the data-source field Explore and Dashboards
+//! share, and the requests they make of a real Prometheus's HTTP API
+//! (queries, label values for variables, and the catalog autocomplete
+//! reads). URLs and answers are built and parsed by `o11y_engine::promapi`.
+
+use leptos::prelude::*;
+use o11y_engine::labels::Labels;
+use o11y_engine::promapi::{self, Catalog, Lookup};
+use o11y_engine::promql::eval::RangeSeries;
+
+/// The body of a GET, or why it could not be fetched.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen::JsCast;
+    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
+        .await
+        .map_err(|e| format!("cannot reach {url}: {} (is it running, and does it allow this origin with --web.cors.origin?)", e.as_string().unwrap_or_else(|| "network error".into())))?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "not an HTTP response".to_string())?;
+    let text = response.text().map_err(|_| "no body".to_string())?;
+    let body = wasm_bindgen_futures::JsFuture::from(text)
+        .await
+        .map_err(|_| "the body could not be read".to_string())?;
+    Ok(body.as_string().unwrap_or_default())
+}
+
+/// `/api/v1/query_range`, as series.
+pub async fn query_range(
+    base: &str,
+    expr: &str,
+    start: i64,
+    end: i64,
+    step: i64,
+) -> Result<Vec<RangeSeries>, String> {
+    let body = fetch_text(&promapi::query_range_url(base, expr, start, end, step)).await?;
+    promapi::parse_matrix(&body).map_err(|e| e.to_string())
+}
+
+/// `/api/v1/query`, as (labels, value).
+pub async fn query(base: &str, expr: &str, time: i64) -> Result<Vec<(Labels, f64)>, String> {
+    let body = fetch_text(&promapi::query_url(base, expr, time)).await?;
+    promapi::parse_instant(&body).map_err(|e| e.to_string())
+}
+
+/// The last hour of real time, the range label and series lookups read.
+fn last_hour() -> Option<(i64, i64)> {
+    let now = crate::app::real_now_ms() as i64;
+    Some((now - 3_600_000, now))
+}
+
+/// A dashboard variable's values (`label_values(…)`), from
+/// `/api/v1/label/<name>/values`. Queries of other kinds have none.
+pub async fn variable_values(base: &str, query: &str) -> Result<Vec<String>, String> {
+    let Some(url) = promapi::variable_url(base, query, last_hour()) else {
+        return Ok(Vec::new());
+    };
+    let body = fetch_text(&url).await?;
+    promapi::parse_strings(&body).map_err(|e| e.to_string())
+}
+
+/// The catalog of a real Prometheus, empty until its metric names
+/// (`/api/v1/label/__name__/values`) and label names (`/api/v1/labels`)
+/// have arrived; `None` while the simulator is the data source.
+pub fn use_catalog(remote: RwSignal<Option<String>>) -> RwSignal<Option<Catalog>> {
+    let catalog = RwSignal::new(None::<Catalog>);
+    Effect::new(move |_| {
+        let Some(base) = remote.get() else {
+            catalog.set(None);
+            return;
+        };
+        catalog.set(Some(Catalog::default()));
+        leptos::task::spawn_local(async move {
+            let names = fetch_text(&promapi::label_values_url(
+                &base,
+                "__name__",
+                &[],
+                last_hour(),
+            ))
+            .await
+            .and_then(|b| promapi::parse_strings(&b).map_err(|e| e.to_string()))
+            .unwrap_or_default();
+            let labels = fetch_text(&promapi::labels_url(&base, &[], last_hour()))
+                .await
+                .and_then(|b| promapi::parse_strings(&b).map_err(|e| e.to_string()))
+                .unwrap_or_default();
+            // Only if the data source did not change meanwhile.
+            if remote.get_untracked().as_deref() == Some(base.as_str()) {
+                catalog.set(Some(Catalog::new(names, labels)));
+            }
+        });
+    });
+    catalog
+}
+
+/// Makes `lookup` of the Prometheus at `base` and records its answer in
+/// the catalog (the catalog's change re-runs what reads it).
+pub fn look_up(
+    base: String,
+    remote: RwSignal<Option<String>>,
+    catalog: RwSignal<Option<Catalog>>,
+    lookup: Lookup,
+) {
+    leptos::task::spawn_local(async move {
+        let answer = fetch_text(&lookup.url(&base, last_hour())).await;
+        if remote.get_untracked().as_deref() == Some(base.as_str()) {
+            catalog.update(|c| {
+                if let Some(c) = c {
+                    c.answer(lookup, answer.as_deref().map_err(String::as_str));
+                }
+            });
+        }
+    });
+}
+
+/// The data-source field: empty for the simulator, or the URL of a
+/// Prometheus-compatible HTTP API (which must allow this page's origin).
+/// `remote` is set when the field is changed.
+#[component]
+pub fn DataSourceField(remote: RwSignal<Option<String>>, testid: &'static str) -> impl IntoView {
+    let text = RwSignal::new(remote.get_untracked().unwrap_or_default());
+    view! {
+        <label class="datasource" title="Send the queries to a Prometheus-compatible HTTP API (it must allow this page's origin: --web.cors.origin)">
+            "Data source "
+            <input
+                data-testid=testid
+                placeholder="the simulator; or http://127.0.0.1:9090"
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))
+                on:change=move |_| {
+                    let url = text.get_untracked();
+                    remote.set((!url.trim().is_empty()).then(|| url.trim().to_string()));
+                }
+            />
+            {move || remote.get().map(|u| view! { <span class="badge whatif" data-testid="datasource-live">{format!("live: {u}")}</span> })}
+        </label>
+    }
+}
