@@ -145,18 +145,39 @@ pub fn DashboardsPage() -> impl IntoView {
                 .collect_view()
         })
     };
+    // The chosen dashboard's variables: redrawn when they change, not at
+    // every tick of the demo.
+    let dash_variables = Memo::new(move |_| {
+        demo.with(|d| {
+            d.dashboards()
+                .get(chosen.get())
+                .map(|x| x.variables.clone())
+        })
+    });
     let variables = move || {
-        let dash = demo.with(|d| d.dashboards().get(chosen.get()).cloned())?;
+        let vars = dash_variables.get()?;
         Some(
-            dash.variables
-                .iter()
+            vars.iter()
                 .map(|v| {
                     let values = values_of(&v.query);
                     let error = remote_values.with(|m| m.get(&v.query).and_then(|r| r.clone().err()));
                     let name = v.name.clone();
                     let opts = std::iter::once(("".to_string(), "All".to_string()))
                         .chain(values.into_iter().map(|x| (x.clone(), x)))
-                        .map(|(value, label)| view! { <option value=value>{label}</option> })
+                        .map(|(value, label)| {
+                            let name = name.clone();
+                            let is_picked = {
+                                let value = value.clone();
+                                move || {
+                                    selected.with(|s| {
+                                        s.iter()
+                                            .find(|(n, _)| *n == name)
+                                            .map_or(value.is_empty(), |(_, x)| x.first() == Some(&value))
+                                    })
+                                }
+                            };
+                            view! { <option value=value prop:selected=is_picked>{label}</option> }
+                        })
                         .collect_view();
                     view! {
                         <label>{format!("${} ", v.name)}
@@ -330,6 +351,14 @@ fn RemotePanel(panel: Panel, vars: Vec<(String, Vec<String>)>, base: String) -> 
     }
 }
 
+/// The draw style as the graph takes it (lines for anything unknown).
+fn draw_style_of(style: &str) -> &'static str {
+    o11y_engine::dashboard::DRAW_STYLES
+        .into_iter()
+        .find(|s| *s == style)
+        .unwrap_or("line")
+}
+
 /// Whether a panel reads ranges (graphs) or the latest values.
 fn reads_ranges(kind: &str) -> bool {
     matches!(kind, "timeseries" | "heatmap")
@@ -408,7 +437,7 @@ fn panel_body(source: Source<'_>, p: &Panel, vars: &[(String, Vec<String>)]) -> 
                 }
             }
             let threshold = p.thresholds.iter().find_map(|s| s.value);
-            view! { <Graph series start end stacked=p.stacked threshold names /> }.into_any()
+            view! { <Graph series start end stacked=p.stacked threshold names draw_style=draw_style_of(&p.draw_style) /> }.into_any()
         }
         "stat" | "gauge" => {
             let value = exprs
@@ -608,6 +637,8 @@ fn PanelEditor(
             .unwrap_or_default(),
     );
     let unit = RwSignal::new(panel.unit.clone());
+    let draw_style = RwSignal::new(panel.draw_style.clone());
+    let stacked = RwSignal::new(panel.stacked);
     let steps = RwSignal::new(
         panel
             .thresholds
@@ -656,6 +687,8 @@ fn PanelEditor(
                 p.kind = kind_now.clone();
                 p.unit = unit.get_untracked();
                 p.thresholds = thresholds.clone();
+                p.draw_style = draw_style.get_untracked();
+                p.stacked = stacked.get_untracked();
                 if kind_now == "text" {
                     p.content = e.clone();
                 } else if let Some(t) = p.targets.first_mut() {
@@ -689,6 +722,15 @@ fn PanelEditor(
             </label>
             {field("Query (text for a text panel) ", expr, "edit-expr")}
             {field("Legend ", fmt, "edit-legend")}
+            <label>"Draw "
+                <select data-testid="edit-draw" on:change=move |ev| draw_style.set(event_target_value(&ev))>
+                    {o11y_engine::dashboard::DRAW_STYLES.into_iter().map(|t| view! { <option value=t selected=move || draw_style.get() == t>{t}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>
+                <input type="checkbox" data-testid="edit-stacked" prop:checked=move || stacked.get() on:change=move |ev| stacked.set(event_target_checked(&ev)) />
+                " Stacked"
+            </label>
             {field("Unit (s, ms, bytes, percent, percentunit, reqps, short) ", unit, "edit-unit")}
             {field("Thresholds (green yellow:0.01 red:0.05) ", steps, "edit-thresholds")}
             <button data-testid="edit-save" on:click=save>"Save"</button>

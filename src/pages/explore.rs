@@ -809,6 +809,9 @@ pub(crate) fn Graph(
     /// labels when empty.
     #[prop(default = Vec::new())]
     names: Vec<String>,
+    /// `line`, `bars` or `points` (a dashboard's draw style).
+    #[prop(default = "line")]
+    draw_style: &'static str,
 ) -> impl IntoView {
     let name_of = {
         let names = names.clone();
@@ -841,17 +844,56 @@ pub(crate) fn Graph(
     let span = (end - start).max(1) as f64;
     let x = move |t: i64| LEFT + (t - start) as f64 / span * (WIDTH - LEFT - RIGHT);
     let y = move |v: f64| TOP + (hi - v) / (hi - lo) * (HEIGHT - TOP - BOTTOM);
-    let paths = lines
-        .iter()
-        .enumerate()
-        .map(|(i, points)| {
-            let mut d = String::new();
-            for (k, (t, v)) in points.iter().enumerate() {
-                d.push_str(&format!("{}{:.1},{:.1}", if k == 0 { "M" } else { "L" }, x(*t), y(*v)));
-            }
-            view! { <path d=d stroke=PALETTE[i % PALETTE.len()] fill="none" stroke-width="1.5" data-testid="series-path" /> }
-        })
-        .collect_view();
+    let paths = match draw_style {
+        "bars" => {
+            // Each series one path of rectangles, its share of the slot
+            // between two steps.
+            let mut times: Vec<i64> = lines.iter().flatten().map(|p| p.0).collect();
+            times.sort_unstable();
+            times.dedup();
+            let gap = o11y_engine::chart::min_gap(&times, (end - start).max(1));
+            let slot_px = (x(start + gap) - x(start)) * 0.8;
+            o11y_engine::chart::bars(&lines, stacked)
+                .into_iter()
+                .enumerate()
+                .map(|(i, bars)| {
+                    let mut d = String::new();
+                    for b in bars {
+                        let w = slot_px / b.slots as f64;
+                        let left = x(b.ts_ms) - slot_px / 2.0 + w * b.slot as f64;
+                        let (top, bottom) = (y(b.top.max(b.base)), y(b.top.min(b.base)));
+                        d.push_str(&format!("M{left:.1},{bottom:.1}h{w:.1}V{top:.1}h{:.1}Z", -w));
+                    }
+                    view! { <path d=d fill=PALETTE[i % PALETTE.len()] fill-opacity="0.8" data-testid="series-bars" /> }
+                })
+                .collect_view()
+                .into_any()
+        }
+        "points" => lines
+            .iter()
+            .enumerate()
+            .map(|(i, points)| {
+                let dots = points
+                    .iter()
+                    .map(|(t, v)| view! { <circle cx=format!("{:.1}", x(*t)) cy=format!("{:.1}", y(*v)) r="2.5" /> })
+                    .collect_view();
+                view! { <g fill=PALETTE[i % PALETTE.len()] data-testid="series-points">{dots}</g> }
+            })
+            .collect_view()
+            .into_any(),
+        _ => lines
+            .iter()
+            .enumerate()
+            .map(|(i, points)| {
+                let mut d = String::new();
+                for (k, (t, v)) in points.iter().enumerate() {
+                    d.push_str(&format!("{}{:.1},{:.1}", if k == 0 { "M" } else { "L" }, x(*t), y(*v)));
+                }
+                view! { <path d=d stroke=PALETTE[i % PALETTE.len()] fill="none" stroke-width="1.5" data-testid="series-path" /> }
+            })
+            .collect_view()
+            .into_any(),
+    };
     let grid = (0..=4)
         .map(|k| {
             let v = lo + (hi - lo) * k as f64 / 4.0;

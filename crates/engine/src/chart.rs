@@ -124,6 +124,62 @@ impl Thresholds {
     }
 }
 
+/// One bar of a bar-drawn time series: its time, and the values its
+/// bottom and top stand at.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bar {
+    pub ts_ms: i64,
+    pub base: f64,
+    pub top: f64,
+    /// Where the bar sits in its time slot: 0 and a width of 1 when
+    /// stacked; the series' own part of the slot when side by side.
+    pub slot: usize,
+    pub slots: usize,
+}
+
+/// Bars for each series' points (already stacked when `stacked`, as a
+/// stacked graph's lines are): stacked bars stand on the series below at
+/// the same time, others stand on zero side by side.
+pub fn bars(lines: &[Vec<(i64, f64)>], stacked: bool) -> Vec<Vec<Bar>> {
+    let mut below: std::collections::HashMap<i64, f64> = Default::default();
+    let slots = if stacked { 1 } else { lines.len().max(1) };
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, points)| {
+            points
+                .iter()
+                .map(|&(ts_ms, top)| {
+                    let base = if stacked {
+                        below.insert(ts_ms, top).unwrap_or(0.0)
+                    } else {
+                        0.0
+                    };
+                    Bar {
+                        ts_ms,
+                        base,
+                        top,
+                        slot: if stacked { 0 } else { i },
+                        slots,
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The smallest gap between two of the times, the width a bar's slot can
+/// take without overlapping the next; `fallback` when there are fewer
+/// than two times.
+pub fn min_gap(times: &[i64], fallback: i64) -> i64 {
+    times
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|g| *g > 0)
+        .min()
+        .unwrap_or(fallback)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +239,29 @@ mod tests {
         assert_eq!(t.color_for(0.049), ThresholdColor::Yellow);
         assert_eq!(t.color_for(0.05), ThresholdColor::Red);
         assert_eq!(t.color_for(f64::NAN), ThresholdColor::Green);
+    }
+
+    #[test]
+    fn bars_stand_on_zero_or_on_the_series_below() {
+        let lines = vec![vec![(0, 1.0), (15, 2.0)], vec![(0, 3.0), (15, 2.5)]];
+        let side = bars(&lines, false);
+        assert_eq!(
+            (
+                side[1][0].base,
+                side[1][0].top,
+                side[1][0].slot,
+                side[1][0].slots
+            ),
+            (0.0, 3.0, 1, 2)
+        );
+        // Stacked lines are cumulative already: 1 then 1+2=3 at t=0.
+        let stacked = bars(&lines, true);
+        assert_eq!(
+            (stacked[1][0].base, stacked[1][0].top, stacked[1][0].slots),
+            (1.0, 3.0, 1)
+        );
+        assert_eq!(stacked[1][1].base, 2.0);
+        assert_eq!(min_gap(&[0, 15, 45], 7), 15);
+        assert_eq!(min_gap(&[5], 7), 7);
     }
 }

@@ -21,6 +21,9 @@ pub const PANEL_TYPES: [&str; 8] = [
     "text",
 ];
 
+/// How a time series panel draws its series (Grafana's `drawStyle`).
+pub const DRAW_STYLES: [&str; 3] = ["line", "bars", "points"];
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct GridPos {
     pub x: u32,
@@ -57,6 +60,9 @@ pub struct Panel {
     pub content: String,
     /// Time series drawn stacked.
     pub stacked: bool,
+    /// How a time series is drawn: one of [`DRAW_STYLES`] (Grafana's
+    /// `custom.drawStyle`).
+    pub draw_style: String,
     /// A stat's colour mode: `value` (the number coloured), `background`
     /// (the panel coloured) or `none`.
     pub color_mode: String,
@@ -233,6 +239,18 @@ fn import_panel(p: &Value, row: Option<String>, dash: &mut Dashboard, report: &m
         .and_then(|d| d.pointer("/custom/stacking/mode"))
         .and_then(Value::as_str)
         .is_some_and(|m| m != "none");
+    let draw_style = defaults
+        .and_then(|d| d.pointer("/custom/drawStyle"))
+        .and_then(Value::as_str)
+        .unwrap_or("line");
+    let draw_style = if DRAW_STYLES.contains(&draw_style) {
+        draw_style.to_string()
+    } else {
+        report.unsupported.push(format!(
+            "panel {title:?}: draw style {draw_style:?} (drawn as lines)"
+        ));
+        "line".to_string()
+    };
     let targets = p
         .get("targets")
         .and_then(Value::as_array)
@@ -272,6 +290,7 @@ fn import_panel(p: &Value, row: Option<String>, dash: &mut Dashboard, report: &m
             .unwrap_or_default()
             .to_string(),
         stacked,
+        draw_style,
         color_mode: p
             .pointer("/options/colorMode")
             .and_then(Value::as_str)
@@ -312,8 +331,15 @@ pub fn export(d: &Dashboard) -> String {
                 json!({"mode": "absolute", "steps": steps}),
             );
         }
+        let mut custom = Map::new();
         if p.stacked {
-            defaults.insert("custom".into(), json!({"stacking": {"mode": "normal"}}));
+            custom.insert("stacking".into(), json!({"mode": "normal"}));
+        }
+        if p.draw_style != "line" {
+            custom.insert("drawStyle".into(), json!(p.draw_style));
+        }
+        if !custom.is_empty() {
+            defaults.insert("custom".into(), Value::Object(custom));
         }
         let mut panel = json!({
             "id": p.id,
@@ -551,6 +577,7 @@ pub fn service_overview(services: &[String]) -> Dashboard {
             thresholds,
             content: String::new(),
             stacked: false,
+            draw_style: "line".into(),
             color_mode: "value".into(),
             row: Some(s.clone()),
         };
@@ -684,6 +711,35 @@ mod tests {
             }
         }
         assert!(import("[1]").is_err() && import("{").is_err());
+    }
+
+    #[test]
+    fn draw_styles_and_stacking_travel_both_ways() {
+        let json = r#"{"title": "Styles", "panels": [
+          {"id": 1, "type": "timeseries", "title": "Bars", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+           "targets": [{"expr": "up", "refId": "A"}],
+           "fieldConfig": {"defaults": {"custom": {"drawStyle": "bars", "stacking": {"mode": "normal"}}}}},
+          {"id": 2, "type": "timeseries", "title": "Points", "gridPos": {"h": 8, "w": 12, "x": 12, "y": 0},
+           "targets": [{"expr": "up", "refId": "A"}],
+           "fieldConfig": {"defaults": {"custom": {"drawStyle": "points"}}}},
+          {"id": 3, "type": "timeseries", "title": "Odd", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 8},
+           "targets": [{"expr": "up", "refId": "A"}],
+           "fieldConfig": {"defaults": {"custom": {"drawStyle": "ribbons"}}}}
+        ]}"#;
+        let (d, report) = import(json).unwrap();
+        let styles: Vec<(&str, bool)> = d
+            .panels
+            .iter()
+            .map(|p| (p.draw_style.as_str(), p.stacked))
+            .collect();
+        assert_eq!(styles, [("bars", true), ("points", false), ("line", false)]);
+        assert_eq!(
+            report.unsupported,
+            ["panel \"Odd\": draw style \"ribbons\" (drawn as lines)"]
+        );
+        let exported = export(&d);
+        assert!(exported.contains("\"drawStyle\": \"bars\""));
+        assert_eq!(import(&exported).unwrap().0, d);
     }
 
     #[test]

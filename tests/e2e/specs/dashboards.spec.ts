@@ -58,6 +58,19 @@ test('the service overview renders; a Grafana dashboard imports with its thresho
   await page.getByTestId('edit-save').click();
   await expect(page.getByTestId('dash-panel').nth(1)).toContainText('Errors (strict)');
   await expect(page.getByTestId('stat-value')).toHaveAttribute('data-color', 'red');
+
+  // The request rate as stacked bars (reset to all services first).
+  await page.getByTestId('var-service').selectOption('');
+  await page.getByTestId('dash-panel').first().getByTestId('panel-edit').click();
+  await page.getByTestId('edit-draw').selectOption('bars');
+  await page.getByTestId('edit-stacked').check();
+  await page.getByTestId('edit-save').click();
+  const rate = page.getByTestId('dash-panel').first();
+  await expect(rate.getByTestId('series-path')).toHaveCount(0);
+  const bars = rate.getByTestId('series-bars');
+  expect(await bars.count()).toBeGreaterThan(1);
+  // Rectangles: a move, across, up, back, closed, per point.
+  await expect(bars.first()).toHaveAttribute('d', /^(M[-\d.]+,[-\d.]+h[\d.]+V[-\d.]+h-[\d.]+Z)+$/);
   await page.screenshot({ path: test.info().outputPath('imported-dashboard.png'), fullPage: true });
 
   // Resize the notes to half the width and two rows taller, then move them right.
@@ -82,9 +95,12 @@ test('the service overview renders; a Grafana dashboard imports with its thresho
   const href = await page.getByTestId('dashboard-export-link').getAttribute('href');
   const exported = JSON.parse(await page.evaluate(async (u) => (await fetch(u as string)).text(), href));
   expect(exported.panels.find((p: { title: string }) => p.title === 'Errors (strict)').fieldConfig.defaults.thresholds.steps[1].value).toBe(0.000001);
+  expect(exported.panels.find((p: { title: string }) => p.title === 'Request Rate').fieldConfig.defaults.custom)
+    .toEqual({ drawStyle: 'bars', stacking: { mode: 'normal' } });
   await page.waitForTimeout(2_500);
   await page.reload();
   await page.getByTestId('dashboard-select').selectOption({ label: 'API Overview' });
   await expect(page.getByTestId('dash-panel').nth(1)).toContainText('Errors (strict)');
   await expect(page.getByTestId('dash-panel').filter({ hasText: 'On call' })).toHaveAttribute('data-grid', '12,9,12,6');
+  await expect(page.getByTestId('dash-panel').first().getByTestId('series-bars').first()).toBeVisible();
 });
