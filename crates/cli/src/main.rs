@@ -180,6 +180,14 @@ fn duration_ms(text: &str) -> Result<i64, String> {
 }
 
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so a closed pipe (`o11y sim | head`) would make
+    // the next print panic. Restore the default: end quietly, as Unix tools do.
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any other thread exists;
+    // SIG_DFL is a valid action for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Sim {

@@ -142,3 +142,30 @@ fn openmetrics_output_has_every_scrape_with_timestamps() {
         [15_000, 30_000, 45_000, 60_000]
     );
 }
+
+/// `o11y sim --openmetrics | head -1`: the reader goes away after one
+/// line; the command ends without a panic message.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_it_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_o11y"))
+        .args(["sim", "--seed", "1", "--duration", "30m", "--openmetrics"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("o11y starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("# "), "{first}");
+    // The reader is dropped here: the pipe is closed.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    use std::os::unix::process::ExitStatusExt;
+    // Ended by SIGPIPE (13), as `cat` or `grep` would be.
+    assert_eq!(out.status.signal(), Some(13), "{:?}", out.status);
+}
