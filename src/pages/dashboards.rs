@@ -80,17 +80,26 @@ pub fn DashboardsPage() -> impl IntoView {
     on_cleanup(move || listener.remove());
     // A real Prometheus the panels query instead of the simulator.
     let remote = RwSignal::new(None::<String>);
+    // The chosen dashboard's variables: redrawn when they change, not at
+    // every tick of the demo.
+    let dash_variables = Memo::new(move |_| {
+        demo.with(|d| {
+            d.dashboards()
+                .get(chosen.get())
+                .map(|x| x.variables.clone())
+        })
+    });
     // In live mode, each variable's values as Prometheus gives them, by query.
     let remote_values = RwSignal::new(HashMap::<String, Result<Vec<String>, String>>::new());
     Effect::new(move |_| {
         remote_values.set(HashMap::new());
         let Some(base) = remote.get() else { return };
-        let queries: Vec<String> = demo.with(|d| {
-            d.dashboards()
-                .get(chosen.get())
-                .map(|dash| dash.variables.iter().map(|v| v.query.clone()).collect())
-                .unwrap_or_default()
-        });
+        let queries: Vec<String> = dash_variables
+            .get()
+            .into_iter()
+            .flatten()
+            .map(|v| v.query)
+            .collect();
         leptos::task::spawn_local(async move {
             for q in queries {
                 let values = crate::datasource::variable_values(&base, &q).await;
@@ -145,15 +154,6 @@ pub fn DashboardsPage() -> impl IntoView {
                 .collect_view()
         })
     };
-    // The chosen dashboard's variables: redrawn when they change, not at
-    // every tick of the demo.
-    let dash_variables = Memo::new(move |_| {
-        demo.with(|d| {
-            d.dashboards()
-                .get(chosen.get())
-                .map(|x| x.variables.clone())
-        })
-    });
     let variables = move || {
         let vars = dash_variables.get()?;
         Some(

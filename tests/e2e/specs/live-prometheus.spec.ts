@@ -5,6 +5,8 @@ const url = process.env.PROMETHEUS_URL;
 
 test('live mode: Explore draws a graph from a real Prometheus and shows its errors as it says them', async ({ page }) => {
   test.skip(!url, 'no Prometheus on 127.0.0.1 (scripts/test.sh starts Debian\'s)');
+  // A Prometheus started just now needs up to 45 s for three 15 s steps.
+  test.setTimeout(120_000);
   const explore = new ExplorePage(page);
   await explore.open();
   await explore.type('up');
@@ -12,8 +14,9 @@ test('live mode: Explore draws a graph from a real Prometheus and shows its erro
   await page.getByTestId('datasource-url').press('Enter');
   await expect(page.getByTestId('datasource-live')).toContainText(url ?? '');
   await expect(explore.legend.first()).toContainText('job="prometheus"', { timeout: 15_000 });
-  // up is 1 throughout: a flat line with a point per step.
-  await expect(explore.paths.first()).toHaveAttribute('d', /^M[\d.,]+(L[\d.,]+){2,}$/);
+  // up is 1 throughout: a flat line with a point per step (three steps
+  // once this Prometheus has run that long; the graph follows real time).
+  await expect(explore.paths.first()).toHaveAttribute('d', /^M[\d.,]+(L[\d.,]+){2,}$/, { timeout: 60_000 });
   await page.screenshot({ path: test.info().outputPath('live-prometheus.png'), fullPage: true });
 
   // A function this Prometheus does not know: its own error, as it writes it.
