@@ -48,14 +48,15 @@ fn last_hour() -> Option<(i64, i64)> {
     Some((now - 3_600_000, now))
 }
 
-/// A dashboard variable's values (`label_values(…)`), from
-/// `/api/v1/label/<name>/values`. Queries of other kinds have none.
+/// A dashboard query variable's values (`label_values`, `label_names`,
+/// `metrics`, `query_result`), asked of the Prometheus at `base`.
 pub async fn variable_values(base: &str, query: &str) -> Result<Vec<String>, String> {
-    let Some(url) = promapi::variable_url(base, query, last_hour()) else {
+    let now = crate::app::real_now_ms() as i64;
+    let Some(url) = promapi::variable_url(base, query, last_hour(), now) else {
         return Ok(Vec::new());
     };
     let body = fetch_text(&url).await?;
-    promapi::parse_strings(&body).map_err(|e| e.to_string())
+    promapi::parse_variable_answer(query, &body, now).map_err(|e| e.to_string())
 }
 
 /// The catalog of a real Prometheus, empty until its metric names

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use o11y_engine::dashboard::{
-    Panel, Step, export, format_value, import, interpolate, legend, threshold_color,
+    Dashboard, Panel, Step, export, format_value, import, legend, threshold_color, vars,
 };
 
 use crate::app::AppState;
@@ -80,53 +80,85 @@ pub fn DashboardsPage() -> impl IntoView {
     on_cleanup(move || listener.remove());
     // A real Prometheus the panels query instead of the simulator.
     let remote = RwSignal::new(None::<String>);
-    // The chosen dashboard's variables: redrawn when they change, not at
-    // every tick of the demo.
-    let dash_variables = Memo::new(move |_| {
+    // The chosen dashboard's variables and time range: redrawn when they
+    // change, not at every tick of the demo.
+    let dash_head = Memo::new(move |_| {
         demo.with(|d| {
             d.dashboards()
                 .get(chosen.get())
-                .map(|x| x.variables.clone())
+                .map(|x| (x.variables.clone(), x.time_from.clone()))
         })
     });
-    // In live mode, each variable's values as Prometheus gives them, by query.
+    // In live mode, the answers to variable queries, by data source and
+    // query (interpolated: a chained variable's query changes with the
+    // ones before it).
     let remote_values = RwSignal::new(HashMap::<String, Result<Vec<String>, String>>::new());
-    Effect::new(move |_| {
-        remote_values.set(HashMap::new());
-        let Some(base) = remote.get() else { return };
-        let queries: Vec<String> = dash_variables
-            .get()
-            .into_iter()
-            .flatten()
-            .map(|v| v.query)
-            .collect();
-        leptos::task::spawn_local(async move {
-            for q in queries {
-                let values = crate::datasource::variable_values(&base, &q).await;
-                if remote.get_untracked().as_deref() == Some(base.as_str()) {
-                    remote_values.update(|m| {
-                        m.insert(q, values);
-                    });
-                }
-            }
-        });
-    });
-    // A variable's values: the simulator's, or the real Prometheus's.
-    let values_of = move |query: &str| -> Vec<String> {
-        if remote.get_untracked().is_some() {
-            remote_values.with(|m| {
-                m.get(query)
-                    .cloned()
-                    .and_then(Result::ok)
-                    .unwrap_or_default()
-            })
-        } else {
-            demo.with_untracked(|d| d.label_values(query))
-        }
-    };
-    // Chosen variable values, by name ("All" when missing).
+    let asked = StoredValue::new(std::collections::HashSet::<String>::new());
+    // Chosen variable values, by name (missing: the variable's default).
     let selected = RwSignal::new(Vec::<(String, Vec<String>)>::new());
-
+    // The dashboard's time range in milliseconds and the time it ends:
+    // the virtual clock, or real time in live mode.
+    let time_range = move || {
+        let from = dash_head.with(|h| h.as_ref().map(|(_, f)| f.clone()));
+        let range_ms = from
+            .as_deref()
+            .and_then(vars::relative_range_ms)
+            .unwrap_or(3_600_000);
+        let now = match remote.get_untracked() {
+            Some(_) => crate::app::real_now_ms() as i64,
+            None => demo.with_untracked(|d| d.now_ms()),
+        };
+        (now - range_ms, now)
+    };
+    // The variables resolved in order: options, values in use, and (live)
+    // the queries not answered yet.
+    let resolve = move || -> Option<vars::Resolved> {
+        let (variables, _) = dash_head.get()?;
+        let dash = Dashboard {
+            variables,
+            ..Dashboard::default()
+        };
+        let base = remote.get();
+        let chosen_values = selected.get();
+        let range = time_range();
+        Some(match base {
+            None => dash.resolve(
+                &chosen_values,
+                &mut |q| Some(demo.with_untracked(|d| d.variable_values(q))),
+                range,
+            ),
+            Some(base) => remote_values.with(|m| {
+                dash.resolve(
+                    &chosen_values,
+                    &mut |q| {
+                        m.get(&format!("{base}\n{q}"))
+                            .map(|r| r.clone().unwrap_or_default())
+                    },
+                    range,
+                )
+            }),
+        })
+    };
+    // Live mode: ask Prometheus what the variables still need.
+    Effect::new(move |_| {
+        let Some(base) = remote.get() else { return };
+        let Some(resolved) = resolve() else { return };
+        for q in resolved.missing {
+            let key = format!("{base}\n{q}");
+            if !asked.with_value(|a| a.contains(&key)) {
+                asked.update_value(|a| {
+                    a.insert(key.clone());
+                });
+                let base = base.clone();
+                leptos::task::spawn_local(async move {
+                    let values = crate::datasource::variable_values(&base, &q).await;
+                    remote_values.update(|m| {
+                        m.insert(key, values);
+                    });
+                });
+            }
+        }
+    });
     let on_import = move |_| match import(&import_text.get_untracked()) {
         Ok((d, r)) => {
             let mut index = 0;
@@ -155,63 +187,99 @@ pub fn DashboardsPage() -> impl IntoView {
         })
     };
     let variables = move || {
-        let vars = dash_variables.get()?;
-        Some(
-            vars.iter()
-                .map(|v| {
-                    let values = values_of(&v.query);
-                    let error = remote_values.with(|m| m.get(&v.query).and_then(|r| r.clone().err()));
-                    let name = v.name.clone();
-                    let opts = std::iter::once(("".to_string(), "All".to_string()))
-                        .chain(values.into_iter().map(|x| (x.clone(), x)))
-                        .map(|(value, label)| {
-                            let name = name.clone();
-                            let is_picked = {
-                                let value = value.clone();
-                                move || {
-                                    selected.with(|s| {
-                                        s.iter()
-                                            .find(|(n, _)| *n == name)
-                                            .map_or(value.is_empty(), |(_, x)| x.first() == Some(&value))
-                                    })
-                                }
-                            };
-                            view! { <option value=value prop:selected=is_picked>{label}</option> }
+        let resolved = resolve()?;
+        let (variables, _) = dash_head.get()?;
+        let base = remote.get();
+        let views = variables
+            .into_iter()
+            .zip(resolved.options)
+            .zip(resolved.picked)
+            .filter(|((v, _), _)| v.kind != "constant")
+            .map(|((v, options), picked)| {
+                let name = v.name.clone();
+                let pick = move |value: String| {
+                    selected.update(|s| {
+                        s.retain(|(n, _)| *n != name);
+                        s.push((name.clone(), vec![value]));
+                    })
+                };
+                let error = base.as_ref().and_then(|b| {
+                    remote_values.with(|m| {
+                        m.get(&format!("{b}\n{}", resolved.scope.interpolate(&v.query, None)))
+                            .and_then(|r| r.clone().err())
+                    })
+                });
+                let input = if v.kind == "textbox" {
+                    view! {
+                        <input data-testid=format!("var-{}", v.name) prop:value=picked.first().cloned().unwrap_or_default()
+                            on:change=move |ev| pick(event_target_value(&ev)) />
+                    }
+                    .into_any()
+                } else {
+                    let all = v.include_all.then(|| vars::VarOption {
+                        text: "All".into(),
+                        value: vars::ALL.into(),
+                    });
+                    let opts = all
+                        .into_iter()
+                        .chain(options)
+                        .map(|o| {
+                            let is_picked = picked.first() == Some(&o.value);
+                            view! { <option value=o.value prop:selected=is_picked>{o.text}</option> }
                         })
                         .collect_view();
                     view! {
-                        <label>{format!("${} ", v.name)}
-                            <select data-testid=format!("var-{}", v.name) on:change=move |ev| {
-                                let value = event_target_value(&ev);
-                                selected.update(|s| {
-                                    s.retain(|(n, _)| *n != name);
-                                    if !value.is_empty() {
-                                        s.push((name.clone(), vec![value]));
-                                    }
-                                });
-                            }>{opts}</select>
-                            {error.map(|e| view! { <span class="error-text" data-testid="var-error">{e}</span> })}
-                        </label>
+                        <select data-testid=format!("var-{}", v.name) on:change=move |ev| pick(event_target_value(&ev))>{opts}</select>
                     }
-                })
-                .collect_view(),
-        )
+                    .into_any()
+                };
+                view! {
+                    <label>{format!("${} ", v.name)}
+                        {input}
+                        {error.map(|e| view! { <span class="error-text" data-testid="var-error">{e}</span> })}
+                    </label>
+                }
+            })
+            .collect_view();
+        Some(views)
+    };
+    // Grafana's quick ranges, and the dashboard's own if it is another.
+    let time_picker = move || {
+        let (_, from) = dash_head.get()?;
+        let mut ranges: Vec<(String, String)> = vars::QUICK_RANGES
+            .iter()
+            .map(|(f, label)| (f.to_string(), label.to_string()))
+            .collect();
+        if !ranges.iter().any(|(f, _)| *f == from) {
+            ranges.push((from.clone(), from.clone()));
+        }
+        let opts = ranges
+            .into_iter()
+            .map(|(f, label)| {
+                let is_picked = f == from;
+                view! { <option value=f prop:selected=is_picked>{label}</option> }
+            })
+            .collect_view();
+        Some(view! {
+            <select data-testid="dash-time" title="The dashboard's time range (time.from)" on:change=move |ev| {
+                let from = event_target_value(&ev);
+                demo.update(|d| {
+                    if let Some(x) = d.dashboards_mut().get_mut(chosen.get_untracked()) {
+                        x.time_from = from;
+                    }
+                });
+            }>{opts}</select>
+        })
     };
     let panels = move || {
         refresh.get();
+        let scope = resolve()?.scope;
         let dash = demo.with_untracked(|d| d.dashboards().get(chosen.get()).cloned())?;
-        let values: Vec<(String, Vec<String>)> = dash
-            .variables
-            .iter()
-            .map(|v| {
-                let picked =
-                    selected.with(|s| s.iter().find(|(n, _)| *n == v.name).map(|(_, x)| x.clone()));
-                (
-                    v.name.clone(),
-                    picked.unwrap_or_else(|| values_of(&v.query)),
-                )
-            })
-            .collect();
+        let (start, now) = time_range();
+        let grid_px = grid
+            .get_untracked()
+            .map_or(1200, |g| g.client_width())
+            .max(240) as u64;
         let mut last_row = None;
         let mut out = Vec::new();
         for (i, p) in dash.panels.iter().enumerate() {
@@ -233,15 +301,21 @@ pub fn DashboardsPage() -> impl IntoView {
                 p.grid.y + 1,
                 p.grid.h.max(2)
             );
+            let window = p.query_window(
+                now,
+                now - start,
+                grid_px * u64::from(p.grid.w.clamp(1, 24)) / 24,
+            );
             let body = match remote.get() {
-                None => panel_body(Source::Demo(&demo), p, &values),
+                None => panel_body(Source::Demo(&demo), p, &scope, &window),
                 Some(base) => {
-                    view! { <RemotePanel panel=p.clone() vars=values.clone() base /> }.into_any()
+                    view! { <RemotePanel panel=p.clone() scope=scope.clone() window base /> }
+                        .into_any()
                 }
             };
             out.push(
                 view! {
-                    <figure class="panel dash-panel" style=style data-testid="dash-panel" data-kind=p.kind.clone() data-grid=format!("{},{},{},{}", p.grid.x, p.grid.y, p.grid.w, p.grid.h)>
+                    <figure class="panel dash-panel" style=style data-testid="dash-panel" data-kind=p.kind.clone() data-grid=format!("{},{},{},{}", p.grid.x, p.grid.y, p.grid.w, p.grid.h) data-step=window.step_ms.to_string()>
                         <figcaption
                             class="drag-handle"
                             title="Drag to move"
@@ -271,6 +345,7 @@ pub fn DashboardsPage() -> impl IntoView {
         <section class="dashboards" data-testid="dashboards-page">
             <div class="dash-toolbar">
                 <select data-testid="dashboard-select" on:change=move |ev| { chosen.set(event_target_value(&ev).parse().unwrap_or(0)); editing.set(None); }>{options}</select>
+                {time_picker}
                 {variables}
                 <crate::datasource::DataSourceField remote testid="dash-datasource" />
                 <button data-testid="dashboard-export" on:click=on_export>"Export JSON"</button>
@@ -297,14 +372,11 @@ pub fn DashboardsPage() -> impl IntoView {
     }
 }
 
-/// A panel's content for its kind.
 /// Answers fetched from a real Prometheus for one panel, by expression.
 #[derive(Clone, Default)]
 struct Fetched {
     range: HashMap<String, Result<Vec<o11y_engine::promql::eval::RangeSeries>, String>>,
     instant: HashMap<String, Result<Vec<(o11y_engine::labels::Labels, f64)>, String>>,
-    start: i64,
-    end: i64,
 }
 
 /// Where a panel's numbers come from.
@@ -317,29 +389,34 @@ enum Source<'a> {
 /// A panel drawn from a real Prometheus: its queries fetched, then drawn
 /// as the in-page ones are.
 #[component]
-fn RemotePanel(panel: Panel, vars: Vec<(String, Vec<String>)>, base: String) -> impl IntoView {
+fn RemotePanel(
+    panel: Panel,
+    scope: vars::Scope,
+    window: vars::QueryWindow,
+    base: String,
+) -> impl IntoView {
     let fetched = RwSignal::new(None::<Fetched>);
     let exprs: Vec<String> = panel
         .targets
         .iter()
-        .map(|t| interpolate(&t.expr, &vars))
+        .map(|t| scope.interpolate(&t.expr, Some(&window.intervals)))
         .collect();
     let ranges = reads_ranges(&panel.kind);
-    let now = crate::app::real_now_ms() as i64;
-    let end = now.div_euclid(15_000) * 15_000;
-    let start = end - 15 * 60_000;
     leptos::task::spawn_local(async move {
-        let mut f = Fetched {
-            start,
-            end,
-            ..Fetched::default()
-        };
+        let mut f = Fetched::default();
         for e in exprs {
             if ranges {
-                let answer = crate::datasource::query_range(&base, &e, start, end, 15_000).await;
+                let answer = crate::datasource::query_range(
+                    &base,
+                    &e,
+                    window.start_ms,
+                    window.end_ms,
+                    window.step_ms,
+                )
+                .await;
                 f.range.insert(e, answer);
             } else {
-                let answer = crate::datasource::query(&base, &e, now).await;
+                let answer = crate::datasource::query(&base, &e, window.now_ms).await;
                 f.instant.insert(e, answer);
             }
         }
@@ -347,7 +424,7 @@ fn RemotePanel(panel: Panel, vars: Vec<(String, Vec<String>)>, base: String) -> 
     });
     move || match fetched.get() {
         None => view! { <p class="muted">"Querying Prometheus…"</p> }.into_any(),
-        Some(f) => panel_body(Source::Prometheus(&f), &panel, &vars),
+        Some(f) => panel_body(Source::Prometheus(&f), &panel, &scope, &window),
     }
 }
 
@@ -364,20 +441,28 @@ fn reads_ranges(kind: &str) -> bool {
     matches!(kind, "timeseries" | "heatmap")
 }
 
-fn panel_body(source: Source<'_>, p: &Panel, vars: &[(String, Vec<String>)]) -> AnyView {
-    let (start, end, now) = match source {
-        Source::Demo(demo) => {
-            let now = demo.with_untracked(|d| d.now_ms());
-            let end = now.div_euclid(15_000) * 15_000;
-            (end - 15 * 60_000, end, now)
-        }
-        Source::Prometheus(f) => (f.start, f.end, f.end),
-    };
-    let step = 15_000;
+/// A panel's content for its kind.
+fn panel_body(
+    source: Source<'_>,
+    p: &Panel,
+    scope: &vars::Scope,
+    window: &vars::QueryWindow,
+) -> AnyView {
+    let (start, end, now, step) = (
+        window.start_ms,
+        window.end_ms,
+        window.now_ms,
+        window.step_ms,
+    );
     let exprs: Vec<(String, String)> = p
         .targets
         .iter()
-        .map(|t| (interpolate(&t.expr, vars), t.legend_format.clone()))
+        .map(|t| {
+            (
+                scope.interpolate(&t.expr, Some(&window.intervals)),
+                scope.interpolate(&t.legend_format, Some(&window.intervals)),
+            )
+        })
         .collect();
     let range = |expr: &str| match source {
         Source::Demo(demo) => o11y_engine::promql::parse(expr)
@@ -651,12 +736,30 @@ fn PanelEditor(
             .join(" "),
     );
     let error = RwSignal::new(None::<String>);
+    let window_of = {
+        let panel = panel.clone();
+        move |now_ms| panel.query_window(now_ms, 3_600_000, 600)
+    };
     let save = move |_| {
         let e = expr.get_untracked();
         let kind_now = kind.get_untracked();
         if kind_now != "text" && kind_now != "logs" && !e.trim().is_empty() {
-            let vars: Vec<(String, Vec<String>)> = Vec::new();
-            if let Err(err) = o11y_engine::promql::parse(&interpolate(&e, &vars).replace('$', "")) {
+            // Checked as it would run: variables at their defaults, the
+            // intervals of a 1 h range.
+            let expanded = demo.with_untracked(|d| {
+                let dash = d.dashboards().get(dashboard.get_untracked())?;
+                let now = d.now_ms();
+                let scope = dash
+                    .resolve(
+                        &[],
+                        &mut |q| Some(d.variable_values(q)),
+                        (now - 3_600_000, now),
+                    )
+                    .scope;
+                let window = window_of(now);
+                Some(scope.interpolate(&e, Some(&window.intervals)))
+            });
+            if let Err(err) = o11y_engine::promql::parse(&expanded.unwrap_or_else(|| e.clone())) {
                 error.set(Some(format!("query: {err}")));
                 return;
             }

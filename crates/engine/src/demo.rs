@@ -490,22 +490,56 @@ impl Demo {
         &mut self.dashboards
     }
 
-    /// The values of a `label_values(…)` variable query, sorted.
-    pub fn label_values(&self, query: &str) -> Vec<String> {
-        let Some((metric, label)) = crate::dashboard::label_values_query(query) else {
-            return Vec::new();
+    /// A dashboard query variable's values from the stored series, as a
+    /// Prometheus answers Grafana's variable queries (`label_values`,
+    /// `label_names`, `metrics`, `query_result` at the current time).
+    pub fn variable_values(&self, query: &str) -> Vec<String> {
+        use crate::dashboard::vars::{VarQuery, parse_query, query_result_lines};
+        let selected = |selector: &Option<String>| -> Option<Vec<&Labels>> {
+            let matchers = match selector.as_deref().map(crate::promql::parse) {
+                Some(Ok(e)) => e.selectors().into_iter().next().unwrap_or_default(),
+                Some(Err(_)) => return None,
+                None => Vec::new(),
+            };
+            Some(self.store.series_labels(&matchers))
         };
-        let matchers = match metric.as_deref().map(crate::promql::parse) {
-            Some(Ok(e)) => e.selectors().into_iter().next().unwrap_or_default(),
-            Some(Err(_)) => return Vec::new(),
-            None => Vec::new(),
+        let mut values: Vec<String> = match parse_query(query) {
+            None => return Vec::new(),
+            Some(VarQuery::LabelValues { selector, label }) => selected(&selector)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|l| l.get(&label).map(str::to_string))
+                .collect(),
+            Some(VarQuery::LabelNames { selector }) => selected(&selector)
+                .unwrap_or_default()
+                .into_iter()
+                .flat_map(|l| l.iter().map(|x| x.name.clone()))
+                .filter(|n| n != "__name__")
+                .collect(),
+            Some(VarQuery::Metrics { regex }) => {
+                let Ok(re) = regex::Regex::new(&regex) else {
+                    return Vec::new();
+                };
+                self.store
+                    .series_labels(&[])
+                    .into_iter()
+                    .filter_map(|l| l.get("__name__"))
+                    .filter(|m| re.is_match(m))
+                    .map(str::to_string)
+                    .collect()
+            }
+            Some(VarQuery::QueryResult { expr }) => {
+                let now = self.now_ms();
+                return match crate::promql::parse(&expr).map(|e| self.instant_query(&e, now)) {
+                    Ok(Ok(crate::promql::eval::Value::Vector(v))) => {
+                        let samples: Vec<(Labels, f64)> =
+                            v.into_iter().map(|s| (s.labels, s.value)).collect();
+                        query_result_lines(&samples, now)
+                    }
+                    _ => Vec::new(),
+                };
+            }
         };
-        let mut values: Vec<String> = self
-            .store
-            .series_labels(&matchers)
-            .into_iter()
-            .filter_map(|l| l.get(&label).map(str::to_string))
-            .collect();
         values.sort();
         values.dedup();
         values
@@ -1158,6 +1192,34 @@ mod tests {
             })
             .sum::<usize>();
         assert_eq!(m[0].samples[0].value as usize, server_spans);
+    }
+
+    #[test]
+    fn dashboard_variable_queries_read_the_store() {
+        let demo = Demo::new(DemoConfig::default(), 1_800_000);
+        let services = demo.variable_values("label_values(http_requests_total, service)");
+        assert!(services.contains(&"payment".to_string()), "{services:?}");
+        let jobs = demo.variable_values("label_values(job)");
+        assert!(jobs.contains(&"shop".to_string()), "{jobs:?}");
+        let names = demo.variable_values(r#"label_names(up{job="shop"})"#);
+        assert!(
+            names.contains(&"instance".to_string()) && !names.contains(&"__name__".to_string()),
+            "{names:?}"
+        );
+        assert_eq!(
+            demo.variable_values("metrics(^http_requests_(total|in_flight)$)"),
+            ["http_requests_in_flight", "http_requests_total"]
+        );
+        let up = demo.variable_values(r#"query_result(up{job="shop"})"#);
+        assert_eq!(up.len(), 1, "{up:?}");
+        assert!(
+            up[0].starts_with("up{")
+                && up[0].contains(r#"job="shop""#)
+                && up[0].ends_with(" 1 1800000"),
+            "{up:?}"
+        );
+        assert!(demo.variable_values("label_values(up{, job)").is_empty());
+        assert!(demo.variable_values("query_result(up{)").is_empty());
     }
 
     #[test]

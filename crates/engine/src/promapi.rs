@@ -10,6 +10,7 @@
 
 use serde_json::Value;
 
+use crate::dashboard::vars::VarQuery;
 use crate::labels::Labels;
 use crate::promql::eval::RangeSeries;
 use crate::store::Sample;
@@ -138,13 +139,59 @@ pub fn series_url(base: &str, matches: &[&str], range: Option<(i64, i64)>) -> St
     )
 }
 
-/// The request a Grafana `label_values` variable makes of Prometheus:
-/// `label_values(label)` reads all of the label's values,
-/// `label_values(metric{…}, label)` those of the matching series.
-pub fn variable_url(base: &str, query: &str, range: Option<(i64, i64)>) -> Option<String> {
-    let (metric, label) = crate::dashboard::label_values_query(query)?;
-    let matches: Vec<&str> = metric.as_deref().into_iter().collect();
-    Some(label_values_url(base, &label, &matches, range))
+/// The request a Grafana Prometheus variable query makes:
+/// `label_values(label)` reads all of the label's values and
+/// `label_values(metric{…}, label)` those of the matching series;
+/// `label_names(…)` reads `/api/v1/labels`; `metrics(regex)` the metric
+/// names; `query_result(expr)` an instant query at `now_ms`.
+pub fn variable_url(
+    base: &str,
+    query: &str,
+    range: Option<(i64, i64)>,
+    now_ms: i64,
+) -> Option<String> {
+    Some(match crate::dashboard::vars::parse_query(query)? {
+        VarQuery::LabelValues { selector, label } => {
+            let matches: Vec<&str> = selector.as_deref().into_iter().collect();
+            label_values_url(base, &label, &matches, range)
+        }
+        VarQuery::LabelNames { selector } => {
+            let matches: Vec<&str> = selector.as_deref().into_iter().collect();
+            labels_url(base, &matches, range)
+        }
+        VarQuery::Metrics { .. } => label_values_url(base, "__name__", &[], range),
+        VarQuery::QueryResult { expr } => query_url(base, &expr, now_ms),
+    })
+}
+
+/// The answer to [`variable_url`]'s request as the variable's values:
+/// names and values as they come (`__name__` left out of label names),
+/// metric names the regex finds in, or `query_result`'s lines.
+pub fn parse_variable_answer(
+    query: &str,
+    text: &str,
+    now_ms: i64,
+) -> Result<Vec<String>, ApiError> {
+    match crate::dashboard::vars::parse_query(query) {
+        None => Ok(Vec::new()),
+        Some(VarQuery::LabelValues { .. }) => parse_strings(text),
+        Some(VarQuery::LabelNames { .. }) => Ok(parse_strings(text)?
+            .into_iter()
+            .filter(|n| n != "__name__")
+            .collect()),
+        Some(VarQuery::Metrics { regex }) => {
+            let re =
+                regex::Regex::new(&regex).map_err(|e| bad(format!("metrics({regex}): {e}")))?;
+            Ok(parse_strings(text)?
+                .into_iter()
+                .filter(|m| re.is_match(m))
+                .collect())
+        }
+        Some(VarQuery::QueryResult { .. }) => Ok(crate::dashboard::vars::query_result_lines(
+            &parse_instant(text)?,
+            now_ms,
+        )),
+    }
 }
 
 /// The `data` of a successful answer, or the API's error.
@@ -445,14 +492,52 @@ mod tests {
             "http://h/api/v1/series?match[]=up&match[]=x"
         );
         assert_eq!(
-            variable_url("http://h", "label_values(http_requests_total, route)", None).unwrap(),
+            variable_url(
+                "http://h",
+                "label_values(http_requests_total, route)",
+                None,
+                0
+            )
+            .unwrap(),
             "http://h/api/v1/label/route/values?match[]=http_requests_total"
         );
         assert_eq!(
-            variable_url("http://h", "label_values(job)", None).unwrap(),
+            variable_url("http://h", "label_values(job)", None, 0).unwrap(),
             "http://h/api/v1/label/job/values"
         );
-        assert_eq!(variable_url("http://h", "query_result(up)", None), None);
+        assert_eq!(
+            variable_url("http://h", "label_names(up)", None, 0).unwrap(),
+            "http://h/api/v1/labels?match[]=up"
+        );
+        assert_eq!(
+            variable_url("http://h", "metrics(^prom)", None, 0).unwrap(),
+            "http://h/api/v1/label/__name__/values"
+        );
+        assert_eq!(
+            variable_url("http://h", "query_result(up)", None, 60_000),
+            Some(query_url("http://h", "up", 60_000))
+        );
+        assert_eq!(variable_url("http://h", "up", None, 0), None);
+    }
+
+    #[test]
+    fn variable_answers_become_values() {
+        let names = r#"{"status":"success","data":["__name__","job","prometheus_ready","up"]}"#;
+        assert_eq!(
+            parse_variable_answer("label_names()", names, 0).unwrap(),
+            ["job", "prometheus_ready", "up"]
+        );
+        assert_eq!(
+            parse_variable_answer("metrics(^prom)", names, 0).unwrap(),
+            ["prometheus_ready"]
+        );
+        let vector = r#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"__name__":"up","job":"p"},"value":[60,"1"]}]}}"#;
+        assert_eq!(
+            parse_variable_answer("query_result(up)", vector, 60_000).unwrap(),
+            [r#"up{job="p"} 1 60000"#]
+        );
+        assert!(parse_variable_answer("metrics(()", names, 0).is_err());
     }
 
     #[test]

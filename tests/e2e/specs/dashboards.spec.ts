@@ -38,10 +38,12 @@ test('the service overview renders; a Grafana dashboard imports with its thresho
   await page.getByText('Import a Grafana dashboard (JSON)').click();
   await page.getByTestId('dashboard-import-text').fill(JSON.stringify(SEED));
   await page.getByTestId('dashboard-import').click();
+  // Only the pie chart is left out; the interval variable is Grafana's.
   const unsupported = page.getByTestId('import-unsupported');
-  await expect(unsupported).toHaveCount(2);
-  await expect(unsupported.first()).toContainText('$interval');
-  await expect(unsupported.last()).toContainText('piechart');
+  await expect(unsupported).toHaveCount(1);
+  await expect(unsupported).toContainText('piechart');
+  await expect(page.getByTestId('var-interval').locator('option')).toHaveText(['1m', '5m']);
+  await expect(page.getByTestId('dash-time')).toHaveValue('now-1h');
   await expect(page.getByTestId('dash-panel')).toHaveCount(4);
   await expect(page.getByTestId('stat-value')).toHaveAttribute('data-color', 'green');
   await expect(page.getByTestId('gauge')).toHaveAttribute('data-color', 'green');
@@ -60,7 +62,7 @@ test('the service overview renders; a Grafana dashboard imports with its thresho
   await expect(page.getByTestId('stat-value')).toHaveAttribute('data-color', 'red');
 
   // The request rate as stacked bars (reset to all services first).
-  await page.getByTestId('var-service').selectOption('');
+  await page.getByTestId('var-service').selectOption({ label: 'All' });
   await page.getByTestId('dash-panel').first().getByTestId('panel-edit').click();
   await page.getByTestId('edit-draw').selectOption('bars');
   await page.getByTestId('edit-stacked').check();
@@ -103,4 +105,70 @@ test('the service overview renders; a Grafana dashboard imports with its thresho
   await expect(page.getByTestId('dash-panel').nth(1)).toContainText('Errors (strict)');
   await expect(page.getByTestId('dash-panel').filter({ hasText: 'On call' })).toHaveAttribute('data-grid', '12,9,12,6');
   await expect(page.getByTestId('dash-panel').first().getByTestId('series-bars').first()).toBeVisible();
+});
+
+test('Grafana\'s variables and intervals: custom, interval, text box and constant variables, $__rate_interval, and the time range sets the step', async ({ page }) => {
+  const dashboard = {
+    title: 'Variables', time: { from: 'now-15m', to: 'now' },
+    templating: { list: [
+      { name: 'DS_PROMETHEUS', type: 'datasource', query: 'prometheus' },
+      { name: 'service', type: 'query', query: { query: 'label_values(http_requests_total{job="$job"}, service)' }, regex: '/^(front.*|pay.*)$/', sort: 1 },
+      { name: 'job', type: 'constant', query: 'shop', hide: 2 },
+      { name: 'quantile', type: 'custom', query: 'p50 : 0.5, p99 : 0.99', current: { text: 'p99', value: '0.99' } },
+      { name: 'window', type: 'interval', query: '1m,5m', auto: true, auto_count: 30, auto_min: '10s' },
+      { name: 'route', type: 'textbox', query: '.*' },
+    ] },
+    panels: [
+      { id: 1, type: 'timeseries', title: 'Requests', gridPos: { h: 8, w: 12, x: 0, y: 0 },
+        targets: [{ expr: 'sum by (service) (rate(http_requests_total{job="$job", service="$service", route=~"$route"}[$__rate_interval]))', legendFormat: '{{service}} every $__interval', refId: 'A' }] },
+      { id: 2, type: 'stat', title: 'Latency', gridPos: { h: 8, w: 12, x: 12, y: 0 },
+        targets: [{ expr: 'histogram_quantile($quantile, sum by (le) (rate(http_request_duration_seconds_bucket{service="$service"}[$window])))', refId: 'A' }],
+        fieldConfig: { defaults: { unit: 's' } } },
+    ],
+  };
+  await page.goto('/#/dashboards');
+  await page.getByText('Import a Grafana dashboard (JSON)').click();
+  await page.getByTestId('dashboard-import-text').fill(JSON.stringify(dashboard));
+  await page.getByTestId('dashboard-import').click();
+  await expect(page.getByTestId('import-report')).toContainText('everything in it is supported');
+  // The query variable reads the constant before it; its regex keeps two
+  // services, sorted; without includeAll the first is chosen.
+  await expect(page.getByTestId('var-service').locator('option')).toHaveText(['frontend', 'payment']);
+  await expect(page.getByTestId('var-service')).toHaveValue('frontend');
+  await expect(page.getByTestId('var-job')).toHaveCount(0);
+  await expect(page.getByTestId('var-quantile')).toHaveValue('0.99');
+  await expect(page.getByTestId('var-quantile').locator('option')).toHaveText(['p50', 'p99']);
+  await expect(page.getByTestId('var-window').locator('option')).toHaveText(['auto', '1m', '5m']);
+  const requests = page.getByTestId('dash-panel').first();
+  await expect(requests.getByTestId('legend-item')).toHaveCount(1);
+  // 15 minutes over half the page: Grafana's 15 s step (the scrape interval).
+  await expect(requests).toHaveAttribute('data-step', '15000');
+  await expect(requests.getByTestId('legend-item')).toHaveText(/^frontend every 15s\d/);
+  await expect(page.getByTestId('stat-value')).toHaveText(/\d ms$|\d s$/);
+  await expect(page.locator('.dash-panel .error-text')).toHaveCount(0);
+
+  await page.getByTestId('var-service').selectOption('payment');
+  await expect(requests.getByTestId('legend-item')).toHaveText(/^payment every 15s\d/);
+  // A route no request takes: no series.
+  await page.getByTestId('var-route').fill('/nowhere');
+  await page.getByTestId('var-route').press('Enter');
+  await expect(requests.getByTestId('legend-item')).toHaveCount(0);
+  await page.getByTestId('var-route').fill('.*');
+  await page.getByTestId('var-route').press('Enter');
+  await expect(requests.getByTestId('legend-item')).toHaveCount(1);
+
+  // A day: a coarser step, and the legend says it.
+  await page.getByTestId('dash-time').selectOption('now-24h');
+  const step = Number(await requests.getAttribute('data-step'));
+  expect(step).toBeGreaterThanOrEqual(60_000);
+  await expect(requests.getByTestId('legend-item')).toHaveText(new RegExp(`^payment every ${step / 60_000}m\\d`));
+  await page.screenshot({ path: test.info().outputPath('grafana-variables.png'), fullPage: true });
+
+  // The export declares the data source its panels name, and keeps the variables.
+  await page.getByTestId('dashboard-export').click();
+  const href = await page.getByTestId('dashboard-export-link').getAttribute('href');
+  const exported = JSON.parse(await page.evaluate(async (u) => (await fetch(u as string)).text(), href));
+  expect(exported.time.from).toBe('now-24h');
+  expect(exported.templating.list.map((v: { name: string, type: string }) => `${v.name}:${v.type}`))
+    .toEqual(['datasource:datasource', 'service:query', 'job:constant', 'quantile:custom', 'window:interval', 'route:textbox']);
 });

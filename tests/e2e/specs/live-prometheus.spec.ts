@@ -76,7 +76,7 @@ test('live mode: a dashboard variable takes its values from a real Prometheus', 
   test.skip(!url, 'no Prometheus on 127.0.0.1 (scripts/test.sh starts Debian\'s)');
   const dashboard = {
     title: 'Prometheus handlers',
-    templating: { list: [{ name: 'handler', type: 'query', query: 'label_values(prometheus_http_requests_total, handler)' }] },
+    templating: { list: [{ name: 'handler', type: 'query', query: 'label_values(prometheus_http_requests_total, handler)', includeAll: true }] },
     panels: [
       { id: 1, type: 'stat', title: 'Series of the handler', gridPos: { h: 4, w: 8, x: 0, y: 0 },
         targets: [{ expr: 'count(prometheus_http_requests_total{handler=~"$handler"})', refId: 'A' }] },

@@ -1,9 +1,12 @@
 //! Dashboards in Grafana's JSON model: panels (time series, stat, gauge,
 //! bar gauge, table, heatmap, logs, text), their queries and legend
-//! formats, units, thresholds, grid positions, rows and `label_values`
-//! query variables. Import keeps what it understands and lists what it
-//! does not (panel types, fields), never dropping it silently; export
-//! writes Grafana's JSON, which imports back to the same dashboard.
+//! formats, units, thresholds, grid positions, rows, the time range and
+//! template variables (`vars`). Import keeps what it understands and lists
+//! what it does not (panel types, fields, variable types), never dropping
+//! it silently; export writes Grafana's JSON, which imports back to the
+//! same dashboard.
+
+pub mod vars;
 
 use serde_json::{Map, Value, json};
 
@@ -68,18 +71,42 @@ pub struct Panel {
     pub color_mode: String,
     /// The title of the row the panel is under, if any.
     pub row: Option<String>,
+    /// The panel's minimum step (Grafana's `interval`, such as `30s`);
+    /// empty for the scrape interval.
+    pub min_interval: String,
+    /// Grafana's `maxDataPoints`: the points a range query asks for; the
+    /// panel's width in pixels when unset.
+    pub max_data_points: Option<u64>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// A template variable (see [`vars`] for how it is resolved).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Variable {
     pub name: String,
-    /// `label_values(metric, label)` or `label_values(label)`.
+    /// One of [`vars::VARIABLE_TYPES`].
+    pub kind: String,
+    /// A query variable's query (`label_values(metric, label)`, …), a
+    /// custom variable's `a, b, c`, an interval variable's `1m,5m`, a
+    /// constant's or a text box's value.
     pub query: String,
     pub multi: bool,
     pub include_all: bool,
+    /// What "All" stands for instead of every option (`.*`).
+    pub all_value: Option<String>,
+    /// The values saved as chosen (`$__all` for All).
+    pub current: Vec<String>,
+    /// A query variable's `/regex/` over its values.
+    pub regex: String,
+    /// Grafana's sort: 0 none, 1–2 alphabetical, 3–4 numerical, 5–6
+    /// alphabetical ignoring case.
+    pub sort: u8,
+    /// An interval variable's `auto` option, its step count and minimum.
+    pub auto: bool,
+    pub auto_count: u32,
+    pub auto_min: String,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dashboard {
     pub uid: String,
     pub title: String,
@@ -144,36 +171,30 @@ pub fn import(text: &str) -> Result<(Dashboard, ImportReport), String> {
         variables: Vec::new(),
         panels: Vec::new(),
     };
+    if let Some(from) = d.pointer("/time/from").and_then(Value::as_str)
+        && vars::relative_range_ms(from).is_none()
+    {
+        report.unsupported.push(format!(
+            "time range from {from:?}: only relative times such as now-6h are read (the last hour is shown)"
+        ));
+        dash.time_from = "now-1h".into();
+    }
+    if let Some(to) = d.pointer("/time/to").and_then(Value::as_str)
+        && to != "now"
+    {
+        report
+            .unsupported
+            .push(format!("time range to {to:?}: ranges end now"));
+    }
     for v in d
         .pointer("/templating/list")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
     {
-        let kind = str_of(v, "type");
-        let name = str_of(v, "name");
-        let query = match v.get("query") {
-            Some(Value::String(q)) => q.clone(),
-            Some(q) => q
-                .get("query")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            None => String::new(),
-        };
-        if kind != "query" || !query.trim_start().starts_with("label_values(") {
-            report.unsupported.push(format!("variable ${name}: only label_values() query variables are supported ({kind} {query:?})"));
-            continue;
+        if let Some(var) = import_variable(v, &mut report) {
+            dash.variables.push(var);
         }
-        dash.variables.push(Variable {
-            name,
-            query,
-            multi: v.get("multi").and_then(Value::as_bool).unwrap_or(false),
-            include_all: v
-                .get("includeAll")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-        });
     }
     let mut row: Option<String> = None;
     let panels = d
@@ -199,6 +220,85 @@ pub fn import(text: &str) -> Result<(Dashboard, ImportReport), String> {
         import_panel(p, row.clone(), &mut dash, &mut report);
     }
     Ok((dash, report))
+}
+
+/// A variable of a kind the page resolves; the others are listed.
+fn import_variable(v: &Value, report: &mut ImportReport) -> Option<Variable> {
+    let kind = str_of(v, "type");
+    let name = str_of(v, "name");
+    let query = match v.get("query") {
+        Some(Value::String(q)) => q.clone(),
+        Some(q) => q
+            .get("query")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        None => String::new(),
+    };
+    // The data-source field stands in for a data-source variable; export
+    // writes one back.
+    if kind == "datasource" {
+        return None;
+    }
+    if !vars::VARIABLE_TYPES.contains(&kind.as_str()) {
+        report
+            .unsupported
+            .push(format!("variable ${name}: type {kind:?} is not supported"));
+        return None;
+    }
+    if kind == "query" && vars::parse_query(&query).is_none() {
+        report.unsupported.push(format!(
+            "variable ${name}: {query:?} is not a Prometheus variable query (label_values, label_names, metrics, query_result)"
+        ));
+        return None;
+    }
+    let regex = str_of(v, "regex");
+    if let Err(e) = vars::variable_regex(&regex) {
+        report.unsupported.push(format!("variable ${name}: {e}"));
+        return None;
+    }
+    let current = match v.pointer("/current/value") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(Variable {
+        name,
+        query,
+        multi: v.get("multi").and_then(Value::as_bool).unwrap_or(false),
+        include_all: v
+            .get("includeAll")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        all_value: v
+            .get("allValue")
+            .and_then(Value::as_str)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string),
+        current,
+        regex,
+        sort: v
+            .get("sort")
+            .and_then(Value::as_u64)
+            .filter(|s| *s <= 6)
+            .unwrap_or(0) as u8,
+        auto: v.get("auto").and_then(Value::as_bool).unwrap_or(false),
+        auto_count: v
+            .get("auto_count")
+            .and_then(Value::as_u64)
+            .unwrap_or(30)
+            .clamp(1, 10_000) as u32,
+        auto_min: v
+            .get("auto_min")
+            .and_then(Value::as_str)
+            .unwrap_or("10s")
+            .to_string(),
+        kind,
+    })
 }
 
 fn import_panel(p: &Value, row: Option<String>, dash: &mut Dashboard, report: &mut ImportReport) {
@@ -256,6 +356,16 @@ fn import_panel(p: &Value, row: Option<String>, dash: &mut Dashboard, report: &m
         .and_then(Value::as_array)
         .map(|ts| {
             ts.iter()
+                .filter(|t| {
+                    let hidden = t.get("hide").and_then(Value::as_bool) == Some(true);
+                    if hidden {
+                        report.unsupported.push(format!(
+                            "panel {title:?}: hidden query {:?} is left out",
+                            str_of(t, "refId")
+                        ));
+                    }
+                    !hidden
+                })
                 .map(|t| Target {
                     expr: str_of(t, "expr"),
                     legend_format: str_of(t, "legendFormat"),
@@ -264,7 +374,21 @@ fn import_panel(p: &Value, row: Option<String>, dash: &mut Dashboard, report: &m
                 .collect()
         })
         .unwrap_or_default();
+    let min_interval = str_of(p, "interval");
+    let min_interval = if min_interval.is_empty() || vars::parse_interval(&min_interval).is_some() {
+        min_interval
+    } else {
+        report.unsupported.push(format!(
+            "panel {title:?}: min interval {min_interval:?} is not an interval (the scrape interval is used)"
+        ));
+        String::new()
+    };
     dash.panels.push(Panel {
+        min_interval,
+        max_data_points: p
+            .get("maxDataPoints")
+            .and_then(Value::as_u64)
+            .filter(|n| *n > 0),
         id: p
             .get("id")
             .and_then(Value::as_u64)
@@ -356,13 +480,19 @@ pub fn export(d: &Dashboard) -> String {
         if p.kind == "stat" {
             panel["options"] = json!({"colorMode": p.color_mode});
         }
+        if !p.min_interval.is_empty() {
+            panel["interval"] = json!(p.min_interval);
+        }
+        if let Some(n) = p.max_data_points {
+            panel["maxDataPoints"] = json!(n);
+        }
         panels.push(panel);
     }
-    let list: Vec<Value> = d
-        .variables
-        .iter()
-        .map(|v| json!({"name": v.name, "type": "query", "query": v.query, "multi": v.multi, "includeAll": v.include_all, "datasource": {"type": "prometheus", "uid": "${datasource}"}}))
-        .collect();
+    // The panels name `${datasource}`: Grafana asks for a Prometheus there.
+    let mut list = vec![json!({
+        "name": "datasource", "type": "datasource", "query": "prometheus", "label": "Data source",
+    })];
+    list.extend(d.variables.iter().map(export_variable));
     let doc = json!({
         "uid": d.uid,
         "title": d.title,
@@ -374,10 +504,51 @@ pub fn export(d: &Dashboard) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
+fn export_variable(v: &Variable) -> Value {
+    let mut out = json!({"name": v.name, "type": v.kind, "query": v.query});
+    match v.kind.as_str() {
+        "query" => {
+            out["datasource"] = json!({"type": "prometheus", "uid": "${datasource}"});
+            out["definition"] = json!(v.query);
+            out["refresh"] = json!(2);
+            out["regex"] = json!(v.regex);
+            out["sort"] = json!(v.sort);
+        }
+        "interval" => {
+            out["auto"] = json!(v.auto);
+            out["auto_count"] = json!(v.auto_count);
+            out["auto_min"] = json!(v.auto_min);
+        }
+        "constant" => out["hide"] = json!(2),
+        _ => {}
+    }
+    if matches!(v.kind.as_str(), "query" | "custom") {
+        out["multi"] = json!(v.multi);
+        out["includeAll"] = json!(v.include_all);
+        if let Some(a) = &v.all_value {
+            out["allValue"] = json!(a);
+        }
+    }
+    if !v.current.is_empty() {
+        let text: Vec<&str> = v
+            .current
+            .iter()
+            .map(|c| if c == vars::ALL { "All" } else { c.as_str() })
+            .collect();
+        out["current"] = if v.multi || v.current.len() > 1 {
+            json!({"text": text, "value": v.current})
+        } else {
+            json!({"text": text.join(","), "value": v.current.join(",")})
+        };
+    }
+    out
+}
+
 /// A legend format (`{{method}} {{endpoint}}`) with a series' labels; the
 /// series' labels as written when there is no format.
 pub fn legend(format: &str, labels: &Labels) -> String {
-    if format.trim().is_empty() {
+    // Grafana 9's "Auto" legend is written `__auto`.
+    if format.trim().is_empty() || format.trim() == "__auto" {
         return labels.to_string();
     }
     let mut out = String::new();
@@ -495,58 +666,6 @@ fn duration(s: f64) -> String {
     }
 }
 
-/// `label_values(metric, label)` or `label_values(label)`: (metric, label).
-pub fn label_values_query(q: &str) -> Option<(Option<String>, String)> {
-    let inner = q.trim().strip_prefix("label_values(")?.strip_suffix(')')?;
-    match inner.rsplit_once(',') {
-        Some((metric, label)) => Some((Some(metric.trim().to_string()), label.trim().to_string())),
-        None => Some((None, inner.trim().to_string())),
-    }
-}
-
-/// An expression with `$var`, `${var}` and `[[var]]` replaced: one value
-/// as is, several (or All) as a regex alternation, as Grafana does for
-/// Prometheus.
-pub fn interpolate(expr: &str, values: &[(String, Vec<String>)]) -> String {
-    let mut out = expr.to_string();
-    // Longer names first, so `$service_name` is not read as `$service`.
-    let mut sorted: Vec<&(String, Vec<String>)> = values.iter().collect();
-    sorted.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
-    for (name, vals) in sorted {
-        let text = match vals.as_slice() {
-            [one] => one.clone(),
-            many => format!(
-                "({})",
-                many.iter()
-                    .map(|v| regex_escape_in_string(v))
-                    .collect::<Vec<_>>()
-                    .join("|")
-            ),
-        };
-        for pattern in [
-            format!("${{{name}}}"),
-            format!("[[{name}]]"),
-            format!("${name}"),
-        ] {
-            out = out.replace(&pattern, &text);
-        }
-    }
-    out
-}
-
-/// A value escaped for a regex inside a PromQL string, as Grafana writes
-/// it: regex metacharacters get a backslash, itself doubled for the string.
-fn regex_escape_in_string(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for c in v.chars() {
-        if "\\$^*{}[]'+?.()|".contains(c) {
-            out.push_str("\\\\");
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The "Service overview" dashboard: the four golden signals of every
 /// service of the shop, one row per service.
 pub fn service_overview(services: &[String]) -> Dashboard {
@@ -580,6 +699,8 @@ pub fn service_overview(services: &[String]) -> Dashboard {
             draw_style: "line".into(),
             color_mode: "value".into(),
             row: Some(s.clone()),
+            min_interval: String::new(),
+            max_data_points: None,
         };
         let steps = |yellow: f64, red: f64| {
             vec![
@@ -597,19 +718,19 @@ pub fn service_overview(services: &[String]) -> Dashboard {
                 },
             ]
         };
-        panels.push(make(id, "timeseries", "Latency p99", 0, 6, format!("histogram_quantile(0.99, sum by (le, route) (rate(http_request_duration_seconds_bucket{{{sel}}}[1m])))"), "{{route}}", "s", steps(0.25, 0.5)));
+        panels.push(make(id, "timeseries", "Latency p99", 0, 6, format!("histogram_quantile(0.99, sum by (le, route) (rate(http_request_duration_seconds_bucket{{{sel}}}[$__rate_interval])))"), "{{route}}", "s", steps(0.25, 0.5)));
         panels.push(make(
             id + 1,
             "timeseries",
             "Traffic",
             6,
             6,
-            format!("sum by (route) (rate(http_requests_total{{{sel}}}[1m]))"),
+            format!("sum by (route) (rate(http_requests_total{{{sel}}}[$__rate_interval]))"),
             "{{route}}",
             "reqps",
             Vec::new(),
         ));
-        panels.push(make(id + 2, "stat", "Errors", 12, 6, format!("sum(rate(http_requests_total{{{sel}, status=~\"5..\"}}[1m])) / sum(rate(http_requests_total{{{sel}}}[1m]))"), "", "percentunit", steps(0.01, 0.05)));
+        panels.push(make(id + 2, "stat", "Errors", 12, 6, format!("sum(rate(http_requests_total{{{sel}, status=~\"5..\"}}[$__rate_interval])) / sum(rate(http_requests_total{{{sel}}}[$__rate_interval]))"), "", "percentunit", steps(0.01, 0.05)));
         panels.push(make(
             id + 3,
             "gauge",
@@ -629,9 +750,14 @@ pub fn service_overview(services: &[String]) -> Dashboard {
         time_from: "now-15m".into(),
         variables: vec![Variable {
             name: "service".into(),
+            kind: "query".into(),
             query: "label_values(http_requests_total, service)".into(),
             multi: true,
             include_all: true,
+            current: vec![vars::ALL.into()],
+            auto_count: 30,
+            auto_min: "10s".into(),
+            ..Variable::default()
         }],
         panels,
     }
@@ -689,11 +815,15 @@ mod tests {
         assert_eq!(threshold_color(&errors.thresholds, 0.2), Some("red"));
         assert_eq!(d.panels[3].content, "# On call\nSee the runbook.");
         assert_eq!(d.panels[1].color_mode, "background");
-        assert_eq!(d.variables.len(), 1);
-        assert_eq!(report.unsupported.len(), 3, "{:?}", report.unsupported);
+        let kinds: Vec<(&str, &str)> = d
+            .variables
+            .iter()
+            .map(|v| (v.name.as_str(), v.kind.as_str()))
+            .collect();
+        assert_eq!(kinds, [("endpoint", "query"), ("interval", "interval")]);
+        assert_eq!(report.unsupported.len(), 2, "{:?}", report.unsupported);
         assert!(report.unsupported.iter().any(|u| u.contains("piechart")));
         assert!(report.unsupported.iter().any(|u| u.contains("\"alert\"")));
-        assert!(report.unsupported.iter().any(|u| u.contains("$interval")));
     }
 
     #[test]
@@ -705,12 +835,70 @@ mod tests {
         let overview = service_overview(&["frontend".into(), "payment".into()]);
         assert_eq!(import(&export(&overview)).unwrap().0, overview);
         assert_eq!(overview.panels.len(), 8);
+        let scope = overview
+            .resolve(&[], &mut |_| Some(vec!["frontend".into()]), (0, 900_000))
+            .scope;
+        let intervals = vars::Intervals::for_panel(900_000, 300, None, vars::SCRAPE_INTERVAL_MS);
         for p in &overview.panels {
             for t in &p.targets {
-                crate::promql::parse(&t.expr).unwrap_or_else(|e| panic!("{}: {e}", t.expr));
+                let e = scope.interpolate(&t.expr, Some(&intervals));
+                crate::promql::parse(&e).unwrap_or_else(|err| panic!("{e}: {err}"));
             }
         }
         assert!(import("[1]").is_err() && import("{").is_err());
+    }
+
+    #[test]
+    fn variables_time_and_intervals_travel_both_ways() {
+        let json = r#"{"title": "Grafana's own", "time": {"from": "now-6h", "to": "now"},
+          "templating": {"list": [
+            {"name": "DS", "type": "datasource", "query": "prometheus"},
+            {"name": "job", "type": "query", "datasource": {"uid": "${DS}"}, "query": {"query": "label_values(up, job)", "refId": "X"},
+             "regex": "/(.*)/", "sort": 1, "includeAll": true, "allValue": ".+", "current": {"text": "All", "value": "$__all"}},
+            {"name": "env", "type": "custom", "query": "prod : production,dev", "multi": true, "current": {"text": ["dev"], "value": ["dev"]}},
+            {"name": "step", "type": "interval", "query": "1m,5m", "auto": true, "auto_count": 20, "auto_min": "30s"},
+            {"name": "cluster", "type": "constant", "query": "eu-1", "hide": 2},
+            {"name": "filter", "type": "textbox", "query": ".*"},
+            {"name": "ad", "type": "adhoc"},
+            {"name": "odd", "type": "query", "query": "up"}
+          ]},
+          "panels": [{"id": 1, "type": "timeseries", "title": "Up", "interval": "1m", "maxDataPoints": 100,
+            "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+            "targets": [{"expr": "rate(up[$__rate_interval])", "refId": "A"}, {"expr": "up", "refId": "B", "hide": true}]}]}"#;
+        let (d, report) = import(json).unwrap();
+        assert_eq!(d.time_from, "now-6h");
+        let kinds: Vec<&str> = d.variables.iter().map(|v| v.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["query", "custom", "interval", "constant", "textbox"]
+        );
+        let job = &d.variables[0];
+        assert_eq!(
+            (job.all_value.as_deref(), job.current.as_slice(), job.sort),
+            (Some(".+"), &["$__all".to_string()][..], 1)
+        );
+        assert_eq!(d.variables[1].current, ["dev"]);
+        assert_eq!(
+            (d.variables[2].auto_count, d.variables[2].auto_min.as_str()),
+            (20, "30s")
+        );
+        let p = &d.panels[0];
+        assert_eq!(
+            (p.min_interval.as_str(), p.max_data_points, p.targets.len()),
+            ("1m", Some(100), 1)
+        );
+        assert_eq!(report.unsupported.len(), 3, "{:?}", report.unsupported);
+        assert!(report.unsupported[0].contains("adhoc"));
+        assert!(report.unsupported[1].contains("not a Prometheus variable query"));
+        assert!(report.unsupported[2].contains("hidden query \"B\""));
+        let exported = export(&d);
+        assert!(exported.contains("\"type\": \"datasource\""));
+        let (again, report) = import(&exported).unwrap();
+        assert_eq!(again, d);
+        assert!(report.unsupported.is_empty(), "{:?}", report.unsupported);
+
+        let (_, report) = import(r#"{"time": {"from": "now/d", "to": "now/d"}}"#).unwrap();
+        assert_eq!(report.unsupported.len(), 2, "{:?}", report.unsupported);
     }
 
     #[test]
@@ -753,30 +941,6 @@ mod tests {
         assert_eq!(format_value(1536.0, "bytes"), "1.5 KiB");
         assert_eq!(format_value(20.5, "reqps"), "20.5 req/s");
         assert_eq!(format_value(12_345.0, ""), "12.3 K");
-        assert_eq!(
-            label_values_query("label_values(http_requests_total, service)"),
-            Some((Some("http_requests_total".into()), "service".into()))
-        );
-        assert_eq!(
-            label_values_query("label_values(job)"),
-            Some((None, "job".into()))
-        );
-        let vars = vec![
-            (
-                "service".to_string(),
-                vec!["a".to_string(), "b.c".to_string()],
-            ),
-            ("s".to_string(), vec!["x".to_string()]),
-        ];
-        assert_eq!(
-            interpolate(r#"up{service=~"$service", t="${s}", u="[[s]]"}"#, &vars),
-            r#"up{service=~"(a|b\\.c)", t="x", u="x"}"#
-        );
-        let many = vec![(
-            "service".to_string(),
-            vec!["api-gateway".to_string(), "a.b".to_string()],
-        )];
-        let q = interpolate(r#"sum(up{service=~"$service"})"#, &many);
-        crate::promql::parse(&q).unwrap_or_else(|e| panic!("{q}: {e}"));
+        assert_eq!(legend("__auto", &l), l.to_string());
     }
 }
