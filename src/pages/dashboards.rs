@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use o11y_engine::dashboard::{
-    Dashboard, Panel, Step, export, format_value, import, legend, threshold_color, vars,
+    Dashboard, Panel, Step, export, format_value, import, legend, reduce, threshold_color, vars,
 };
 
 use crate::app::AppState;
@@ -396,16 +396,20 @@ fn RemotePanel(
     base: String,
 ) -> impl IntoView {
     let fetched = RwSignal::new(None::<Fetched>);
-    let exprs: Vec<String> = panel
+    let exprs: Vec<(String, bool)> = panel
         .targets
         .iter()
-        .map(|t| scope.interpolate(&t.expr, Some(&window.intervals)))
+        .map(|t| {
+            (
+                scope.interpolate(&t.expr, Some(&window.intervals)),
+                reads_range(&panel.kind, t),
+            )
+        })
         .collect();
-    let ranges = reads_ranges(&panel.kind);
     leptos::task::spawn_local(async move {
         let mut f = Fetched::default();
-        for e in exprs {
-            if ranges {
+        for (e, range) in exprs {
+            if range {
                 let answer = crate::datasource::query_range(
                     &base,
                     &e,
@@ -437,8 +441,15 @@ fn draw_style_of(style: &str) -> &'static str {
 }
 
 /// Whether a panel reads ranges (graphs) or the latest values.
-fn reads_ranges(kind: &str) -> bool {
-    matches!(kind, "timeseries" | "heatmap")
+/// Whether a panel's target is a range query (graphs; stats, gauges and
+/// bar gauges reduce a range unless the target is `instant`) or reads the
+/// latest values.
+fn reads_range(kind: &str, target: &o11y_engine::dashboard::Target) -> bool {
+    match kind {
+        "timeseries" | "heatmap" => true,
+        "stat" | "gauge" | "bargauge" => !target.instant,
+        _ => false,
+    }
 }
 
 /// A panel's content for its kind.
@@ -464,6 +475,7 @@ fn panel_body(
             )
         })
         .collect();
+    let ranged: Vec<bool> = p.targets.iter().map(|t| reads_range(&p.kind, t)).collect();
     let range = |expr: &str| match source {
         Source::Demo(demo) => o11y_engine::promql::parse(expr)
             .map_err(|e| e.to_string())
@@ -498,8 +510,20 @@ fn panel_body(
                 .unwrap_or_else(|| Ok(Vec::new())),
         }
     };
-    let latest = |expr: &str| -> Result<Vec<(String, f64)>, String> {
-        vector(expr).map(|v| v.into_iter().map(|(l, x)| (l.to_string(), x)).collect())
+    // A target's values: its latest, or each series reduced by the
+    // panel's calculation (Grafana's `reduceOptions.calcs`).
+    let values_of = |i: usize| -> Result<Vec<(o11y_engine::labels::Labels, f64)>, String> {
+        let expr = &exprs[i].0;
+        if !ranged[i] {
+            return vector(expr);
+        }
+        Ok(range(expr)?
+            .into_iter()
+            .filter_map(|s| {
+                let points: Vec<f64> = s.samples.iter().map(|x| x.value).collect();
+                Some((s.labels, reduce(&p.reducer, &points)?))
+            })
+            .collect())
     };
     let color_of = |v: f64| {
         threshold_color(&p.thresholds, v)
@@ -525,10 +549,11 @@ fn panel_body(
             view! { <Graph series start end stacked=p.stacked threshold names draw_style=draw_style_of(&p.draw_style) /> }.into_any()
         }
         "stat" | "gauge" => {
-            let value = exprs
-                .first()
-                .map(|(e, _)| latest(e))
-                .unwrap_or(Ok(Vec::new()));
+            let value = if exprs.is_empty() {
+                Ok(Vec::new())
+            } else {
+                values_of(0)
+            };
             match value {
                 Err(e) => view! { <p class="error-text">{e}</p> }.into_any(),
                 Ok(v) if v.is_empty() => {
@@ -566,8 +591,8 @@ fn panel_body(
         }
         "bargauge" | "table" => {
             let mut rows = Vec::new();
-            for (expr, fmt) in &exprs {
-                if let Ok(v) = vector(expr) {
+            for (i, (_, fmt)) in exprs.iter().enumerate() {
+                if let Ok(v) = values_of(i) {
                     rows.extend(v.into_iter().map(|(l, x)| (legend(fmt, &l), x)));
                 }
             }
@@ -723,6 +748,7 @@ fn PanelEditor(
     );
     let unit = RwSignal::new(panel.unit.clone());
     let draw_style = RwSignal::new(panel.draw_style.clone());
+    let reducer = RwSignal::new(panel.reducer.clone());
     let stacked = RwSignal::new(panel.stacked);
     let steps = RwSignal::new(
         panel
@@ -791,6 +817,7 @@ fn PanelEditor(
                 p.unit = unit.get_untracked();
                 p.thresholds = thresholds.clone();
                 p.draw_style = draw_style.get_untracked();
+                p.reducer = reducer.get_untracked();
                 p.stacked = stacked.get_untracked();
                 if kind_now == "text" {
                     p.content = e.clone();
@@ -802,6 +829,7 @@ fn PanelEditor(
                         expr: e.clone(),
                         legend_format: fmt.get_untracked(),
                         ref_id: "A".into(),
+                        instant: false,
                     });
                 }
             }
@@ -828,6 +856,11 @@ fn PanelEditor(
             <label>"Draw "
                 <select data-testid="edit-draw" on:change=move |ev| draw_style.set(event_target_value(&ev))>
                     {o11y_engine::dashboard::DRAW_STYLES.into_iter().map(|t| view! { <option value=t selected=move || draw_style.get() == t>{t}</option> }).collect_view()}
+                </select>
+            </label>
+            <label title="How a stat, gauge or bar gauge turns each series into one value">"Calculation "
+                <select data-testid="edit-calc" on:change=move |ev| reducer.set(event_target_value(&ev))>
+                    {o11y_engine::dashboard::REDUCERS.into_iter().map(|t| view! { <option value=t selected=move || reducer.get() == t>{t}</option> }).collect_view()}
                 </select>
             </label>
             <label>

@@ -164,11 +164,26 @@ test('Grafana\'s variables and intervals: custom, interval, text box and constan
   await expect(requests.getByTestId('legend-item')).toHaveText(new RegExp(`^payment every ${step / 60_000}m\\d`));
   await page.screenshot({ path: test.info().outputPath('grafana-variables.png'), fullPage: true });
 
+  // The latency stat as the day's maximum instead of the last value.
+  const seconds = (text: string | null) => {
+    const [n, unit] = (text ?? '').split(' ');
+    return Number(n) * ({ 'µs': 1e-6, ms: 1e-3, s: 1 } as Record<string, number>)[unit];
+  };
+  await page.getByTestId('pause-toggle').click();
+  const last = seconds(await page.getByTestId('stat-value').textContent());
+  expect(last).toBeGreaterThan(0);
+  await page.getByTestId('dash-panel').nth(1).getByTestId('panel-edit').click();
+  await expect(page.getByTestId('edit-calc')).toHaveValue('lastNotNull');
+  await page.getByTestId('edit-calc').selectOption('max');
+  await page.getByTestId('edit-save').click();
+  await expect.poll(async () => seconds(await page.getByTestId('stat-value').textContent())).toBeGreaterThanOrEqual(last);
+
   // The export declares the data source its panels name, and keeps the variables.
   await page.getByTestId('dashboard-export').click();
   const href = await page.getByTestId('dashboard-export-link').getAttribute('href');
   const exported = JSON.parse(await page.evaluate(async (u) => (await fetch(u as string)).text(), href));
   expect(exported.time.from).toBe('now-24h');
+  expect(exported.panels[1].options.reduceOptions.calcs).toEqual(['max']);
   expect(exported.templating.list.map((v: { name: string, type: string }) => `${v.name}:${v.type}`))
     .toEqual(['datasource:datasource', 'service:query', 'job:constant', 'quantile:custom', 'window:interval', 'route:textbox']);
 });

@@ -40,6 +40,72 @@ pub struct Target {
     pub expr: String,
     pub legend_format: String,
     pub ref_id: String,
+    /// Grafana's `instant`: one value at the end of the range instead of
+    /// a range query.
+    pub instant: bool,
+}
+
+/// Grafana's reducers a stat, gauge or bar gauge turns a series into a
+/// value with (`options.reduceOptions.calcs`).
+pub const REDUCERS: [&str; 14] = [
+    "lastNotNull",
+    "last",
+    "firstNotNull",
+    "first",
+    "mean",
+    "max",
+    "min",
+    "sum",
+    "count",
+    "range",
+    "diff",
+    "median",
+    "stdDev",
+    "changeCount",
+];
+
+/// A series' values reduced as Grafana's reducer `calc` does (NaN counts
+/// as null, as Grafana reads Prometheus's NaN); `None` when there is
+/// nothing to reduce.
+pub fn reduce(calc: &str, values: &[f64]) -> Option<f64> {
+    let real: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    let n = real.len() as f64;
+    match calc {
+        "last" => values.last().copied(),
+        "first" => values.first().copied(),
+        "firstNotNull" => real.first().copied(),
+        "count" => Some(values.len() as f64),
+        "changeCount" => Some(
+            values
+                .windows(2)
+                .filter(|w| w[0] != w[1] && !(w[0].is_nan() && w[1].is_nan()))
+                .count() as f64,
+        ),
+        _ if real.is_empty() => None,
+        "mean" => Some(real.iter().sum::<f64>() / n),
+        "max" => real.iter().copied().reduce(f64::max),
+        "min" => real.iter().copied().reduce(f64::min),
+        "sum" => Some(real.iter().sum()),
+        "range" => {
+            Some(real.iter().copied().reduce(f64::max)? - real.iter().copied().reduce(f64::min)?)
+        }
+        "diff" => Some(real[real.len() - 1] - real[0]),
+        "median" => {
+            let mut sorted = real.clone();
+            sorted.sort_by(f64::total_cmp);
+            let mid = sorted.len() / 2;
+            Some(if sorted.len().is_multiple_of(2) {
+                (sorted[mid - 1] + sorted[mid]) / 2.0
+            } else {
+                sorted[mid]
+            })
+        }
+        "stdDev" => {
+            let mean = real.iter().sum::<f64>() / n;
+            Some((real.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt())
+        }
+        _ => real.last().copied(),
+    }
 }
 
 /// A threshold step: from `value` up (the first has none: "base").
@@ -71,6 +137,9 @@ pub struct Panel {
     pub color_mode: String,
     /// The title of the row the panel is under, if any.
     pub row: Option<String>,
+    /// How a stat, gauge or bar gauge reduces a series: one of
+    /// [`REDUCERS`].
+    pub reducer: String,
     /// The panel's minimum step (Grafana's `interval`, such as `30s`);
     /// empty for the scrape interval.
     pub min_interval: String,
@@ -370,10 +439,52 @@ fn import_panel(p: &Value, row: Option<String>, dash: &mut Dashboard, report: &m
                     expr: str_of(t, "expr"),
                     legend_format: str_of(t, "legendFormat"),
                     ref_id: str_of(t, "refId"),
+                    instant: t.get("instant").and_then(Value::as_bool) == Some(true)
+                        && t.get("range").and_then(Value::as_bool) != Some(true),
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let reducer = match p
+        .pointer("/options/reduceOptions/calcs/0")
+        .and_then(Value::as_str)
+    {
+        None => "lastNotNull".to_string(),
+        Some(c) if REDUCERS.contains(&c) => c.to_string(),
+        Some(c) => {
+            report.unsupported.push(format!(
+                "panel {title:?}: calculation {c:?} (the last value is shown)"
+            ));
+            "lastNotNull".to_string()
+        }
+    };
+    if p.pointer("/options/reduceOptions/values")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        report.unsupported.push(format!(
+            "panel {title:?}: every value of the series (one calculated value is shown)"
+        ));
+    }
+    if defaults
+        .and_then(|d| d.pointer("/thresholds/mode"))
+        .and_then(Value::as_str)
+        == Some("percentage")
+    {
+        report.unsupported.push(format!(
+            "panel {title:?}: percentage thresholds (read as absolute values)"
+        ));
+    }
+    let unit = defaults
+        .and_then(|d| d.get("unit"))
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if !UNITS.contains(&unit.as_str()) {
+        report.unsupported.push(format!(
+            "panel {title:?}: unit {unit:?} (shown as a plain number)"
+        ));
+    }
     let min_interval = str_of(p, "interval");
     let min_interval = if min_interval.is_empty() || vars::parse_interval(&min_interval).is_some() {
         min_interval
@@ -402,12 +513,9 @@ fn import_panel(p: &Value, row: Option<String>, dash: &mut Dashboard, report: &m
             h: num("/gridPos/h").max(1),
         },
         targets,
-        unit: defaults
-            .and_then(|d| d.get("unit"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
+        unit,
         thresholds,
+        reducer,
         content: p
             .pointer("/options/content")
             .and_then(Value::as_str)
@@ -471,14 +579,25 @@ pub fn export(d: &Dashboard) -> String {
             "title": p.title,
             "gridPos": {"h": p.grid.h, "w": p.grid.w, "x": p.grid.x, "y": p.grid.y},
             "datasource": {"type": "prometheus", "uid": "${datasource}"},
-            "targets": p.targets.iter().map(|t| json!({"expr": t.expr, "legendFormat": t.legend_format, "refId": t.ref_id})).collect::<Vec<_>>(),
+            "targets": p.targets.iter().map(|t| {
+                let mut target = json!({"expr": t.expr, "legendFormat": t.legend_format, "refId": t.ref_id});
+                if t.instant {
+                    target["instant"] = json!(true);
+                    target["range"] = json!(false);
+                }
+                target
+            }).collect::<Vec<_>>(),
             "fieldConfig": {"defaults": defaults, "overrides": []},
         });
         if p.kind == "text" {
             panel["options"] = json!({"mode": "markdown", "content": p.content});
         }
+        if matches!(p.kind.as_str(), "stat" | "gauge" | "bargauge") {
+            panel["options"] =
+                json!({"reduceOptions": {"calcs": [p.reducer], "fields": "", "values": false}});
+        }
         if p.kind == "stat" {
-            panel["options"] = json!({"colorMode": p.color_mode});
+            panel["options"]["colorMode"] = json!(p.color_mode);
         }
         if !p.min_interval.is_empty() {
             panel["interval"] = json!(p.min_interval);
@@ -584,8 +703,40 @@ pub fn threshold_color(steps: &[Step], value: f64) -> Option<&str> {
     color
 }
 
-/// A value in a Grafana unit: `s`, `ms`, `bytes`, `decbytes`, `percent`
-/// (0–100), `percentunit` (0–1), `reqps`, `ops`, `short`, or none.
+/// The Grafana units [`format_value`] writes (`""` is Grafana's default,
+/// `short`).
+pub const UNITS: [&str; 24] = [
+    "",
+    "short",
+    "none",
+    "percent",
+    "percentunit",
+    "s",
+    "ms",
+    "µs",
+    "ns",
+    "m",
+    "h",
+    "d",
+    "bytes",
+    "decbytes",
+    "bits",
+    "Bps",
+    "binBps",
+    "reqps",
+    "ops",
+    "rps",
+    "wps",
+    "iops",
+    "cps",
+    "pps",
+];
+
+/// A value in a Grafana unit (one of [`UNITS`]): durations (`s`, `ms`,
+/// `µs`, `ns`, `m`, `h`, `d`), data (`bytes` in powers of 1024,
+/// `decbytes` and `bits` of 1000, rates `Bps`, `binBps`), `percent`
+/// (0–100), `percentunit` (0–1), rates (`reqps`, `ops`, `rps`, `wps`,
+/// `iops`, `cps`, `pps`), `none` (as it is) and `short` (K, Mil, B).
 pub fn format_value(v: f64, unit: &str) -> String {
     if !v.is_finite() {
         return crate::expfmt::format_float(v);
@@ -609,26 +760,39 @@ pub fn format_value(v: f64, unit: &str) -> String {
         "percent" => format!("{}%", trim(v)),
         "percentunit" => format!("{}%", trim(v * 100.0)),
         "s" => duration(v),
-        "ms" => duration(v / 1000.0),
-        "bytes" | "decbytes" => {
-            let base = if unit == "bytes" { 1024.0 } else { 1000.0 };
-            let names = if unit == "bytes" {
-                ["B", "KiB", "MiB", "GiB", "TiB"]
-            } else {
-                ["B", "kB", "MB", "GB", "TB"]
-            };
-            let mut x = v;
-            let mut i = 0;
-            while x.abs() >= base && i < names.len() - 1 {
-                x /= base;
-                i += 1;
-            }
-            format!("{} {}", trim(x), names[i])
-        }
+        "ms" => duration(v / 1e3),
+        "µs" => duration(v / 1e6),
+        "ns" => duration(v / 1e9),
+        "m" => duration(v * 60.0),
+        "h" => duration(v * 3_600.0),
+        "d" => duration(v * 86_400.0),
+        "bytes" => scaled(v, 1024.0, &["B", "KiB", "MiB", "GiB", "TiB"]),
+        "decbytes" => scaled(v, 1000.0, &["B", "kB", "MB", "GB", "TB"]),
+        "bits" => scaled(v, 1000.0, &["b", "kb", "Mb", "Gb", "Tb"]),
+        "Bps" => scaled(v, 1000.0, &["B/s", "kB/s", "MB/s", "GB/s", "TB/s"]),
+        "binBps" => scaled(v, 1024.0, &["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]),
         "reqps" => format!("{} req/s", short(v)),
         "ops" => format!("{} ops/s", short(v)),
+        "rps" => format!("{} rd/s", short(v)),
+        "wps" => format!("{} wr/s", short(v)),
+        "iops" => format!("{} io/s", short(v)),
+        "cps" => format!("{} c/s", short(v)),
+        "pps" => format!("{} p/s", short(v)),
+        "none" => trim(v),
         _ => short(v),
     }
+}
+
+/// `v` in the largest of `names` (each `base` times the one before) that
+/// keeps it at least 1.
+fn scaled(v: f64, base: f64, names: &[&str]) -> String {
+    let mut x = v;
+    let mut i = 0;
+    while x.abs() >= base && i < names.len() - 1 {
+        x /= base;
+        i += 1;
+    }
+    format!("{} {}", trim(x), names[i])
 }
 
 fn trim(x: f64) -> String {
@@ -691,6 +855,7 @@ pub fn service_overview(services: &[String]) -> Dashboard {
                 expr,
                 legend_format: legend.into(),
                 ref_id: "A".into(),
+                instant: false,
             }],
             unit: unit.into(),
             thresholds,
@@ -699,6 +864,7 @@ pub fn service_overview(services: &[String]) -> Dashboard {
             draw_style: "line".into(),
             color_mode: "value".into(),
             row: Some(s.clone()),
+            reducer: "lastNotNull".into(),
             min_interval: String::new(),
             max_data_points: None,
         };
@@ -902,6 +1068,58 @@ mod tests {
     }
 
     #[test]
+    fn reducers_are_grafanas() {
+        let v = [1.0, f64::NAN, 4.0, 2.0, f64::NAN];
+        let r = |calc| reduce(calc, &v);
+        assert_eq!(r("lastNotNull"), Some(2.0));
+        assert!(r("last").unwrap().is_nan());
+        assert_eq!(r("firstNotNull"), Some(1.0));
+        assert_eq!(r("mean"), Some(7.0 / 3.0));
+        assert_eq!(
+            (r("max"), r("min"), r("sum")),
+            (Some(4.0), Some(1.0), Some(7.0))
+        );
+        assert_eq!(
+            (r("range"), r("diff"), r("median")),
+            (Some(3.0), Some(1.0), Some(2.0))
+        );
+        assert_eq!((r("count"), r("changeCount")), (Some(5.0), Some(4.0)));
+        assert_eq!(reduce("stdDev", &[2.0, 4.0]), Some(1.0));
+        assert_eq!(reduce("mean", &[]), None);
+        assert_eq!(reduce("lastNotNull", &[f64::NAN]), None);
+    }
+
+    #[test]
+    fn stat_calculations_instant_queries_and_units_travel_both_ways() {
+        let json = r#"{"title": "Stats", "panels": [
+          {"id": 1, "type": "stat", "title": "Mean", "options": {"reduceOptions": {"calcs": ["mean"], "values": false}, "colorMode": "none"},
+           "targets": [{"expr": "up", "refId": "A", "instant": true, "range": false}], "fieldConfig": {"defaults": {"unit": "Bps"}}},
+          {"id": 2, "type": "gauge", "title": "Odd", "options": {"reduceOptions": {"calcs": ["p95"], "values": true}},
+           "targets": [{"expr": "up", "refId": "A"}],
+           "fieldConfig": {"defaults": {"unit": "currencyUSD", "thresholds": {"mode": "percentage", "steps": [{"color": "green", "value": null}]}}}}
+        ]}"#;
+        let (d, report) = import(json).unwrap();
+        let got: Vec<(&str, bool)> = d
+            .panels
+            .iter()
+            .map(|p| (p.reducer.as_str(), p.targets[0].instant))
+            .collect();
+        assert_eq!(got, [("mean", true), ("lastNotNull", false)]);
+        assert_eq!(report.unsupported.len(), 4, "{:?}", report.unsupported);
+        assert!(report.unsupported.iter().any(|u| u.contains("\"p95\"")));
+        assert!(report.unsupported.iter().any(|u| u.contains("every value")));
+        assert!(report.unsupported.iter().any(|u| u.contains("percentage")));
+        assert!(report.unsupported.iter().any(|u| u.contains("currencyUSD")));
+        let exported = export(&d);
+        assert!(
+            exported.contains("\"calcs\": [\n            \"mean\""),
+            "{exported}"
+        );
+        let (again, _) = import(&exported).unwrap();
+        assert_eq!(again.panels[0], d.panels[0]);
+    }
+
+    #[test]
     fn draw_styles_and_stacking_travel_both_ways() {
         let json = r#"{"title": "Styles", "panels": [
           {"id": 1, "type": "timeseries", "title": "Bars", "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
@@ -941,6 +1159,11 @@ mod tests {
         assert_eq!(format_value(1536.0, "bytes"), "1.5 KiB");
         assert_eq!(format_value(20.5, "reqps"), "20.5 req/s");
         assert_eq!(format_value(12_345.0, ""), "12.3 K");
+        assert_eq!(format_value(12_345.0, "none"), "12345");
+        assert_eq!(format_value(1_500.0, "µs"), "1.5 ms");
+        assert_eq!(format_value(2_048.0, "binBps"), "2 KiB/s");
+        assert_eq!(format_value(1_500_000.0, "bits"), "1.5 Mb");
+        assert_eq!(format_value(90.0, "m"), "1.5 hour");
         assert_eq!(legend("__auto", &l), l.to_string());
     }
 }
