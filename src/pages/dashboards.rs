@@ -273,7 +273,7 @@ pub fn DashboardsPage() -> impl IntoView {
     };
     let panels = move || {
         refresh.get();
-        let scope = resolve()?.scope;
+        let resolved = resolve()?;
         let dash = demo.with_untracked(|d| d.dashboards().get(chosen.get()).cloned())?;
         let (start, now) = time_range();
         let grid_px = grid
@@ -282,7 +282,10 @@ pub fn DashboardsPage() -> impl IntoView {
             .max(240) as u64;
         let mut last_row = None;
         let mut out = Vec::new();
-        for (i, p) in dash.panels.iter().enumerate() {
+        // Repeated panels come once per value; each copy edits and moves
+        // the panel it repeats.
+        for placed in dash.layout(&resolved) {
+            let (i, p, scope) = (placed.index, &placed.panel, &placed.scope);
             if p.row != last_row {
                 if let Some(r) = &p.row {
                     // The row's title on the grid line above its first panel.
@@ -307,7 +310,7 @@ pub fn DashboardsPage() -> impl IntoView {
                 grid_px * u64::from(p.grid.w.clamp(1, 24)) / 24,
             );
             let body = match remote.get() {
-                None => panel_body(Source::Demo(&demo), p, &scope, &window),
+                None => panel_body(Source::Demo(&demo), p, scope, &window),
                 Some(base) => {
                     view! { <RemotePanel panel=p.clone() scope=scope.clone() window base /> }
                         .into_any()

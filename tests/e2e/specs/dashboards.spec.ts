@@ -187,3 +187,42 @@ test('Grafana\'s variables and intervals: custom, interval, text box and constan
   expect(exported.templating.list.map((v: { name: string, type: string }) => `${v.name}:${v.type}`))
     .toEqual(['datasource:datasource', 'service:query', 'job:constant', 'quantile:custom', 'window:interval', 'route:textbox']);
 });
+
+test('a repeated panel comes once per value of its variable, laid out as Grafana does', async ({ page }) => {
+  const dashboard = {
+    title: 'Repeats', time: { from: 'now-15m', to: 'now' },
+    templating: { list: [
+      { name: 'svc', type: 'custom', query: 'frontend, payment, orders', includeAll: true, multi: true, current: { text: ['All'], value: ['$__all'] } },
+    ] },
+    panels: [
+      { id: 1, type: 'stat', title: 'Traffic of $svc', repeat: 'svc', repeatDirection: 'h', maxPerRow: 2, gridPos: { h: 8, w: 6, x: 0, y: 0 },
+        targets: [{ expr: 'sum(rate(http_requests_total{service="$svc"}[$__rate_interval]))', refId: 'A' }], fieldConfig: { defaults: { unit: 'reqps' } } },
+      { id: 2, type: 'text', title: 'Below', gridPos: { h: 4, w: 24, x: 0, y: 8 }, options: { content: 'Notes' } },
+    ],
+  };
+  await page.goto('/#/dashboards');
+  await page.getByText('Import a Grafana dashboard (JSON)').click();
+  await page.getByTestId('dashboard-import-text').fill(JSON.stringify(dashboard));
+  await page.getByTestId('dashboard-import').click();
+  await expect(page.getByTestId('import-report')).toContainText('everything in it is supported');
+  const panels = page.getByTestId('dash-panel');
+  // Three copies two to a row (max(24 / 3, 24 / 2) columns wide); the
+  // text below moves down a row of copies.
+  await expect(panels).toHaveCount(4);
+  await expect(panels.locator('.panel-title')).toHaveText(['Traffic of frontend', 'Traffic of payment', 'Traffic of orders', 'Below']);
+  await expect(panels.nth(0)).toHaveAttribute('data-grid', '0,0,12,8');
+  await expect(panels.nth(1)).toHaveAttribute('data-grid', '12,0,12,8');
+  await expect(panels.nth(2)).toHaveAttribute('data-grid', '0,8,12,8');
+  await expect(panels.nth(3)).toHaveAttribute('data-grid', '0,16,24,4');
+  // Each copy reads its own service: the frontend takes every request,
+  // so it has the most.
+  const rate = async (i: number) => Number((await panels.nth(i).getByTestId('stat-value').textContent())?.split(' ')[0]);
+  await expect.poll(() => rate(0)).toBeGreaterThan(0);
+  expect(await rate(0)).toBeGreaterThan(await rate(1));
+  await page.screenshot({ path: test.info().outputPath('repeated-panels.png'), fullPage: true });
+
+  await page.getByTestId('var-svc').selectOption('payment');
+  await expect(panels).toHaveCount(2);
+  await expect(panels.locator('.panel-title')).toHaveText(['Traffic of payment', 'Below']);
+  await expect(panels.nth(1)).toHaveAttribute('data-grid', '0,8,24,4');
+});

@@ -146,6 +146,12 @@ pub struct Panel {
     /// Grafana's `maxDataPoints`: the points a range query asks for; the
     /// panel's width in pixels when unset.
     pub max_data_points: Option<u64>,
+    /// Repeated once per value of this variable (Grafana's `repeat`);
+    /// empty for none.
+    pub repeat: String,
+    /// `h` (side by side, wrapping at `max_per_row`) or `v` (stacked).
+    pub repeat_direction: String,
+    pub max_per_row: Option<u32>,
 }
 
 /// A template variable (see [`vars`] for how it is resolved).
@@ -198,7 +204,10 @@ fn str_of(v: &Value, key: &str) -> String {
         .to_string()
 }
 
-const PANEL_FIELDS: [&str; 16] = [
+const PANEL_FIELDS: [&str; 19] = [
+    "repeat",
+    "repeatDirection",
+    "maxPerRow",
     "id",
     "type",
     "title",
@@ -275,6 +284,16 @@ pub fn import(text: &str) -> Result<(Dashboard, ImportReport), String> {
         let kind = str_of(p, "type");
         if kind == "row" {
             row = Some(str_of(p, "title"));
+            if let Some(var) = p
+                .get("repeat")
+                .and_then(Value::as_str)
+                .filter(|v| !v.is_empty())
+            {
+                report.unsupported.push(format!(
+                    "row {:?}: repeated by ${var} (drawn once)",
+                    str_of(p, "title")
+                ));
+            }
             // A collapsed row keeps its panels inside it.
             for inner in p
                 .get("panels")
@@ -494,7 +513,20 @@ fn import_panel(p: &Value, row: Option<String>, dash: &mut Dashboard, report: &m
         ));
         String::new()
     };
+    let repeat = str_of(p, "repeat");
     dash.panels.push(Panel {
+        repeat_direction: if str_of(p, "repeatDirection") == "v" && !repeat.is_empty() {
+            "v"
+        } else {
+            "h"
+        }
+        .to_string(),
+        max_per_row: p
+            .get("maxPerRow")
+            .and_then(Value::as_u64)
+            .filter(|_| !repeat.is_empty())
+            .map(|n| n.clamp(1, 24) as u32),
+        repeat,
         min_interval,
         max_data_points: p
             .get("maxDataPoints")
@@ -604,6 +636,13 @@ pub fn export(d: &Dashboard) -> String {
         }
         if let Some(n) = p.max_data_points {
             panel["maxDataPoints"] = json!(n);
+        }
+        if !p.repeat.is_empty() {
+            panel["repeat"] = json!(p.repeat);
+            panel["repeatDirection"] = json!(p.repeat_direction);
+            if let Some(n) = p.max_per_row {
+                panel["maxPerRow"] = json!(n);
+            }
         }
         panels.push(panel);
     }
@@ -867,6 +906,9 @@ pub fn service_overview(services: &[String]) -> Dashboard {
             reducer: "lastNotNull".into(),
             min_interval: String::new(),
             max_data_points: None,
+            repeat: String::new(),
+            repeat_direction: "h".into(),
+            max_per_row: None,
         };
         let steps = |yellow: f64, red: f64| {
             vec![
@@ -1028,7 +1070,7 @@ mod tests {
             {"name": "ad", "type": "adhoc"},
             {"name": "odd", "type": "query", "query": "up"}
           ]},
-          "panels": [{"id": 1, "type": "timeseries", "title": "Up", "interval": "1m", "maxDataPoints": 100,
+          "panels": [{"id": 1, "type": "timeseries", "title": "Up", "interval": "1m", "maxDataPoints": 100, "repeat": "job", "repeatDirection": "v", "maxPerRow": 3,
             "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
             "targets": [{"expr": "rate(up[$__rate_interval])", "refId": "A"}, {"expr": "up", "refId": "B", "hide": true}]}]}"#;
         let (d, report) = import(json).unwrap();
@@ -1052,6 +1094,14 @@ mod tests {
         assert_eq!(
             (p.min_interval.as_str(), p.max_data_points, p.targets.len()),
             ("1m", Some(100), 1)
+        );
+        assert_eq!(
+            (
+                p.repeat.as_str(),
+                p.repeat_direction.as_str(),
+                p.max_per_row
+            ),
+            ("job", "v", Some(3))
         );
         assert_eq!(report.unsupported.len(), 3, "{:?}", report.unsupported);
         assert!(report.unsupported[0].contains("adhoc"));
