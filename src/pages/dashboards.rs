@@ -96,6 +96,8 @@ pub fn DashboardsPage() -> impl IntoView {
     let asked = StoredValue::new(std::collections::HashSet::<String>::new());
     // Chosen variable values, by name (missing: the variable's default).
     let selected = RwSignal::new(Vec::<(String, Vec<String>)>::new());
+    // The multi-value picker that is open, kept open as it is redrawn.
+    let open_picker = RwSignal::new(None::<String>);
     // The dashboard's time range in milliseconds and the time it ends:
     // the virtual clock, or real time in live mode.
     let time_range = move || {
@@ -209,7 +211,68 @@ pub fn DashboardsPage() -> impl IntoView {
                             .and_then(|r| r.clone().err())
                     })
                 });
-                let input = if v.kind == "textbox" {
+                let input = if v.multi && v.kind != "textbox" {
+                    // Grafana's multi-value picker: a list of checkboxes
+                    // that stays open while values are ticked.
+                    let all = v.include_all.then(|| vars::VarOption {
+                        text: "All".into(),
+                        value: vars::ALL.into(),
+                    });
+                    let summary = if picked.len() == 1 && picked[0] == vars::ALL {
+                        "All".to_string()
+                    } else {
+                        picked
+                            .iter()
+                            .map(|p| {
+                                options
+                                    .iter()
+                                    .find(|o| o.value == *p)
+                                    .map_or(p.clone(), |o| o.text.clone())
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" + ")
+                    };
+                    let boxes = all
+                        .into_iter()
+                        .chain(options)
+                        .map(|o| {
+                            let checked = picked.contains(&o.value);
+                            let (v, picked, value) = (v.clone(), picked.clone(), o.value.clone());
+                            let name = v.name.clone();
+                            view! {
+                                <label class="multi-option">
+                                    <input type="checkbox" prop:checked=checked on:change=move |_| {
+                                        let next = v.toggled(&picked, &value);
+                                        selected.update(|s| {
+                                            s.retain(|(n, _)| *n != name);
+                                            s.push((name.clone(), next));
+                                        });
+                                    } />
+                                    {o.text}
+                                </label>
+                            }
+                        })
+                        .collect_view();
+                    let name = v.name.clone();
+                    let is_open = open_picker.with_untracked(|o| o.as_deref() == Some(name.as_str()));
+                    view! {
+                        <details class="multi-select" data-testid=format!("var-{}", v.name) prop:open=is_open
+                            on:toggle=move |ev| {
+                                let open = event_target::<web_sys::Element>(&ev).has_attribute("open");
+                                open_picker.update_untracked(|o| {
+                                    if open {
+                                        *o = Some(name.clone());
+                                    } else if o.as_deref() == Some(name.as_str()) {
+                                        *o = None;
+                                    }
+                                });
+                            }>
+                            <summary>{summary}</summary>
+                            <div class="multi-options">{boxes}</div>
+                        </details>
+                    }
+                    .into_any()
+                } else if v.kind == "textbox" {
                     view! {
                         <input data-testid=format!("var-{}", v.name) prop:value=picked.first().cloned().unwrap_or_default()
                             on:change=move |ev| pick(event_target_value(&ev)) />
@@ -233,11 +296,12 @@ pub fn DashboardsPage() -> impl IntoView {
                     }
                     .into_any()
                 };
-                view! {
-                    <label>{format!("${} ", v.name)}
-                        {input}
-                        {error.map(|e| view! { <span class="error-text" data-testid="var-error">{e}</span> })}
-                    </label>
+                let error = error.map(|e| view! { <span class="error-text" data-testid="var-error">{e}</span> });
+                // A label would name the picker's first checkbox ("All").
+                if v.multi {
+                    view! { <span class="variable">{format!("${} ", v.name)}{input}{error}</span> }.into_any()
+                } else {
+                    view! { <label class="variable">{format!("${} ", v.name)}{input}{error}</label> }.into_any()
                 }
             })
             .collect_view();

@@ -1,4 +1,14 @@
+import type { Page } from '@playwright/test';
 import { expect, test } from '../support/guard';
+
+/** Ticks `label` in a multi-value variable's picker (Grafana's checkboxes). */
+async function tick(page: Page, name: string, label: string) {
+  const picker = page.getByTestId(`var-${name}`);
+  if (!(await picker.evaluate((d) => (d as HTMLDetailsElement).open))) {
+    await picker.locator('summary').click();
+  }
+  await picker.getByRole('checkbox', { name: label, exact: true }).click();
+}
 
 /** A dashboard as a tutorial builds it (the seed article's panels). */
 const SEED = {
@@ -49,7 +59,8 @@ test('the service overview renders; a Grafana dashboard imports with its thresho
   await expect(page.getByTestId('gauge')).toHaveAttribute('data-color', 'green');
   await expect(page.getByTestId('text-panel')).toContainText('On call');
   await expect(page.getByTestId('legend-item').first()).toContainText(/^(GET|POST|SELECT|INSERT) /);
-  await page.getByTestId('var-service').selectOption('payment');
+  await tick(page, 'service', 'payment');
+  await expect(page.getByTestId('var-service').locator('summary')).toHaveText('payment');
   await expect(page.getByTestId('legend-item')).toHaveCount(1);
   await expect(page.getByTestId('legend-item')).toContainText('POST POST /charge');
 
@@ -62,7 +73,7 @@ test('the service overview renders; a Grafana dashboard imports with its thresho
   await expect(page.getByTestId('stat-value')).toHaveAttribute('data-color', 'red');
 
   // The request rate as stacked bars (reset to all services first).
-  await page.getByTestId('var-service').selectOption({ label: 'All' });
+  await tick(page, 'service', 'All');
   await page.getByTestId('dash-panel').first().getByTestId('panel-edit').click();
   await page.getByTestId('edit-draw').selectOption('bars');
   await page.getByTestId('edit-stacked').check();
@@ -221,8 +232,14 @@ test('a repeated panel comes once per value of its variable, laid out as Grafana
   expect(await rate(0)).toBeGreaterThan(await rate(1));
   await page.screenshot({ path: test.info().outputPath('repeated-panels.png'), fullPage: true });
 
-  await page.getByTestId('var-svc').selectOption('payment');
+  await tick(page, 'svc', 'payment');
   await expect(panels).toHaveCount(2);
   await expect(panels.locator('.panel-title')).toHaveText(['Traffic of payment', 'Below']);
   await expect(panels.nth(1)).toHaveAttribute('data-grid', '0,8,24,4');
+  // Two values: two copies side by side, and the picker stays open.
+  await tick(page, 'svc', 'orders');
+  await expect(page.getByTestId('var-svc').locator('summary')).toHaveText('payment + orders');
+  await expect(panels.locator('.panel-title')).toHaveText(['Traffic of payment', 'Traffic of orders', 'Below']);
+  await expect(panels.nth(2)).toHaveAttribute('data-grid', '0,8,24,4');
+  await page.screenshot({ path: test.info().outputPath('multi-value.png'), fullPage: true });
 });

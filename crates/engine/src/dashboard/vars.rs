@@ -221,6 +221,30 @@ impl Variable {
     }
 }
 
+impl Variable {
+    /// A multi-value variable's values after a click on `value` in its
+    /// list, as Grafana's picker does: All alone replaces the rest; a
+    /// value is added or taken away (and replaces All); nothing left
+    /// falls back to All, or keeps the value when there is no All.
+    pub fn toggled(&self, picked: &[String], value: &str) -> Vec<String> {
+        if value == ALL {
+            return vec![ALL.to_string()];
+        }
+        let mut out: Vec<String> = picked.iter().filter(|v| *v != ALL).cloned().collect();
+        match out.iter().position(|v| v == value) {
+            Some(i) => {
+                out.remove(i);
+            }
+            None => out.push(value.to_string()),
+        }
+        match (out.is_empty(), self.include_all) {
+            (false, _) => out,
+            (true, true) => vec![ALL.to_string()],
+            (true, false) => vec![value.to_string()],
+        }
+    }
+}
+
 /// A custom variable's `a, b, key : value` list; `\,` is a comma in a value.
 fn custom_options(query: &str) -> Vec<VarOption> {
     let mut parts: Vec<String> = Vec::new();
@@ -1093,6 +1117,21 @@ mod tests {
         v.current = vec!["gone".into()];
         assert_eq!(v.picked(None, &options), [ALL]);
         assert_eq!(v.picked(Some(&["a".to_string()]), &options), ["a"]);
+    }
+
+    #[test]
+    fn a_multi_value_pick_toggles_as_grafanas_does() {
+        let mut v = var("custom", "x", "a, b");
+        v.multi = true;
+        v.include_all = true;
+        let all = vec![ALL.to_string()];
+        assert_eq!(v.toggled(&all, "a"), ["a"]);
+        assert_eq!(v.toggled(&["a".into()], "b"), ["a", "b"]);
+        assert_eq!(v.toggled(&["a".into(), "b".into()], "a"), ["b"]);
+        assert_eq!(v.toggled(&["b".into()], "b"), [ALL]);
+        assert_eq!(v.toggled(&["a".into()], ALL), [ALL]);
+        v.include_all = false;
+        assert_eq!(v.toggled(&["b".into()], "b"), ["b"]);
     }
 
     #[test]
