@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 
 /// Calls `callback` every `period_ms` milliseconds while the calling
-/// component lives. When the period changes, the previous interval is
-/// cleared before the next one starts, so there is only ever one.
+/// component lives (never while the period is 0). When the period
+/// changes, the previous interval is cleared before the next one starts,
+/// so there is only ever one.
 pub fn use_interval(period_ms: Signal<u32>, callback: impl Fn() + Clone + 'static) {
     // The browser runs everything on one thread; SendWrapper lets the
     // `!Send` interval live in Leptos's thread-safe storage.
@@ -16,6 +17,9 @@ pub fn use_interval(period_ms: Signal<u32>, callback: impl Fn() + Clone + 'stati
         let callback = callback.clone();
         // Dropping an `Interval` clears it.
         handle.set_value(None);
+        if period_ms == 0 {
+            return;
+        }
         let interval = Interval::new(period_ms, callback);
         handle.set_value(Some(SendWrapper::new(interval)));
     });

@@ -32,6 +32,8 @@ fn css_color(name: &str) -> &str {
 pub fn DashboardsPage() -> impl IntoView {
     let AppState { demo, .. } = expect_context::<AppState>();
     let chosen = RwSignal::new(0usize);
+    // The simulator's panels redraw every 2 s; a real Prometheus is asked
+    // again at the dashboard's refresh interval (Grafana's `refresh`).
     let refresh = RwSignal::new(0u64);
     use_interval(Signal::stored(2000), move || refresh.update(|n| *n += 1));
     let import_text = RwSignal::new(String::new());
@@ -73,7 +75,6 @@ pub fn DashboardsPage() -> impl IntoView {
                 }
             }
         });
-        refresh.update(|n| *n += 1);
     };
     // The drop can happen anywhere in the window.
     let listener = window_event_listener(leptos::ev::pointerup, on_drop);
@@ -86,9 +87,18 @@ pub fn DashboardsPage() -> impl IntoView {
         demo.with(|d| {
             d.dashboards()
                 .get(chosen.get())
-                .map(|x| (x.variables.clone(), x.time_from.clone()))
+                .map(|x| (x.variables.clone(), x.time_from.clone(), x.refresh.clone()))
         })
     });
+    // The whole chosen dashboard, for the panels: an edit, a move or a
+    // new time range redraws them at once.
+    let dash_now = Memo::new(move |_| demo.with(|d| d.dashboards().get(chosen.get()).cloned()));
+    let live_refresh = RwSignal::new(0u64);
+    let refresh_ms = Signal::derive(move || {
+        let every = dash_head.with(|h| h.as_ref().map(|(_, _, r)| r.clone()).unwrap_or_default());
+        vars::parse_interval(&every).map_or(0, |ms| ms.clamp(1_000, 86_400_000) as u32)
+    });
+    use_interval(refresh_ms, move || live_refresh.update(|n| *n += 1));
     // In live mode, the answers to variable queries, by data source and
     // query (interpolated: a chained variable's query changes with the
     // ones before it).
@@ -101,7 +111,7 @@ pub fn DashboardsPage() -> impl IntoView {
     // The dashboard's time range in milliseconds and the time it ends:
     // the virtual clock, or real time in live mode.
     let time_range = move || {
-        let from = dash_head.with(|h| h.as_ref().map(|(_, f)| f.clone()));
+        let from = dash_head.with(|h| h.as_ref().map(|(_, f, _)| f.clone()));
         let range_ms = from
             .as_deref()
             .and_then(vars::relative_range_ms)
@@ -115,7 +125,7 @@ pub fn DashboardsPage() -> impl IntoView {
     // The variables resolved in order: options, values in use, and (live)
     // the queries not answered yet.
     let resolve = move || -> Option<vars::Resolved> {
-        let (variables, _) = dash_head.get()?;
+        let (variables, _, _) = dash_head.get()?;
         let dash = Dashboard {
             variables,
             ..Dashboard::default()
@@ -190,7 +200,7 @@ pub fn DashboardsPage() -> impl IntoView {
     };
     let variables = move || {
         let resolved = resolve()?;
-        let (variables, _) = dash_head.get()?;
+        let (variables, _, _) = dash_head.get()?;
         let base = remote.get();
         let views = variables
             .into_iter()
@@ -309,7 +319,7 @@ pub fn DashboardsPage() -> impl IntoView {
     };
     // Grafana's quick ranges, and the dashboard's own if it is another.
     let time_picker = move || {
-        let (_, from) = dash_head.get()?;
+        let (_, from, every) = dash_head.get()?;
         let mut ranges: Vec<(String, String)> = vars::QUICK_RANGES
             .iter()
             .map(|(f, label)| (f.to_string(), label.to_string()))
@@ -333,12 +343,28 @@ pub fn DashboardsPage() -> impl IntoView {
                     }
                 });
             }>{opts}</select>
+            <select data-testid="dash-refresh" title="How often a real Prometheus is asked again (Grafana's refresh); the simulator's panels redraw every 2 s" on:change=move |ev| {
+                let every = event_target_value(&ev);
+                demo.update(|d| {
+                    if let Some(x) = d.dashboards_mut().get_mut(chosen.get_untracked()) {
+                        x.refresh = every;
+                    }
+                });
+            }>
+                {vars::REFRESH_INTERVALS.iter().map(|r| {
+                    let label = if r.is_empty() { "Refresh off".to_string() } else { format!("Every {r}") };
+                    view! { <option value=*r prop:selected=*r == every>{label}</option> }
+                }).collect_view()}
+            </select>
         })
     };
     let panels = move || {
-        refresh.get();
+        match remote.get() {
+            None => refresh.get(),
+            Some(_) => live_refresh.get(),
+        };
         let resolved = resolve()?;
-        let dash = demo.with_untracked(|d| d.dashboards().get(chosen.get()).cloned())?;
+        let dash = dash_now.get()?;
         let (start, now) = time_range();
         let grid_px = grid
             .get_untracked()

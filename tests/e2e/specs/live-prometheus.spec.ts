@@ -70,6 +70,18 @@ test('live mode: a dashboard\'s panels read a real Prometheus', async ({ page })
   await expect(page.getByTestId('stat-value')).toHaveAttribute('data-color', 'green');
   await expect(page.getByTestId('legend-item').first()).toContainText('prometheus at 127.0.0.1:9091');
   await page.screenshot({ path: test.info().outputPath('live-dashboard.png'), fullPage: true });
+
+  // A real Prometheus is asked again only at the dashboard's refresh
+  // interval (Grafana's refresh, off here), not at every redraw.
+  let asked = 0;
+  page.on('request', (r) => { if (r.url().includes('/api/v1/query')) asked += 1; });
+  await page.waitForTimeout(5_000);
+  expect(asked).toBe(0);
+  await page.getByTestId('dash-refresh').selectOption('5s');
+  // The change itself redraws the panels once; then every 5 s.
+  await page.waitForTimeout(1_000);
+  asked = 0;
+  await expect.poll(() => asked, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
 });
 
 test('live mode: a dashboard variable takes its values from a real Prometheus', async ({ page }) => {

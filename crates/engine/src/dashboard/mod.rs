@@ -187,6 +187,8 @@ pub struct Dashboard {
     pub title: String,
     /// Grafana's `time.from` (`now-1h`).
     pub time_from: String,
+    /// Grafana's `refresh` (`30s`), empty for off.
+    pub refresh: String,
     pub variables: Vec<Variable>,
     pub panels: Vec<Panel>,
 }
@@ -246,6 +248,7 @@ pub fn import(text: &str) -> Result<(Dashboard, ImportReport), String> {
             .and_then(Value::as_str)
             .unwrap_or("now-1h")
             .to_string(),
+        refresh: String::new(),
         variables: Vec::new(),
         panels: Vec::new(),
     };
@@ -263,6 +266,15 @@ pub fn import(text: &str) -> Result<(Dashboard, ImportReport), String> {
         report
             .unsupported
             .push(format!("time range to {to:?}: ranges end now"));
+    }
+    match d.get("refresh") {
+        None | Some(Value::Bool(false)) => {}
+        Some(Value::String(r)) if r.is_empty() || vars::parse_interval(r).is_some() => {
+            dash.refresh = r.clone();
+        }
+        Some(other) => report
+            .unsupported
+            .push(format!("refresh {other}: not an interval (refresh is off)")),
     }
     for v in d
         .pointer("/templating/list")
@@ -656,6 +668,7 @@ pub fn export(d: &Dashboard) -> String {
         "title": d.title,
         "schemaVersion": 39,
         "time": {"from": d.time_from, "to": "now"},
+        "refresh": d.refresh,
         "templating": {"list": list},
         "panels": panels,
     });
@@ -956,6 +969,7 @@ pub fn service_overview(services: &[String]) -> Dashboard {
         uid: "service-overview".into(),
         title: "Service overview".into(),
         time_from: "now-15m".into(),
+        refresh: String::new(),
         variables: vec![Variable {
             name: "service".into(),
             kind: "query".into(),
@@ -1058,7 +1072,7 @@ mod tests {
 
     #[test]
     fn variables_time_and_intervals_travel_both_ways() {
-        let json = r#"{"title": "Grafana's own", "time": {"from": "now-6h", "to": "now"},
+        let json = r#"{"title": "Grafana's own", "time": {"from": "now-6h", "to": "now"}, "refresh": "30s",
           "templating": {"list": [
             {"name": "DS", "type": "datasource", "query": "prometheus"},
             {"name": "job", "type": "query", "datasource": {"uid": "${DS}"}, "query": {"query": "label_values(up, job)", "refId": "X"},
@@ -1074,7 +1088,10 @@ mod tests {
             "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
             "targets": [{"expr": "rate(up[$__rate_interval])", "refId": "A"}, {"expr": "up", "refId": "B", "hide": true}]}]}"#;
         let (d, report) = import(json).unwrap();
-        assert_eq!(d.time_from, "now-6h");
+        assert_eq!(
+            (d.time_from.as_str(), d.refresh.as_str()),
+            ("now-6h", "30s")
+        );
         let kinds: Vec<&str> = d.variables.iter().map(|v| v.kind.as_str()).collect();
         assert_eq!(
             kinds,
@@ -1113,8 +1130,16 @@ mod tests {
         assert_eq!(again, d);
         assert!(report.unsupported.is_empty(), "{:?}", report.unsupported);
 
-        let (_, report) = import(r#"{"time": {"from": "now/d", "to": "now/d"}}"#).unwrap();
-        assert_eq!(report.unsupported.len(), 2, "{:?}", report.unsupported);
+        let (_, report) =
+            import(r#"{"time": {"from": "now/d", "to": "now/d"}, "refresh": "often"}"#).unwrap();
+        assert_eq!(report.unsupported.len(), 3, "{:?}", report.unsupported);
+        assert!(
+            import(r#"{"refresh": false}"#)
+                .unwrap()
+                .1
+                .unsupported
+                .is_empty()
+        );
     }
 
     #[test]

@@ -433,6 +433,9 @@ pub const QUICK_RANGES: [(&str, &str); 10] = [
     ("now-7d", "Last 7 days"),
 ];
 
+/// Grafana's auto-refresh choices (empty: off).
+pub const REFRESH_INTERVALS: [&str; 8] = ["", "5s", "10s", "30s", "1m", "5m", "15m", "1h"];
+
 /// The step of a panel's queries and the intervals its expressions read.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Intervals {
@@ -907,6 +910,7 @@ mod tests {
             uid: String::new(),
             title: String::new(),
             time_from: "now-1h".into(),
+            refresh: String::new(),
             variables,
             panels: Vec::new(),
         }
