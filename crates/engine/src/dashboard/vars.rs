@@ -796,19 +796,9 @@ impl Scope {
             return Some(all.clone());
         }
         Some(match format {
-            Some("raw") | Some("text") => b.values.join(","),
-            Some("csv") => b.values.join(","),
+            Some("raw" | "text" | "csv") => b.values.join(","),
             Some("pipe") => b.values.join("|"),
-            Some("regex") => match b.values.as_slice() {
-                [one] => regex_escape(one),
-                many => format!(
-                    "({})",
-                    many.iter()
-                        .map(|v| regex_escape(v))
-                        .collect::<Vec<_>>()
-                        .join("|")
-                ),
-            },
+            Some("regex") => alternation(&b.values, regex_escape),
             Some("singlequote") => b
                 .values
                 .iter()
@@ -822,17 +812,19 @@ impl Scope {
                 .collect::<Vec<_>>()
                 .join(","),
             _ if !b.regex => b.values.join(",").replace('\'', "\\\\'"),
-            _ => match b.values.as_slice() {
-                [one] => prometheus_regex_escape(one),
-                many => format!(
-                    "({})",
-                    many.iter()
-                        .map(|v| prometheus_regex_escape(v))
-                        .collect::<Vec<_>>()
-                        .join("|")
-                ),
-            },
+            _ => alternation(&b.values, prometheus_regex_escape),
         })
+    }
+}
+
+/// One value escaped, or several as the regex alternation `(a|b)`.
+fn alternation(values: &[String], escape: fn(&str) -> String) -> String {
+    match values {
+        [one] => escape(one),
+        many => format!(
+            "({})",
+            many.iter().map(|v| escape(v)).collect::<Vec<_>>().join("|")
+        ),
     }
 }
 
