@@ -550,10 +550,11 @@ fn import_panel(p: &Value, row: Option<String>, dash: &mut Dashboard, report: &m
             .unwrap_or(dash.panels.len() as u64 + 1),
         kind,
         title,
+        // On the 24-column grid, as Grafana keeps panels.
         grid: GridPos {
-            x: num("/gridPos/x"),
+            x: num("/gridPos/x").min(23),
             y: num("/gridPos/y"),
-            w: num("/gridPos/w").max(1),
+            w: num("/gridPos/w").clamp(1, 24 - num("/gridPos/x").min(23)),
             h: num("/gridPos/h").max(1),
         },
         targets,
