@@ -716,16 +716,13 @@ fn panel_body(
             match range(expr) {
                 Err(e) => view! { <p class="error-text">{e}</p> }.into_any(),
                 Ok(mut series) => {
-                    // Buckets bottom to top by `le`.
-                    series.sort_by(|a, b| {
-                        let le = |s: &o11y_engine::promql::eval::RangeSeries| {
-                            s.labels
-                                .get("le")
-                                .and_then(o11y_engine::expfmt::parse_float)
-                                .unwrap_or(f64::INFINITY)
-                        };
-                        le(a).total_cmp(&le(b))
-                    });
+                    // Buckets bottom to top by `le`; a `heatmap` format
+                    // query draws the count in each bucket.
+                    if p.targets.first().is_some_and(|t| t.format == "heatmap") {
+                        o11y_engine::dashboard::buckets_to_counts(&mut series);
+                    } else {
+                        o11y_engine::dashboard::sort_by_le(&mut series);
+                    }
                     let max = series
                         .iter()
                         .flat_map(|s| s.samples.iter().map(|p| p.value))
@@ -923,6 +920,7 @@ fn PanelEditor(
                         legend_format: fmt.get_untracked(),
                         ref_id: "A".into(),
                         instant: false,
+                        format: String::new(),
                     });
                 }
             }

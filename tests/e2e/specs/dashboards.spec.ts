@@ -135,6 +135,8 @@ test('Grafana\'s variables and intervals: custom, interval, text box and constan
       { id: 2, type: 'stat', title: 'Latency', gridPos: { h: 8, w: 12, x: 12, y: 0 },
         targets: [{ expr: 'histogram_quantile($quantile, sum by (le) (rate(http_request_duration_seconds_bucket{service="$service"}[$window])))', refId: 'A' }],
         fieldConfig: { defaults: { unit: 's' } } },
+      { id: 3, type: 'heatmap', title: 'Latency buckets', gridPos: { h: 8, w: 24, x: 0, y: 8 },
+        targets: [{ expr: 'sum by (le) (rate(http_request_duration_seconds_bucket{service="$service"}[$__rate_interval]))', format: 'heatmap', legendFormat: '{{le}}', refId: 'A' }] },
     ],
   };
   await page.goto('/#/dashboards');
@@ -157,6 +159,12 @@ test('Grafana\'s variables and intervals: custom, interval, text box and constan
   await expect(requests.getByTestId('legend-item')).toHaveText(/^frontend every 15s\d/);
   await expect(page.getByTestId('stat-value')).toHaveText(/\d ms$|\d s$/);
   await expect(page.locator('.dash-panel .error-text')).toHaveCount(0);
+  // The heatmap draws the count in each bucket (Grafana's heatmap
+  // format), not the cumulative one: nothing is slower than 10 s, so the
+  // top row (+Inf) is at the faintest everywhere.
+  const top = page.getByTestId('heatmap').locator('rect[y="0"]');
+  expect(await top.count()).toBeGreaterThan(10);
+  expect(new Set(await top.evaluateAll((rs) => rs.map((r) => r.getAttribute('fill-opacity'))))).toEqual(new Set(['0.05']));
 
   await page.getByTestId('var-service').selectOption('payment');
   await expect(requests.getByTestId('legend-item')).toHaveText(/^payment every 15s\d/);

@@ -43,6 +43,38 @@ pub struct Target {
     /// Grafana's `instant`: one value at the end of the range instead of
     /// a range query.
     pub instant: bool,
+    /// Grafana's `format`: `time_series` (empty), `table` or `heatmap`
+    /// (cumulative `le` buckets drawn as the count in each bucket).
+    pub format: String,
+}
+
+/// Series in the order of their `le` label, lowest bucket first (`+Inf`
+/// and series without one last): a heatmap's rows from the bottom.
+pub fn sort_by_le(series: &mut [crate::promql::eval::RangeSeries]) {
+    let le = |s: &crate::promql::eval::RangeSeries| {
+        s.labels
+            .get("le")
+            .and_then(crate::expfmt::parse_float)
+            .unwrap_or(f64::INFINITY)
+    };
+    series.sort_by(|a, b| le(a).total_cmp(&le(b)));
+}
+
+/// Cumulative histogram buckets (series with an `le` label) as the count
+/// in each bucket, as Grafana's Prometheus data source turns a `heatmap`
+/// format query: sorted by `le`, each bucket less the one below it at
+/// the same time (never below 0).
+pub fn buckets_to_counts(series: &mut [crate::promql::eval::RangeSeries]) {
+    sort_by_le(series);
+    for i in (1..series.len()).rev() {
+        let (below, above) = series.split_at_mut(i);
+        let below = &below[i - 1].samples;
+        for point in &mut above[0].samples {
+            if let Ok(j) = below.binary_search_by_key(&point.ts_ms, |b| b.ts_ms) {
+                point.value = (point.value - below[j].value).max(0.0);
+            }
+        }
+    }
 }
 
 /// Grafana's reducers a stat, gauge or bar gauge turns a series into a
@@ -472,6 +504,10 @@ fn import_panel(p: &Value, row: Option<String>, dash: &mut Dashboard, report: &m
                     ref_id: str_of(t, "refId"),
                     instant: t.get("instant").and_then(Value::as_bool) == Some(true)
                         && t.get("range").and_then(Value::as_bool) != Some(true),
+                    format: match str_of(t, "format").as_str() {
+                        f @ ("table" | "heatmap") => f.to_string(),
+                        _ => String::new(),
+                    },
                 })
                 .collect()
         })
@@ -629,6 +665,9 @@ pub fn export(d: &Dashboard) -> String {
                 if t.instant {
                     target["instant"] = json!(true);
                     target["range"] = json!(false);
+                }
+                if !t.format.is_empty() {
+                    target["format"] = json!(t.format);
                 }
                 target
             }).collect::<Vec<_>>(),
@@ -909,6 +948,7 @@ pub fn service_overview(services: &[String]) -> Dashboard {
                 legend_format: legend.into(),
                 ref_id: "A".into(),
                 instant: false,
+                format: String::new(),
             }],
             unit: unit.into(),
             thresholds,
@@ -1141,6 +1181,49 @@ mod tests {
                 .unsupported
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn heatmap_buckets_become_counts_per_bucket() {
+        use crate::promql::eval::RangeSeries;
+        use crate::store::Sample;
+        let bucket = |le: &str, values: &[(i64, f64)]| RangeSeries {
+            labels: Labels::new([("le", le)]),
+            samples: values
+                .iter()
+                .map(|&(ts_ms, value)| Sample { ts_ms, value })
+                .collect(),
+            histograms: Vec::new(),
+        };
+        // Grafana's own example: 10, 20, 30 cumulative are 10 in each.
+        let mut s = vec![
+            bucket("+Inf", &[(0, 35.0), (1, 10.0)]),
+            bucket("0.1", &[(0, 10.0), (1, 10.0)]),
+            bucket("0.5", &[(0, 30.0), (1, 10.0)]),
+        ];
+        buckets_to_counts(&mut s);
+        let got: Vec<(&str, Vec<f64>)> = s
+            .iter()
+            .map(|x| {
+                (
+                    x.labels.get("le").unwrap(),
+                    x.samples.iter().map(|p| p.value).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("0.1", vec![10.0, 10.0]),
+                ("0.5", vec![20.0, 0.0]),
+                ("+Inf", vec![5.0, 0.0])
+            ]
+        );
+        let json = r#"{"panels": [{"type": "heatmap", "title": "H",
+          "targets": [{"expr": "sum by (le) (rate(x_bucket[$__rate_interval]))", "format": "heatmap", "legendFormat": "{{le}}"}]}]}"#;
+        let (d, _) = import(json).unwrap();
+        assert_eq!(d.panels[0].targets[0].format, "heatmap");
+        assert_eq!(import(&export(&d)).unwrap().0, d);
     }
 
     #[test]
