@@ -83,16 +83,15 @@ pub fn DashboardsPage() -> impl IntoView {
     let remote = RwSignal::new(None::<String>);
     // The chosen dashboard's variables and time range: redrawn when they
     // change, not at every tick of the demo.
-    let dash_head = Memo::new(move |_| {
-        demo.with(|d| {
-            d.dashboards()
-                .get(chosen.get())
-                .map(|x| (x.variables.clone(), x.time_from.clone(), x.refresh.clone()))
-        })
-    });
     // The whole chosen dashboard, for the panels: an edit, a move or a
     // new time range redraws them at once.
     let dash_now = Memo::new(move |_| demo.with(|d| d.dashboards().get(chosen.get()).cloned()));
+    let dash_head = Memo::new(move |_| {
+        dash_now.with(|d| {
+            d.as_ref()
+                .map(|x| (x.variables.clone(), x.time_from.clone(), x.refresh.clone()))
+        })
+    });
     let live_refresh = RwSignal::new(0u64);
     let refresh_ms = Signal::derive(move || {
         let every = dash_head.with(|h| h.as_ref().map(|(_, _, r)| r.clone()).unwrap_or_default());
@@ -209,25 +208,32 @@ pub fn DashboardsPage() -> impl IntoView {
             .filter(|((v, _), _)| v.kind != "constant")
             .map(|((v, options), picked)| {
                 let name = v.name.clone();
-                let pick = move |value: String| {
+                let pick = move |values: Vec<String>| {
                     selected.update(|s| {
                         s.retain(|(n, _)| *n != name);
-                        s.push((name.clone(), vec![value]));
+                        s.push((name.clone(), values));
                     })
                 };
+                // All first when the variable has it.
+                let listed: Vec<vars::VarOption> = v
+                    .include_all
+                    .then(|| vars::VarOption {
+                        text: "All".into(),
+                        value: vars::ALL.into(),
+                    })
+                    .into_iter()
+                    .chain(options.iter().cloned())
+                    .collect();
+                let checkboxes = v.multi && v.kind != "textbox";
                 let error = base.as_ref().and_then(|b| {
                     remote_values.with(|m| {
                         m.get(&format!("{b}\n{}", resolved.scope.interpolate(&v.query, None)))
                             .and_then(|r| r.clone().err())
                     })
                 });
-                let input = if v.multi && v.kind != "textbox" {
+                let input = if checkboxes {
                     // Grafana's multi-value picker: a list of checkboxes
                     // that stays open while values are ticked.
-                    let all = v.include_all.then(|| vars::VarOption {
-                        text: "All".into(),
-                        value: vars::ALL.into(),
-                    });
                     let summary = if picked.len() == 1 && picked[0] == vars::ALL {
                         "All".to_string()
                     } else {
@@ -242,22 +248,15 @@ pub fn DashboardsPage() -> impl IntoView {
                             .collect::<Vec<_>>()
                             .join(" + ")
                     };
-                    let boxes = all
+                    let boxes = listed
                         .into_iter()
-                        .chain(options)
                         .map(|o| {
                             let checked = picked.contains(&o.value);
-                            let (v, picked, value) = (v.clone(), picked.clone(), o.value.clone());
-                            let name = v.name.clone();
+                            let (v, picked, value, pick) =
+                                (v.clone(), picked.clone(), o.value.clone(), pick.clone());
                             view! {
                                 <label class="multi-option">
-                                    <input type="checkbox" prop:checked=checked on:change=move |_| {
-                                        let next = v.toggled(&picked, &value);
-                                        selected.update(|s| {
-                                            s.retain(|(n, _)| *n != name);
-                                            s.push((name.clone(), next));
-                                        });
-                                    } />
+                                    <input type="checkbox" prop:checked=checked on:change=move |_| pick(v.toggled(&picked, &value)) />
                                     {o.text}
                                 </label>
                             }
@@ -285,30 +284,25 @@ pub fn DashboardsPage() -> impl IntoView {
                 } else if v.kind == "textbox" {
                     view! {
                         <input data-testid=format!("var-{}", v.name) prop:value=picked.first().cloned().unwrap_or_default()
-                            on:change=move |ev| pick(event_target_value(&ev)) />
+                            on:change=move |ev| pick(vec![event_target_value(&ev)]) />
                     }
                     .into_any()
                 } else {
-                    let all = v.include_all.then(|| vars::VarOption {
-                        text: "All".into(),
-                        value: vars::ALL.into(),
-                    });
-                    let opts = all
+                    let opts = listed
                         .into_iter()
-                        .chain(options)
                         .map(|o| {
                             let is_picked = picked.first() == Some(&o.value);
                             view! { <option value=o.value prop:selected=is_picked>{o.text}</option> }
                         })
                         .collect_view();
                     view! {
-                        <select data-testid=format!("var-{}", v.name) on:change=move |ev| pick(event_target_value(&ev))>{opts}</select>
+                        <select data-testid=format!("var-{}", v.name) on:change=move |ev| pick(vec![event_target_value(&ev)])>{opts}</select>
                     }
                     .into_any()
                 };
                 let error = error.map(|e| view! { <span class="error-text" data-testid="var-error">{e}</span> });
                 // A label would name the picker's first checkbox ("All").
-                if v.multi {
+                if checkboxes {
                     view! { <span class="variable">{format!("${} ", v.name)}{input}{error}</span> }.into_any()
                 } else {
                     view! { <label class="variable">{format!("${} ", v.name)}{input}{error}</label> }.into_any()

@@ -661,8 +661,7 @@ impl Dashboard {
         let names_in = |q: &str| -> Vec<String> {
             variable_syntax()
                 .captures_iter(q)
-                .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(4)))
-                .map(|m| m.as_str().to_string())
+                .map(|c| variable_name(&c).to_string())
                 .collect()
         };
         let deps: Vec<Vec<String>> = self
@@ -754,6 +753,14 @@ fn variable_syntax() -> &'static Regex {
     })
 }
 
+/// The name in a match of [`variable_syntax`], whichever form it has.
+fn variable_name<'t>(c: &regex::Captures<'t>) -> &'t str {
+    c.get(1)
+        .or(c.get(2))
+        .or(c.get(4))
+        .map_or("", |m| m.as_str())
+}
+
 impl Scope {
     /// `expr` with the variables replaced as Grafana's Prometheus data
     /// source replaces them (`intervals`: a panel's built-in intervals).
@@ -761,11 +768,7 @@ impl Scope {
     pub fn interpolate(&self, expr: &str, intervals: Option<&Intervals>) -> String {
         variable_syntax()
             .replace_all(expr, |c: &regex::Captures| {
-                let name = c
-                    .get(1)
-                    .or(c.get(2))
-                    .or(c.get(4))
-                    .map_or("", |m| m.as_str());
+                let name = variable_name(c);
                 let format = c.get(3).or(c.get(5)).map(|m| m.as_str());
                 self.value_of(name, format, intervals)
                     .unwrap_or_else(|| c[0].to_string())
