@@ -47,13 +47,19 @@ enum Command {
         /// How much virtual time to simulate (a Prometheus duration: 10m, 1h30m).
         #[arg(long, default_value = "10m", value_parser = duration_ms)]
         duration: i64,
-        /// Requests per second entering the shop.
-        #[arg(long, default_value_t = 20.0)]
-        rate: f64,
-        /// Share of requests the frontend fails on its own (0 to 1); by
-        /// default the topology's.
+        /// Requests per second entering the shop; by default the
+        /// topology's (20 for the default shop).
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Share of requests the entry service (the topology's first)
+        /// fails on its own (0 to 1); by default the topology's.
         #[arg(long)]
         error_ratio: Option<f64>,
+        /// Simulate this topology (JSON or YAML, as the simulator panel
+        /// takes it) instead of the default shop; an invalid one is
+        /// reported with its line and column (exit 1).
+        #[arg(long, value_name = "FILE")]
+        topology: Option<std::path::PathBuf>,
         /// Print every scrape (every 15 s) as OpenMetrics with timestamps, as
         /// `promtool tsdb create-blocks-from openmetrics` takes it.
         #[arg(long)]
@@ -195,17 +201,22 @@ fn main() -> ExitCode {
             duration,
             rate,
             error_ratio,
-            openmetrics: true,
-            ..
-        } => sim_openmetrics(seed, duration, rate, error_ratio),
-        Command::Sim {
-            seed,
-            duration,
-            rate,
-            error_ratio,
+            topology,
+            openmetrics,
             out,
-            ..
-        } => sim(seed, duration, rate, error_ratio, out.as_deref()),
+        } => {
+            let shop = ShopArgs {
+                seed,
+                rate,
+                error_ratio,
+                topology,
+            };
+            if openmetrics {
+                sim_openmetrics(&shop, duration)
+            } else {
+                sim(&shop, duration, out.as_deref())
+            }
+        }
         Command::Expfmt { file, from, to } => expfmt(&file, from, to),
         Command::Logql {
             query,
@@ -276,38 +287,56 @@ fn main() -> ExitCode {
     }
 }
 
-/// The shop `o11y sim` runs: the default topology at `rate`, the frontend
-/// failing `error_ratio` of its requests if given; settings out of range
-/// are reported (exit 2).
-fn shop(
+/// What `o11y sim` simulates.
+struct ShopArgs {
     seed: u64,
-    rate: f64,
+    rate: Option<f64>,
     error_ratio: Option<f64>,
-) -> Result<o11y_engine::topology::ShopSim, ExitCode> {
+    topology: Option<std::path::PathBuf>,
+}
+
+/// The shop `o11y sim` runs: the topology of `--topology` (checked as the
+/// simulator panel checks it: an error at its line and column, exit 1) or
+/// the default one, at `rate` if given, its entry service failing
+/// `error_ratio` of its requests if given (out of range: exit 2).
+fn shop(args: &ShopArgs) -> Result<o11y_engine::topology::ShopSim, ExitCode> {
     use o11y_engine::topology::{ShopSim, Topology};
-    let topology = Topology {
-        requests_per_s: rate,
-        ..Topology::default()
+    let mut topology = match &args.topology {
+        None => Topology::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                eprintln!("o11y sim: {}: {e}", path.display());
+                ExitCode::FAILURE
+            })?;
+            Topology::from_text(&text).map_err(|e| {
+                eprintln!("o11y sim: {}:{e}", path.display());
+                ExitCode::FAILURE
+            })?
+        }
     };
-    let mut sim = ShopSim::new(topology, seed, 0).map_err(|e| {
+    if let Some(rate) = args.rate {
+        topology.requests_per_s = rate;
+    }
+    let mut sim = ShopSim::new(topology, args.seed, 0).map_err(|e| {
         eprintln!("o11y sim: {e}");
         ExitCode::from(2)
     })?;
-    if let Some(ratio) = error_ratio {
+    if let Some(ratio) = args.error_ratio {
         if !(0.0..=1.0).contains(&ratio) {
             eprintln!("o11y sim: error_ratio must be between 0 and 1, got {ratio}");
             return Err(ExitCode::from(2));
         }
-        sim.set_error_rate("frontend", ratio);
+        let entry = sim.topology().services[0].name.clone();
+        sim.set_error_rate(&entry, ratio);
     }
     Ok(sim)
 }
 
 /// `o11y sim --openmetrics`: every scrape of the shop, grouped per series
 /// with timestamps, then `# EOF`.
-fn sim_openmetrics(seed: u64, duration_ms: i64, rate: f64, error_ratio: Option<f64>) -> ExitCode {
+fn sim_openmetrics(args: &ShopArgs, duration_ms: i64) -> ExitCode {
     use o11y_engine::expfmt::{Family, ParsedSample};
-    let mut sim = match shop(seed, rate, error_ratio) {
+    let mut sim = match shop(args) {
         Ok(sim) => sim,
         Err(code) => return code,
     };
@@ -357,14 +386,8 @@ fn sim_openmetrics(seed: u64, duration_ms: i64, rate: f64, error_ratio: Option<f
 
 /// `o11y sim`: the shop's final scrape on standard output, or its metrics,
 /// logs and traces as files in `dir`.
-fn sim(
-    seed: u64,
-    duration_ms: i64,
-    rate: f64,
-    error_ratio: Option<f64>,
-    dir: Option<&std::path::Path>,
-) -> ExitCode {
-    let mut sim = match shop(seed, rate, error_ratio) {
+fn sim(args: &ShopArgs, duration_ms: i64, dir: Option<&std::path::Path>) -> ExitCode {
+    let mut sim = match shop(args) {
         Ok(sim) => sim,
         Err(code) => return code,
     };

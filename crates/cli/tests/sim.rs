@@ -169,3 +169,53 @@ fn a_closed_pipe_ends_it_quietly() {
     // Ended by SIGPIPE (13), as `cat` or `grep` would be.
     assert_eq!(out.status.signal(), Some(13), "{:?}", out.status);
 }
+
+/// `o11y sim --topology`: a user topology runs from the command line, and
+/// one the simulator cannot run is refused with its place, as in the page.
+#[test]
+fn user_topologies_run_or_are_refused_with_their_position() {
+    let dir = std::env::temp_dir().join(format!("o11y-topology-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("shop.yml");
+    std::fs::write(
+        &good,
+        "services:\n  - name: web\n    endpoints:\n      - {name: /, latency_ms: 5, calls: [{service: db, endpoint: q}]}\n  - name: db\n    kind: postgresql\n    endpoints:\n      - {name: q, latency_ms: 2}\nentry: [{endpoint: /, weight: 1}]\nrequests_per_s: 10\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("o11y")
+        .unwrap()
+        .args(["sim", "--duration", "1m", "--error-ratio", "0.5", "--topology"])
+        .arg(&good)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        text.contains(r#"http_requests_total{service="web",method="GET",route="/",status="500"}"#),
+        "the entry service, renamed, fails as asked:\n{text}"
+    );
+    assert!(text.contains(r#"service="db""#), "{text}");
+    for (file, text, expected) in [
+        (
+            "slow.yml",
+            "services:\n  - name: web\n    endpoints:\n      - name: /\n        latency_ms: 1e308\nentry: [{endpoint: /, weight: 1}]\nrequests_per_s: 1\n",
+            "slow.yml:5:21: services[0].endpoints[0].latency_ms: 1e+308 is out of range",
+        ),
+        (
+            "spread.json",
+            "{\"services\": [{\"name\": \"web\", \"endpoints\": [{\"name\": \"/\", \"latency_ms\": 5, \"sigma\": 9999999}]}],\n \"entry\": [{\"endpoint\": \"/\", \"weight\": 1}], \"requests_per_s\": 1}",
+            "spread.json:1:85: services[0].endpoints[0].sigma: 9.999999e+06 is out of range: it must be from 0 to 4",
+        ),
+        ("broken.yml", "services: [\n", "broken.yml:2:1: topology YAML:"),
+    ] {
+        let path = dir.join(file);
+        std::fs::write(&path, text).unwrap();
+        let out = Command::cargo_bin("o11y")
+            .unwrap()
+            .args(["sim", "--topology"])
+            .arg(&path)
+            .assert()
+            .code(1);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(err.contains(expected), "{err}");
+    }
+}
