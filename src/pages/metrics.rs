@@ -210,15 +210,16 @@ fn PasteBox() -> impl IntoView {
                     instance.get_untracked().trim(),
                     format_clock_time(now_ms)
                 );
-                if report.refused_count > 0 {
+                if !report.refusals.is_empty() {
                     let first = report
                         .refused
                         .first()
                         .map(ToString::to_string)
                         .unwrap_or_default();
                     message.push_str(&format!(
-                        " {} refused, first: {first}",
-                        report.refused_count
+                        " The store refused {} writes ({}), first: {first}. Counted in o11y_tsdb_refused_samples_total.",
+                        report.refusals.total(),
+                        report.refusals
                     ));
                 }
                 PasteOutcome::Stored(message)

@@ -184,7 +184,14 @@ fn user_topologies_run_or_are_refused_with_their_position() {
     .unwrap();
     let out = Command::cargo_bin("o11y")
         .unwrap()
-        .args(["sim", "--duration", "1m", "--error-ratio", "0.5", "--topology"])
+        .args([
+            "sim",
+            "--duration",
+            "1m",
+            "--error-ratio",
+            "0.5",
+            "--topology",
+        ])
         .arg(&good)
         .assert()
         .success();
@@ -205,7 +212,11 @@ fn user_topologies_run_or_are_refused_with_their_position() {
             "{\"services\": [{\"name\": \"web\", \"endpoints\": [{\"name\": \"/\", \"latency_ms\": 5, \"sigma\": 9999999}]}],\n \"entry\": [{\"endpoint\": \"/\", \"weight\": 1}], \"requests_per_s\": 1}",
             "spread.json:1:85: services[0].endpoints[0].sigma: 9.999999e+06 is out of range: it must be from 0 to 4",
         ),
-        ("broken.yml", "services: [\n", "broken.yml:2:1: topology YAML:"),
+        (
+            "broken.yml",
+            "services: [\n",
+            "broken.yml:2:1: topology YAML:",
+        ),
     ] {
         let path = dir.join(file);
         std::fs::write(&path, text).unwrap();

@@ -39,6 +39,7 @@ pub mod query;
 pub mod relabel;
 pub mod rules;
 pub mod scrape;
+pub mod self_metrics;
 pub mod sim;
 pub mod store;
 pub mod topology;

@@ -31,7 +31,7 @@ use std::collections::HashSet;
 
 use crate::expfmt::Family;
 use crate::labels::{Labels, METRIC_NAME};
-use crate::store::{AppendError, STALE_NAN, Sample, SeriesStore};
+use crate::store::{AppendError, Refusals, STALE_NAN, Sample, SeriesStore};
 
 /// What one scrape did.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -43,7 +43,11 @@ pub struct ScrapeReport {
     pub series_added: usize,
     /// Samples the store refused, with why (the first few).
     pub refused: Vec<AppendError>,
+    /// Samples the store refused.
     pub refused_count: usize,
+    /// Every write of this scrape the store refused, by reason: samples,
+    /// the scrape's own series (`up`…) and staleness markers.
+    pub refusals: Refusals,
     /// Series that got a staleness marker.
     pub stale_marked: usize,
     /// Exemplars kept (new ones; a repeat of the last is not).
@@ -109,8 +113,9 @@ impl Scraper {
 
     /// The target is gone (its scrape config changed): every series it
     /// wrote, `up` and the scrape series included, gets a stale marker at
-    /// `ts_ms`, as Prometheus marks a vanished target's series.
-    pub fn end(&mut self, store: &mut impl SeriesStore, ts_ms: i64) {
+    /// `ts_ms`, as Prometheus marks a vanished target's series. Returns
+    /// the markers the store refused, by reason.
+    pub fn end(&mut self, store: &mut impl SeriesStore, ts_ms: i64) -> Refusals {
         let report = [
             "up",
             "scrape_duration_seconds",
@@ -120,15 +125,17 @@ impl Scraper {
         ];
         let mut gone: Vec<Labels> = self.previous_series.drain().collect();
         gone.extend(report.iter().map(|name| self.series_labels(name, &[])));
+        let mut refused = Refusals::default();
         for labels in gone {
-            let _ = store.append(
-                &labels,
-                Sample {
-                    ts_ms,
-                    value: STALE_NAN,
-                },
-            );
+            let marker = Sample {
+                ts_ms,
+                value: STALE_NAN,
+            };
+            if let Err(e) = store.append(&labels, marker) {
+                refused.count(&e);
+            }
         }
+        refused
     }
 
     /// The target's labels, sorted by name.
@@ -204,6 +211,7 @@ impl Scraper {
                     }
                     Err(e) => {
                         report.refused_count += 1;
+                        report.refusals.count(&e);
                         if report.refused.len() < REFUSALS_KEPT {
                             report.refused.push(e);
                         }
@@ -212,17 +220,13 @@ impl Scraper {
             }
         }
         for gone in self.previous_series.difference(&current) {
-            if store
-                .append(
-                    gone,
-                    Sample {
-                        ts_ms,
-                        value: STALE_NAN,
-                    },
-                )
-                .is_ok()
-            {
-                report.stale_marked += 1;
+            let marker = Sample {
+                ts_ms,
+                value: STALE_NAN,
+            };
+            match store.append(gone, marker) {
+                Ok(()) => report.stale_marked += 1,
+                Err(e) => report.refusals.count(&e),
             }
         }
         self.previous_series = current;
@@ -239,7 +243,7 @@ impl Scraper {
         for (name, value) in report_series {
             let labels = self.series_labels(name, &[]);
             if let Err(e) = store.append(&labels, Sample { ts_ms, value }) {
-                report.refused_count += 1;
+                report.refusals.count(&e);
                 if report.refused.len() < REFUSALS_KEPT {
                     report.refused.push(e);
                 }
@@ -368,5 +372,36 @@ mod tests {
         let report = scraper.ingest(&mut db, Some(&older), 7000, 0.0);
         assert_eq!((report.samples_stored, report.refused_count), (1, 1));
         assert!(matches!(report.refused[0], AppendError::OutOfOrder { .. }));
+        assert_eq!(report.refusals.to_string(), "1 out_of_order");
+    }
+
+    /// Staleness markers the store refuses were dropped with `let _ =`;
+    /// they are counted now, in the report and by the store.
+    #[test]
+    fn refused_staleness_markers_are_counted() {
+        let mut db = Tsdb::default();
+        let mut scraper = Scraper::new("api", "a:1");
+        let families = parse(
+            "a 1
+",
+            Format::Text,
+        )
+        .unwrap();
+        scraper.ingest(&mut db, Some(&families), 6000, 0.0);
+        // The next scrape comes earlier than the last: `a` cannot be marked stale then.
+        let report = scraper.ingest(&mut db, Some(&[]), 5000, 0.0);
+        assert_eq!(report.stale_marked, 0);
+        assert_eq!(
+            report.refusals.get("out_of_order"),
+            6,
+            "a's marker and the scrape's own 5 series"
+        );
+        let refused = scraper.end(&mut db, 4000);
+        assert_eq!(
+            refused.get("out_of_order"),
+            5,
+            "up and the scrape series (a is no longer current)"
+        );
+        assert_eq!(db.refused().get("out_of_order"), 11);
     }
 }

@@ -74,6 +74,82 @@ pub enum AppendError {
     UnknownSeries,
 }
 
+impl AppendError {
+    /// The reason this refusal is counted under: `out_of_order`,
+    /// `duplicate_timestamp`, `series_limit`, `sample_limit`,
+    /// `empty_labels` or `unknown_series`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AppendError::OutOfOrder { .. } => "out_of_order",
+            AppendError::DuplicateTimestamp { .. } => "duplicate_timestamp",
+            AppendError::SeriesLimit { .. } => "series_limit",
+            AppendError::SampleLimit { .. } => "sample_limit",
+            AppendError::EmptyLabels => "empty_labels",
+            AppendError::UnknownSeries => "unknown_series",
+        }
+    }
+}
+
+/// Writes that were refused, counted by reason ([`AppendError::reason`],
+/// or a log store's): what Prometheus counts as
+/// `prometheus_tsdb_out_of_order_samples_total` and the like, so that
+/// nothing is dropped without a trace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Refusals(std::collections::BTreeMap<&'static str, u64>);
+
+impl Refusals {
+    /// Counts one refused write.
+    pub fn count(&mut self, error: &AppendError) {
+        self.add(error.reason(), 1);
+    }
+
+    /// Counts `n` writes refused for `reason`.
+    pub fn add(&mut self, reason: &'static str, n: u64) {
+        if n > 0 {
+            *self.0.entry(reason).or_default() += n;
+        }
+    }
+
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: &Refusals) {
+        for (reason, n) in other.iter() {
+            self.add(reason, n);
+        }
+    }
+
+    /// Writes refused for `reason`.
+    pub fn get(&self, reason: &str) -> u64 {
+        self.0.get(reason).copied().unwrap_or(0)
+    }
+
+    /// Writes refused, whatever the reason.
+    pub fn total(&self) -> u64 {
+        self.0.values().sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Reasons and counts, by reason.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        self.0.iter().map(|(r, n)| (*r, *n))
+    }
+}
+
+impl std::fmt::Display for Refusals {
+    /// `3 out_of_order, 1 duplicate_timestamp`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (reason, n)) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{n} {reason}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Where samples are written and read.
 pub trait SeriesStore {
     /// Appends one sample to the series with these labels, creating it if new.

@@ -344,11 +344,10 @@ impl Violation {
 
     /// The error, at the field's place in `document` if there is one.
     fn into_error(self, document: Option<&crate::yaml::Node>) -> TopologyError {
-        let (line, col) =
-            document.map_or((0, 0), |d| {
-                let n = self.field.locate(d);
-                (n.line, n.col)
-            });
+        let (line, col) = document.map_or((0, 0), |d| {
+            let n = self.field.locate(d);
+            (n.line, n.col)
+        });
         TopologyError::Invalid {
             field: self.field.to_string(),
             line,
@@ -1967,45 +1966,140 @@ mod tests {
     fn every_number_out_of_range_is_refused_at_its_place() {
         assert!(Topology::from_text(SMALL).is_ok());
         let cases = [
-            ("latency_ms: 5", "latency_ms: 1e308", "5:21: services[0].endpoints[0].latency_ms: 1e+308 is out of range: it must be above 0 and at most 3.6e+06"),
-            ("latency_ms: 5", "latency_ms: 0", "5:21: services[0].endpoints[0].latency_ms: 0 is out of range"),
-            ("latency_ms: 5", "latency_ms: 3600001", "5:21: services[0].endpoints[0].latency_ms: 3.600001e+06 is out of range"),
-            ("latency_ms: 5", "latency_ms: 5\n        sigma: 9999999", "6:16: services[0].endpoints[0].sigma: 9.999999e+06 is out of range: it must be from 0 to 4"),
-            ("latency_ms: 5", "latency_ms: 5\n        sigma: -1", "6:16: services[0].endpoints[0].sigma: -1 is out of range"),
-            ("latency_ms: 5", "latency_ms: 5\n        error_rate: 1.5", "6:21: services[0].endpoints[0].error_rate: 1.5 is out of range: it must be from 0 to 1"),
-            ("retries: 1", "retries: 11", "7:49: services[0].endpoints[0].calls[0].retries: 11 is out of range: it must be from 0 to 10"),
-            ("retries: 1", "retries: 1, timeout_ms: 0", "7:64: services[0].endpoints[0].calls[0].timeout_ms: 0 is out of range"),
-            ("retries: 1", "retries: 1, timeout_ms: 1e9", "7:64: services[0].endpoints[0].calls[0].timeout_ms: 1e+09 is out of range"),
-            ("weight: 1", "weight: 1e7", "12:27: entry[0].weight: 1e+07 is out of range: it must be from 0 to 1e+06"),
-            ("weight: 1", "weight: 0", "12:3: entry: traffic needs an entry point with a weight above 0"),
-            ("requests_per_s: 40", "requests_per_s: 10001", "13:17: requests_per_s: 10001 is out of range: it must be from 0 to 10000"),
-            ("requests_per_s: 40", "requests_per_s: -1", "13:17: requests_per_s: -1 is out of range"),
+            (
+                "latency_ms: 5",
+                "latency_ms: 1e308",
+                "5:21: services[0].endpoints[0].latency_ms: 1e+308 is out of range: it must be above 0 and at most 3.6e+06",
+            ),
+            (
+                "latency_ms: 5",
+                "latency_ms: 0",
+                "5:21: services[0].endpoints[0].latency_ms: 0 is out of range",
+            ),
+            (
+                "latency_ms: 5",
+                "latency_ms: 3600001",
+                "5:21: services[0].endpoints[0].latency_ms: 3.600001e+06 is out of range",
+            ),
+            (
+                "latency_ms: 5",
+                "latency_ms: 5\n        sigma: 9999999",
+                "6:16: services[0].endpoints[0].sigma: 9.999999e+06 is out of range: it must be from 0 to 4",
+            ),
+            (
+                "latency_ms: 5",
+                "latency_ms: 5\n        sigma: -1",
+                "6:16: services[0].endpoints[0].sigma: -1 is out of range",
+            ),
+            (
+                "latency_ms: 5",
+                "latency_ms: 5\n        error_rate: 1.5",
+                "6:21: services[0].endpoints[0].error_rate: 1.5 is out of range: it must be from 0 to 1",
+            ),
+            (
+                "retries: 1",
+                "retries: 11",
+                "7:49: services[0].endpoints[0].calls[0].retries: 11 is out of range: it must be from 0 to 10",
+            ),
+            (
+                "retries: 1",
+                "retries: 1, timeout_ms: 0",
+                "7:64: services[0].endpoints[0].calls[0].timeout_ms: 0 is out of range",
+            ),
+            (
+                "retries: 1",
+                "retries: 1, timeout_ms: 1e9",
+                "7:64: services[0].endpoints[0].calls[0].timeout_ms: 1e+09 is out of range",
+            ),
+            (
+                "weight: 1",
+                "weight: 1e7",
+                "12:27: entry[0].weight: 1e+07 is out of range: it must be from 0 to 1e+06",
+            ),
+            (
+                "weight: 1",
+                "weight: 0",
+                "12:3: entry: traffic needs an entry point with a weight above 0",
+            ),
+            (
+                "requests_per_s: 40",
+                "requests_per_s: 10001",
+                "13:17: requests_per_s: 10001 is out of range: it must be from 0 to 10000",
+            ),
+            (
+                "requests_per_s: 40",
+                "requests_per_s: -1",
+                "13:17: requests_per_s: -1 is out of range",
+            ),
             // Of the wrong type: where it was written, and what was expected.
-            ("latency_ms: 5", "latency_ms: [5]", "5:21: services[0].endpoints[0].latency_ms: invalid type: sequence, expected f64"),
-            ("latency_ms: 5", "latency_ms: NaN", "5:21: services[0].endpoints[0].latency_ms: invalid type: string \"NaN\", expected f64"),
-            ("retries: 1", "retries: -1", "7:49: services[0].endpoints[0].calls[0].retries: invalid value: integer `-1`, expected u32"),
-            ("retries: 1", "retries: 99999999999", "7:49: services[0].endpoints[0].calls[0].retries: invalid value"),
-            ("latency_ms: 5", "latency_ms: 5\n        sigmaa: 1", "6:17: services[0].endpoints[0].sigmaa: unknown field `sigmaa`, expected one of `name`"),
-            ("  - name: db", "  - name: web", "8:11: services[1].name: there is already a service named \"web\""),
-            ("endpoint: q,", "endpoint: r,", "7:13: services[0].endpoints[0].calls[0]: web / calls db r, which does not exist"),
+            (
+                "latency_ms: 5",
+                "latency_ms: [5]",
+                "5:21: services[0].endpoints[0].latency_ms: invalid type: sequence, expected f64",
+            ),
+            (
+                "latency_ms: 5",
+                "latency_ms: NaN",
+                "5:21: services[0].endpoints[0].latency_ms: invalid type: string \"NaN\", expected f64",
+            ),
+            (
+                "retries: 1",
+                "retries: -1",
+                "7:49: services[0].endpoints[0].calls[0].retries: invalid value: integer `-1`, expected u32",
+            ),
+            (
+                "retries: 1",
+                "retries: 99999999999",
+                "7:49: services[0].endpoints[0].calls[0].retries: invalid value",
+            ),
+            (
+                "latency_ms: 5",
+                "latency_ms: 5\n        sigmaa: 1",
+                "6:17: services[0].endpoints[0].sigmaa: unknown field `sigmaa`, expected one of `name`",
+            ),
+            (
+                "  - name: db",
+                "  - name: web",
+                "8:11: services[1].name: there is already a service named \"web\"",
+            ),
+            (
+                "endpoint: q,",
+                "endpoint: r,",
+                "7:13: services[0].endpoints[0].calls[0]: web / calls db r, which does not exist",
+            ),
         ];
         for (from, to, expected) in cases {
             let err = error_of(from, to);
-            assert!(err.starts_with(expected), "{to}:\n  got      {err}\n  expected {expected}");
+            assert!(
+                err.starts_with(expected),
+                "{to}:\n  got      {err}\n  expected {expected}"
+            );
         }
     }
 
     #[test]
     fn json_errors_have_positions_too() {
-        let json = Topology::default().to_json().replacen("\"latency_ms\": 8.0", "\"latency_ms\": 1e300", 1);
+        let json = Topology::default().to_json().replacen(
+            "\"latency_ms\": 8.0",
+            "\"latency_ms\": 1e300",
+            1,
+        );
         let err = Topology::from_text(&json).unwrap_err().to_string();
-        assert!(err.starts_with("10:25: services[0].endpoints[0].latency_ms: 1e+300 is out of range"), "{err}");
-        let err = Topology::from_text("{\"services\": [}").unwrap_err().to_string();
+        assert!(
+            err.starts_with("10:25: services[0].endpoints[0].latency_ms: 1e+300 is out of range"),
+            "{err}"
+        );
+        let err = Topology::from_text("{\"services\": [}")
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "1:15: topology JSON: expected value");
         // JSON indented with tabs, which YAML refuses: still read, the error without a position.
         let tabbed = json.replace("  ", "\t");
         let err = Topology::from_text(&tabbed).unwrap_err().to_string();
-        assert!(err.contains("services[0].endpoints[0].latency_ms: 1e+300 is out of range"), "{err}");
+        assert!(
+            err.contains("services[0].endpoints[0].latency_ms: 1e+300 is out of range"),
+            "{err}"
+        );
         let cycle = Topology::default().to_json().replacen(
             "\"calls\": []",
             "\"calls\": [{\"service\": \"frontend\", \"endpoint\": \"/checkout\"}]",
@@ -2033,14 +2127,28 @@ mod tests {
                 service: service.into(),
                 factor: 1_000.0,
             };
-            for failure in [spike, Failure::MemoryLeak { service: service.into() }] {
-                sim.inject(Injection { failure, start_ms: 0, end_ms: None }).unwrap();
+            for failure in [
+                spike,
+                Failure::MemoryLeak {
+                    service: service.into(),
+                },
+            ] {
+                sim.inject(Injection {
+                    failure,
+                    start_ms: 0,
+                    end_ms: None,
+                })
+                .unwrap();
             }
         }
         sim.advance_to(i64::MAX);
         let spans = sim.drain_spans();
         assert!(!spans.is_empty());
-        assert!(spans.iter().all(|s| s.start_ns > 0 && s.end_ns >= s.start_ns));
+        assert!(
+            spans
+                .iter()
+                .all(|s| s.start_ns > 0 && s.end_ns >= s.start_ns)
+        );
         // The clock stops at MAX_TIME_MS.
         assert_eq!(sim.next_tick_ms, MAX_TIME_MS + TICK_MS);
     }
@@ -2048,30 +2156,80 @@ mod tests {
     #[test]
     fn failures_are_checked_against_the_topology() {
         let mut sim = ShopSim::new(Topology::default(), 1, 0).unwrap();
-        let at = |failure| Injection { failure, start_ms: 1_000, end_ms: None };
+        let at = |failure| Injection {
+            failure,
+            start_ms: 1_000,
+            end_ms: None,
+        };
         let err = sim
-            .inject(at(Failure::Outage { service: "checkout".into() }))
+            .inject(at(Failure::Outage {
+                service: "checkout".into(),
+            }))
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("failure service: there is no service \"checkout\"; the topology has frontend, api-gateway"), "{err}");
         for (failure, expected) in [
-            (Failure::LatencySpike { service: "payment".into(), factor: 0.0 }, "failure factor: 0 is out of range"),
-            (Failure::LatencySpike { service: "payment".into(), factor: 1e9 }, "failure factor: 1e+09 is out of range"),
-            (Failure::ErrorBurst { service: "payment".into(), rate: 2.0 }, "failure rate: 2 is out of range"),
-            (Failure::TrafficFlood { factor: f64::NAN }, "failure factor: NaN is out of range"),
+            (
+                Failure::LatencySpike {
+                    service: "payment".into(),
+                    factor: 0.0,
+                },
+                "failure factor: 0 is out of range",
+            ),
+            (
+                Failure::LatencySpike {
+                    service: "payment".into(),
+                    factor: 1e9,
+                },
+                "failure factor: 1e+09 is out of range",
+            ),
+            (
+                Failure::ErrorBurst {
+                    service: "payment".into(),
+                    rate: 2.0,
+                },
+                "failure rate: 2 is out of range",
+            ),
+            (
+                Failure::TrafficFlood { factor: f64::NAN },
+                "failure factor: NaN is out of range",
+            ),
         ] {
             let err = sim.inject(at(failure)).unwrap_err().to_string();
             assert!(err.starts_with(expected), "{err}");
         }
-        let late = Injection { failure: Failure::CacheMissStorm, start_ms: MAX_TIME_MS + 1, end_ms: None };
-        assert!(sim.inject(late).unwrap_err().to_string().starts_with("failure start_ms:"));
-        let backwards = Injection { failure: Failure::CacheMissStorm, start_ms: 5_000, end_ms: Some(5_000) };
-        assert!(sim.inject(backwards).unwrap_err().to_string().contains("must end after it starts"));
+        let late = Injection {
+            failure: Failure::CacheMissStorm,
+            start_ms: MAX_TIME_MS + 1,
+            end_ms: None,
+        };
+        assert!(
+            sim.inject(late)
+                .unwrap_err()
+                .to_string()
+                .starts_with("failure start_ms:")
+        );
+        let backwards = Injection {
+            failure: Failure::CacheMissStorm,
+            start_ms: 5_000,
+            end_ms: Some(5_000),
+        };
+        assert!(
+            sim.inject(backwards)
+                .unwrap_err()
+                .to_string()
+                .contains("must end after it starts")
+        );
         assert!(sim.injections().is_empty(), "nothing refused was kept");
         sim.inject(at(Failure::CacheMissStorm)).unwrap();
         // Without a cache, a cache-miss storm would do nothing: refused.
         let no_cache = Topology::from_text(SMALL).unwrap();
         let mut sim = ShopSim::new(no_cache, 1, 0).unwrap();
-        assert!(sim.inject(at(Failure::CacheMissStorm)).unwrap_err().to_string().contains("no service of kind redis"));
+        assert!(
+            sim.inject(at(Failure::CacheMissStorm))
+                .unwrap_err()
+                .to_string()
+                .contains("no service of kind redis")
+        );
     }
 }

@@ -16,7 +16,7 @@ use super::pipeline::{LabelSet, process};
 use super::store::LogStore;
 use crate::labels::{Labels, METRIC_NAME, MatchOp};
 use crate::promql::eval::{QueryLimits, RangeSeries, range_query_with_stats};
-use crate::store::{STALE_NAN, Sample, SeriesStore};
+use crate::store::{AppendError, STALE_NAN, Sample, SeriesStore};
 use crate::tsdb::{Tsdb, TsdbLimits};
 
 /// A query over a time range.
@@ -496,8 +496,23 @@ fn metric_query(
         let last = steps.last().copied().unwrap_or(end_ms) * 1_000_000 - offset_ns;
         let series = samples(agg, store, first, last, pushed.get(&name))?;
         let range_s = agg.range_ms as f64 / 1000.0;
+        // A write the scratch store refuses (its series or sample limit)
+        // would leave a hole in the result: the query fails instead.
         let write = |scratch: &mut Tsdb, labels: &Labels, ts_ms: i64, value: f64| {
-            let _ = scratch.append(&labels.with(METRIC_NAME, &name), Sample { ts_ms, value });
+            scratch
+                .append(&labels.with(METRIC_NAME, &name), Sample { ts_ms, value })
+                .map_err(|e| LogqlError {
+                    span: agg.span.clone(),
+                    message: match e {
+                        AppendError::SeriesLimit { limit, .. } => format!(
+                            "the query would make more than {limit} series: aggregate with sum by (…) or drop labels with | keep / | drop"
+                        ),
+                        AppendError::SampleLimit { limit, .. } => format!(
+                            "the query would make more than {limit} samples: query a shorter range, take a longer step, or aggregate with sum by (…)"
+                        ),
+                        e => e.to_string(),
+                    },
+                })
         };
         if agg.func == "absent_over_time" {
             let labels = Labels::new(
@@ -515,7 +530,7 @@ fn metric_query(
                 let any = series
                     .values()
                     .any(|p| p.iter().any(|(ts, _)| *ts > lo && *ts <= hi));
-                write(&mut scratch, &labels, t, if any { STALE_NAN } else { 1.0 });
+                write(&mut scratch, &labels, t, if any { STALE_NAN } else { 1.0 })?;
             }
             continue;
         }
@@ -540,10 +555,10 @@ fn metric_query(
                         labels,
                         t,
                         aggregate(agg, &points[from..to], range_s, (lo, hi)),
-                    );
+                    )?;
                     present = true;
                 } else if present {
-                    write(&mut scratch, labels, t, STALE_NAN);
+                    write(&mut scratch, labels, t, STALE_NAN)?;
                     present = false;
                 }
             }

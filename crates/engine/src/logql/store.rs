@@ -119,6 +119,11 @@ pub struct LogStore {
     by_labels: HashMap<Labels, usize>,
     bytes: usize,
     max_bytes: usize,
+    /// Lines refused, and their bytes, by reason (`store_full`,
+    /// `missing_labels`): Loki's `loki_discarded_samples_total` and
+    /// `loki_discarded_bytes_total`.
+    discarded_lines: crate::store::Refusals,
+    discarded_bytes: crate::store::Refusals,
 }
 
 impl Default for LogStore {
@@ -134,6 +139,8 @@ impl LogStore {
             by_labels: HashMap::new(),
             bytes: 0,
             max_bytes,
+            discarded_lines: Default::default(),
+            discarded_bytes: Default::default(),
         }
     }
 
@@ -158,6 +165,7 @@ impl LogStore {
     /// limit are refused (an error says how many); the others are stored.
     pub fn push(&mut self, labels: &Labels, entries: Vec<Entry>) -> Result<(), LogStoreError> {
         if labels.is_empty() {
+            self.discard("missing_labels", &entries);
             return Err(LogStoreError::NoLabels);
         }
         let index = match self.by_labels.get(labels) {
@@ -176,11 +184,13 @@ impl LogStore {
         };
         let stream = &mut self.streams[index];
         let mut refused = 0;
+        let mut refused_bytes = 0;
         let mut sorted = stream.entries.last().map_or(i64::MIN, |e| e.ts_ns);
         let mut in_order = true;
         for e in entries {
             if self.bytes + e.line.len() > self.max_bytes {
                 refused += 1;
+                refused_bytes += e.line.len() as u64;
                 continue;
             }
             self.bytes += e.line.len();
@@ -202,12 +212,31 @@ impl LogStore {
             stream.buffer_in_order = false;
         }
         if refused > 0 {
+            self.discarded_lines.add("store_full", refused as u64);
+            self.discarded_bytes.add("store_full", refused_bytes);
             return Err(LogStoreError::Full {
                 limit: self.max_bytes,
                 refused,
             });
         }
         Ok(())
+    }
+
+    /// Counts lines refused for `reason`.
+    fn discard(&mut self, reason: &'static str, entries: &[Entry]) {
+        self.discarded_lines.add(reason, entries.len() as u64);
+        self.discarded_bytes
+            .add(reason, entries.iter().map(|e| e.line.len() as u64).sum());
+    }
+
+    /// Lines refused so far, by reason (`loki_discarded_samples_total`).
+    pub fn discarded_lines(&self) -> &crate::store::Refusals {
+        &self.discarded_lines
+    }
+
+    /// Bytes of the lines refused so far, by reason (`loki_discarded_bytes_total`).
+    pub fn discarded_bytes(&self) -> &crate::store::Refusals {
+        &self.discarded_bytes
     }
 
     /// Drops the oldest lines until at most `target_bytes` are stored
@@ -300,5 +329,30 @@ mod tests {
         assert_eq!(store.streams()[0].entry(0).line, "0123456789");
         let (text, _) = store.streams()[0].text_of(0..2).unwrap();
         assert_eq!(text, "0123456789\n0123456789");
+    }
+
+    #[test]
+    fn refused_lines_are_counted_by_reason() {
+        let mut store = LogStore::with_limit(25);
+        let line = |ts_ns| Entry {
+            ts_ns,
+            line: "0123456789".to_string(),
+            metadata: Vec::new(),
+        };
+        let labels = Labels::new([("job", "x")]);
+        let err = store.push(&labels, (0..3).map(line).collect()).unwrap_err();
+        assert_eq!(
+            err,
+            LogStoreError::Full {
+                limit: 25,
+                refused: 1
+            }
+        );
+        assert!(store.push(&Labels::default(), vec![line(5)]).is_err());
+        assert_eq!(
+            store.discarded_lines().to_string(),
+            "1 missing_labels, 1 store_full"
+        );
+        assert_eq!(store.discarded_bytes().get("store_full"), 10);
     }
 }

@@ -104,6 +104,13 @@ pub struct GroupState {
     pub interval_ms: i64,
     pub rules: Vec<RuleState>,
     next_eval_ms: i64,
+    /// Rule evaluations so far (Prometheus's `prometheus_rule_evaluations_total`).
+    pub evaluations: u64,
+    /// Evaluations that failed: the query, the template or the limit
+    /// (`prometheus_rule_evaluation_failures_total`).
+    pub evaluation_failures: u64,
+    /// Samples and staleness markers of its rules the store refused, by reason.
+    pub refused: crate::store::Refusals,
 }
 
 impl GroupState {
@@ -168,6 +175,9 @@ impl RuleEngine {
                     interval_ms,
                     group,
                     rules,
+                    evaluations: 0,
+                    evaluation_failures: 0,
+                    refused: Default::default(),
                 }
             })
             .collect();
@@ -239,32 +249,55 @@ impl RuleEngine {
                 },
                 Err(e) => Err(e),
             };
+            group.evaluations += 1;
             let written = match outcome {
                 Ok(out) => {
                     state.last_error = None;
                     out
                 }
                 Err(e) => {
+                    group.evaluation_failures += 1;
                     state.last_error = Some(e);
                     Vec::new()
                 }
             };
             state.last_samples = written.len();
             let mut now = HashSet::with_capacity(written.len());
+            let mut refused = crate::store::Refusals::default();
+            let mut first_refusal = None;
             for (labels, value) in written {
-                if store.append(&labels, Sample { ts_ms, value }).is_ok() {
-                    now.insert(labels);
+                match store.append(&labels, Sample { ts_ms, value }) {
+                    Ok(()) => {
+                        now.insert(labels);
+                    }
+                    Err(e) => {
+                        refused.count(&e);
+                        first_refusal.get_or_insert(e);
+                    }
                 }
             }
+            // Prometheus leaves refused staleness markers out of its logs (a
+            // series another rule writes too is expected to refuse them), but
+            // they are counted here all the same.
             for gone in state.written.difference(&now) {
-                let _ = store.append(
-                    gone,
-                    Sample {
-                        ts_ms,
-                        value: STALE_NAN,
-                    },
-                );
+                let marker = Sample {
+                    ts_ms,
+                    value: STALE_NAN,
+                };
+                if let Err(e) = store.append(gone, marker) {
+                    refused.count(&e);
+                }
             }
+            // A refused result makes the rule unhealthy, as in Prometheus.
+            if let Some(e) = first_refusal
+                && state.last_error.is_none()
+            {
+                state.last_error = Some(format!(
+                    "the store refused {} writes of the rule ({refused}): {e}",
+                    refused.total()
+                ));
+            }
+            group.refused.merge(&refused);
             state.written = now;
         }
         while self.transitions.len() > MAX_TRANSITIONS {
@@ -786,6 +819,52 @@ mod tests {
         assert_eq!(
             rules[3].last_error.as_deref(),
             Some("exceeded limit of 1 with 2 series")
+        );
+    }
+
+    /// Recording-rule samples and staleness markers the store refused were
+    /// dropped silently (`is_ok()`, `let _ =`); they are counted per group
+    /// and make the rule unhealthy, as in Prometheus.
+    #[test]
+    fn refused_rule_samples_are_counted_and_shown() {
+        let mut db = Tsdb::default();
+        load(&mut db, "x", &[(0, 1.0), (30, 1.0), (60, 1.0)]);
+        // Another writer is already ahead in the series the rule records.
+        let recorded = Labels::new([("__name__", "x:copy"), ("instance", "a")]);
+        db.append(
+            &recorded,
+            Sample {
+                ts_ms: 45_000,
+                value: 9.0,
+            },
+        )
+        .unwrap();
+        let rules = "groups:\n- name: g\n  rules:\n  - record: x:copy\n    expr: x\n";
+        let mut engine = engine_for(rules, 30_000, 0).unwrap();
+        engine.advance_to(60_000, &mut db);
+        let group = &engine.groups[0];
+        assert_eq!((group.evaluations, group.evaluation_failures), (3, 0));
+        assert_eq!(
+            group.refused.to_string(),
+            "2 out_of_order",
+            "at 0 s and 30 s"
+        );
+        let error = group.rules[0].last_error.clone().unwrap_or_default();
+        assert!(
+            error.is_empty(),
+            "the evaluation at 60 s was stored: {error}"
+        );
+        let mut engine = engine_for(rules, 30_000, 0).unwrap();
+        engine.advance_to(30_000, &mut db);
+        let error = engine.groups[0].rules[0]
+            .last_error
+            .clone()
+            .unwrap_or_default();
+        assert!(
+            error.starts_with(
+                "the store refused 1 writes of the rule (1 out_of_order): out of order sample"
+            ),
+            "{error}"
         );
     }
 }

@@ -98,6 +98,8 @@ pub struct Tsdb {
     next_retention_check_ms: i64,
     next_generation: u32,
     exemplars: exemplars::ExemplarStore,
+    /// Every append refused, by reason, whoever wrote it.
+    refused: crate::store::Refusals,
 }
 
 impl Tsdb {
@@ -183,8 +185,23 @@ impl Tsdb {
         self.series.get(id as usize)?.as_ref()
     }
 
-    /// The handle of the series with these labels, created if new.
+    /// Every append this store refused, by reason (what Prometheus's head
+    /// counts as `prometheus_tsdb_out_of_order_samples_total` and the like).
+    pub fn refused(&self) -> &crate::store::Refusals {
+        &self.refused
+    }
+
+    /// The handle of the series with these labels, created if new; a
+    /// refusal is counted.
     pub fn series_ref(&mut self, labels: &Labels) -> Result<SeriesRef, AppendError> {
+        let found = self.find_or_create(labels);
+        if let Err(e) = &found {
+            self.refused.count(e);
+        }
+        found
+    }
+
+    fn find_or_create(&mut self, labels: &Labels) -> Result<SeriesRef, AppendError> {
         if let Some((&id, series)) = self
             .ids
             .get(labels)
@@ -228,7 +245,16 @@ impl Tsdb {
     }
 
     /// Appends to a series by handle: the fast path for repeated scrapes.
+    /// A refusal is counted.
     pub fn append_ref(&mut self, series_ref: SeriesRef, sample: Sample) -> Result<(), AppendError> {
+        let stored = self.store_sample(series_ref, sample);
+        if let Err(e) = &stored {
+            self.refused.count(e);
+        }
+        stored
+    }
+
+    fn store_sample(&mut self, series_ref: SeriesRef, sample: Sample) -> Result<(), AppendError> {
         let unknown = || AppendError::UnknownSeries;
         let series = self
             .get(series_ref.id)
@@ -349,11 +375,14 @@ impl SeriesStore for Tsdb {
     fn append(&mut self, labels: &Labels, sample: Sample) -> Result<(), AppendError> {
         // A new series is not created when the sample would be refused anyway.
         if !self.ids.contains_key(labels) && self.samples >= self.limits.max_samples {
-            return Err(AppendError::SampleLimit {
+            let refused = AppendError::SampleLimit {
                 labels: labels.clone(),
                 limit: self.limits.max_samples,
-            });
+            };
+            self.refused.count(&refused);
+            return Err(refused);
         }
+        // Both count what they refuse.
         let series_ref = self.series_ref(labels)?;
         self.append_ref(series_ref, sample)
     }
@@ -418,6 +447,20 @@ mod tests {
             db.append(&Labels::default(), s(1, 1.0)),
             Err(AppendError::EmptyLabels)
         ));
+        // Every refusal is counted by reason; an exact duplicate is no refusal.
+        let refused = db.refused();
+        assert_eq!(
+            (
+                refused.get("out_of_order"),
+                refused.get("duplicate_timestamp"),
+                refused.get("empty_labels")
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!(
+            refused.to_string(),
+            "1 duplicate_timestamp, 1 empty_labels, 1 out_of_order"
+        );
     }
 
     #[test]
@@ -439,6 +482,13 @@ mod tests {
             db.append(&name("a"), s(3, 0.0)),
             Err(AppendError::SampleLimit { limit: 3, .. })
         ));
+        assert_eq!(
+            (
+                db.refused().get("series_limit"),
+                db.refused().get("sample_limit")
+            ),
+            (1, 1)
+        );
         assert_eq!(
             db.stats(),
             TsdbStats {
