@@ -43,7 +43,15 @@ test('the simulator panel is on every page: step a paused clock, schedule a fail
   const editor = page.getByTestId('topology-editor');
   await editor.fill('{"services": [');
   await page.getByTestId('topology-apply').click();
-  await expect(page.getByTestId('topology-status')).toContainText('line 1');
+  await expect(page.getByTestId('topology-status')).toContainText('1:15: topology JSON');
+  // A number the simulator cannot run is refused at its line and column.
+  await editor.fill(
+    'services:\n  - name: web\n    endpoints:\n      - name: /\n        latency_ms: 1e308\nentry:\n  - {endpoint: /, weight: 1}\nrequests_per_s: 5\n',
+  );
+  await page.getByTestId('topology-apply').click();
+  await expect(page.getByTestId('topology-status')).toContainText(
+    '5:21: services[0].endpoints[0].latency_ms: 1e+308 is out of range',
+  );
   await editor.fill(
     'services:\n  - name: frontend\n    endpoints:\n      - name: /\n        latency_ms: 5\n        calls: [{service: api, endpoint: /x}]\n  - name: api\n    endpoints:\n      - {name: /x, latency_ms: 3}\nentry:\n  - {endpoint: /, weight: 1}\nrequests_per_s: 50\n',
   );
