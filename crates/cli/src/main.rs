@@ -9,10 +9,12 @@
 //! o11y logql '{job="pasted"} |= "error"' app.log # LogQL over log files, as JSON
 //! o11y test-rules tests.yml                     # promtool test rules
 //! o11y check-rules rules.yml                    # promtool check rules
+//! o11y check-config alertmanager.yml            # amtool check-config
 //! ```
 
 mod alloc;
 mod bench;
+mod check_config;
 mod logql;
 mod rules;
 
@@ -100,6 +102,13 @@ enum Command {
         /// Make duplicate rules (a lint warning) a failure.
         #[arg(long)]
         lint_fatal: bool,
+    },
+    /// Check Alertmanager configuration files as `amtool check-config`
+    /// does: every problem with its line and column (exit 1), or what was found.
+    CheckConfig {
+        /// The Alertmanager configuration files.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
     },
     /// Write the playground's rule files (the default rules and a generated
     /// SLO) into a folder, to check them with the real promtool.
@@ -246,6 +255,7 @@ fn main() -> ExitCode {
         Command::PromtoolConformance { dir } => rules::promtool_conformance(&dir),
         Command::ExportRules { dir } => rules::export_rules(&dir),
         Command::CheckRules { files, lint_fatal } => rules::check_rules(&files, lint_fatal),
+        Command::CheckConfig { files } => check_config::check_config(&files),
         Command::Promqltest {
             mut files,
             in_scope,

@@ -6,12 +6,24 @@
 //! POST (`version: "4"`), and nothing leaves the process.
 //!
 //! Configuration is Alertmanager's YAML (`route`, `receivers`,
-//! `inhibit_rules`); unknown fields and bad matchers are errors with their
-//! line and column.
+//! `inhibit_rules`), checked as Alertmanager loads it: first every field
+//! against its Go type (a list where a string belongs, `continue: maybe`,
+//! an unknown field), then Alertmanager's checks (undefined receivers,
+//! bad matchers, webhook URLs…). [`AmConfig::check`] returns every
+//! problem, each with its line and column, as `amtool check-config`
+//! prints them.
+//!
+//! ```
+//! use o11y_engine::alertmanager::AmConfig;
+//!
+//! let errors = AmConfig::check("route:\n  receiver: [a]\nreceivers: [{name: a}]\n").unwrap_err();
+//! assert_eq!(errors[0].to_string(), "2:13: route.receiver: expected a string, found a list");
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::labels::{Labels, MatchOp, Matcher};
+use crate::yaml::typed::{self, Struct, Ty};
 use crate::yaml::Node;
 
 /// One alert as Prometheus sends it.
@@ -109,8 +121,14 @@ pub struct AmConfig {
     pub route: Route,
     pub receivers: Vec<String>,
     pub inhibit_rules: Vec<InhibitRule>,
-    /// Receivers that also send resolved notifications (the default).
+    /// Receivers that also send resolved notifications (each kind of
+    /// config has Alertmanager's default; webhooks do).
     pub send_resolved: BTreeMap<String, bool>,
+    /// `templates` as written (template files are not read).
+    pub templates: Vec<String>,
+    /// Names of `time_intervals` and `mute_time_intervals` (routes may name
+    /// them; they do not mute anything in the playground).
+    pub time_intervals: Vec<String>,
 }
 
 /// A configuration problem, at a 1-based line and column.
@@ -123,10 +141,21 @@ pub struct ConfigError {
 }
 
 fn err(node: &Node, message: impl Into<String>) -> ConfigError {
+    let (line, col) = typed::start(node);
     ConfigError {
-        line: node.line,
-        col: node.col,
+        line,
+        col,
         message: message.into(),
+    }
+}
+
+impl From<typed::Problem> for ConfigError {
+    fn from(p: typed::Problem) -> ConfigError {
+        ConfigError {
+            line: p.line,
+            col: p.col,
+            message: p.message,
+        }
     }
 }
 
@@ -159,157 +188,548 @@ pub fn parse_matcher(text: &str) -> Result<Matcher, String> {
     Matcher::new(op, name, &value).map_err(|e| format!("invalid regular expression in {t}: {e}"))
 }
 
-fn duration(node: Option<&Node>, default: i64) -> Result<i64, ConfigError> {
-    match node {
-        None => Ok(default),
-        Some(n) => {
-            let t = n.as_str().unwrap_or_default();
-            crate::duration::parse_duration(t)
-                .map_err(|_| err(n, format!("not a valid duration string: {t:?}")))
-        }
-    }
+/// Alertmanager's `config.Config`, field by field with its Go types, for
+/// the type check every configuration goes through first. Receivers other
+/// than webhooks are not simulated: their configs are checked as mappings
+/// with a boolean `send_resolved`, other fields unread.
+static CONFIG: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("global", Ty::Struct(&GLOBAL)),
+        ("route", Ty::Struct(&ROUTE)),
+        ("inhibit_rules", Ty::List(&Ty::Struct(&INHIBIT_RULE))),
+        ("receivers", Ty::List(&Ty::Struct(&RECEIVER))),
+        ("templates", Ty::List(&Ty::Str)),
+        ("mute_time_intervals", Ty::List(&Ty::Struct(&TIME_INTERVAL))),
+        ("time_intervals", Ty::List(&Ty::Struct(&TIME_INTERVAL))),
+        ("tracing", Ty::Any),
+        ("event_recorder", Ty::Any),
+    ],
+};
+
+const STRINGS: Ty = Ty::List(&Ty::Str);
+const STRING_MAP: Ty = Ty::Map(&Ty::Str);
+
+static GLOBAL: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("resolve_timeout", Ty::Duration),
+        ("http_config", Ty::Struct(&HTTP_CONFIG)),
+        ("jira_api_url", Ty::Str),
+        ("smtp_from", Ty::Str),
+        ("smtp_hello", Ty::Str),
+        ("smtp_smarthost", Ty::Str),
+        ("smtp_auth_username", Ty::Str),
+        ("smtp_auth_password", Ty::Str),
+        ("smtp_auth_password_file", Ty::Str),
+        ("smtp_auth_secret", Ty::Str),
+        ("smtp_auth_secret_file", Ty::Str),
+        ("smtp_auth_identity", Ty::Str),
+        ("smtp_require_tls", Ty::Bool),
+        ("smtp_tls_config", Ty::Struct(&TLS_CONFIG)),
+        ("smtp_force_implicit_tls", Ty::Bool),
+        ("slack_api_url", Ty::Str),
+        ("slack_api_url_file", Ty::Str),
+        ("slack_app_token", Ty::Str),
+        ("slack_app_token_file", Ty::Str),
+        ("slack_app_url", Ty::Str),
+        ("pagerduty_url", Ty::Str),
+        ("opsgenie_api_url", Ty::Str),
+        ("opsgenie_api_key", Ty::Str),
+        ("opsgenie_api_key_file", Ty::Str),
+        ("wechat_api_url", Ty::Str),
+        ("wechat_api_secret", Ty::Str),
+        ("wechat_api_secret_file", Ty::Str),
+        ("wechat_api_corp_id", Ty::Str),
+        ("victorops_api_url", Ty::Str),
+        ("victorops_api_key", Ty::Str),
+        ("victorops_api_key_file", Ty::Str),
+        ("telegram_api_url", Ty::Str),
+        ("telegram_bot_token", Ty::Str),
+        ("telegram_bot_token_file", Ty::Str),
+        ("webex_api_url", Ty::Str),
+        ("rocketchat_api_url", Ty::Str),
+        ("rocketchat_token", Ty::Str),
+        ("rocketchat_token_file", Ty::Str),
+        ("rocketchat_token_id", Ty::Str),
+        ("rocketchat_token_id_file", Ty::Str),
+        ("mattermost_webhook_url", Ty::Str),
+        ("mattermost_webhook_url_file", Ty::Str),
+    ],
+};
+
+static ROUTE: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("receiver", Ty::Str),
+        ("group_by", STRINGS),
+        ("match", STRING_MAP),
+        ("match_re", STRING_MAP),
+        ("matchers", STRINGS),
+        ("mute_time_intervals", STRINGS),
+        ("active_time_intervals", STRINGS),
+        ("continue", Ty::Bool),
+        ("routes", Ty::List(&Ty::Struct(&ROUTE))),
+        ("group_wait", Ty::Duration),
+        ("group_interval", Ty::Duration),
+        ("repeat_interval", Ty::Duration),
+        ("labels", STRING_MAP),
+    ],
+};
+
+static INHIBIT_RULE: Struct = Struct {
+    name: "common.plain",
+    strict: true,
+    fields: &[
+        ("name", Ty::Str),
+        ("source_match", STRING_MAP),
+        ("source_match_re", STRING_MAP),
+        ("source_matchers", STRINGS),
+        ("target_match", STRING_MAP),
+        ("target_match_re", STRING_MAP),
+        ("target_matchers", STRINGS),
+        ("equal", STRINGS),
+    ],
+};
+
+/// The kinds of receiver config, with whether each sends resolved
+/// notifications unless told (`send_resolved`).
+const RECEIVER_KINDS: [(&str, bool); 18] = [
+    ("discord", true),
+    ("email", false),
+    ("incidentio", true),
+    ("pagerduty", true),
+    ("slack", false),
+    ("webhook", true),
+    ("opsgenie", true),
+    ("wechat", false),
+    ("pushover", true),
+    ("victorops", true),
+    ("sns", true),
+    ("telegram", true),
+    ("webex", true),
+    ("msteams", true),
+    ("msteamsv2", true),
+    ("jira", true),
+    ("rocketchat", false),
+    ("mattermost", true),
+];
+
+const NOTIFIERS: Ty = Ty::List(&Ty::Struct(&NOTIFIER));
+
+static RECEIVER: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("name", Ty::Str),
+        ("labels", STRING_MAP),
+        ("discord_configs", NOTIFIERS),
+        ("email_configs", NOTIFIERS),
+        ("incidentio_configs", NOTIFIERS),
+        ("pagerduty_configs", NOTIFIERS),
+        ("slack_configs", NOTIFIERS),
+        ("webhook_configs", Ty::List(&Ty::Struct(&WEBHOOK))),
+        ("opsgenie_configs", NOTIFIERS),
+        ("wechat_configs", NOTIFIERS),
+        ("pushover_configs", NOTIFIERS),
+        ("victorops_configs", NOTIFIERS),
+        ("sns_configs", NOTIFIERS),
+        ("telegram_configs", NOTIFIERS),
+        ("webex_configs", NOTIFIERS),
+        ("msteams_configs", NOTIFIERS),
+        ("msteamsv2_configs", NOTIFIERS),
+        ("jira_configs", NOTIFIERS),
+        ("rocketchat_configs", NOTIFIERS),
+        ("mattermost_configs", NOTIFIERS),
+    ],
+};
+
+/// A receiver config the playground does not simulate.
+static NOTIFIER: Struct = Struct {
+    name: "config.plain",
+    strict: false,
+    fields: &[("send_resolved", Ty::Bool)],
+};
+
+static WEBHOOK: Struct = Struct {
+    name: "webhook.plain",
+    strict: true,
+    fields: &[
+        ("send_resolved", Ty::Bool),
+        ("http_config", Ty::Struct(&HTTP_CONFIG)),
+        ("url", Ty::Str),
+        ("url_file", Ty::Str),
+        ("max_alerts", Ty::Uint),
+        ("timeout", Ty::GoDuration),
+        ("payload", Ty::Any),
+    ],
+};
+
+/// prometheus/common's `HTTPClientConfig`.
+static HTTP_CONFIG: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("basic_auth", Ty::Struct(&BASIC_AUTH)),
+        ("authorization", Ty::Struct(&AUTHORIZATION)),
+        ("oauth2", Ty::Struct(&OAUTH2)),
+        ("bearer_token", Ty::Str),
+        ("bearer_token_file", Ty::Str),
+        ("tls_config", Ty::Struct(&TLS_CONFIG)),
+        ("follow_redirects", Ty::Bool),
+        ("enable_http2", Ty::Bool),
+        ("proxy_url", Ty::Str),
+        ("no_proxy", Ty::Str),
+        ("proxy_from_environment", Ty::Bool),
+        ("proxy_connect_header", Ty::Map(&STRINGS)),
+        ("http_headers", Ty::Map(&Ty::Struct(&HEADER))),
+    ],
+};
+
+static BASIC_AUTH: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("username", Ty::Str),
+        ("username_file", Ty::Str),
+        ("username_ref", Ty::Str),
+        ("password", Ty::Str),
+        ("password_file", Ty::Str),
+        ("password_ref", Ty::Str),
+    ],
+};
+
+static AUTHORIZATION: Struct = Struct {
+    name: "config.Authorization",
+    strict: true,
+    fields: &[
+        ("type", Ty::Str),
+        ("credentials", Ty::Str),
+        ("credentials_file", Ty::Str),
+        ("credentials_ref", Ty::Str),
+    ],
+};
+
+static OAUTH2: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("client_id", Ty::Str),
+        ("client_secret", Ty::Str),
+        ("client_secret_file", Ty::Str),
+        ("client_secret_ref", Ty::Str),
+        ("client_certificate_key_id", Ty::Str),
+        ("client_certificate_key", Ty::Str),
+        ("client_certificate_key_file", Ty::Str),
+        ("client_certificate_key_ref", Ty::Str),
+        ("grant_type", Ty::Str),
+        ("signature_algorithm", Ty::Str),
+        ("iss", Ty::Str),
+        ("audience", Ty::Str),
+        ("claims", Ty::Map(&Ty::Any)),
+        ("scopes", STRINGS),
+        ("token_url", Ty::Str),
+        ("endpoint_params", STRING_MAP),
+        ("tls_config", Ty::Struct(&TLS_CONFIG)),
+        ("proxy_url", Ty::Str),
+        ("no_proxy", Ty::Str),
+        ("proxy_from_environment", Ty::Bool),
+        ("proxy_connect_header", Ty::Map(&STRINGS)),
+    ],
+};
+
+static TLS_CONFIG: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("ca", Ty::Str),
+        ("cert", Ty::Str),
+        ("key", Ty::Str),
+        ("ca_file", Ty::Str),
+        ("cert_file", Ty::Str),
+        ("key_file", Ty::Str),
+        ("ca_ref", Ty::Str),
+        ("cert_ref", Ty::Str),
+        ("key_ref", Ty::Str),
+        ("server_name", Ty::Str),
+        ("insecure_skip_verify", Ty::Bool),
+        ("min_version", Ty::Str),
+        ("max_version", Ty::Str),
+    ],
+};
+
+static HEADER: Struct = Struct {
+    name: "config.Header",
+    strict: true,
+    fields: &[
+        ("values", STRINGS),
+        ("secrets", STRINGS),
+        ("files", STRINGS),
+    ],
+};
+
+static TIME_INTERVAL: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("name", Ty::Str),
+        ("time_intervals", Ty::List(&Ty::Struct(&TIME_SPEC))),
+    ],
+};
+
+/// `timeinterval.TimeInterval` (ranges are written as strings).
+static TIME_SPEC: Struct = Struct {
+    name: "timeinterval.TimeInterval",
+    strict: true,
+    fields: &[
+        ("times", Ty::List(&Ty::Struct(&TIME_RANGE))),
+        ("weekdays", STRINGS),
+        ("days_of_month", STRINGS),
+        ("months", STRINGS),
+        ("years", STRINGS),
+        ("location", Ty::Str),
+    ],
+};
+
+static TIME_RANGE: Struct = Struct {
+    name: "timeinterval.TimeRange",
+    strict: true,
+    fields: &[("start_time", Ty::Str), ("end_time", Ty::Str)],
+};
+
+/// Whether a label name is valid as `match`/`match_re` keys need it
+/// (Prometheus's legacy `LabelNameRE`).
+fn legacy_label_name(name: &str) -> bool {
+    crate::metrics::is_valid_label_name(name)
 }
 
-fn matchers_of(node: &Node) -> Result<Vec<Matcher>, ConfigError> {
-    let mut out = Vec::new();
-    for (k, v) in node.entries() {
-        match k.as_str() {
-            Some("matchers") => {
-                for m in v.items() {
-                    out.push(parse_matcher(m.as_str().unwrap_or_default()).map_err(|e| err(m, e))?);
-                }
-            }
-            Some("match") => {
-                for (name, value) in v.entries() {
-                    let (n, val) = (
-                        name.as_str().unwrap_or_default(),
-                        value.as_str().unwrap_or_default(),
-                    );
-                    out.push(
-                        Matcher::new(MatchOp::Equal, n, val)
-                            .map_err(|e| err(value, e.to_string()))?,
-                    );
-                }
-            }
-            Some("match_re") => {
-                for (name, value) in v.entries() {
-                    let (n, val) = (
-                        name.as_str().unwrap_or_default(),
-                        value.as_str().unwrap_or_default(),
-                    );
-                    out.push(
-                        Matcher::new(MatchOp::Regex, n, val)
-                            .map_err(|e| err(value, e.to_string()))?,
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(out)
+/// The names routes may refer to, and where problems go.
+struct Checker<'a> {
+    receivers: &'a [String],
+    time_intervals: &'a [String],
+    errors: Vec<ConfigError>,
 }
 
-fn route(node: &Node, parent: Option<&Route>, receivers: &[String]) -> Result<Route, ConfigError> {
-    const FIELDS: [&str; 13] = [
-        "receiver",
-        "group_by",
-        "matchers",
-        "match",
-        "match_re",
-        "continue",
-        "group_wait",
-        "group_interval",
-        "repeat_interval",
-        "routes",
-        "mute_time_intervals",
-        "active_time_intervals",
-        "mute_time_intervals",
-    ];
-    for (k, _) in node.entries() {
-        if !k.as_str().is_some_and(|k| FIELDS.contains(&k)) {
-            return Err(err(
-                k,
-                format!(
-                    "field {} not found in type config.plain",
-                    k.as_str().unwrap_or("?")
-                ),
-            ));
-        }
+impl Checker<'_> {
+    fn at(&mut self, node: &Node, message: impl Into<String>) {
+        self.errors.push(err(node, message));
     }
-    let receiver = match node.get("receiver") {
-        Some(r) => {
-            let name = r.as_str().unwrap_or_default().to_string();
-            if !receivers.contains(&name) {
-                return Err(err(r, format!("undefined receiver {name:?} used in route")));
+
+    /// `matchers`, `match` and `match_re` (or `source_…`/`target_…` with a
+    /// prefix) of a route or an inhibit rule, already type-checked.
+    fn matchers(&mut self, node: &Node, prefix: &str) -> Vec<Matcher> {
+        let mut out = Vec::new();
+        let field = |name: &str| node.get(&format!("{prefix}{name}"));
+        for (name, value) in field("match").map(Node::entries).unwrap_or_default() {
+            let (n, v) = (typed::string(name), typed::string(value));
+            if !legacy_label_name(&n) {
+                self.at(name, format!("invalid label name {n:?}"));
+                continue;
             }
-            name
-        }
-        None => match parent {
-            Some(p) => p.receiver.clone(),
-            None => return Err(err(node, "root route must specify a default receiver")),
-        },
-    };
-    let matchers = matchers_of(node)?;
-    if parent.is_none() && !matchers.is_empty() {
-        return Err(err(node, "root route must not have any matchers"));
-    }
-    let group_by = match node.get("group_by") {
-        Some(g) => {
-            let names: Vec<String> = g
-                .items()
-                .iter()
-                .map(|n| n.as_str().unwrap_or_default().to_string())
-                .collect();
-            if names.iter().any(|n| n == "...") {
-                None
-            } else {
-                Some(names)
+            match Matcher::new(MatchOp::Equal, &n, &v) {
+                Ok(m) => out.push(m),
+                Err(e) => self.at(value, e.to_string()),
             }
         }
-        None => parent.map_or(Some(Vec::new()), |p| p.group_by.clone()),
-    };
-    let key = match parent {
-        None => "{}".to_string(),
-        Some(p) => {
-            let ms: Vec<String> = matchers.iter().map(matcher_text).collect();
-            format!("{}/{{{}}}", p.key, ms.join(","))
+        for (name, value) in field("match_re").map(Node::entries).unwrap_or_default() {
+            let n = typed::string(name);
+            if !legacy_label_name(&n) {
+                self.at(name, format!("invalid label name {n:?}"));
+                continue;
+            }
+            if value.is_null() {
+                // An empty value has no place of its own: its key's.
+                self.at(name, format!("invalid regexp value for {n:?}"));
+                continue;
+            }
+            let v = typed::string(value);
+            match Matcher::new(MatchOp::Regex, &n, &v) {
+                Ok(m) => out.push(m),
+                Err(e) => self.at(value, format!("invalid regular expression {v:?}: {e}")),
+            }
         }
-    };
-    let mut r = Route {
-        receiver,
-        group_by,
-        continue_: node.get("continue").and_then(Node::as_str) == Some("true"),
-        group_wait_ms: duration(
-            node.get("group_wait"),
+        for m in field("matchers").map(Node::items).unwrap_or_default() {
+            match parse_matcher(&typed::string(m)) {
+                Ok(matcher) => out.push(matcher),
+                Err(e) => self.at(m, e),
+            }
+        }
+        out
+    }
+
+    /// A node of the routing tree, already type-checked, with what it
+    /// inherits from its parent; Alertmanager's checks of it.
+    fn route(&mut self, node: &Node, parent: Option<&Route>) -> Route {
+        // A field written as null is as if it were not written.
+        let get = |k: &str| node.get(k).filter(|n| !n.is_null());
+        let root = parent.is_none();
+        let receiver = match get("receiver").map(|r| (r, typed::string(r))) {
+            Some((r, name)) if !name.is_empty() => {
+                if !self.receivers.contains(&name) {
+                    self.at(r, format!("undefined receiver {name:?} used in route"));
+                }
+                name
+            }
+            _ => match parent {
+                Some(p) => p.receiver.clone(),
+                None => {
+                    self.at(node, "root route must specify a default receiver");
+                    String::new()
+                }
+            },
+        };
+        let mut matchers = self.matchers(node, "");
+        // Sorted as Alertmanager sorts them, which makes the route's key.
+        matchers.sort_by(|a, b| {
+            let rank = |m: &Matcher| match m.op {
+                MatchOp::Equal => 0,
+                MatchOp::NotEqual => 1,
+                MatchOp::Regex => 2,
+                MatchOp::NotRegex => 3,
+            };
+            (&a.name, &a.value, rank(a)).cmp(&(&b.name, &b.value, rank(b)))
+        });
+        let written =
+            |k: &str| get(k).is_some_and(|m| !m.entries().is_empty() || !m.items().is_empty());
+        if root && ["match", "match_re", "matchers"].into_iter().any(written) {
+            self.at(node, "root route must not have any matchers");
+        }
+        for (field, what) in [
+            ("mute_time_intervals", "mute time intervals"),
+            ("active_time_intervals", "active time intervals"),
+        ] {
+            let Some(list) = get(field) else { continue };
+            if root && !list.items().is_empty() {
+                self.at(list, format!("root route must not have any {what}"));
+            }
+            for item in list.items() {
+                let name = typed::string(item);
+                if !self.time_intervals.contains(&name) {
+                    self.at(
+                        item,
+                        format!("undefined time interval {name:?} used in route"),
+                    );
+                }
+            }
+        }
+        let group_by = match get("group_by") {
+            Some(g) => {
+                let mut all = false;
+                let mut names: Vec<String> = Vec::new();
+                for item in g.items() {
+                    let name = typed::string(item);
+                    if name == "..." {
+                        all = true;
+                    } else if name.is_empty() {
+                        self.at(
+                            item,
+                            format!("invalid label name {name:?} in group_by list"),
+                        );
+                    } else if names.contains(&name) {
+                        self.at(item, format!("duplicated label {name:?} in group_by"));
+                    } else {
+                        names.push(name);
+                    }
+                }
+                if all && !names.is_empty() {
+                    self.at(
+                        g,
+                        "cannot have wildcard group_by (`...`) and other labels at the same time",
+                    );
+                }
+                (!all).then_some(names)
+            }
+            None => parent.map_or(Some(Vec::new()), |p| p.group_by.clone()),
+        };
+        let continue_ = get("continue").is_some_and(typed::boolean);
+        if root && continue_ {
+            self.at(
+                get("continue").unwrap_or(node),
+                "cannot have continue in root route",
+            );
+        }
+        let mut duration = |field: &str, inherited: i64, zero_allowed: bool| match get(field) {
+            None => inherited,
+            Some(n) => {
+                let ms = crate::duration::parse_duration(&typed::string(n)).unwrap_or(inherited);
+                if ms == 0 && !zero_allowed {
+                    self.at(n, format!("{field} cannot be zero"));
+                }
+                ms
+            }
+        };
+        let group_wait_ms = duration(
+            "group_wait",
             parent.map_or(30_000, |p| p.group_wait_ms),
-        )?,
-        group_interval_ms: duration(
-            node.get("group_interval"),
+            true,
+        );
+        let group_interval_ms = duration(
+            "group_interval",
             parent.map_or(300_000, |p| p.group_interval_ms),
-        )?,
-        repeat_interval_ms: duration(
-            node.get("repeat_interval"),
+            false,
+        );
+        let repeat_interval_ms = duration(
+            "repeat_interval",
             parent.map_or(4 * 3_600_000, |p| p.repeat_interval_ms),
-        )?,
-        matchers,
-        routes: Vec::new(),
-        key,
+            false,
+        );
+        let key = match parent {
+            None => "{}".to_string(),
+            Some(p) => {
+                let ms: Vec<String> = matchers.iter().map(matcher_text).collect();
+                format!("{}/{{{}}}", p.key, ms.join(","))
+            }
+        };
+        let mut r = Route {
+            receiver,
+            group_by,
+            matchers,
+            continue_,
+            group_wait_ms,
+            group_interval_ms,
+            repeat_interval_ms,
+            routes: Vec::new(),
+            key,
+        };
+        let children = get("routes").map(Node::items).unwrap_or_default();
+        r.routes = children.iter().map(|c| self.route(c, Some(&r))).collect();
+        r
+    }
+}
+
+/// Checks a webhook config's URL as Alertmanager does: `http` or
+/// `https` with a host, unless it is a template.
+fn check_webhook_url(url: &str) -> Result<(), String> {
+    if url.is_empty() || url == "<secret>" || url.contains("{{") {
+        return Ok(());
+    }
+    let (scheme, rest) = match url.split_once(':') {
+        Some((s, rest))
+            if s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            (s.to_ascii_lowercase(), rest)
+        }
+        _ => (String::new(), url),
     };
-    if r.group_interval_ms <= 0 || r.repeat_interval_ms <= 0 {
-        return Err(err(
-            node,
-            "group_interval and repeat_interval must be greater than 0",
+    if scheme != "http" && scheme != "https" {
+        return Err(format!(
+            "invalid URL: unsupported scheme {scheme:?} for URL"
         ));
     }
-    let children: Result<Vec<Route>, ConfigError> = node
-        .get("routes")
-        .map(Node::items)
-        .unwrap_or_default()
-        .iter()
-        .map(|c| route(c, Some(&r), receivers))
-        .collect();
-    r.routes = children?;
-    Ok(r)
+    let host = rest
+        .strip_prefix("//")
+        .map(|r| r.split(['/', '?', '#']).next().unwrap_or_default())
+        .map(|authority| authority.rsplit('@').next().unwrap_or_default())
+        .unwrap_or_default();
+    if host.is_empty() {
+        return Err("invalid URL: missing host for URL".into());
+    }
+    Ok(())
 }
 
 fn matcher_text(m: &Matcher) -> String {
@@ -323,119 +743,171 @@ fn matcher_text(m: &Matcher) -> String {
 }
 
 impl AmConfig {
-    /// Parses an Alertmanager configuration.
+    /// Parses an Alertmanager configuration; the first problem (in the
+    /// order of the text) if there are any.
     pub fn parse(text: &str) -> Result<AmConfig, ConfigError> {
-        let doc = crate::yaml::parse(text)
-            .map_err(|e| ConfigError {
-                line: e.line,
-                col: e.col,
-                message: format!("yaml: {}", e.message),
-            })?
-            .ok_or(ConfigError {
+        AmConfig::check(text).map_err(|errors| {
+            errors.into_iter().next().unwrap_or(ConfigError {
                 line: 1,
                 col: 1,
-                message: "the configuration is empty".into(),
+                message: "invalid configuration".into(),
+            })
+        })
+    }
+
+    /// Parses an Alertmanager configuration, or returns every problem
+    /// found, in the order of the text (what `amtool check-config`
+    /// checks). Wrong types and unknown fields come first, all of them,
+    /// as Alertmanager's YAML decoder reports them; only a configuration
+    /// without any is checked further (receivers, routes, inhibit rules).
+    pub fn check(text: &str) -> Result<AmConfig, Vec<ConfigError>> {
+        let doc = crate::yaml::parse(text)
+            .map_err(|e| {
+                vec![ConfigError {
+                    line: e.line,
+                    col: e.col,
+                    message: format!("yaml: {}", e.message),
+                }]
+            })?
+            .ok_or_else(|| {
+                vec![ConfigError {
+                    line: 1,
+                    col: 1,
+                    message: "the configuration is empty".into(),
+                }]
             })?;
-        for (k, _) in doc.entries() {
-            let known = [
-                "global",
-                "route",
-                "receivers",
-                "inhibit_rules",
-                "templates",
-                "time_intervals",
-                "mute_time_intervals",
-            ];
-            if !k.as_str().is_some_and(|k| known.contains(&k)) {
-                return Err(err(
-                    k,
-                    format!(
-                        "field {} not found in type config.plain",
-                        k.as_str().unwrap_or("?")
-                    ),
-                ));
-            }
+        let mut problems = Vec::new();
+        typed::check(&doc, Ty::Struct(&CONFIG), "", &mut problems);
+        if !problems.is_empty() {
+            return Err(problems.into_iter().map(ConfigError::from).collect());
         }
+        let list = |key: &str| doc.get(key).map(Node::items).unwrap_or_default();
+        let mut errors = Vec::new();
+
         let mut receivers = Vec::new();
         let mut send_resolved = BTreeMap::new();
-        for r in doc.get("receivers").map(Node::items).unwrap_or_default() {
-            let name = r
-                .get("name")
-                .and_then(Node::as_str)
-                .unwrap_or_default()
-                .to_string();
+        for r in list("receivers") {
+            let name_node = r.get("name");
+            let name = name_node.map(typed::string).unwrap_or_default();
             if name.is_empty() {
-                return Err(err(r, "missing name in receiver"));
+                errors.push(err(r, "missing name in receiver"));
+                continue;
             }
             if receivers.contains(&name) {
-                return Err(err(
-                    r,
+                errors.push(err(
+                    name_node.unwrap_or(r),
                     format!("notification config name {name:?} is not unique"),
                 ));
+                continue;
             }
-            // Webhook configs send resolved notifications unless told not to.
-            let resolved = r
-                .entries()
-                .iter()
-                .filter(|(k, _)| k.as_str().is_some_and(|k| k.ends_with("_configs")))
-                .flat_map(|(_, v)| v.items())
-                .all(|c| c.get("send_resolved").and_then(Node::as_str) != Some("false"));
+            let mut resolved = true;
+            for (kind, default) in RECEIVER_KINDS {
+                for c in r
+                    .get(&format!("{kind}_configs"))
+                    .map(Node::items)
+                    .unwrap_or_default()
+                {
+                    if c.is_null() {
+                        errors.push(err(c, format!("missing {kind} config")));
+                        continue;
+                    }
+                    // Written as null, `send_resolved` is false, as in Go.
+                    resolved &= c.get("send_resolved").map_or(default, typed::boolean);
+                    if kind == "webhook" {
+                        check_webhook(c, &mut errors);
+                    }
+                }
+            }
             send_resolved.insert(name.clone(), resolved);
             receivers.push(name);
         }
-        let root = doc
-            .get("route")
-            .ok_or_else(|| err(&doc, "no routes provided"))?;
-        let route = route(root, None, &receivers)?;
+
+        let mut time_intervals: Vec<String> = Vec::new();
+        for (key, what) in [
+            ("mute_time_intervals", "mute time interval"),
+            ("time_intervals", "time interval"),
+        ] {
+            for ti in list(key) {
+                let name = ti.get("name").map(typed::string).unwrap_or_default();
+                if name.is_empty() {
+                    errors.push(err(ti, format!("missing name in {what}")));
+                } else if time_intervals.contains(&name) {
+                    errors.push(err(
+                        ti.get("name").unwrap_or(ti),
+                        format!("{what} {name:?} is not unique"),
+                    ));
+                } else {
+                    time_intervals.push(name);
+                }
+            }
+        }
+
+        let mut checker = Checker {
+            receivers: &receivers,
+            time_intervals: &time_intervals,
+            errors,
+        };
+        let route = match doc.get("route").filter(|r| !r.is_null()) {
+            Some(root) => checker.route(root, None),
+            None => {
+                checker.at(&doc, "no routes provided");
+                Route {
+                    receiver: String::new(),
+                    group_by: Some(Vec::new()),
+                    matchers: Vec::new(),
+                    continue_: false,
+                    group_wait_ms: 30_000,
+                    group_interval_ms: 300_000,
+                    repeat_interval_ms: 4 * 3_600_000,
+                    routes: Vec::new(),
+                    key: "{}".into(),
+                }
+            }
+        };
         let mut inhibit_rules = Vec::new();
-        for ir in doc
-            .get("inhibit_rules")
-            .map(Node::items)
-            .unwrap_or_default()
-        {
-            let side = |prefix: &str| -> Result<Vec<Matcher>, ConfigError> {
-                let mut out = Vec::new();
-                for m in ir
-                    .get(&format!("{prefix}_matchers"))
-                    .map(Node::items)
-                    .unwrap_or_default()
-                {
-                    out.push(parse_matcher(m.as_str().unwrap_or_default()).map_err(|e| err(m, e))?);
+        for ir in list("inhibit_rules") {
+            let equal = ir.get("equal").map(typed::strings).unwrap_or_default();
+            for (name, item) in equal
+                .iter()
+                .zip(ir.get("equal").map(Node::items).unwrap_or_default())
+            {
+                if name.is_empty() {
+                    checker.at(item, format!("invalid label name {name:?} in equal list"));
                 }
-                for (n, v) in ir
-                    .get(&format!("{prefix}_match"))
-                    .map(Node::entries)
-                    .unwrap_or_default()
-                {
-                    out.push(
-                        Matcher::new(
-                            MatchOp::Equal,
-                            n.as_str().unwrap_or_default(),
-                            v.as_str().unwrap_or_default(),
-                        )
-                        .map_err(|e| err(v, e.to_string()))?,
-                    );
-                }
-                Ok(out)
-            };
+            }
             inhibit_rules.push(InhibitRule {
-                source: side("source")?,
-                target: side("target")?,
-                equal: ir
-                    .get("equal")
-                    .map(Node::items)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|n| n.as_str().unwrap_or_default().to_string())
-                    .collect(),
+                source: checker.matchers(ir, "source_"),
+                target: checker.matchers(ir, "target_"),
+                equal,
             });
+        }
+        let mut errors = checker.errors;
+        if !errors.is_empty() {
+            errors.sort_by_key(|e| (e.line, e.col));
+            return Err(errors);
         }
         Ok(AmConfig {
             route,
             receivers,
             inhibit_rules,
             send_resolved,
+            templates: doc.get("templates").map(typed::strings).unwrap_or_default(),
+            time_intervals,
         })
+    }
+}
+
+/// Alertmanager's checks of a webhook config (types already checked).
+fn check_webhook(c: &Node, errors: &mut Vec<ConfigError>) {
+    let url = c.get("url").map(typed::string).unwrap_or_default();
+    let url_file = c.get("url_file").map(typed::string).unwrap_or_default();
+    if url.is_empty() && url_file.is_empty() {
+        errors.push(err(c, "one of url or url_file must be configured"));
+    } else if !url.is_empty() && !url_file.is_empty() {
+        errors.push(err(c, "at most one of url & url_file must be configured"));
+    }
+    if let (Some(node), Err(e)) = (c.get("url"), check_webhook_url(&url)) {
+        errors.push(err(node, e));
     }
 }
 
@@ -975,5 +1447,182 @@ mod tests {
         ] {
             let _ = AmConfig::parse(junk);
         }
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        AmConfig::check(text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn wrong_types_are_errors_naming_field_expected_and_found() {
+        // Every wrong type at once, in the order of the text, as
+        // Alertmanager's YAML decoder collects them.
+        let text = "\
+route:
+  receiver: [a]
+  group_wait: [1]
+  continue: maybe
+  routes:
+    - matchers: {severity: page}
+receivers:
+  - name: a
+    webhook_configs:
+      - url: {host: x}
+        send_resolved: 'true'
+        max_alerts: -1
+inhibit_rules:
+  - source_match: {severity: [a]}
+    equal: service
+    target_matchers: ['a=b']
+    source: x
+";
+        assert_eq!(
+            errors(text),
+            [
+                "2:13: route.receiver: expected a string, found a list",
+                "3:15: route.group_wait: expected a duration such as 5m, found a list",
+                "4:13: route.continue: expected a boolean (true or false), found \"maybe\"",
+                "6:17: route.routes[0].matchers: expected a list of strings, found a mapping",
+                "10:14: receivers[0].webhook_configs[0].url: expected a string, found a mapping",
+                "11:24: receivers[0].webhook_configs[0].send_resolved: expected a boolean (true or false), found the quoted string \"true\"",
+                "12:21: receivers[0].webhook_configs[0].max_alerts: expected an unsigned integer, found \"-1\"",
+                "14:30: inhibit_rules[0].source_match.severity: expected a string, found a list",
+                "15:12: inhibit_rules[0].equal: expected a list of strings, found \"service\"",
+                "17:5: field source not found in type common.plain",
+            ]
+        );
+        // Where the receiver's name should be, a mapping; a bad duration;
+        // the wrong kind at the top.
+        assert_eq!(
+            errors("route: {receiver: a, repeat_interval: 5}\nreceivers:\n  - name: {a: 1}\n"),
+            [
+                "1:39: route.repeat_interval: not a valid duration string: \"5\"",
+                "3:11: receivers[0].name: expected a string, found a mapping",
+            ]
+        );
+        assert_eq!(
+            errors("- route\n"),
+            ["1:1: the document: expected a mapping, found a list"]
+        );
+        assert_eq!(
+            errors(
+                "route: {receiver: a, group_by: {a: b}}\nreceivers: [{name: a}]\nglobal: {resolve_timeout: [5m], smtp_require_tls: 1}\n"
+            ),
+            [
+                "1:32: route.group_by: expected a list of strings, found a mapping",
+                "3:27: global.resolve_timeout: expected a duration such as 5m, found a list",
+                "3:51: global.smtp_require_tls: expected a boolean (true or false), found \"1\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn scalars_go_into_string_fields_as_yaml_v2_decodes_them() {
+        // A number is its text; `yes` is a boolean; null is the zero value.
+        let c = AmConfig::parse(
+            "route:\n  receiver: 5\n  group_by: [alertname, 5]\n  routes:\n    - {match: {code: 500}, continue: yes, receiver: ~}\nreceivers: [{name: 5, webhook_configs: [{url: 'http://x/', timeout: 10s, max_alerts: 0x10}]}]\ninhibit_rules: [{target_match: {a: ~}, equal: [5]}]\n",
+        )
+        .unwrap();
+        assert_eq!(c.receivers, ["5"]);
+        assert_eq!(c.route.group_by, Some(vec!["alertname".into(), "5".into()]));
+        let child = &c.route.routes[0];
+        assert!(child.continue_);
+        assert_eq!(child.receiver, "5", "null inherits");
+        assert_eq!(child.key, "{}/{code=\"500\"}");
+        assert_eq!(c.inhibit_rules[0].equal, ["5"]);
+        assert_eq!(c.inhibit_rules[0].target[0].value, "");
+        let sorted = AmConfig::parse(
+            "route:\n  receiver: a\n  routes: [{matchers: ['z=1', 'a=~2'], match: {m: x}}]\nreceivers: [{name: a}]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            sorted.route.routes[0].key, "{}/{a=~\"2\",m=\"x\",z=\"1\"}",
+            "matchers sorted as Alertmanager sorts them"
+        );
+    }
+
+    #[test]
+    fn every_check_of_alertmanager_is_reported_at_once() {
+        let text = "\
+route:
+  receiver: a
+  continue: true
+  group_by: [a, b, a, '...']
+  routes:
+    - receiver: nope
+      group_interval: 0s
+      mute_time_intervals: [weekends]
+    - receiver: nobody
+      match_re: {x: '('}
+receivers:
+  - name: a
+    webhook_configs:
+      - url: ftp://x
+      - {}
+  - name: a
+  - webhook_configs: []
+inhibit_rules:
+  - {equal: [''], source_match: {1a: x}}
+";
+        assert_eq!(
+            errors(text),
+            [
+                "3:13: cannot have continue in root route",
+                "4:13: cannot have wildcard group_by (`...`) and other labels at the same time",
+                "4:20: duplicated label \"a\" in group_by",
+                "6:17: undefined receiver \"nope\" used in route",
+                "7:23: group_interval cannot be zero",
+                "8:29: undefined time interval \"weekends\" used in route",
+                "9:17: undefined receiver \"nobody\" used in route",
+                "10:21: invalid regular expression \"(\": regex parse error:\n    ^(?s:()$\n     ^\nerror: unclosed group",
+                "14:14: invalid URL: unsupported scheme \"ftp\" for URL",
+                "15:9: one of url or url_file must be configured",
+                "16:11: notification config name \"a\" is not unique",
+                "17:5: missing name in receiver",
+                "19:14: invalid label name \"\" in equal list",
+                "19:34: invalid label name \"1a\"",
+            ]
+        );
+        // `parse` gives the first.
+        assert_eq!(
+            AmConfig::parse(text).unwrap_err().to_string(),
+            "3:13: cannot have continue in root route"
+        );
+        // An empty value is reported at its key (Alertmanager's own test data).
+        assert_eq!(
+            errors(
+                "route:\n  receiver: a\n  routes:\n    - match_re:\n        x:\n      receiver: a\nreceivers: [{name: a}]\n"
+            ),
+            ["5:9: invalid regexp value for \"x\""]
+        );
+    }
+
+    #[test]
+    fn resolved_notifications_follow_each_kind_s_default() {
+        let c = AmConfig::parse(
+            "route: {receiver: w}\nreceivers:\n  - {name: w, webhook_configs: [{url: 'http://x/'}]}\n  - {name: s, slack_configs: [{channel: '#x'}]}\n  - {name: e, email_configs: [{to: a@b, send_resolved: true}]}\n  - {name: off, webhook_configs: [{url: 'http://x/', send_resolved: ~}]}\n",
+        )
+        .unwrap();
+        let got: Vec<(&str, bool)> = c
+            .send_resolved
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect();
+        assert_eq!(
+            got,
+            [("e", true), ("off", false), ("s", false), ("w", true)]
+        );
+        assert_eq!(
+            errors(
+                "route: {receiver: s}\nreceivers: [{name: s, slack_configs: [{send_resolved: sometimes}]}]\n"
+            ),
+            [
+                "2:55: receivers[0].slack_configs[0].send_resolved: expected a boolean (true or false), found \"sometimes\""
+            ]
+        );
     }
 }

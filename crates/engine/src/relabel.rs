@@ -19,6 +19,7 @@ use regex::Regex;
 
 use crate::labels::Labels;
 use crate::yaml::Node;
+use crate::yaml::typed;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -95,11 +96,39 @@ pub struct RelabelError {
 }
 
 fn err(node: &Node, message: impl Into<String>) -> RelabelError {
+    let (line, col) = typed::start(node);
     RelabelError {
-        line: node.line,
-        col: node.col,
+        line,
+        col,
         message: message.into(),
     }
+}
+
+impl From<typed::Problem> for RelabelError {
+    fn from(p: typed::Problem) -> RelabelError {
+        RelabelError {
+            line: p.line,
+            col: p.col,
+            message: p.message,
+        }
+    }
+}
+
+/// The first of several errors (there is always one).
+fn first(errors: Vec<RelabelError>) -> RelabelError {
+    errors.into_iter().next().unwrap_or(RelabelError {
+        line: 1,
+        col: 1,
+        message: "invalid configuration".into(),
+    })
+}
+
+fn yaml_error(e: crate::yaml::YamlError) -> Vec<RelabelError> {
+    vec![RelabelError {
+        line: e.line,
+        col: e.col,
+        message: format!("yaml: {}", e.message),
+    }]
 }
 
 /// Whether a `target_label` is a label name, possibly with `$1`/`${name}` references.
@@ -110,33 +139,116 @@ fn valid_target(t: &str) -> bool {
     TARGET.is_match(t)
 }
 
-/// Parses a YAML list of relabel configs (what follows `relabel_configs:`).
+use crate::yaml::typed::{Struct, Ty};
+
+/// `relabel.Config`, as Prometheus decodes it.
+static RELABEL_CONFIG: Struct = Struct {
+    name: "relabel.plain",
+    strict: true,
+    fields: &[
+        ("source_labels", Ty::List(&Ty::Str)),
+        ("separator", Ty::Str),
+        ("target_label", Ty::Str),
+        ("regex", Ty::Str),
+        ("modulus", Ty::Uint),
+        ("replacement", Ty::Str),
+        ("action", Ty::Str),
+    ],
+};
+
+static RELABEL_CONFIGS: Ty = Ty::List(&Ty::Struct(&RELABEL_CONFIG));
+
+/// The part of `config.ScrapeConfig` the playground reads.
+static SCRAPE_CONFIG: Struct = Struct {
+    name: "config.ScrapeConfig",
+    strict: true,
+    fields: &[
+        ("job_name", Ty::Str),
+        ("static_configs", Ty::List(&Ty::Struct(&STATIC_CONFIG))),
+        ("relabel_configs", RELABEL_CONFIGS),
+        ("metric_relabel_configs", RELABEL_CONFIGS),
+        ("scrape_interval", Ty::Duration),
+        ("scrape_timeout", Ty::Duration),
+        ("metrics_path", Ty::Str),
+        ("scheme", Ty::Str),
+        ("honor_labels", Ty::Bool),
+    ],
+};
+
+/// A `static_configs` entry (`targetgroup.Group`).
+static STATIC_CONFIG: Struct = Struct {
+    name: "targetgroup.Group",
+    strict: true,
+    fields: &[
+        ("targets", Ty::List(&Ty::Str)),
+        ("labels", Ty::Map(&Ty::Str)),
+    ],
+};
+
+/// Parses a YAML list of relabel configs (what follows `relabel_configs:`);
+/// the first problem if there are any.
 pub fn parse_configs(text: &str) -> Result<Vec<RelabelConfig>, RelabelError> {
-    let Some(doc) = crate::yaml::parse(text).map_err(|e| RelabelError {
-        line: e.line,
-        col: e.col,
-        message: format!("yaml: {}", e.message),
-    })?
-    else {
+    check_configs(text).map_err(first)
+}
+
+/// Parses a YAML list of relabel configs, or every problem found in it
+/// (wrong types first, all of them, as Prometheus's YAML decoder reports
+/// them; then the checks of each config).
+pub fn check_configs(text: &str) -> Result<Vec<RelabelConfig>, Vec<RelabelError>> {
+    let Some(doc) = crate::yaml::parse(text).map_err(yaml_error)? else {
         return Ok(Vec::new());
     };
     // A whole scrape config or `relabel_configs:` wrapper is accepted too.
-    let list = doc
-        .get("relabel_configs")
-        .or_else(|| doc.get("metric_relabel_configs"))
-        .unwrap_or(&doc);
-    configs_from_node(list)
+    let (path, list) = match (
+        doc.get("relabel_configs"),
+        doc.get("metric_relabel_configs"),
+    ) {
+        (Some(list), _) => ("relabel_configs", list),
+        (None, Some(list)) => ("metric_relabel_configs", list),
+        (None, None) => ("relabel_configs", &doc),
+    };
+    configs_at(list, path)
 }
 
-/// The relabel configs of a YAML list node (`null` is none).
+/// The relabel configs of a YAML list node (`null` is none); the first
+/// problem if there are any.
 pub fn configs_from_node(list: &Node) -> Result<Vec<RelabelConfig>, RelabelError> {
-    if list.is_null() {
-        return Ok(Vec::new());
+    configs_at(list, "relabel_configs").map_err(first)
+}
+
+fn configs_at(list: &Node, path: &str) -> Result<Vec<RelabelConfig>, Vec<RelabelError>> {
+    let mut problems = Vec::new();
+    typed::check(list, RELABEL_CONFIGS, path, &mut problems);
+    if !problems.is_empty() {
+        return Err(problems.into_iter().map(RelabelError::from).collect());
     }
-    if !matches!(list.value, crate::yaml::Value::Seq(_)) {
-        return Err(err(list, "expected a list of relabel configs"));
+    let mut errors = Vec::new();
+    let configs = configs_of(list, "empty or null relabeling rule", &mut errors);
+    if errors.is_empty() {
+        Ok(configs)
+    } else {
+        Err(errors)
     }
-    list.items().iter().map(parse_config).collect()
+}
+
+/// The configs of a list already type-checked, problems into `errors`.
+fn configs_of(
+    list: &Node,
+    null_message: &str,
+    errors: &mut Vec<RelabelError>,
+) -> Vec<RelabelConfig> {
+    let mut out = Vec::new();
+    for node in list.items() {
+        if node.is_null() {
+            errors.push(err(node, null_message));
+            continue;
+        }
+        match parse_config(node) {
+            Ok(c) => out.push(c),
+            Err(e) => errors.push(e),
+        }
+    }
+    out
 }
 
 /// A scrape config as far as the playground uses it: the job, its first
@@ -150,161 +262,149 @@ pub struct ScrapeConfig {
     pub metric_relabel_configs: Vec<RelabelConfig>,
 }
 
-/// Parses a `scrape_config` (one job).
+/// Parses a `scrape_config` (one job); the first problem if there are any.
 pub fn parse_scrape_config(text: &str) -> Result<ScrapeConfig, RelabelError> {
+    check_scrape_config(text).map_err(first)
+}
+
+/// Parses a `scrape_config` (one job), or every problem found in it, in
+/// the order of the text.
+pub fn check_scrape_config(text: &str) -> Result<ScrapeConfig, Vec<RelabelError>> {
     let doc = crate::yaml::parse(text)
-        .map_err(|e| RelabelError {
-            line: e.line,
-            col: e.col,
-            message: format!("yaml: {}", e.message),
-        })?
-        .ok_or(RelabelError {
-            line: 1,
-            col: 1,
-            message: "the scrape config is empty".into(),
+        .map_err(yaml_error)?
+        .ok_or_else(|| {
+            vec![RelabelError {
+                line: 1,
+                col: 1,
+                message: "the scrape config is empty".into(),
+            }]
         })?;
-    const FIELDS: [&str; 9] = [
-        "job_name",
-        "static_configs",
-        "relabel_configs",
-        "metric_relabel_configs",
-        "scrape_interval",
-        "scrape_timeout",
-        "metrics_path",
-        "scheme",
-        "honor_labels",
-    ];
-    for (k, _) in doc.entries() {
-        if !k.as_str().is_some_and(|k| FIELDS.contains(&k)) {
-            return Err(err(
-                k,
-                format!(
-                    "field {} not found in type config.ScrapeConfig",
-                    k.as_str().unwrap_or("?")
-                ),
-            ));
-        }
+    let mut problems = Vec::new();
+    typed::check(&doc, Ty::Struct(&SCRAPE_CONFIG), "", &mut problems);
+    if !problems.is_empty() {
+        return Err(problems.into_iter().map(RelabelError::from).collect());
     }
-    let job_name = doc
-        .get("job_name")
-        .and_then(Node::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let mut errors = Vec::new();
+    let job_name = doc.get("job_name").map(typed::string).unwrap_or_default();
     if job_name.is_empty() {
-        return Err(err(&doc, "job_name is empty"));
+        errors.push(err(
+            doc.get("job_name").unwrap_or(&doc),
+            "job_name is empty",
+        ));
     }
     let statics = doc
         .get("static_configs")
         .map(Node::items)
         .unwrap_or_default();
-    let first = statics
-        .first()
-        .ok_or_else(|| err(&doc, "static_configs needs a target"))?;
-    let address = first
-        .get("targets")
+    let first_group = statics.first().filter(|g| !g.is_null());
+    let address = first_group
+        .and_then(|g| g.get("targets"))
         .map(Node::items)
         .unwrap_or_default()
         .first()
-        .and_then(Node::as_str)
-        .ok_or_else(|| err(first, "static_configs needs a target"))?
-        .to_string();
+        .map(typed::string);
+    if address.is_none() {
+        let at = first_group.or(doc.get("static_configs")).unwrap_or(&doc);
+        errors.push(err(at, "static_configs needs a target"));
+    }
+    let text_or = |key: &str, default: &str| {
+        doc.get(key)
+            .filter(|n| !n.is_null())
+            .map_or_else(|| default.to_string(), typed::string)
+    };
     let mut pairs: Vec<(String, String)> = vec![
-        ("__address__".into(), address),
+        ("__address__".into(), address.unwrap_or_default()),
         ("job".into(), job_name.clone()),
-        (
-            "__scheme__".into(),
-            doc.get("scheme")
-                .and_then(Node::as_str)
-                .unwrap_or("http")
-                .into(),
-        ),
+        ("__scheme__".into(), text_or("scheme", "http")),
         (
             "__metrics_path__".into(),
-            doc.get("metrics_path")
-                .and_then(Node::as_str)
-                .unwrap_or("/metrics")
-                .into(),
+            text_or("metrics_path", "/metrics"),
         ),
     ];
-    for (k, v) in first.get("labels").map(Node::entries).unwrap_or_default() {
-        pairs.push((
-            k.as_str().unwrap_or_default().into(),
-            v.as_str().unwrap_or_default().into(),
-        ));
+    for (k, v) in first_group
+        .and_then(|g| g.get("labels"))
+        .map(Node::entries)
+        .unwrap_or_default()
+    {
+        pairs.push((typed::string(k), typed::string(v)));
     }
-    let list = |key: &str| doc.get(key).map_or(Ok(Vec::new()), configs_from_node);
+    let mut list = |key: &str, null_message: &str| {
+        doc.get(key)
+            .map(|l| configs_of(l, null_message, &mut errors))
+            .unwrap_or_default()
+    };
+    let relabel_configs = list(
+        "relabel_configs",
+        "empty or null target relabeling rule in scrape config",
+    );
+    let metric_relabel_configs = list(
+        "metric_relabel_configs",
+        "empty or null metric relabeling rule in scrape config",
+    );
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| (e.line, e.col));
+        return Err(errors);
+    }
     Ok(ScrapeConfig {
         job_name,
         discovered: Labels::new(pairs),
-        relabel_configs: list("relabel_configs")?,
-        metric_relabel_configs: list("metric_relabel_configs")?,
+        relabel_configs,
+        metric_relabel_configs,
     })
 }
 
+/// One relabel config, its types already checked; the first of
+/// Prometheus's checks (`relabel.Config.Validate`) it fails.
 fn parse_config(node: &Node) -> Result<RelabelConfig, RelabelError> {
-    const FIELDS: [&str; 7] = [
-        "source_labels",
-        "separator",
-        "target_label",
-        "regex",
-        "modulus",
-        "replacement",
-        "action",
-    ];
-    for (k, _) in node.entries() {
-        if !k.as_str().is_some_and(|k| FIELDS.contains(&k)) {
+    let get = |k: &str| node.get(k);
+    // A field written as null is its zero value, as in Go.
+    let text = |k: &str, default: &str| get(k).map_or_else(|| default.to_string(), typed::string);
+    let action = match get("action") {
+        None => Action::Replace,
+        Some(a) if a.is_null() => {
+            // An empty value has no place of its own: its key's.
+            let key = node
+                .entries()
+                .iter()
+                .find(|(k, _)| k.as_str() == Some("action"));
             return Err(err(
-                k,
-                format!(
-                    "field {} not found in type relabel.plain",
-                    k.as_str().unwrap_or("?")
-                ),
+                key.map_or(a, |(k, _)| k),
+                "relabel action cannot be empty",
             ));
         }
-    }
-    if !matches!(node.value, crate::yaml::Value::Map(_)) {
-        return Err(err(node, "expected a relabel config (a mapping)"));
-    }
-    let text = |k: &str| node.get(k).and_then(Node::as_str).map(str::to_string);
-    let action_text = text("action").unwrap_or_else(|| "replace".into());
-    let action = Action::parse(&action_text).ok_or_else(|| {
-        err(
-            node.get("action").unwrap_or(node),
-            format!("unknown relabel action {action_text:?}"),
-        )
-    })?;
-    let regex_text = text("regex").unwrap_or_else(|| "(.*)".into());
+        Some(a) => {
+            let written = typed::string(a);
+            Action::parse(&written)
+                .ok_or_else(|| err(a, format!("unknown relabel action {written:?}")))?
+        }
+    };
+    let regex_text = text("regex", "(.*)");
     let regex = Regex::new(&format!("^(?s:{regex_text})$")).map_err(|e| {
         err(
-            node.get("regex").unwrap_or(node),
+            get("regex").unwrap_or(node),
             format!("invalid regex {regex_text:?}: {e}"),
         )
     })?;
-    let modulus = match node.get("modulus") {
-        Some(m) => m
-            .as_str()
-            .and_then(|t| t.parse::<u64>().ok())
-            .ok_or_else(|| err(m, "modulus must be a whole number"))?,
-        None => 0,
-    };
+    let source_labels = get("source_labels");
     let c = RelabelConfig {
-        source_labels: node
-            .get("source_labels")
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .map(|n| n.as_str().unwrap_or_default().to_string())
-            .collect(),
-        separator: text("separator").unwrap_or_else(|| ";".into()),
-        target_label: text("target_label").unwrap_or_default(),
+        source_labels: source_labels.map(typed::strings).unwrap_or_default(),
+        separator: text("separator", ";"),
+        target_label: text("target_label", ""),
         regex_text,
         regex,
-        modulus,
-        replacement: text("replacement").unwrap_or_else(|| "$1".into()),
+        modulus: get("modulus").map_or(0, typed::uint),
+        replacement: text("replacement", "$1"),
         action,
         line: node.line,
     };
-    // Prometheus's checks (`relabel.Config.Validate`).
+    // Prometheus's checks (`relabel.Config.Validate`), in its order.
+    let name = action.name();
+    if action == Action::HashMod && c.modulus == 0 {
+        return Err(err(
+            get("modulus").unwrap_or(node),
+            "relabel configuration for hashmod requires non-zero modulus",
+        ));
+    }
     let needs_target = matches!(
         action,
         Action::Replace
@@ -314,74 +414,74 @@ fn parse_config(node: &Node) -> Result<RelabelConfig, RelabelError> {
             | Action::KeepEqual
             | Action::DropEqual
     );
+    let target_at = get("target_label").unwrap_or(node);
     if needs_target && c.target_label.is_empty() {
         return Err(err(
             node,
-            format!(
-                "relabel configuration for {} action requires 'target_label' value",
-                action.name()
-            ),
+            format!("relabel configuration for {name} action requires 'target_label' value"),
         ));
     }
-    if matches!(action, Action::Replace) && !valid_target(&c.target_label) {
+    if action == Action::Replace && !valid_target(&c.target_label) {
         return Err(err(
-            node,
+            target_at,
             format!(
                 "{:?} is invalid 'target_label' for replace action",
                 c.target_label
             ),
         ));
     }
-    if matches!(
+    let single_target = matches!(
         action,
-        Action::Lowercase
-            | Action::Uppercase
-            | Action::HashMod
-            | Action::KeepEqual
-            | Action::DropEqual
-    ) && !crate::metrics::is_valid_label_name(&c.target_label)
+        Action::Lowercase | Action::Uppercase | Action::KeepEqual | Action::DropEqual
+    );
+    if (single_target || action == Action::HashMod)
+        && !crate::metrics::is_valid_label_name(&c.target_label)
+    {
+        return Err(err(
+            target_at,
+            format!(
+                "{:?} is invalid 'target_label' for {name} action",
+                c.target_label
+            ),
+        ));
+    }
+    if single_target && c.replacement != "$1" {
+        return Err(err(
+            get("replacement").unwrap_or(node),
+            format!("'replacement' can not be set for {name} action"),
+        ));
+    }
+    if action == Action::LabelMap && !valid_target(&c.replacement) {
+        return Err(err(
+            get("replacement").unwrap_or(node),
+            format!(
+                "{:?} is invalid 'replacement' for {name} action",
+                c.replacement
+            ),
+        ));
+    }
+    // Go compares with the defaults: a regex written at all differs from
+    // the default's compiled regex, other fields by value.
+    if matches!(action, Action::KeepEqual | Action::DropEqual)
+        && (get("regex").is_some() || c.modulus != 0 || c.separator != ";" || c.replacement != "$1")
     {
         return Err(err(
             node,
             format!(
-                "{:?} is invalid 'target_label' for {} action",
-                c.target_label,
-                action.name()
+                "{name} action requires only 'source_labels' and `target_label`, and no other fields"
             ),
-        ));
-    }
-    if action == Action::HashMod && c.modulus == 0 {
-        return Err(err(
-            node,
-            "relabel configuration for hashmod requires non-zero modulus",
         ));
     }
     if matches!(action, Action::LabelDrop | Action::LabelKeep)
-        && (!c.source_labels.is_empty()
-            || node.get("target_label").is_some()
-            || node.get("modulus").is_some()
-            || node.get("separator").is_some()
-            || node.get("replacement").is_some())
+        && (source_labels.is_some_and(|s| !s.is_null())
+            || !c.target_label.is_empty()
+            || c.modulus != 0
+            || c.separator != ";"
+            || c.replacement != "$1")
     {
         return Err(err(
             node,
-            format!(
-                "{} action requires only 'regex', and no other fields",
-                action.name()
-            ),
-        ));
-    }
-    if matches!(action, Action::KeepEqual | Action::DropEqual)
-        && (node.get("regex").is_some()
-            || node.get("modulus").is_some()
-            || node.get("replacement").is_some())
-    {
-        return Err(err(
-            node,
-            format!(
-                "{} action requires only 'source_labels' and `target_label`, and no other fields",
-                action.name()
-            ),
+            format!("{name} action requires only 'regex', and no other fields"),
         ));
     }
     Ok(c)
@@ -792,5 +892,133 @@ mod tests {
         assert!(parse_labels("a=\"x\nb").is_err(), "a line without '='");
         assert_eq!(parse_labels("{a=\"1\"}").unwrap().get("a"), Some("1"));
         assert!(parse_labels("1a=b").is_err());
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        check_configs(text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn wrong_types_are_errors_naming_field_expected_and_found() {
+        // Prometheus refuses a single name for `source_labels` (it decodes
+        // a list), and reports every wrong type at once.
+        assert_eq!(
+            errors("- source_labels: foo\n  regex: [a]\n  modulus: abc\n  action: {}\n"),
+            [
+                "1:18: relabel_configs[0].source_labels: expected a list of strings, found \"foo\"",
+                "2:10: relabel_configs[0].regex: expected a string, found a list",
+                "3:12: relabel_configs[0].modulus: expected an unsigned integer, found \"abc\"",
+                "4:11: relabel_configs[0].action: expected a string, found a mapping",
+            ]
+        );
+        assert_eq!(
+            errors(
+                "metric_relabel_configs:\n  - {target_label: x}\n  - {separator: [';'], replacement: {a: b}, modulus: '4'}\n"
+            ),
+            [
+                "3:17: metric_relabel_configs[1].separator: expected a string, found a list",
+                "3:37: metric_relabel_configs[1].replacement: expected a string, found a mapping",
+                "3:54: metric_relabel_configs[1].modulus: expected an unsigned integer, found the quoted string \"4\"",
+            ]
+        );
+        assert_eq!(
+            errors("- [source_labels]\n- {source_labels: [[a]]}\n"),
+            [
+                "1:3: relabel_configs[0]: expected a mapping, found a list",
+                "2:20: relabel_configs[1].source_labels[0]: expected a string, found a list",
+            ]
+        );
+        assert_eq!(
+            errors("relabel_configs: {action: drop}\n"),
+            ["1:18: relabel_configs: expected a list, found a mapping"]
+        );
+    }
+
+    #[test]
+    fn scalars_and_nulls_as_prometheus_reads_them() {
+        // A number or a boolean is its text in a string field; a float
+        // modulus is truncated; null is the zero value.
+        let c = parse_configs(
+            "- {source_labels: [5, true], separator: 1, regex: 5;true, target_label: x, replacement: 7}\n- {action: hashmod, source_labels: [a], modulus: 4.0, target_label: h}\n- {source_labels: [a], target_label: y, replacement: ~}\n",
+        )
+        .unwrap();
+        assert_eq!(c[0].source_labels, ["5", "true"]);
+        assert_eq!(
+            (c[0].separator.as_str(), c[0].regex_text.as_str()),
+            ("1", "5;true")
+        );
+        assert_eq!(c[0].replacement, "7");
+        assert_eq!(c[1].modulus, 4);
+        assert_eq!(c[2].replacement, "");
+        let e = errors("- {action: ~}\n- ~\n");
+        assert_eq!(
+            e,
+            [
+                "1:4: relabel action cannot be empty",
+                "2:3: empty or null relabeling rule",
+            ]
+        );
+        // Go compares with the defaults: a default written out is no field.
+        assert!(parse_configs("- {action: labeldrop, regex: a, separator: ';'}").is_ok());
+        let e = parse_configs(
+            "- {action: lowercase, source_labels: [a], target_label: b, replacement: x}",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("'replacement' can not be set"), "{e}");
+    }
+
+    #[test]
+    fn scrape_configs_are_checked_field_by_field() {
+        let text = "\
+job_name: [shop]
+scrape_interval: 15
+honor_labels: maybe
+static_configs:
+  targets: ['shop:8080']
+relabel_configs:
+  - {regex: [a]}
+";
+        let got: Vec<String> = check_scrape_config(text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "1:11: job_name: expected a string, found a list",
+                "2:18: scrape_interval: not a valid duration string: \"15\"",
+                "3:15: honor_labels: expected a boolean (true or false), found \"maybe\"",
+                "5:3: static_configs: expected a list, found a mapping",
+                "7:13: relabel_configs[0].regex: expected a string, found a list",
+            ]
+        );
+        let c = parse_scrape_config(
+            "job_name: 7\nstatic_configs:\n  - targets: [10.0.0.1:80]\n    labels: {team: 5, zone: ~}\nrelabel_configs: ~\n",
+        )
+        .unwrap();
+        assert_eq!(c.job_name, "7");
+        assert_eq!(c.discovered.get("team"), Some("5"));
+        assert_eq!(c.discovered.get("zone"), None, "null is empty: no label");
+        let e = check_scrape_config(
+            "job_name: ''\nstatic_configs: [{targets: []}]\nrelabel_configs: [~]\nmetric_relabel_configs: [{action: nope}]\n",
+        )
+        .unwrap_err();
+        let got: Vec<String> = e.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            got,
+            [
+                "1:11: job_name is empty",
+                "2:18: static_configs needs a target",
+                "3:19: empty or null target relabeling rule in scrape config",
+                "4:35: unknown relabel action \"nope\"",
+            ]
+        );
+        let e = parse_scrape_config("job_name: x\nstatic_configs: {targets: [a]}\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 17));
     }
 }

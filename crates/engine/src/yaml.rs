@@ -10,6 +10,8 @@
 //! assert_eq!((name.as_str(), name.line, name.col), (Some("a"), 2, 11));
 //! ```
 
+pub(crate) mod typed;
+
 use std::collections::HashMap;
 
 use yaml_rust2::Event;
