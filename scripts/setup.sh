@@ -163,22 +163,29 @@ setup_build() {
   ensure_npm_deps tools
 }
 
-# Debian's prometheus and promtool: the live-Prometheus e2e test queries a
-# real one, and exported rule files are checked with promtool. Without
-# them those checks are skipped (and say so), never failed.
+# Debian's prometheus and promtool, and prometheus-alertmanager's amtool:
+# the live-Prometheus e2e test queries a real Prometheus, exported rule
+# files are checked with promtool, and check-config's test data with
+# promtool and amtool. Without them those checks are skipped (and say so),
+# never failed.
 ensure_prometheus() {
-  command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 && return 0
+  local missing=() pkg
+  { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
+  command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+  [ ${#missing[@]} -eq 0 ] && return 0
   if ! command -v apt-get >/dev/null 2>&1; then
-    log "no apt-get: the live-Prometheus checks are skipped"
+    log "no apt-get: the checks against a real Prometheus and amtool are skipped"
     return 0
   fi
   if [ "$APT_UPDATED" = 0 ]; then
     as_root apt-get update -qq >/dev/null || true
     APT_UPDATED=1
   fi
-  log "apt-get install prometheus"
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 \
-    || log "prometheus could not be installed: the live-Prometheus checks are skipped"
+  for pkg in "${missing[@]}"; do
+    log "apt-get install $pkg"
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null 2>&1 \
+      || log "$pkg could not be installed: the checks that need it are skipped"
+  done
 }
 
 setup_test() {

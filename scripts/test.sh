@@ -67,6 +67,43 @@ else
   echo "  promtool not found: skipped"
 fi
 
+step "check-config compared with Debian's amtool and promtool (accepted or refused, file by file)"
+# Every file of the test data goes through the real tool and ours; only
+# whether each accepts it is compared. Any disagreement fails the run.
+config_disagreements=0
+compare_config_checks() { # LABEL DIR "REAL COMMAND" "OUR ARGUMENTS"
+  local label=$1 dir=$2 real=$3 ours=$4 files=0 agree=0 f real_says our_says
+  for f in "$dir"/*.yml; do
+    files=$((files + 1))
+    # shellcheck disable=SC2086 # both commands are split into words on purpose
+    if $real "$f" >/dev/null 2>&1; then real_says=accepts; else real_says=refuses; fi
+    # shellcheck disable=SC2086
+    if cargo run -q -p o11y-cli -- $ours "$f" >/dev/null 2>&1; then our_says=accepts; else our_says=refuses; fi
+    if [ "$real_says" = "$our_says" ]; then
+      agree=$((agree + 1))
+    else
+      echo "  disagree: $f: ${real%% *} $real_says it, o11y $our_says it"
+    fi
+  done
+  echo "  $label: $files files, $agree agree"
+  config_disagreements=$((config_disagreements + files - agree))
+}
+cargo build -q -p o11y-cli
+if command -v amtool >/dev/null 2>&1; then
+  compare_config_checks "check-config vs amtool" crates/cli/testdata/check-config "amtool check-config" "check-config"
+else
+  echo "  amtool not found: the Alertmanager configurations are not compared"
+fi
+if command -v promtool >/dev/null 2>&1; then
+  compare_config_checks "check-config --prometheus vs promtool" crates/cli/testdata/scrape-config "promtool check config" "check-config --prometheus"
+else
+  echo "  promtool not found: the Prometheus configurations are not compared"
+fi
+if [ "$config_disagreements" -gt 0 ]; then
+  echo "  $config_disagreements file(s) where o11y and the real tool disagree (see crates/cli/testdata/*/README.md)"
+  exit 1
+fi
+
 step "a real Prometheus on 127.0.0.1:9091 for the live-mode test"
 if command -v prometheus >/dev/null 2>&1; then
   mkdir -p "$log_dir/prometheus"

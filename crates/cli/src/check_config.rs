@@ -1,6 +1,9 @@
 //! `o11y check-config`: `amtool check-config` on the engine. Each file is
 //! checked as Alertmanager loads it; amtool's output on stdout, every
-//! problem as `FILE:LINE:COL: message`, exit 1 if any file failed.
+//! problem as `FILE:LINE:COL: message`, exit 1 if any file failed. With
+//! `--prometheus`, each file is a `prometheus.yml` checked as `promtool
+//! check config` does, as far as scraping goes (every job's relabeling,
+//! static targets, intervals).
 //!
 //! ```text
 //! $ o11y check-config alertmanager.yml
@@ -11,12 +14,17 @@
 //!  - 1 inhibit rules
 //!  - 2 receivers
 //!  - 0 templates
+//!
+//! $ o11y check-config --prometheus prometheus.yml
+//! Checking prometheus.yml
+//!  SUCCESS: 2 scrape jobs
 //! ```
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use o11y_engine::alertmanager::AmConfig;
+use o11y_engine::relabel::check_prometheus_config;
 
 /// Checks Alertmanager configuration files, as `amtool check-config` does.
 pub fn check_config(files: &[PathBuf]) -> ExitCode {
@@ -50,6 +58,45 @@ pub fn check_config(files: &[PathBuf]) -> ExitCode {
                 println!("  FAILED: {} error{plural}", errors.len());
                 for e in &errors {
                     println!("{}:{e}", file.display());
+                }
+                failed += 1;
+            }
+        }
+        println!();
+    }
+    if failed > 0 {
+        eprintln!("o11y: error: failed to validate {failed} file(s)");
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Checks `prometheus.yml` files, as `promtool check config` does for
+/// their scrape jobs.
+pub fn check_prometheus_config_files(files: &[PathBuf]) -> ExitCode {
+    let mut failed = 0;
+    for file in files {
+        println!("Checking {}", file.display());
+        let checked = std::fs::read_to_string(file)
+            .map_err(|e| vec![format!("{}: {e}", file.display())])
+            .and_then(|text| {
+                check_prometheus_config(&text).map_err(|errors| {
+                    let at =
+                        |e: &o11y_engine::relabel::RelabelError| format!("{}:{e}", file.display());
+                    errors.iter().map(at).collect()
+                })
+            });
+        match checked {
+            Ok(jobs) => {
+                let plural = if jobs.len() == 1 { "" } else { "s" };
+                println!(" SUCCESS: {} scrape job{plural}", jobs.len());
+            }
+            Err(errors) => {
+                let plural = if errors.len() == 1 { "" } else { "s" };
+                println!("  FAILED: {} error{plural}", errors.len());
+                for e in &errors {
+                    println!("{e}");
                 }
                 failed += 1;
             }

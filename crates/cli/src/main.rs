@@ -10,6 +10,7 @@
 //! o11y test-rules tests.yml                     # promtool test rules
 //! o11y check-rules rules.yml                    # promtool check rules
 //! o11y check-config alertmanager.yml            # amtool check-config
+//! o11y check-config --prometheus prometheus.yml # promtool check config (scrape jobs)
 //! ```
 
 mod alloc;
@@ -109,6 +110,10 @@ enum Command {
         /// The Alertmanager configuration files.
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
+        /// The files are prometheus.yml files: check their scrape jobs as
+        /// `promtool check config` does.
+        #[arg(long)]
+        prometheus: bool,
     },
     /// Write the playground's rule files (the default rules and a generated
     /// SLO) into a folder, to check them with the real promtool.
@@ -255,7 +260,13 @@ fn main() -> ExitCode {
         Command::PromtoolConformance { dir } => rules::promtool_conformance(&dir),
         Command::ExportRules { dir } => rules::export_rules(&dir),
         Command::CheckRules { files, lint_fatal } => rules::check_rules(&files, lint_fatal),
-        Command::CheckConfig { files } => check_config::check_config(&files),
+        Command::CheckConfig { files, prometheus } => {
+            if prometheus {
+                check_config::check_prometheus_config_files(&files)
+            } else {
+                check_config::check_config(&files)
+            }
+        }
         Command::Promqltest {
             mut files,
             in_scope,

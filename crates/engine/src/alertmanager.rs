@@ -23,8 +23,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::labels::{Labels, MatchOp, Matcher};
-use crate::yaml::typed::{self, Struct, Ty};
 use crate::yaml::Node;
+use crate::yaml::typed::{self, Struct, Ty};
 
 /// One alert as Prometheus sends it.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,32 +160,275 @@ impl From<typed::Problem> for ConfigError {
 }
 
 /// Parses one matcher as Alertmanager writes them: `name="value"`,
-/// `name=~"re"`, `name!=value` (quotes optional).
+/// `name=~"re"`, `name!=value` (quotes optional), without braces.
 pub fn parse_matcher(text: &str) -> Result<Matcher, String> {
-    let t = text.trim();
-    let ops = [
-        ("=~", MatchOp::Regex),
-        ("!~", MatchOp::NotRegex),
-        ("!=", MatchOp::NotEqual),
-        ("=", MatchOp::Equal),
-    ];
-    let (at, len, op) = ops
-        .iter()
-        .filter_map(|(s, op)| t.find(s).map(|i| (i, s.len(), *op)))
-        .min_by_key(|(i, len, _)| (*i, std::cmp::Reverse(*len)))
-        .ok_or_else(|| format!("bad matcher format: {t}"))?;
-    let name = t[..at].trim().trim_matches('"');
-    if name.is_empty() {
-        return Err(format!("bad matcher format: {t}"));
+    if text.starts_with('{') || text.ends_with('}') {
+        return Err(format!("unexpected open or close brace: {text}"));
     }
-    let raw = t[at + len..].trim();
-    let value = if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
-        serde_json::from_str::<String>(raw)
-            .map_err(|_| format!("bad quoted value in matcher: {t}"))?
-    } else {
-        raw.to_string()
+    let mut all = parse_matchers(text)?;
+    match (all.pop(), all.is_empty()) {
+        (Some(m), true) => Ok(m),
+        (None, _) => Err("no matchers".into()),
+        (Some(_), false) => Err(format!("expected 1 matcher, found {}", all.len() + 1)),
+    }
+}
+
+/// Parses one entry of a `matchers` list: any number of matchers,
+/// separated by commas, in optional braces (`{a="1", b=~"x|y"}`).
+/// Alertmanager's default mode: what its UTF-8 parser or, failing that,
+/// its classic parser takes; the classic parser's error if neither does.
+pub fn parse_matchers(text: &str) -> Result<Vec<Matcher>, String> {
+    classic_matchers(text).or_else(|classic| utf8_matchers(text).map_err(|_| classic))
+}
+
+/// `pkg/labels.ParseMatchers`: braces trimmed, split at commas outside
+/// double quotes, each part a matcher (an empty last part is ignored).
+fn classic_matchers(text: &str) -> Result<Vec<Matcher>, String> {
+    let s = text.strip_prefix('{').unwrap_or(text);
+    let s = s.strip_suffix('}').unwrap_or(s);
+    let (mut parts, mut part) = (Vec::new(), String::new());
+    let (mut quoted, mut escaped) = (false, false);
+    for c in s.chars() {
+        match c {
+            ',' if !quoted => {
+                parts.push(std::mem::take(&mut part));
+                continue;
+            }
+            ',' => {}
+            '"' if escaped => escaped = false,
+            '"' => quoted = !quoted,
+            '\\' => escaped = !escaped,
+            _ => escaped = false,
+        }
+        part.push(c);
+    }
+    if !part.trim().is_empty() {
+        parts.push(part.trim().to_string());
+    }
+    parts.iter().map(|p| classic_matcher(p)).collect()
+}
+
+/// `pkg/labels.ParseMatcher`: a classic label name, an operator, and a
+/// value, quoted or not, with `\"`, `\n` and `\\` unescaped.
+fn classic_matcher(text: &str) -> Result<Matcher, String> {
+    static SHAPE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        // Go's `\s` is ASCII whitespace without \v.
+        regex::Regex::new(
+            r"^[\t\n\x0C\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\x0C\r ]*(=~|=|!=|!~)[\t\n\x0C\r ]*((?s).*?)[\t\n\x0C\r ]*$",
+        )
+        .expect("static regex")
+    });
+    let caps = SHAPE
+        .captures(text)
+        .ok_or_else(|| format!("bad matcher format: {text}"))?;
+    let (name, op, raw) = (&caps[1], &caps[2], &caps[3]);
+    let (body, mut open_quote) = match raw.strip_prefix('"') {
+        Some(rest) => (rest, true),
+        None => (raw, false),
     };
-    Matcher::new(op, name, &value).map_err(|e| format!("invalid regular expression in {t}: {e}"))
+    let unescaped_quote = || format!("matcher value contains unescaped double quote: {raw}");
+    let mut value = String::new();
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if chars.peek().is_some() => {
+                let Some((_, next)) = chars.next() else { break };
+                match next {
+                    'n' => value.push('\n'),
+                    '"' | '\\' => value.push(next),
+                    other => {
+                        value.push('\\');
+                        value.push(other);
+                    }
+                }
+            }
+            '"' => {
+                if !open_quote || i + 1 < body.len() {
+                    return Err(unescaped_quote());
+                }
+                open_quote = false;
+            }
+            _ => value.push(c),
+        }
+    }
+    if open_quote {
+        return Err(unescaped_quote());
+    }
+    new_matcher(op, name, &value)
+}
+
+/// `labels.NewMatcher`: a regex is Go's, anchored (`^(?:…)$`).
+fn new_matcher(op: &str, name: &str, value: &str) -> Result<Matcher, String> {
+    let op = match op {
+        "=" => MatchOp::Equal,
+        "!=" => MatchOp::NotEqual,
+        "=~" => MatchOp::Regex,
+        _ => MatchOp::NotRegex,
+    };
+    let pattern = match op {
+        // Anchored already: anchoring it again changes nothing.
+        MatchOp::Regex | MatchOp::NotRegex => crate::relabel::go_regex(&format!("^(?:{value})$"))
+            .map_err(|e| format!("error parsing regexp: {e}"))?,
+        MatchOp::Equal | MatchOp::NotEqual => value.to_string(),
+    };
+    let mut matcher =
+        Matcher::new(op, name, &pattern).map_err(|e| format!("error parsing regexp: {e}"))?;
+    matcher.value = value.to_string();
+    Ok(matcher)
+}
+
+/// A token of Alertmanager's UTF-8 matchers parser (`matcher/parse`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tok<'a> {
+    Open,
+    Close,
+    Comma,
+    Op(&'a str),
+    Quoted(&'a str),
+    Unquoted(&'a str),
+}
+
+/// `matcher/parse`'s lexer: every token, or the first error.
+fn utf8_tokens(text: &str) -> Result<Vec<Tok<'_>>, String> {
+    let reserved = |c: char| c.is_whitespace() || "{}!=~,\\\"'`".contains(c);
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let len = match c {
+            '{' | '}' | ',' => {
+                out.push(match c {
+                    '{' => Tok::Open,
+                    '}' => Tok::Close,
+                    _ => Tok::Comma,
+                });
+                1
+            }
+            '=' | '!' => {
+                let len = match (c, rest[1..].chars().next()) {
+                    ('=' | '!', Some('~')) | ('!', Some('=')) => 2,
+                    ('=', _) => 1,
+                    _ => return Err(format!("{rest}: expected one of '=~'")),
+                };
+                out.push(Tok::Op(&rest[..len]));
+                len
+            }
+            '"' => {
+                let mut escaped = false;
+                let end = rest[1..].char_indices().find_map(|(i, c)| {
+                    let at_end = c == '"' && !escaped;
+                    escaped = !escaped && c == '\\';
+                    at_end.then_some(i + 2)
+                });
+                let end = end.ok_or_else(|| format!("{rest}: missing end \""))?;
+                out.push(Tok::Quoted(&rest[..end]));
+                end
+            }
+            c if c.is_whitespace() => c.len_utf8(),
+            c if !reserved(c) => {
+                let end = rest.find(reserved).unwrap_or(rest.len());
+                out.push(Tok::Unquoted(&rest[..end]));
+                end
+            }
+            _ => return Err(format!("{rest}: invalid input")),
+        };
+        rest = &rest[len..];
+    }
+    Ok(out)
+}
+
+/// `matcher/parse.Matchers`: `{`? (matcher (`,` matcher)* `,`?)? `}`?,
+/// braces in pairs.
+fn utf8_matchers(text: &str) -> Result<Vec<Matcher>, String> {
+    let tokens = utf8_tokens(text)?;
+    let mut at = 0;
+    let open = tokens.first() == Some(&Tok::Open);
+    if open {
+        at += 1;
+    }
+    let text_of = |t: Option<&Tok>| -> Result<String, String> {
+        match t {
+            Some(Tok::Unquoted(s)) => Ok(s.to_string()),
+            Some(Tok::Quoted(s)) => go_unquote(s).ok_or_else(|| format!("{s}: invalid input")),
+            _ => Err(format!("expected a label name or value in {text}")),
+        }
+    };
+    let mut out = Vec::new();
+    while matches!(tokens.get(at), Some(Tok::Quoted(_) | Tok::Unquoted(_))) {
+        let name = text_of(tokens.get(at))?;
+        let Some(Tok::Op(op)) = tokens.get(at + 1) else {
+            return Err(format!(
+                "expected an operator such as '=', '!=', '=~' or '!~' in {text}"
+            ));
+        };
+        let value = text_of(tokens.get(at + 2))?;
+        out.push(new_matcher(op, &name, &value)?);
+        at += 3;
+        match tokens.get(at) {
+            Some(Tok::Comma) => at += 1,
+            Some(Tok::Close) | None => break,
+            Some(_) => return Err(format!("expected a comma or close brace in {text}")),
+        }
+    }
+    if open {
+        if tokens.get(at) != Some(&Tok::Close) {
+            return Err(format!("expected close brace in {text}"));
+        }
+        at += 1;
+    } else if tokens.get(at) == Some(&Tok::Close) {
+        return Err(format!("expected opening brace in {text}"));
+    }
+    if at < tokens.len() {
+        return Err(format!("expected end of input in {text}"));
+    }
+    Ok(out)
+}
+
+/// Go's `strconv.Unquote` of a double-quoted string.
+fn go_unquote(quoted: &str) -> Option<String> {
+    let body = quoted.strip_prefix('"')?.strip_suffix('"')?;
+    if body.contains('\n') {
+        return None;
+    }
+    let mut out = String::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            return None;
+        }
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let hex = |chars: &mut std::str::Chars, n: usize| -> Option<u32> {
+            let digits: String = chars.by_ref().take(n).collect();
+            (digits.len() == n && digits.chars().all(|c| c.is_ascii_hexdigit()))
+                .then(|| u32::from_str_radix(&digits, 16).ok())
+                .flatten()
+        };
+        match chars.next()? {
+            'a' => out.push('\x07'),
+            'b' => out.push('\x08'),
+            'f' => out.push('\x0C'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'v' => out.push('\x0B'),
+            '\\' => out.push('\\'),
+            '"' => out.push('"'),
+            // A byte: Go allows any, a Rust string only ASCII ones.
+            'x' => out.push(char::from_u32(hex(&mut chars, 2)?).filter(char::is_ascii)?),
+            'u' => out.push(char::from_u32(hex(&mut chars, 4)?)?),
+            'U' => out.push(char::from_u32(hex(&mut chars, 8)?)?),
+            d @ '0'..='7' => {
+                let rest: String = chars.by_ref().take(2).collect();
+                let code = u32::from_str_radix(&format!("{d}{rest}"), 8).ok()?;
+                (rest.len() == 2 && code <= 0x7F).then_some(())?;
+                out.push(char::from_u32(code)?);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// Alertmanager's `config.Config`, field by field with its Go types, for
@@ -216,7 +459,7 @@ static GLOBAL: Struct = Struct {
     strict: true,
     fields: &[
         ("resolve_timeout", Ty::Duration),
-        ("http_config", Ty::Struct(&HTTP_CONFIG)),
+        ("http_config", Ty::Struct(&typed::HTTP_CLIENT_CONFIG)),
         ("jira_api_url", Ty::Str),
         ("smtp_from", Ty::Str),
         ("smtp_hello", Ty::Str),
@@ -228,7 +471,7 @@ static GLOBAL: Struct = Struct {
         ("smtp_auth_secret_file", Ty::Str),
         ("smtp_auth_identity", Ty::Str),
         ("smtp_require_tls", Ty::Bool),
-        ("smtp_tls_config", Ty::Struct(&TLS_CONFIG)),
+        ("smtp_tls_config", Ty::Struct(&typed::TLS_CONFIG)),
         ("smtp_force_implicit_tls", Ty::Bool),
         ("slack_api_url", Ty::Str),
         ("slack_api_url_file", Ty::Str),
@@ -359,115 +602,12 @@ static WEBHOOK: Struct = Struct {
     strict: true,
     fields: &[
         ("send_resolved", Ty::Bool),
-        ("http_config", Ty::Struct(&HTTP_CONFIG)),
+        ("http_config", Ty::Struct(&typed::HTTP_CLIENT_CONFIG)),
         ("url", Ty::Str),
         ("url_file", Ty::Str),
         ("max_alerts", Ty::Uint),
         ("timeout", Ty::GoDuration),
         ("payload", Ty::Any),
-    ],
-};
-
-/// prometheus/common's `HTTPClientConfig`.
-static HTTP_CONFIG: Struct = Struct {
-    name: "config.plain",
-    strict: true,
-    fields: &[
-        ("basic_auth", Ty::Struct(&BASIC_AUTH)),
-        ("authorization", Ty::Struct(&AUTHORIZATION)),
-        ("oauth2", Ty::Struct(&OAUTH2)),
-        ("bearer_token", Ty::Str),
-        ("bearer_token_file", Ty::Str),
-        ("tls_config", Ty::Struct(&TLS_CONFIG)),
-        ("follow_redirects", Ty::Bool),
-        ("enable_http2", Ty::Bool),
-        ("proxy_url", Ty::Str),
-        ("no_proxy", Ty::Str),
-        ("proxy_from_environment", Ty::Bool),
-        ("proxy_connect_header", Ty::Map(&STRINGS)),
-        ("http_headers", Ty::Map(&Ty::Struct(&HEADER))),
-    ],
-};
-
-static BASIC_AUTH: Struct = Struct {
-    name: "config.plain",
-    strict: true,
-    fields: &[
-        ("username", Ty::Str),
-        ("username_file", Ty::Str),
-        ("username_ref", Ty::Str),
-        ("password", Ty::Str),
-        ("password_file", Ty::Str),
-        ("password_ref", Ty::Str),
-    ],
-};
-
-static AUTHORIZATION: Struct = Struct {
-    name: "config.Authorization",
-    strict: true,
-    fields: &[
-        ("type", Ty::Str),
-        ("credentials", Ty::Str),
-        ("credentials_file", Ty::Str),
-        ("credentials_ref", Ty::Str),
-    ],
-};
-
-static OAUTH2: Struct = Struct {
-    name: "config.plain",
-    strict: true,
-    fields: &[
-        ("client_id", Ty::Str),
-        ("client_secret", Ty::Str),
-        ("client_secret_file", Ty::Str),
-        ("client_secret_ref", Ty::Str),
-        ("client_certificate_key_id", Ty::Str),
-        ("client_certificate_key", Ty::Str),
-        ("client_certificate_key_file", Ty::Str),
-        ("client_certificate_key_ref", Ty::Str),
-        ("grant_type", Ty::Str),
-        ("signature_algorithm", Ty::Str),
-        ("iss", Ty::Str),
-        ("audience", Ty::Str),
-        ("claims", Ty::Map(&Ty::Any)),
-        ("scopes", STRINGS),
-        ("token_url", Ty::Str),
-        ("endpoint_params", STRING_MAP),
-        ("tls_config", Ty::Struct(&TLS_CONFIG)),
-        ("proxy_url", Ty::Str),
-        ("no_proxy", Ty::Str),
-        ("proxy_from_environment", Ty::Bool),
-        ("proxy_connect_header", Ty::Map(&STRINGS)),
-    ],
-};
-
-static TLS_CONFIG: Struct = Struct {
-    name: "config.plain",
-    strict: true,
-    fields: &[
-        ("ca", Ty::Str),
-        ("cert", Ty::Str),
-        ("key", Ty::Str),
-        ("ca_file", Ty::Str),
-        ("cert_file", Ty::Str),
-        ("key_file", Ty::Str),
-        ("ca_ref", Ty::Str),
-        ("cert_ref", Ty::Str),
-        ("key_ref", Ty::Str),
-        ("server_name", Ty::Str),
-        ("insecure_skip_verify", Ty::Bool),
-        ("min_version", Ty::Str),
-        ("max_version", Ty::Str),
-    ],
-};
-
-static HEADER: Struct = Struct {
-    name: "config.Header",
-    strict: true,
-    fields: &[
-        ("values", STRINGS),
-        ("secrets", STRINGS),
-        ("files", STRINGS),
     ],
 };
 
@@ -546,14 +686,15 @@ impl Checker<'_> {
                 continue;
             }
             let v = typed::string(value);
-            match Matcher::new(MatchOp::Regex, &n, &v) {
+            match new_matcher("=~", &n, &v) {
                 Ok(m) => out.push(m),
                 Err(e) => self.at(value, format!("invalid regular expression {v:?}: {e}")),
             }
         }
+        // Each entry may hold several matchers, or none (`''`).
         for m in field("matchers").map(Node::items).unwrap_or_default() {
-            match parse_matcher(&typed::string(m)) {
-                Ok(matcher) => out.push(matcher),
+            match parse_matchers(&typed::string(m)) {
+                Ok(matchers) => out.extend(matchers),
                 Err(e) => self.at(m, e),
             }
         }
@@ -592,9 +733,9 @@ impl Checker<'_> {
             };
             (&a.name, &a.value, rank(a)).cmp(&(&b.name, &b.value, rank(b)))
         });
-        let written =
-            |k: &str| get(k).is_some_and(|m| !m.entries().is_empty() || !m.items().is_empty());
-        if root && ["match", "match_re", "matchers"].into_iter().any(written) {
+        // What counts is the matchers parsed: `matchers: ['']` has none.
+        let written = |k: &str| get(k).is_some_and(|m| !m.entries().is_empty());
+        if root && (!matchers.is_empty() || ["match", "match_re"].into_iter().any(written)) {
             self.at(node, "root route must not have any matchers");
         }
         for (field, what) in [
@@ -721,13 +862,85 @@ fn check_webhook_url(url: &str) -> Result<(), String> {
             "invalid URL: unsupported scheme {scheme:?} for URL"
         ));
     }
-    let host = rest
+    if url.chars().any(|c| c.is_ascii_control()) {
+        return Err("invalid URL: net/url: invalid control character in URL".into());
+    }
+    let authority = rest
         .strip_prefix("//")
         .map(|r| r.split(['/', '?', '#']).next().unwrap_or_default())
-        .map(|authority| authority.rsplit('@').next().unwrap_or_default())
         .unwrap_or_default();
+    let (userinfo, host) = authority.rsplit_once('@').unwrap_or(("", authority));
+    // Go's `url.Parse`: what user info and a host may hold.
+    let sub_delims = |c: char| "!$&'()*+,;=".contains(c);
+    if !userinfo
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || sub_delims(c) || "-._:~%@".contains(c))
+    {
+        return Err("invalid URL: net/url: invalid userinfo".into());
+    }
+    let port = match host.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or("", |(_, port)| port),
+        None => host.rfind(':').map_or("", |i| &host[i..]),
+    };
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if !(port.is_empty() || port.strip_prefix(':').is_some_and(digits)) {
+        return Err(format!("invalid URL: invalid port {port:?} after host"));
+    }
+    let mut chars = host.chars();
+    while let Some(c) = chars.next() {
+        let hex = |c: Option<char>| c.is_some_and(|c| c.is_ascii_hexdigit());
+        let valid = match c {
+            '%' => hex(chars.next()) && hex(chars.next()),
+            c => {
+                !c.is_ascii()
+                    || c.is_ascii_alphanumeric()
+                    || sub_delims(c)
+                    || "-_.~:[]<>\"".contains(c)
+            }
+        };
+        if !valid {
+            return Err(format!("invalid URL: invalid character {c:?} in host name"));
+        }
+    }
     if host.is_empty() {
         return Err("invalid URL: missing host for URL".into());
+    }
+    Ok(())
+}
+
+/// A `host:port` as Go's `net.SplitHostPort` takes it, with a port
+/// (Alertmanager's `HostPort`; empty is unset).
+fn check_host_port(text: &str) -> Result<(), String> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    let fail = |why: &str| Err(format!("address {text}: {why}"));
+    let Some(colon) = text.rfind(':') else {
+        return fail("missing port in address");
+    };
+    let (mut host_from, mut port_area_from) = (0, 0);
+    if text.starts_with('[') {
+        let Some(end) = text.find(']') else {
+            return fail("missing ']' in address");
+        };
+        if end + 1 != colon {
+            return fail(match text.as_bytes().get(end + 1) {
+                Some(b':') => "too many colons in address",
+                _ => "missing port in address",
+            });
+        }
+        (host_from, port_area_from) = (1, end + 1);
+    } else if text[..colon].contains(':') {
+        return fail("too many colons in address");
+    }
+    if text[host_from..].contains('[') {
+        return fail("unexpected '[' in address");
+    }
+    if text[port_area_from..].contains(']') {
+        return fail("unexpected ']' in address");
+    }
+    if colon + 1 == text.len() {
+        return Err(format!("address {text:?}: port cannot be empty"));
     }
     Ok(())
 }
@@ -783,6 +996,14 @@ impl AmConfig {
         }
         let list = |key: &str| doc.get(key).map(Node::items).unwrap_or_default();
         let mut errors = Vec::new();
+        if let Some(global) = doc.get("global") {
+            check_http_config(global, &mut errors);
+            if let Some(host) = global.get("smtp_smarthost")
+                && let Err(e) = check_host_port(&typed::string(host))
+            {
+                errors.push(err(host, e));
+            }
+        }
 
         let mut receivers = Vec::new();
         let mut send_resolved = BTreeMap::new();
@@ -828,6 +1049,13 @@ impl AmConfig {
             ("time_intervals", "time interval"),
         ] {
             for ti in list(key) {
+                for spec in ti
+                    .get("time_intervals")
+                    .map(Node::items)
+                    .unwrap_or_default()
+                {
+                    check_time_spec(spec, &mut errors);
+                }
                 let name = ti.get("name").map(typed::string).unwrap_or_default();
                 if name.is_empty() {
                     errors.push(err(ti, format!("missing name in {what}")));
@@ -897,6 +1125,196 @@ impl AmConfig {
     }
 }
 
+/// Alertmanager's checks of one `time_intervals` entry (`timeinterval`'s
+/// parsing of its ranges), types already checked.
+fn check_time_spec(spec: &Node, errors: &mut Vec<ConfigError>) {
+    let items = |k: &str| spec.get(k).map(Node::items).unwrap_or_default();
+    for range in items("times") {
+        let text = |k: &str| range.get(k).map(typed::string).unwrap_or_default();
+        let (start, end) = (text("start_time"), text("end_time"));
+        let result = if start.is_empty() || end.is_empty() {
+            Err("both start and end times must be provided".to_string())
+        } else {
+            match (minutes_of_day(&start), minutes_of_day(&end)) {
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Ok(s), Ok(e)) if s >= e => {
+                    Err("start time cannot be equal or greater than end time".into())
+                }
+                _ => Ok(()),
+            }
+        };
+        if let Err(e) = result {
+            errors.push(err(range, e));
+        }
+    }
+    let weekday = |s: &str| {
+        WEEKDAYS
+            .iter()
+            .position(|d| *d == s)
+            .map(|i| i as i64)
+            .ok_or_else(|| format!("{s} is not a valid weekday"))
+    };
+    let month = |s: &str| {
+        MONTHS
+            .iter()
+            .position(|m| *m == s)
+            .map(|i| i as i64 + 1)
+            .map_or_else(
+                || go_atoi(s).ok_or_else(|| format!("{s} is not a valid month")),
+                Ok,
+            )
+    };
+    let number =
+        |s: &str| go_atoi(s).ok_or_else(|| format!("strconv.Atoi: parsing {s:?}: invalid syntax"));
+    for item in items("weekdays") {
+        let result = inclusive_range(item, weekday).and_then(|(b, e)| {
+            (b <= e)
+                .then_some(())
+                .ok_or_else(|| "start day cannot be before end day".to_string())
+        });
+        if let Err(e) = result {
+            errors.push(err(item, e));
+        }
+    }
+    for item in items("days_of_month") {
+        let result = inclusive_range(item, number).and_then(|(b, e)| {
+            for day in [b, e] {
+                if day == 0 || !(-31..=31).contains(&day) {
+                    return Err(format!(
+                        "{day} is not a valid day of the month: out of range"
+                    ));
+                }
+            }
+            if b < 0 && e > 0 {
+                return Err("end day must be negative if start day is negative".into());
+            }
+            // Negative days count from the end of a month, of at least 28 days.
+            let from_start = |d: i64| if d < 0 { 28 + d } else { d };
+            if from_start(b) > from_start(e) {
+                return Err(format!("end day {e} is always before start day {b}"));
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            errors.push(err(item, e));
+        }
+    }
+    for item in items("months") {
+        let result = inclusive_range(item, month).and_then(|(b, e)| {
+            let name = |m: i64| {
+                usize::try_from(m - 1)
+                    .ok()
+                    .and_then(|i| MONTHS.get(i))
+                    .copied()
+                    .unwrap_or_default()
+            };
+            (b <= e)
+                .then_some(())
+                .ok_or_else(|| format!("end month {} is before start month {}", name(e), name(b)))
+        });
+        if let Err(e) = result {
+            errors.push(err(item, e));
+        }
+    }
+    for item in items("years") {
+        let result = inclusive_range(item, number).and_then(|(b, e)| {
+            (b <= e)
+                .then_some(())
+                .ok_or_else(|| format!("end year {e} is before start year {b}"))
+        });
+        if let Err(e) = result {
+            errors.push(err(item, e));
+        }
+    }
+    if let Some(location) = spec.get("location").filter(|l| !l.is_null()) {
+        let name = typed::string(location);
+        if !time_zone_name(&name) {
+            errors.push(err(location, format!("unknown time zone {name}")));
+        }
+    }
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "sunday",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+];
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// `timeinterval`'s `stringableRangeFromString`: `x` or `x:y`, lowercased,
+/// each member read by `member`.
+fn inclusive_range(
+    item: &Node,
+    member: impl Fn(&str) -> Result<i64, String>,
+) -> Result<(i64, i64), String> {
+    let text = typed::string(item).to_lowercase();
+    let parts: Vec<&str> = text.split(':').collect();
+    match parts.as_slice() {
+        [one] => member(one).map(|v| (v, v)),
+        [begin, end] => Ok((member(begin)?, member(end)?)),
+        _ => Err(format!("couldn't parse range {text}, invalid format")),
+    }
+}
+
+/// Go's `strconv.Atoi`: an optional sign and decimal digits, within `int64`.
+fn go_atoi(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// `HH:MM` from `00:00` to `24:00`, as minutes of the day.
+fn minutes_of_day(text: &str) -> Result<i64, String> {
+    let b = text.as_bytes();
+    let valid = text == "24:00"
+        || (b.len() == 5
+            && b[2] == b':'
+            && matches!(
+                (b[0], b[1]),
+                (b'0' | b'1', b'0'..=b'9') | (b'2', b'0'..=b'3')
+            )
+            && matches!((b[3], b[4]), (b'0'..=b'5', b'0'..=b'9')));
+    if !valid {
+        return Err(format!("couldn't parse timestamp {text}, invalid format"));
+    }
+    let number = |r: std::ops::Range<usize>| {
+        i64::from(b[r.start] - b'0') * 10 + i64::from(b[r.start + 1] - b'0')
+    };
+    Ok(number(0..2) * 60 + number(3..5))
+}
+
+/// Whether `name` can be a time zone for Go's `time.LoadLocation`. The
+/// time zone database is not consulted: `UTC`, `Local`, and names shaped
+/// like the database's (`Europe/Berlin`, `Etc/GMT+1`) pass.
+fn time_zone_name(name: &str) -> bool {
+    name.is_empty()
+        || ((name.starts_with(|c: char| c.is_ascii_alphabetic()))
+            && !name.contains("..")
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c)))
+}
+
 /// Alertmanager's checks of a webhook config (types already checked).
 fn check_webhook(c: &Node, errors: &mut Vec<ConfigError>) {
     let url = c.get("url").map(typed::string).unwrap_or_default();
@@ -908,6 +1326,15 @@ fn check_webhook(c: &Node, errors: &mut Vec<ConfigError>) {
     }
     if let (Some(node), Err(e)) = (c.get("url"), check_webhook_url(&url)) {
         errors.push(err(node, e));
+    }
+    check_http_config(c, errors);
+}
+
+/// prometheus/common's checks of the `http_config` of `node`, if any.
+fn check_http_config(node: &Node, errors: &mut Vec<ConfigError>) {
+    let http = node.get("http_config").filter(|h| !h.is_null());
+    if let Some(p) = http.and_then(typed::http_client_config_problem) {
+        errors.push(p.into());
     }
 }
 
@@ -1434,7 +1861,7 @@ mod tests {
             "2:13: undefined receiver \"nope\" used in route"
         );
         let e = AmConfig::parse("route:\n  receiver: a\n  routes:\n    - matchers: ['x=~\"(\"']\nreceivers: [{name: a}]\n").unwrap_err();
-        assert!(e.message.contains("invalid regular expression"), "{e}");
+        assert!(e.message.contains("error parsing regexp"), "{e}");
         let e =
             AmConfig::parse("route:\n  receiver: a\n  group_wait: soon\nreceivers: [{name: a}]\n")
                 .unwrap_err();
@@ -1578,7 +2005,7 @@ inhibit_rules:
                 "7:23: group_interval cannot be zero",
                 "8:29: undefined time interval \"weekends\" used in route",
                 "9:17: undefined receiver \"nobody\" used in route",
-                "10:21: invalid regular expression \"(\": regex parse error:\n    ^(?s:()$\n     ^\nerror: unclosed group",
+                "10:21: invalid regular expression \"(\": error parsing regexp: missing closing ): `^(?:()$`",
                 "14:14: invalid URL: unsupported scheme \"ftp\" for URL",
                 "15:9: one of url or url_file must be configured",
                 "16:11: notification config name \"a\" is not unique",
@@ -1624,5 +2051,200 @@ inhibit_rules:
                 "2:55: receivers[0].slack_configs[0].send_resolved: expected a boolean (true or false), found \"sometimes\""
             ]
         );
+    }
+
+    /// `receivers: [{name: a}]` and `route: {receiver: a, …}` around `body`
+    /// (more of the route), `extra` after.
+    fn with_route(route: &str, extra: &str) -> String {
+        format!("route:\n  receiver: a\n{route}receivers:\n  - name: a\n{extra}")
+    }
+
+    #[test]
+    fn default_config_is_the_one_compared_with_amtool() {
+        // scripts/test.sh checks this file with Debian's amtool.
+        assert_eq!(
+            include_str!("../../cli/testdata/check-config/ok-default.yml"),
+            DEFAULT_CONFIG
+        );
+    }
+
+    #[test]
+    fn matcher_with_an_unclosed_quote_is_refused() {
+        // The value was taken as the text `"page`; Alertmanager refuses it.
+        let text = with_route("  routes:\n    - matchers: ['severity=\"page']\n", "");
+        assert_eq!(
+            errors(&text),
+            ["4:18: matcher value contains unescaped double quote: \"page"]
+        );
+        assert!(parse_matcher("a=\"x").is_err());
+        assert!(parse_matcher("{a=\"x\"}").is_err(), "braces hold several");
+    }
+
+    #[test]
+    fn a_matchers_entry_may_hold_several_matchers_or_none() {
+        // `'a="1", b=~"x|y"'` is two matchers (it was one, `a` equal to
+        // `1", b=~"x|y`); `''` is none, even on the root route.
+        let c = AmConfig::parse(&with_route(
+            "  matchers: ['']\n  routes:\n    - matchers: ['{a=\"1\", b=~\"x|y\"}', 'c!=3,']\n",
+            "",
+        ))
+        .unwrap();
+        let got: Vec<String> = c.route.routes[0]
+            .matchers
+            .iter()
+            .map(matcher_text)
+            .collect();
+        assert_eq!(got, ["a=\"1\"", "b=~\"x|y\"", "c!=\"3\""]);
+        assert!(c.route.matchers.is_empty());
+        let m = parse_matchers(r#"msg="a, \"b\"", path=~/api/.*"#).unwrap();
+        assert_eq!(
+            (m[0].value.as_str(), m[1].value.as_str()),
+            (r#"a, "b""#, "/api/.*")
+        );
+        // Either of Alertmanager's parsers will do: a UTF-8 name in quotes…
+        assert_eq!(
+            parse_matchers(r#""service name"="web""#).unwrap()[0].name,
+            "service name"
+        );
+        // …and neither takes these.
+        for bad in ["a=1,,b=2", "=x", "a", "a=\"1", "{a=\"1\"}}", "a~b"] {
+            assert!(parse_matchers(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn regex_matchers_are_go_regexes() {
+        // `\Q…\E`, a `{` that starts no repetition, octal escapes: Go takes
+        // them, the regex crate did not; a repetition over 1000 the reverse.
+        let m = parse_matcher(r#"path=~"\Q/v1.0\E.*""#).unwrap();
+        assert_eq!(m.value, r"\Q/v1.0\E.*", "shown as written");
+        assert!(m.matches_value("/v1.0/x") && !m.matches_value("/v1x0/x"));
+        assert!(
+            parse_matcher(r#"code=~"5{,2}""#)
+                .unwrap()
+                .matches_value("5{,2}")
+        );
+        assert!(parse_matcher(r#"x=~"\101""#).unwrap().matches_value("A"));
+        // Go anchors with `^(?:…)$`, so this is a valid alternation.
+        assert!(parse_matcher(r#"x=~"a)|(b""#).unwrap().matches_value("b"));
+        let e = parse_matcher(r#"x=~"[0-9]{1001}""#).unwrap_err();
+        assert!(e.contains("invalid repeat count"), "{e}");
+        let text = with_route("  routes:\n    - match_re: {x: 'a**'}\n", "");
+        assert!(errors(&text)[0].contains("invalid nested repetition operator"));
+    }
+
+    #[test]
+    fn time_interval_ranges_are_checked_as_alertmanager_parses_them() {
+        // Every range was taken as text; Alertmanager parses each.
+        let intervals = "time_intervals:\n  - name: t\n    time_intervals:\n      - weekdays: [funday, 'friday:monday', 'Monday:FRIDAY']\n        times:\n          - {start_time: '25:00', end_time: '26:00'}\n          - {start_time: '18:00', end_time: '09:00'}\n          - {start_time: '09:00'}\n          - {start_time: '00:00', end_time: '24:00'}\n        days_of_month: ['0', '-1:5', '-3:-1', '10:2']\n        months: ['march:january', 13, smarch]\n        years: ['2030:2020', '2024']\n        location: '../etc/passwd'\n";
+        assert_eq!(
+            errors(&with_route("", intervals)),
+            [
+                "8:20: funday is not a valid weekday",
+                "8:28: start day cannot be before end day",
+                "10:13: couldn't parse timestamp 25:00, invalid format",
+                "11:13: start time cannot be equal or greater than end time",
+                "12:13: both start and end times must be provided",
+                "14:25: 0 is not a valid day of the month: out of range",
+                "14:30: end day must be negative if start day is negative",
+                "14:47: end day 2 is always before start day 10",
+                "15:18: end month january is before start month march",
+                "15:39: smarch is not a valid month",
+                "16:17: end year 2020 is before start year 2030",
+                "17:19: unknown time zone ../etc/passwd",
+            ]
+        );
+    }
+
+    #[test]
+    fn http_config_is_checked_as_prometheus_common_does() {
+        // Two ways to authenticate at once, an unknown TLS version, a
+        // client certificate without its key: all were accepted.
+        let webhook = |http: &str| {
+            with_route(
+                "",
+                &format!(
+                    "    webhook_configs:\n      - url: http://127.0.0.1/\n        http_config: {http}\n"
+                ),
+            )
+        };
+        for (http, want) in [
+            (
+                "{basic_auth: {username: u}, bearer_token: t}",
+                "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured",
+            ),
+            (
+                "{tls_config: {min_version: TLS14}}",
+                "unknown TLS version: TLS14",
+            ),
+            (
+                "{tls_config: {cert: c}}",
+                "exactly one of key or key_file must be configured when a client certificate is configured",
+            ),
+            (
+                "{authorization: {type: basic, credentials: x}}",
+                "authorization type cannot be set to \"basic\", use \"basic_auth\" instead",
+            ),
+            (
+                "{oauth2: {token_url: 'http://x/'}}",
+                "oauth2 client_id must be configured",
+            ),
+            (
+                "{no_proxy: localhost}",
+                "if no_proxy is configured, proxy_url must also be configured",
+            ),
+        ] {
+            let got = errors(&webhook(http));
+            assert!(got.len() == 1 && got[0].ends_with(want), "{http}: {got:?}");
+        }
+        assert!(
+            AmConfig::parse(&webhook(
+                "{basic_auth: {username: u, password: p}, tls_config: {cert: c, key: k}}"
+            ))
+            .is_ok()
+        );
+        let global = "global:\n  http_config: {bearer_token: a, bearer_token_file: b}\n";
+        assert_eq!(
+            errors(&format!("{global}{}", with_route("", ""))),
+            ["2:16: at most one of bearer_token & bearer_token_file must be configured"]
+        );
+    }
+
+    #[test]
+    fn smtp_smarthost_needs_a_port() {
+        // A host without a port was accepted; Alertmanager splits it as Go's
+        // net.SplitHostPort does.
+        for (host, want) in [
+            ("smtp.example.com", Some("missing port in address")),
+            ("'smtp.example.com:'", Some("port cannot be empty")),
+            ("'a:b:25'", Some("too many colons in address")),
+            ("'[::1]:25'", None),
+            ("smtp.example.com:587", None),
+            ("''", None),
+        ] {
+            let text = format!("global:\n  smtp_smarthost: {host}\n{}", with_route("", ""));
+            match (AmConfig::check(&text), want) {
+                (Ok(_), None) => {}
+                (Err(e), Some(want)) => assert!(e[0].message.ends_with(want), "{host}: {e:?}"),
+                (got, _) => panic!("{host}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn webhook_url_host_is_checked_as_go_parses_it() {
+        // A space in the host or a port that is no number was accepted.
+        for (url, ok) in [
+            ("'http://hooks example.com/'", false),
+            ("'http://127.0.0.1:port/'", false),
+            ("'http://ex{ample}.com/'", false),
+            ("'http://us er@example.com/'", false),
+            ("'http://user:p%40ss@example.com:8080/a b?q=1#f'", true),
+            ("'http://[::1]:9093/'", true),
+            ("'https://bücher.example/'", true),
+        ] {
+            let text = with_route("", &format!("    webhook_configs: [{{url: {url}}}]\n"));
+            assert_eq!(AmConfig::check(&text).is_ok(), ok, "{url}");
+        }
     }
 }

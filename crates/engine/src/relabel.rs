@@ -134,7 +134,8 @@ fn yaml_error(e: crate::yaml::YamlError) -> Vec<RelabelError> {
 /// Whether a `target_label` is a label name, possibly with `$1`/`${name}` references.
 fn valid_target(t: &str) -> bool {
     static TARGET: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
-        Regex::new(r"^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$").expect("static regex")
+        // Go's `\w` is ASCII: `naïve` is no label name.
+        Regex::new(r"^(?-u:(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+)$").expect("static regex")
     });
     TARGET.is_match(t)
 }
@@ -158,11 +159,13 @@ static RELABEL_CONFIG: Struct = Struct {
 
 static RELABEL_CONFIGS: Ty = Ty::List(&Ty::Struct(&RELABEL_CONFIG));
 
-/// The part of `config.ScrapeConfig` the playground reads.
+/// `config.ScrapeConfig`: what the playground reads, the rest typed as
+/// Prometheus decodes it, its HTTP client config inline, and service
+/// discovery other than `static_configs` kept as lists, unread.
 static SCRAPE_CONFIG: Struct = Struct {
     name: "config.ScrapeConfig",
     strict: true,
-    fields: &[
+    fields: typed::with_http_client_fields![
         ("job_name", Ty::Str),
         ("static_configs", Ty::List(&Ty::Struct(&STATIC_CONFIG))),
         ("relabel_configs", RELABEL_CONFIGS),
@@ -172,6 +175,109 @@ static SCRAPE_CONFIG: Struct = Struct {
         ("metrics_path", Ty::Str),
         ("scheme", Ty::Str),
         ("honor_labels", Ty::Bool),
+        ("honor_timestamps", Ty::Bool),
+        ("track_timestamps_staleness", Ty::Bool),
+        ("params", Ty::Map(&Ty::List(&Ty::Str))),
+        ("scrape_protocols", Ty::List(&Ty::Str)),
+        ("fallback_scrape_protocol", Ty::Str),
+        ("scrape_native_histograms", Ty::Bool),
+        ("always_scrape_classic_histograms", Ty::Bool),
+        ("convert_classic_histograms_to_nhcb", Ty::Bool),
+        ("scrape_failure_log_file", Ty::Str),
+        ("enable_compression", Ty::Bool),
+        ("body_size_limit", Ty::Str),
+        ("sample_limit", Ty::Uint),
+        ("target_limit", Ty::Uint),
+        ("label_limit", Ty::Uint),
+        ("label_name_length_limit", Ty::Uint),
+        ("label_value_length_limit", Ty::Uint),
+        ("native_histogram_bucket_limit", Ty::Uint),
+        ("native_histogram_min_bucket_factor", Ty::Any),
+        ("keep_dropped_targets", Ty::Uint),
+        ("metric_name_validation_scheme", Ty::Str),
+        ("metric_name_escaping_scheme", Ty::Str),
+        ("extra_scrape_metrics", Ty::Bool),
+        ("azure_sd_configs", DISCOVERY),
+        ("consul_sd_configs", DISCOVERY),
+        ("digitalocean_sd_configs", DISCOVERY),
+        ("docker_sd_configs", DISCOVERY),
+        ("dockerswarm_sd_configs", DISCOVERY),
+        ("dns_sd_configs", DISCOVERY),
+        ("ec2_sd_configs", DISCOVERY),
+        ("eureka_sd_configs", DISCOVERY),
+        ("file_sd_configs", DISCOVERY),
+        ("gce_sd_configs", DISCOVERY),
+        ("hetzner_sd_configs", DISCOVERY),
+        ("http_sd_configs", DISCOVERY),
+        ("ionos_sd_configs", DISCOVERY),
+        ("kubernetes_sd_configs", DISCOVERY),
+        ("kuma_sd_configs", DISCOVERY),
+        ("lightsail_sd_configs", DISCOVERY),
+        ("linode_sd_configs", DISCOVERY),
+        ("marathon_sd_configs", DISCOVERY),
+        ("nerve_sd_configs", DISCOVERY),
+        ("nomad_sd_configs", DISCOVERY),
+        ("openstack_sd_configs", DISCOVERY),
+        ("ovhcloud_sd_configs", DISCOVERY),
+        ("puppetdb_sd_configs", DISCOVERY),
+        ("scaleway_sd_configs", DISCOVERY),
+        ("serverset_sd_configs", DISCOVERY),
+        ("stackit_sd_configs", DISCOVERY),
+        ("triton_sd_configs", DISCOVERY),
+        ("uyuni_sd_configs", DISCOVERY),
+        ("vultr_sd_configs", DISCOVERY),
+    ],
+};
+
+/// A service discovery the playground does not run.
+const DISCOVERY: Ty = Ty::List(&Ty::Any);
+
+/// `config.Config`, a whole `prometheus.yml`: scrape configs and the
+/// global section are checked, the other sections kept unread.
+static PROMETHEUS_CONFIG: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("global", Ty::Struct(&GLOBAL_CONFIG)),
+        ("runtime", Ty::Any),
+        ("alerting", Ty::Any),
+        ("rule_files", Ty::List(&Ty::Str)),
+        ("scrape_config_files", Ty::List(&Ty::Str)),
+        ("scrape_configs", Ty::List(&Ty::Struct(&SCRAPE_CONFIG))),
+        ("storage", Ty::Any),
+        ("tracing", Ty::Any),
+        ("remote_write", Ty::Any),
+        ("remote_read", Ty::Any),
+        ("otlp", Ty::Any),
+    ],
+};
+
+/// `config.GlobalConfig`.
+static GLOBAL_CONFIG: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("scrape_interval", Ty::Duration),
+        ("scrape_timeout", Ty::Duration),
+        ("scrape_protocols", Ty::List(&Ty::Str)),
+        ("evaluation_interval", Ty::Duration),
+        ("rule_query_offset", Ty::Duration),
+        ("query_log_file", Ty::Str),
+        ("scrape_failure_log_file", Ty::Str),
+        ("external_labels", Ty::Map(&Ty::Str)),
+        ("body_size_limit", Ty::Str),
+        ("sample_limit", Ty::Uint),
+        ("target_limit", Ty::Uint),
+        ("label_limit", Ty::Uint),
+        ("label_name_length_limit", Ty::Uint),
+        ("label_value_length_limit", Ty::Uint),
+        ("keep_dropped_targets", Ty::Uint),
+        ("metric_name_validation_scheme", Ty::Str),
+        ("metric_name_escaping_scheme", Ty::Str),
+        ("scrape_native_histograms", Ty::Bool),
+        ("convert_classic_histograms_to_nhcb", Ty::Bool),
+        ("always_scrape_classic_histograms", Ty::Bool),
+        ("extra_scrape_metrics", Ty::Bool),
     ],
 };
 
@@ -268,7 +374,8 @@ pub fn parse_scrape_config(text: &str) -> Result<ScrapeConfig, RelabelError> {
 }
 
 /// Parses a `scrape_config` (one job), or every problem found in it, in
-/// the order of the text.
+/// the order of the text. The playground scrapes its first static target,
+/// so it needs one.
 pub fn check_scrape_config(text: &str) -> Result<ScrapeConfig, Vec<RelabelError>> {
     let doc = crate::yaml::parse(text)
         .map_err(yaml_error)?
@@ -285,17 +392,171 @@ pub fn check_scrape_config(text: &str) -> Result<ScrapeConfig, Vec<RelabelError>
         return Err(problems.into_iter().map(RelabelError::from).collect());
     }
     let mut errors = Vec::new();
+    let config = scrape_config_of(&doc, DEFAULT_SCRAPE_INTERVAL_MS, &mut errors);
+    if config.discovered.get("__address__").is_none() {
+        let statics = doc
+            .get("static_configs")
+            .map(Node::items)
+            .unwrap_or_default();
+        let at = statics
+            .first()
+            .filter(|g| !g.is_null())
+            .or(doc.get("static_configs"))
+            .unwrap_or(&doc);
+        errors.push(err(at, "static_configs needs a target"));
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| (e.line, e.col));
+        return Err(errors);
+    }
+    Ok(config)
+}
+
+/// Prometheus's default `scrape_interval`.
+const DEFAULT_SCRAPE_INTERVAL_MS: i64 = 60_000;
+
+/// Checks a whole `prometheus.yml` as `promtool check config` does, as far
+/// as scraping goes: the global section, every scrape job (relabeling,
+/// static targets, intervals, HTTP client settings) and unique job names.
+/// Rule files, remote storage and alerting are only checked to be there
+/// (their files are not read). Returns each job, or every problem found,
+/// in the order of the text.
+///
+/// ```
+/// use o11y_engine::relabel::check_prometheus_config;
+///
+/// let jobs = check_prometheus_config("scrape_configs:\n  - job_name: node\n    static_configs: [{targets: ['n1:9100']}]\n").unwrap();
+/// assert_eq!(jobs[0].discovered.get("__address__"), Some("n1:9100"));
+/// let errors = check_prometheus_config("scrape_configs:\n  - job_name: a\n  - job_name: a\n").unwrap_err();
+/// assert_eq!(errors[0].to_string(), "3:15: found multiple scrape configs with job name \"a\"");
+/// ```
+pub fn check_prometheus_config(text: &str) -> Result<Vec<ScrapeConfig>, Vec<RelabelError>> {
+    let Some(doc) = crate::yaml::parse(text).map_err(yaml_error)? else {
+        // An empty file is Prometheus's defaults.
+        return Ok(Vec::new());
+    };
+    let mut problems = Vec::new();
+    typed::check(&doc, Ty::Struct(&PROMETHEUS_CONFIG), "", &mut problems);
+    if !problems.is_empty() {
+        return Err(problems.into_iter().map(RelabelError::from).collect());
+    }
+    let mut errors = Vec::new();
+    let global = doc.get("global").filter(|g| !g.is_null());
+    let duration = |node: Option<&Node>, key: &str| {
+        node.and_then(|n| n.get(key))
+            .filter(|d| !d.is_null())
+            .and_then(|d| crate::duration::parse_duration(&typed::string(d)).ok())
+            .unwrap_or(0)
+    };
+    let mut interval_ms = duration(global, "scrape_interval");
+    if interval_ms == 0 {
+        interval_ms = DEFAULT_SCRAPE_INTERVAL_MS;
+    }
+    if let Some(g) = global {
+        if duration(global, "scrape_timeout") > interval_ms {
+            let at = g.get("scrape_timeout").unwrap_or(g);
+            errors.push(err(
+                at,
+                "global scrape timeout greater than scrape interval",
+            ));
+        }
+        for (name, _) in g
+            .get("external_labels")
+            .map(Node::entries)
+            .unwrap_or_default()
+        {
+            if typed::string(name).is_empty() {
+                errors.push(err(name, "\"\" is not a valid label name"));
+            }
+        }
+    }
+    for file in doc.get("rule_files").map(Node::items).unwrap_or_default() {
+        let path = typed::string(file);
+        // Prometheus's `patRulePath`: a glob only in the last element.
+        let valid = match path.split_once('*') {
+            None => true,
+            Some((_, rest)) => !rest.contains(['*', '/']),
+        };
+        if !valid {
+            errors.push(err(file, format!("invalid rule file path {path:?}")));
+        }
+    }
+    let mut jobs: Vec<ScrapeConfig> = Vec::new();
+    for job in doc
+        .get("scrape_configs")
+        .map(Node::items)
+        .unwrap_or_default()
+    {
+        if job.is_null() {
+            errors.push(err(job, "empty or null scrape config section"));
+            continue;
+        }
+        let config = scrape_config_of(job, interval_ms, &mut errors);
+        if !config.job_name.is_empty() && jobs.iter().any(|j| j.job_name == config.job_name) {
+            errors.push(err(
+                job.get("job_name").unwrap_or(job),
+                format!(
+                    "found multiple scrape configs with job name {:?}",
+                    config.job_name
+                ),
+            ));
+        }
+        jobs.push(config);
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| (e.line, e.col));
+        return Err(errors);
+    }
+    Ok(jobs)
+}
+
+/// A scrape job already type-checked: its configuration, problems into
+/// `errors`. `global_interval_ms` is the interval it inherits.
+fn scrape_config_of(
+    doc: &Node,
+    global_interval_ms: i64,
+    errors: &mut Vec<RelabelError>,
+) -> ScrapeConfig {
+    let get = |k: &str| doc.get(k).filter(|n| !n.is_null());
     let job_name = doc.get("job_name").map(typed::string).unwrap_or_default();
     if job_name.is_empty() {
+        errors.push(err(doc.get("job_name").unwrap_or(doc), "job_name is empty"));
+    }
+    if let Some(p) = typed::http_client_config_problem(doc) {
+        errors.push(p.into());
+    }
+    let duration = |k: &str| {
+        get(k)
+            .and_then(|d| crate::duration::parse_duration(&typed::string(d)).ok())
+            .unwrap_or(0)
+    };
+    let mut interval_ms = duration("scrape_interval");
+    if interval_ms == 0 {
+        interval_ms = global_interval_ms;
+    }
+    if duration("scrape_timeout") > interval_ms {
         errors.push(err(
-            doc.get("job_name").unwrap_or(&doc),
-            "job_name is empty",
+            get("scrape_timeout").unwrap_or(doc),
+            format!("scrape timeout greater than scrape interval for scrape config with job name {job_name:?}"),
         ));
     }
-    let statics = doc
-        .get("static_configs")
-        .map(Node::items)
-        .unwrap_or_default();
+    let statics = get("static_configs").map(Node::items).unwrap_or_default();
+    let relabeled = get("relabel_configs").is_some_and(|l| !l.items().is_empty());
+    for group in statics {
+        for target in group.get("targets").map(Node::items).unwrap_or_default() {
+            let address = typed::string(target);
+            // Prometheus's check for URLs given as targets, which
+            // relabeling may still rewrite.
+            if !relabeled && address.contains('/') {
+                errors.push(err(target, format!("{address:?} is not a valid hostname")));
+            }
+        }
+        for (name, _) in group.get("labels").map(Node::entries).unwrap_or_default() {
+            if typed::string(name).is_empty() {
+                errors.push(err(name, "\"\" is not a valid label name"));
+            }
+        }
+    }
     let first_group = statics.first().filter(|g| !g.is_null());
     let address = first_group
         .and_then(|g| g.get("targets"))
@@ -303,15 +564,8 @@ pub fn check_scrape_config(text: &str) -> Result<ScrapeConfig, Vec<RelabelError>
         .unwrap_or_default()
         .first()
         .map(typed::string);
-    if address.is_none() {
-        let at = first_group.or(doc.get("static_configs")).unwrap_or(&doc);
-        errors.push(err(at, "static_configs needs a target"));
-    }
-    let text_or = |key: &str, default: &str| {
-        doc.get(key)
-            .filter(|n| !n.is_null())
-            .map_or_else(|| default.to_string(), typed::string)
-    };
+    let text_or =
+        |key: &str, default: &str| get(key).map_or_else(|| default.to_string(), typed::string);
     let mut pairs: Vec<(String, String)> = vec![
         ("__address__".into(), address.unwrap_or_default()),
         ("job".into(), job_name.clone()),
@@ -330,7 +584,7 @@ pub fn check_scrape_config(text: &str) -> Result<ScrapeConfig, Vec<RelabelError>
     }
     let mut list = |key: &str, null_message: &str| {
         doc.get(key)
-            .map(|l| configs_of(l, null_message, &mut errors))
+            .map(|l| configs_of(l, null_message, errors))
             .unwrap_or_default()
     };
     let relabel_configs = list(
@@ -341,16 +595,12 @@ pub fn check_scrape_config(text: &str) -> Result<ScrapeConfig, Vec<RelabelError>
         "metric_relabel_configs",
         "empty or null metric relabeling rule in scrape config",
     );
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| (e.line, e.col));
-        return Err(errors);
-    }
-    Ok(ScrapeConfig {
+    ScrapeConfig {
         job_name,
         discovered: Labels::new(pairs),
         relabel_configs,
         metric_relabel_configs,
-    })
+    }
 }
 
 /// One relabel config, its types already checked; the first of
@@ -379,13 +629,25 @@ fn parse_config(node: &Node) -> Result<RelabelConfig, RelabelError> {
         }
     };
     let regex_text = text("regex", "(.*)");
-    let regex = Regex::new(&format!("^(?s:{regex_text})$")).map_err(|e| {
-        err(
-            get("regex").unwrap_or(node),
-            format!("invalid regex {regex_text:?}: {e}"),
-        )
-    })?;
+    // Compiled as Prometheus compiles it, in Go's syntax.
+    let regex = go_regex(&format!("^(?s:{regex_text})$"))
+        .and_then(|translated| Regex::new(&translated).map_err(|e| e.to_string()))
+        .map_err(|e| {
+            err(
+                get("regex").unwrap_or(node),
+                format!("invalid regex {regex_text:?}: {e}"),
+            )
+        })?;
     let source_labels = get("source_labels");
+    // `model.LabelNames`: each a label name, which may be any UTF-8 but empty.
+    if let Some(empty) = source_labels
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .find(|n| typed::string(n).is_empty())
+    {
+        return Err(err(empty, "\"\" is not a valid label name"));
+    }
     let c = RelabelConfig {
         source_labels: source_labels.map(typed::strings).unwrap_or_default(),
         separator: text("separator", ";"),
@@ -676,6 +938,521 @@ pub fn parse_labels(text: &str) -> Result<Labels, String> {
         pairs.push((name.to_string(), value));
     }
     Ok(Labels::new(pairs))
+}
+
+/// Rewrites a regular expression in Go's syntax (`regexp/syntax` with
+/// Perl flags, what Prometheus and Alertmanager compile) into the `regex`
+/// crate's, for the same language; or Go's error for what Go refuses.
+/// The two RE2 dialects differ: Go takes `\Q…\E`, octal escapes,
+/// `\p{^Greek}`, a `{` that starts no repetition as a literal, `[[]` and
+/// `[\d-z]`, and refuses `a**`, `a{1001}`, `(a{100}){100}`, `(?x)` and
+/// `[a--b]`, where the `regex` crate does the opposite. `\d`, `\w`, `\s`
+/// and `\b` come out ASCII-only, as in Go. Capture groups keep their
+/// numbers (a repeated name is kept on its first group only). Give it the
+/// whole pattern Go compiles, anchors included (`^(?s:…)$`): `a)|(b` is
+/// valid only inside them.
+///
+/// ```
+/// use o11y_engine::relabel::go_regex;
+///
+/// assert_eq!(go_regex(r"\Qa.b\E").unwrap(), r"a\x{2e}b");
+/// assert!(go_regex("x{1001}").is_err());
+/// assert!(regex::Regex::new(&go_regex("a{,5}").unwrap()).unwrap().is_match("a{,5}"));
+/// ```
+pub fn go_regex(pattern: &str) -> Result<String, String> {
+    GoRegex {
+        chars: pattern.chars().collect(),
+        at: 0,
+        out: String::with_capacity(pattern.len() + 8),
+        names: Vec::new(),
+    }
+    .translate()
+}
+
+/// Go's limit on a repetition count, and on nested counts multiplied.
+const GO_MAX_REPEAT: u64 = 1000;
+
+/// What the last piece of an expression was, for the repetition checks:
+/// repetitions nest only through groups (`(a*)*`, not `a**`), and
+/// `n`-fold repetitions multiply (`(a{10}){10}` is 100 copies).
+#[derive(Clone, Copy)]
+enum Piece {
+    /// Nothing to repeat: the start, after `|` or `(`, or a flags group.
+    Nothing,
+    /// An atom, and the most copies of anything in it.
+    Atom(u64),
+    /// A repetition (`*`, `+`, `?`, `{n,m}`, lazy or not).
+    Repeated(u64),
+}
+
+struct GoRegex {
+    chars: Vec<char>,
+    at: usize,
+    out: String,
+    names: Vec<String>,
+}
+
+impl GoRegex {
+    fn peek(&self, ahead: usize) -> Option<char> {
+        self.chars.get(self.at + ahead).copied()
+    }
+
+    fn translate(mut self) -> Result<String, String> {
+        // Per open group: the most copies seen in it so far.
+        let mut groups: Vec<u64> = Vec::new();
+        let mut most = 1;
+        let mut last = Piece::Nothing;
+        while let Some(c) = self.peek(0) {
+            self.at += 1;
+            match c {
+                '(' => {
+                    most = most.max(copies(last));
+                    if self.peek(0) == Some('?') {
+                        self.at += 1;
+                        if !self.group_options()? {
+                            // `(?i)`: flags for the rest, not a group.
+                            last = Piece::Nothing;
+                            continue;
+                        }
+                    } else {
+                        self.out.push('(');
+                    }
+                    groups.push(most);
+                    most = 1;
+                    last = Piece::Nothing;
+                }
+                ')' => {
+                    let inner = most.max(copies(last));
+                    most = groups
+                        .pop()
+                        .ok_or_else(|| format!("unexpected ): `{}`", self.text()))?;
+                    self.out.push(')');
+                    last = Piece::Atom(inner);
+                }
+                '|' => {
+                    most = most.max(copies(last));
+                    self.out.push('|');
+                    last = Piece::Nothing;
+                }
+                '*' | '+' | '?' => {
+                    let op = self.lazy(c.to_string());
+                    last = repeated(last, &op, 1)?;
+                    self.out.push_str(&op);
+                }
+                '{' => match self.repeat_counts() {
+                    None => {
+                        most = most.max(copies(last));
+                        self.out.push_str(r"\x{7b}");
+                        last = Piece::Atom(1);
+                    }
+                    Some((min, max, text)) => {
+                        let op = self.lazy(text);
+                        if min.max(max.unwrap_or(min)) > GO_MAX_REPEAT
+                            || max.is_some_and(|m| m < min)
+                        {
+                            return Err(format!("invalid repeat count: `{op}`"));
+                        }
+                        let n = max.unwrap_or(min);
+                        let at_least_2 = min >= 2 || max.is_some_and(|m| m >= 2);
+                        last = repeated(last, &op, if n == 0 { 1 } else { n })?;
+                        if at_least_2 && n > 0 && copies(last) > GO_MAX_REPEAT {
+                            return Err(format!("invalid repeat count: `{op}`"));
+                        }
+                        let max_text = max.map_or(String::new(), |m| m.to_string());
+                        let lazy = if op.ends_with('?') { "?" } else { "" };
+                        self.out.push_str(&format!("{{{min},{max_text}}}{lazy}"));
+                    }
+                },
+                '[' => {
+                    most = most.max(copies(last));
+                    self.class()?;
+                    last = Piece::Atom(1);
+                }
+                '\\' => {
+                    most = most.max(copies(last));
+                    last = Piece::Atom(1);
+                    if self.peek(0) == Some('Q') {
+                        self.at += 1;
+                        self.quoted();
+                    } else {
+                        let escape = self.escape(false)?;
+                        self.out.push_str(&escape);
+                    }
+                }
+                '.' | '^' | '$' => {
+                    most = most.max(copies(last));
+                    self.out.push(c);
+                    last = Piece::Atom(1);
+                }
+                c => {
+                    most = most.max(copies(last));
+                    push_literal(&mut self.out, c);
+                    last = Piece::Atom(1);
+                }
+            }
+        }
+        if !groups.is_empty() {
+            return Err(format!("missing closing ): `{}`", self.text()));
+        }
+        Ok(self.out)
+    }
+
+    fn text(&self) -> String {
+        self.chars.iter().collect()
+    }
+
+    /// A repetition operator `op` and its lazy `?`, if any.
+    fn lazy(&mut self, mut op: String) -> String {
+        if self.peek(0) == Some('?') {
+            self.at += 1;
+            op.push('?');
+        }
+        op
+    }
+
+    /// After `(?`: a named group (`P<name>` or `<name>`), a group with
+    /// flags (`i:`) or flags alone (`i)`). Whether a group opened.
+    fn group_options(&mut self) -> Result<bool, String> {
+        let rest: String = self.chars[self.at..].iter().collect();
+        let name_start = ["P<", "<"].iter().find(|p| rest.starts_with(**p));
+        if let Some(prefix) = name_start {
+            let body = &rest[prefix.len()..];
+            let end = body
+                .find('>')
+                .ok_or_else(|| format!("invalid named capture: `(?{rest}`"))?;
+            let name = &body[..end];
+            if name.is_empty() || !name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()) {
+                return Err(format!(
+                    "invalid named capture: `(?{}`",
+                    &rest[..prefix.len() + end + 1]
+                ));
+            }
+            self.at += prefix.chars().count() + name.chars().count() + 1;
+            if self.names.iter().any(|n| n == name) {
+                self.out.push('(');
+            } else {
+                self.names.push(name.to_string());
+                self.out.push_str(&format!("(?P<{name}>"));
+            }
+            return Ok(true);
+        }
+        let end = rest
+            .find([':', ')'])
+            .ok_or_else(|| format!("missing closing ): `{}`", self.text()))?;
+        let flags = &rest[..end];
+        let off = flags.split_once('-').map_or("", |(_, off)| off);
+        let valid = flags.chars().all(|c| "imsU-".contains(c))
+            && !off.contains('-')
+            && !(flags.contains('-') && off.is_empty());
+        if !valid {
+            return Err(format!(
+                "invalid or unsupported Perl syntax: `(?{}`",
+                &rest[..=end]
+            ));
+        }
+        self.at += flags.chars().count() + 1;
+        let group = rest[end..].starts_with(':');
+        match (flags.is_empty(), group) {
+            (true, true) => self.out.push_str("(?:"),
+            (true, false) => {}
+            (false, true) => self.out.push_str(&format!("(?{flags}:")),
+            (false, false) => self.out.push_str(&format!("(?{flags})")),
+        }
+        Ok(group)
+    }
+
+    /// After `{`: Go's `{n}`, `{n,}` or `{n,m}` (no leading zeros), as
+    /// min, max (`None` for no limit) and its text; `None` if the `{` is a
+    /// literal.
+    fn repeat_counts(&mut self) -> Option<(u64, Option<u64>, String)> {
+        let start = self.at;
+        let number = |s: &mut Self| -> Option<u64> {
+            let from = s.at;
+            while s.peek(0).is_some_and(|c| c.is_ascii_digit()) {
+                s.at += 1;
+            }
+            let digits: String = s.chars[from..s.at].iter().collect();
+            if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
+                return None;
+            }
+            // Go gives up at 8 digits; anything that long is too many.
+            Some(digits.parse().unwrap_or(u64::MAX).min(100_000_000))
+        };
+        let parsed = (|| {
+            let min = number(self)?;
+            let max = if self.peek(0) == Some(',') {
+                self.at += 1;
+                if self.peek(0) == Some('}') {
+                    None
+                } else {
+                    Some(number(self)?)
+                }
+            } else {
+                Some(min)
+            };
+            (self.peek(0) == Some('}')).then(|| {
+                self.at += 1;
+                (min, max)
+            })
+        })();
+        match parsed {
+            Some((min, max)) => {
+                let text: String = self.chars[start - 1..self.at].iter().collect();
+                Some((min, max, text))
+            }
+            None => {
+                self.at = start;
+                None
+            }
+        }
+    }
+
+    /// After `\Q`: literal text up to `\E` or the end. (Prometheus and
+    /// Alertmanager wrap a regex in `^(?:…)$`: without `\E`, the closing
+    /// `)` is quoted too and the group is never closed.)
+    fn quoted(&mut self) {
+        while let Some(c) = self.peek(0) {
+            self.at += 1;
+            if c == '\\' && self.peek(0) == Some('E') {
+                self.at += 1;
+                return;
+            }
+            push_literal(&mut self.out, c);
+        }
+    }
+
+    /// After a `\` (in a class when `in_class`): the escape for the
+    /// `regex` crate.
+    fn escape(&mut self, in_class: bool) -> Result<String, String> {
+        let c = self
+            .peek(0)
+            .ok_or_else(|| "trailing backslash at end of expression".to_string())?;
+        self.at += 1;
+        Ok(match c {
+            'd' => perl_class("0-9", false, in_class),
+            'D' => perl_class("0-9", true, in_class),
+            'w' => perl_class("0-9A-Za-z_", false, in_class),
+            'W' => perl_class("0-9A-Za-z_", true, in_class),
+            's' => perl_class(r"\t\n\x0C\r ", false, in_class),
+            'S' => perl_class(r"\t\n\x0C\r ", true, in_class),
+            'b' | 'B' | 'A' | 'z' if !in_class => match c {
+                'b' => r"(?-u:\b)".into(),
+                'B' => r"(?-u:\B)".into(),
+                _ => format!("\\{c}"),
+            },
+            'p' | 'P' => self.unicode_class(c)?,
+            'a' | 'f' | 'n' | 'r' | 't' | 'v' => format!("\\{c}"),
+            'x' => {
+                let hex: String = if self.peek(0) == Some('{') {
+                    let end = self.chars[self.at..]
+                        .iter()
+                        .position(|c| *c == '}')
+                        .ok_or_else(|| "invalid escape sequence: `\\x{`".to_string())?;
+                    let h: String = self.chars[self.at + 1..self.at + end].iter().collect();
+                    self.at += end + 1;
+                    h
+                } else {
+                    let h: String = self.chars[self.at..].iter().take(2).collect();
+                    self.at += h.chars().count();
+                    if h.len() < 2 {
+                        return Err(format!("invalid escape sequence: `\\x{h}`"));
+                    }
+                    h
+                };
+                let code = (!hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()))
+                    .then(|| u32::from_str_radix(&hex, 16).ok())
+                    .flatten()
+                    .and_then(char::from_u32)
+                    .ok_or_else(|| format!("invalid escape sequence: `\\x{hex}`"))?;
+                literal(code)
+            }
+            '0'..='7' => {
+                // `\1`…`\7` alone would be a backreference, which Go lacks.
+                let octal = |c: Option<char>| c.is_some_and(|c| ('0'..='7').contains(&c));
+                if c != '0' && !octal(self.peek(0)) {
+                    return Err(format!("invalid escape sequence: `\\{c}`"));
+                }
+                let mut code = c.to_digit(8).unwrap_or(0);
+                for _ in 0..2 {
+                    match self.peek(0).and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            code = code * 8 + d;
+                            self.at += 1;
+                        }
+                        None => break,
+                    }
+                }
+                literal(char::from_u32(code).unwrap_or('\0'))
+            }
+            c if c.is_ascii() && !c.is_ascii_alphanumeric() => literal(c),
+            c => return Err(format!("invalid escape sequence: `\\{c}`")),
+        })
+    }
+
+    /// After `\p` or `\P`: `\pL`, `\p{Greek}`, `\p{^Greek}` (negated).
+    fn unicode_class(&mut self, p: char) -> Result<String, String> {
+        let name: String = if self.peek(0) == Some('{') {
+            let end = self.chars[self.at..]
+                .iter()
+                .position(|c| *c == '}')
+                .ok_or_else(|| format!("invalid character class range: `\\{p}{{`"))?;
+            let n: String = self.chars[self.at + 1..self.at + end].iter().collect();
+            self.at += end + 1;
+            n
+        } else {
+            let n = self
+                .peek(0)
+                .ok_or_else(|| format!("invalid character class range: `\\{p}`"))?;
+            self.at += 1;
+            n.to_string()
+        };
+        let (negated, name) = match name.strip_prefix('^') {
+            Some(n) => (p == 'p', n.to_string()),
+            None => (p == 'P', name),
+        };
+        if name.is_empty() || !name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()) {
+            return Err(format!("invalid character class range: `\\{p}{{{name}}}`"));
+        }
+        Ok(format!("\\{}{{{name}}}", if negated { 'P' } else { 'p' }))
+    }
+
+    /// After `[`: a class, Go's way (a leading `]` is literal, `[` is
+    /// literal unless it opens `[:alpha:]`, `-` makes a range only between
+    /// two characters), written with every literal escaped.
+    fn class(&mut self) -> Result<(), String> {
+        let start = self.at - 1;
+        let missing = |s: &Self| {
+            let text: String = s.chars[start..].iter().collect();
+            format!("missing closing ]: `{text}`")
+        };
+        self.out.push('[');
+        if self.peek(0) == Some('^') {
+            self.at += 1;
+            self.out.push('^');
+        }
+        let mut first = true;
+        loop {
+            let c = self.peek(0).ok_or_else(|| missing(self))?;
+            if c == ']' && !first {
+                self.at += 1;
+                self.out.push(']');
+                return Ok(());
+            }
+            first = false;
+            if c == '[' && self.peek(1) == Some(':') {
+                let rest: String = self.chars[self.at + 2..].iter().collect();
+                if let Some(end) = rest.find(":]") {
+                    let name = &rest[..end];
+                    let known = [
+                        "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower",
+                        "print", "punct", "space", "upper", "word", "xdigit",
+                    ];
+                    if !known.contains(&name.strip_prefix('^').unwrap_or(name)) {
+                        return Err(format!("invalid character class range: `[:{name}:]`"));
+                    }
+                    self.out.push_str(&format!("[:{name}:]"));
+                    self.at += 2 + name.chars().count() + 2;
+                    continue;
+                }
+            }
+            if c == '\\'
+                && matches!(
+                    self.peek(1),
+                    Some('d' | 'D' | 'w' | 'W' | 's' | 'S' | 'p' | 'P')
+                )
+            {
+                self.at += 1;
+                let class = self.escape(true)?;
+                self.out.push_str(&class);
+                continue;
+            }
+            let lo = self.class_char()?;
+            if self.peek(0) == Some('-') && self.peek(1).is_some_and(|c| c != ']') {
+                self.at += 1;
+                let hi = self.class_char()?;
+                if hi < lo {
+                    return Err(format!("invalid character class range: `{lo}-{hi}`"));
+                }
+                self.out
+                    .push_str(&format!("{}-{}", literal(lo), literal(hi)));
+            } else {
+                self.out.push_str(&literal(lo));
+            }
+        }
+    }
+
+    /// One character of a class, escaped or not.
+    fn class_char(&mut self) -> Result<char, String> {
+        let c = self
+            .peek(0)
+            .ok_or_else(|| "missing closing ]".to_string())?;
+        self.at += 1;
+        if c != '\\' {
+            return Ok(c);
+        }
+        let escape = self.escape(true)?;
+        // A single character escaped: `\x{…}`, `\n`, or itself.
+        let mut chars = escape.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            return Ok(c);
+        }
+        let unescaped = match escape.as_str() {
+            r"\a" => Some('\x07'),
+            r"\f" => Some('\x0C'),
+            r"\n" => Some('\n'),
+            r"\r" => Some('\r'),
+            r"\t" => Some('\t'),
+            r"\v" => Some('\x0B'),
+            e => e
+                .strip_prefix(r"\x{")
+                .and_then(|h| h.strip_suffix('}'))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .and_then(char::from_u32),
+        };
+        unescaped.ok_or_else(|| format!("invalid escape sequence: `{escape}`"))
+    }
+}
+
+/// `\d`-like classes as Go has them, ASCII only, in or out of a class.
+fn perl_class(set: &str, negated: bool, in_class: bool) -> String {
+    match (negated, in_class) {
+        (false, true) => set.to_string(),
+        (false, false) => format!("[{set}]"),
+        (true, _) => format!("[^{set}]"),
+    }
+}
+
+/// A character matched as itself: letters, digits and anything not ASCII
+/// as written, the rest as `\x{…}`.
+fn literal(c: char) -> String {
+    let mut out = String::new();
+    push_literal(&mut out, c);
+    out
+}
+
+fn push_literal(out: &mut String, c: char) {
+    if c.is_alphanumeric() || !c.is_ascii() {
+        out.push(c);
+    } else {
+        out.push_str(&format!("\\x{{{:x}}}", u32::from(c)));
+    }
+}
+
+/// The most copies of anything in `piece`.
+fn copies(piece: Piece) -> u64 {
+    match piece {
+        Piece::Nothing => 1,
+        Piece::Atom(n) | Piece::Repeated(n) => n,
+    }
+}
+
+/// `piece` repeated by `op` (`n` copies at most, 1 for `*`, `+`, `?`).
+fn repeated(piece: Piece, op: &str, n: u64) -> Result<Piece, String> {
+    match piece {
+        Piece::Nothing => Err(format!("missing argument to repetition operator: `{op}`")),
+        Piece::Repeated(_) => Err(format!("invalid nested repetition operator: `{op}`")),
+        Piece::Atom(inner) => Ok(Piece::Repeated(inner.saturating_mul(n))),
+    }
 }
 
 #[cfg(test)]
@@ -1020,5 +1797,168 @@ relabel_configs:
         );
         let e = parse_scrape_config("job_name: x\nstatic_configs: {targets: [a]}\n").unwrap_err();
         assert_eq!((e.line, e.col), (2, 17));
+    }
+
+    #[test]
+    fn replace_target_label_with_non_ascii_letters_is_refused() {
+        // `\w` matched any Unicode letter; Go's is ASCII, so `naïve` is no
+        // label name for Prometheus.
+        let e = parse_configs("- {source_labels: [a], target_label: naïve}").unwrap_err();
+        assert!(e.message.contains("invalid 'target_label'"), "{e}");
+        assert!(parse_configs("- {source_labels: [a], target_label: 'na_${1}ve'}").is_ok());
+    }
+
+    #[test]
+    fn an_empty_source_label_name_is_refused() {
+        // `source_labels` are label names, which may not be empty.
+        assert_eq!(
+            errors("- {source_labels: [a, ''], target_label: x}"),
+            ["1:23: \"\" is not a valid label name"]
+        );
+    }
+
+    #[test]
+    fn regexes_are_compiled_as_go_compiles_them() {
+        // (pattern, Go compiles it, a text it matches whole, one it does not)
+        let cases: &[(&str, bool, &str, &str)] = &[
+            (r"\Qa.b\E", true, "a.b", "axb"),
+            (r"\Qa.b\E+", true, "a.bbb", "a.ba.b"),
+            ("a{,5}", true, "a{,5}", "aaaaa"),
+            ("a{", true, "a{", "a"),
+            ("x{01}", true, "x{01}", "x"),
+            (r"\141\0", true, "a\0", "a0"),
+            (r"[\d-z]+", true, "1-z", "a"),
+            ("[[]", true, "[", "]"),
+            ("[]a]", true, "]", "b"),
+            ("[[:alpha]", true, "[", "b"),
+            ("[a&&b~~c]", true, "&", "d"),
+            (r"\p{^Greek}", true, "a", "α"),
+            (r"\d", true, "3", "٣"),
+            (r"\w\s", true, "a ", "é "),
+            ("(?)a", true, "a", "b"),
+            ("(?i-s:A.)", true, "ab", "a\n"),
+            ("(?P<x>a)(?P<x>b)", true, "ab", "ba"),
+            ("a)|(b", true, "b", "c"),
+            ("(a{10}){100}", true, "", ""),
+            ("a{1001}", false, "", ""),
+            ("a{3,2}", false, "", ""),
+            ("(a{100}){100}", false, "", ""),
+            ("a**", false, "", ""),
+            ("a{2}{3}", false, "", ""),
+            ("a*??", false, "", ""),
+            ("(?x)a", false, "", ""),
+            ("(?i-)a", false, "", ""),
+            ("[a--b]", false, "", ""),
+            ("[z-a]", false, "", ""),
+            ("[[:letters:]]", false, "", ""),
+            (r"[\b]", false, "", ""),
+            (r"\1", false, "", ""),
+            (r"\8", false, "", ""),
+            (r"\Qa", false, "", ""),
+            ("(?=a)", false, "", ""),
+            (r"\C", false, "", ""),
+            ("*a", false, "", ""),
+        ];
+        for (pattern, compiles, matched, unmatched) in cases {
+            let yaml = format!("- {{source_labels: [a], regex: '{pattern}', action: keep}}");
+            let configs = parse_configs(&yaml);
+            assert_eq!(configs.is_ok(), *compiles, "{pattern}: {configs:?}");
+            if let Ok(c) = configs
+                && (!matched.is_empty() || !unmatched.is_empty())
+            {
+                assert!(
+                    c[0].regex.is_match(matched),
+                    "{pattern} matches {matched:?}"
+                );
+                assert!(
+                    !c[0].regex.is_match(unmatched),
+                    "{pattern} on {unmatched:?}"
+                );
+            }
+        }
+        // The first of two groups of one name keeps it, for `${x}`.
+        let c = parse_configs("- {source_labels: [a], regex: '(?P<x>.)(?P<x>.)', target_label: b, replacement: '${x}'}").unwrap();
+        let out = process(&Labels::new([("a", "12")]), &c).unwrap();
+        assert_eq!(out.get("b"), Some("1"));
+    }
+
+    fn prometheus_errors(text: &str) -> Vec<String> {
+        check_prometheus_config(text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_prometheus_yml_is_checked_job_by_job() {
+        let text = "\
+global:
+  scrape_interval: 30s
+  external_labels: {'': x}
+rule_files: ['a/*.yml', 'b/*/c.yml']
+scrape_configs:
+  - job_name: node
+    scrape_timeout: 45s
+    static_configs:
+      - targets: ['http://n1:9100/metrics']
+        labels: {'': x}
+  - job_name: node
+    bearer_token: a
+    bearer_token_file: b
+  - ~
+";
+        assert_eq!(
+            prometheus_errors(text),
+            [
+                "3:21: \"\" is not a valid label name",
+                "4:25: invalid rule file path \"b/*/c.yml\"",
+                "7:21: scrape timeout greater than scrape interval for scrape config with job name \"node\"",
+                "9:19: \"http://n1:9100/metrics\" is not a valid hostname",
+                "10:18: \"\" is not a valid label name",
+                "11:5: at most one of bearer_token & bearer_token_file must be configured",
+                "11:15: found multiple scrape configs with job name \"node\"",
+                "14:5: empty or null scrape config section",
+            ]
+        );
+        assert_eq!(
+            prometheus_errors("global: {scrape_interval: 5s, scrape_timeout: 10s}\n"),
+            ["1:47: global scrape timeout greater than scrape interval"]
+        );
+        assert_eq!(
+            prometheus_errors(
+                "scrape_config: []\nscrape_configs: [{job_name: a, scrape_intreval: 1m}]\n"
+            ),
+            [
+                "1:1: field scrape_config not found in type config.plain",
+                "2:32: field scrape_intreval not found in type config.ScrapeConfig",
+            ]
+        );
+        // Relabeling may rewrite a URL into an address; no targets is fine;
+        // an empty file is Prometheus's defaults.
+        let jobs = check_prometheus_config(
+            "scrape_configs:\n  - job_name: probe\n    static_configs: [{targets: ['https://x/health']}]\n    relabel_configs: [{target_label: __address__, replacement: 'bb:9115'}]\n  - job_name: none\n",
+        )
+        .unwrap();
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs[1].discovered.get("__address__"), None);
+        assert!(check_prometheus_config("# nothing\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn scrape_configs_take_prometheus_s_other_fields() {
+        // Limits, HTTP client settings and discovery were unknown fields.
+        let c = check_scrape_config(
+            "job_name: k8s\nhonor_timestamps: false\nsample_limit: 1000\nbody_size_limit: 10MB\nparams: {module: [http_2xx]}\nbasic_auth: {username: u, password: p}\ntls_config: {insecure_skip_verify: true}\nkubernetes_sd_configs: [{role: pod}]\nstatic_configs: [{targets: ['a:80']}]\n",
+        );
+        assert!(c.is_ok(), "{c:?}");
+        let e = parse_scrape_config(
+            "job_name: x\nauthorization: {credentials: a}\nbasic_auth: {username: u}\nstatic_configs: [{targets: ['a:80']}]\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "2:16: at most one of basic_auth, oauth2 & authorization must be configured"
+        );
     }
 }

@@ -10,6 +10,10 @@
 //! into a list or mapping. Unknown fields of a strict struct are refused.
 //! Unlike yaml.v2, which stops at the first error that is not a type
 //! error, every problem is collected.
+//!
+//! prometheus/common's `HTTPClientConfig`, which Alertmanager and scrape
+//! configs share, is here too, with the checks it makes once decoded
+//! (`http_client_config_problem`).
 
 use crate::yaml::{Node, Value};
 
@@ -214,6 +218,298 @@ pub(crate) fn check(node: &Node, ty: Ty, path: &str, out: &mut Vec<Problem>) {
             _ => wrong(out),
         },
     }
+}
+
+const STRINGS: Ty = Ty::List(&Ty::Str);
+
+/// The fields of prometheus/common's `HTTPClientConfig`, after `extra`:
+/// Alertmanager nests it (`http_config`), a scrape config inlines it.
+macro_rules! with_http_client_fields {
+    ($($extra:expr),* $(,)?) => {
+        &[
+            $($extra,)*
+            ("basic_auth", $crate::yaml::typed::Ty::Struct(&$crate::yaml::typed::BASIC_AUTH)),
+            ("authorization", $crate::yaml::typed::Ty::Struct(&$crate::yaml::typed::AUTHORIZATION)),
+            ("oauth2", $crate::yaml::typed::Ty::Struct(&$crate::yaml::typed::OAUTH2)),
+            ("bearer_token", $crate::yaml::typed::Ty::Str),
+            ("bearer_token_file", $crate::yaml::typed::Ty::Str),
+            ("tls_config", $crate::yaml::typed::Ty::Struct(&$crate::yaml::typed::TLS_CONFIG)),
+            ("follow_redirects", $crate::yaml::typed::Ty::Bool),
+            ("enable_http2", $crate::yaml::typed::Ty::Bool),
+            ("proxy_url", $crate::yaml::typed::Ty::Str),
+            ("no_proxy", $crate::yaml::typed::Ty::Str),
+            ("proxy_from_environment", $crate::yaml::typed::Ty::Bool),
+            ("proxy_connect_header", $crate::yaml::typed::Ty::Map(&$crate::yaml::typed::Ty::List(&$crate::yaml::typed::Ty::Str))),
+            ("http_headers", $crate::yaml::typed::Ty::Map(&$crate::yaml::typed::Ty::Struct(&$crate::yaml::typed::HEADER))),
+        ]
+    };
+}
+pub(crate) use with_http_client_fields;
+
+/// prometheus/common's `HTTPClientConfig` (Alertmanager's `http_config`).
+pub(crate) static HTTP_CLIENT_CONFIG: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: with_http_client_fields![],
+};
+
+pub(crate) static BASIC_AUTH: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("username", Ty::Str),
+        ("username_file", Ty::Str),
+        ("username_ref", Ty::Str),
+        ("password", Ty::Str),
+        ("password_file", Ty::Str),
+        ("password_ref", Ty::Str),
+    ],
+};
+
+pub(crate) static AUTHORIZATION: Struct = Struct {
+    name: "config.Authorization",
+    strict: true,
+    fields: &[
+        ("type", Ty::Str),
+        ("credentials", Ty::Str),
+        ("credentials_file", Ty::Str),
+        ("credentials_ref", Ty::Str),
+    ],
+};
+
+pub(crate) static OAUTH2: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("client_id", Ty::Str),
+        ("client_secret", Ty::Str),
+        ("client_secret_file", Ty::Str),
+        ("client_secret_ref", Ty::Str),
+        ("client_certificate_key_id", Ty::Str),
+        ("client_certificate_key", Ty::Str),
+        ("client_certificate_key_file", Ty::Str),
+        ("client_certificate_key_ref", Ty::Str),
+        ("grant_type", Ty::Str),
+        ("signature_algorithm", Ty::Str),
+        ("iss", Ty::Str),
+        ("audience", Ty::Str),
+        ("claims", Ty::Map(&Ty::Any)),
+        ("scopes", STRINGS),
+        ("token_url", Ty::Str),
+        ("endpoint_params", Ty::Map(&Ty::Str)),
+        ("tls_config", Ty::Struct(&TLS_CONFIG)),
+        ("proxy_url", Ty::Str),
+        ("no_proxy", Ty::Str),
+        ("proxy_from_environment", Ty::Bool),
+        ("proxy_connect_header", Ty::Map(&STRINGS)),
+    ],
+};
+
+pub(crate) static TLS_CONFIG: Struct = Struct {
+    name: "config.plain",
+    strict: true,
+    fields: &[
+        ("ca", Ty::Str),
+        ("cert", Ty::Str),
+        ("key", Ty::Str),
+        ("ca_file", Ty::Str),
+        ("cert_file", Ty::Str),
+        ("key_file", Ty::Str),
+        ("ca_ref", Ty::Str),
+        ("cert_ref", Ty::Str),
+        ("key_ref", Ty::Str),
+        ("server_name", Ty::Str),
+        ("insecure_skip_verify", Ty::Bool),
+        ("min_version", Ty::Str),
+        ("max_version", Ty::Str),
+    ],
+};
+
+pub(crate) static HEADER: Struct = Struct {
+    name: "config.Header",
+    strict: true,
+    fields: &[
+        ("values", STRINGS),
+        ("secrets", STRINGS),
+        ("files", STRINGS),
+    ],
+};
+
+/// prometheus/common's checks of an `HTTPClientConfig` whose types are
+/// already checked (`HTTPClientConfig.Validate`, `TLSConfig.Validate`,
+/// `ProxyConfig.Validate`, TLS versions): the first problem, as Go
+/// returns it. `node` is the config's mapping (inline in a scrape config).
+pub(crate) fn http_client_config_problem(node: &Node) -> Option<Problem> {
+    // A field written as null is as if it were not written.
+    let get = |n: &'_ Node, k: &str| n.get(k).filter(|v| !v.is_null()).cloned();
+    let text = |n: &Node, k: &str| get(n, k).map(|v| string(&v)).unwrap_or_default();
+    let set = |n: &Node, k: &str| !text(n, k).is_empty();
+    let count = |n: &Node, keys: &[&str]| keys.iter().filter(|k| set(n, k)).count();
+    let fail = |at: &Node, message: &str| Some(problem(at, message.to_string()));
+    let (basic, authorization, oauth2) = (
+        get(node, "basic_auth"),
+        get(node, "authorization"),
+        get(node, "oauth2"),
+    );
+    let bearer = set(node, "bearer_token") || set(node, "bearer_token_file");
+    if set(node, "bearer_token") && set(node, "bearer_token_file") {
+        return fail(
+            node,
+            "at most one of bearer_token & bearer_token_file must be configured",
+        );
+    }
+    if (basic.is_some() || oauth2.is_some()) && bearer {
+        return fail(
+            node,
+            "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured",
+        );
+    }
+    if let Some(b) = &basic {
+        if count(b, &["username", "username_file", "username_ref"]) > 1 {
+            return fail(
+                b,
+                "at most one of basic_auth username, username_file & username_ref must be configured",
+            );
+        }
+        if count(b, &["password", "password_file", "password_ref"]) > 1 {
+            return fail(
+                b,
+                "at most one of basic_auth password, password_file & password_ref must be configured",
+            );
+        }
+    }
+    if let Some(a) = &authorization {
+        if bearer {
+            return fail(
+                a,
+                "authorization is not compatible with bearer_token & bearer_token_file",
+            );
+        }
+        if count(a, &["credentials", "credentials_file", "credentials_ref"]) > 1 {
+            return fail(
+                a,
+                "at most one of authorization credentials & credentials_file must be configured",
+            );
+        }
+        if text(a, "type").trim().eq_ignore_ascii_case("basic") {
+            return fail(
+                a,
+                r#"authorization type cannot be set to "basic", use "basic_auth" instead"#,
+            );
+        }
+        if basic.is_some() || oauth2.is_some() {
+            return fail(
+                a,
+                "at most one of basic_auth, oauth2 & authorization must be configured",
+            );
+        }
+    }
+    if let Some(o) = &oauth2 {
+        if basic.is_some() {
+            return fail(
+                o,
+                "at most one of basic_auth, oauth2 & authorization must be configured",
+            );
+        }
+        if !set(o, "client_id") {
+            return fail(o, "oauth2 client_id must be configured");
+        }
+        if !set(o, "token_url") {
+            return fail(o, "oauth2 token_url must be configured");
+        }
+        if text(o, "grant_type") == "urn:ietf:params:oauth:grant-type:jwt-bearer" {
+            let keys = [
+                "client_certificate_key",
+                "client_certificate_key_file",
+                "client_certificate_key_ref",
+            ];
+            if count(o, &keys) > 1 {
+                return fail(
+                    o,
+                    "at most one of oauth2 client_certificate_key, client_certificate_key_file & client_certificate_key_ref must be configured using grant-type=urn:ietf:params:oauth:grant-type:jwt-bearer",
+                );
+            }
+            let algorithm = text(o, "signature_algorithm");
+            if !algorithm.is_empty() && !["RS256", "RS384", "RS512"].contains(&algorithm.as_str()) {
+                return fail(o, "valid signature algorithms are RS256, RS384 and RS512");
+            }
+        } else if count(
+            o,
+            &["client_secret", "client_secret_file", "client_secret_ref"],
+        ) > 1
+        {
+            return fail(
+                o,
+                "at most one of oauth2 client_secret, client_secret_file & client_secret_ref must be configured using grant-type=client_credentials",
+            );
+        }
+        if let Some(p) = tls_config_problem(get(o, "tls_config").as_ref()) {
+            return Some(p);
+        }
+        if let Some(p) = proxy_problem(o) {
+            return Some(p);
+        }
+    }
+    if let Some(p) = tls_config_problem(get(node, "tls_config").as_ref()) {
+        return Some(p);
+    }
+    proxy_problem(node)
+}
+
+/// `TLSConfig.Validate` and its TLS versions.
+fn tls_config_problem(tls: Option<&Node>) -> Option<Problem> {
+    let tls = tls?;
+    let set = |k: &str| tls.get(k).is_some_and(|v| !string(v).is_empty());
+    let count = |keys: &[&str]| keys.iter().filter(|k| set(k)).count();
+    for key in ["min_version", "max_version"] {
+        if let Some(v) = tls.get(key).filter(|v| !v.is_null()) {
+            let version = string(v);
+            if !["TLS10", "TLS11", "TLS12", "TLS13"].contains(&version.as_str()) {
+                return Some(problem(v, format!("unknown TLS version: {version}")));
+            }
+        }
+    }
+    let message = if count(&["ca", "ca_file", "ca_ref"]) > 1 {
+        "at most one of ca, ca_file & ca_ref must be configured"
+    } else if count(&["cert", "cert_file", "cert_ref"]) > 1 {
+        "at most one of cert, cert_file & cert_ref must be configured"
+    } else if count(&["key", "key_file", "key_ref"]) > 1 {
+        "at most one of key and key_file must be configured"
+    } else {
+        let cert = count(&["cert", "cert_file", "cert_ref"]) > 0;
+        let key = count(&["key", "key_file", "key_ref"]) > 0;
+        match (cert, key) {
+            (true, false) => {
+                "exactly one of key or key_file must be configured when a client certificate is configured"
+            }
+            (false, true) => {
+                "exactly one of cert or cert_file must be configured when a client key is configured"
+            }
+            _ => return None,
+        }
+    };
+    Some(problem(tls, message.to_string()))
+}
+
+/// `ProxyConfig.Validate`.
+fn proxy_problem(node: &Node) -> Option<Problem> {
+    let set = |k: &str| node.get(k).is_some_and(|v| !string(v).is_empty());
+    let from_environment = node.get("proxy_from_environment").is_some_and(boolean);
+    let headers = node
+        .get("proxy_connect_header")
+        .is_some_and(|h| !h.entries().is_empty());
+    let message = if headers && !from_environment && !set("proxy_url") {
+        "if proxy_connect_header is configured, proxy_url or proxy_from_environment must also be configured"
+    } else if from_environment && set("proxy_url") {
+        "if proxy_from_environment is configured, proxy_url must not be configured"
+    } else if from_environment && set("no_proxy") {
+        "if proxy_from_environment is configured, no_proxy must not be configured"
+    } else if !set("proxy_url") && set("no_proxy") {
+        "if no_proxy is configured, proxy_url must also be configured"
+    } else {
+        return None;
+    };
+    Some(problem(node, message.to_string()))
 }
 
 /// A boolean as yaml.v2 reads one (plain scalars only).
