@@ -4,6 +4,7 @@
 //! reads). URLs and answers are built and parsed by `o11y_engine::promapi`.
 
 use leptos::prelude::*;
+use o11y_engine::dashboard::vars::VarError;
 use o11y_engine::labels::Labels;
 use o11y_engine::promapi::{self, Catalog, Lookup};
 use o11y_engine::promql::eval::RangeSeries;
@@ -36,6 +37,19 @@ pub async fn query_range(
     promapi::parse_matrix(&body).map_err(|e| e.to_string())
 }
 
+/// `/api/v1/query_range`, as series, with what Prometheus says the query
+/// read (its `stats`, when it gives them).
+pub async fn query_range_with_stats(
+    base: &str,
+    expr: &str,
+    start: i64,
+    end: i64,
+    step: i64,
+) -> Result<(Vec<RangeSeries>, Option<promapi::ServerStats>), String> {
+    let body = fetch_text(&promapi::query_range_url(base, expr, start, end, step)).await?;
+    promapi::parse_matrix_with_stats(&body).map_err(|e| e.to_string())
+}
+
 /// `/api/v1/query`, as (labels, value).
 pub async fn query(base: &str, expr: &str, time: i64) -> Result<Vec<(Labels, f64)>, String> {
     let body = fetch_text(&promapi::query_url(base, expr, time)).await?;
@@ -49,14 +63,19 @@ fn last_hour() -> Option<(i64, i64)> {
 }
 
 /// A dashboard query variable's values (`label_values`, `label_names`,
-/// `metrics`, `query_result`), asked of the Prometheus at `base`.
-pub async fn variable_values(base: &str, query: &str) -> Result<Vec<String>, String> {
+/// `metrics`, `query_result`), asked of the Prometheus at `base`; an
+/// error when the query is none of those, Prometheus cannot be reached
+/// or answers with an error.
+pub async fn variable_values(base: &str, query: &str) -> Result<Vec<String>, VarError> {
+    if query.trim().is_empty() {
+        return Ok(Vec::new());
+    }
     let now = crate::app::real_now_ms() as i64;
     let Some(url) = promapi::variable_url(base, query, last_hour(), now) else {
-        return Ok(Vec::new());
+        return Err(VarError::Syntax(query.trim().to_string()));
     };
-    let body = fetch_text(&url).await?;
-    promapi::parse_variable_answer(query, &body, now).map_err(|e| e.to_string())
+    let body = fetch_text(&url).await.map_err(VarError::Query)?;
+    promapi::parse_variable_answer(query, &body, now).map_err(|e| VarError::Query(e.to_string()))
 }
 
 /// The catalog of a real Prometheus, empty until its metric names

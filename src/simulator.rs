@@ -4,7 +4,7 @@
 //! topology editor.
 
 use leptos::prelude::*;
-use o11y_engine::topology::{Failure, Injection, Topology};
+use o11y_engine::topology::{Failure, Injection, Service, Topology};
 
 use crate::app::{AppState, fresh_demo};
 use crate::charts::format_clock_time;
@@ -15,61 +15,153 @@ const SPEEDS: [f64; 4] = [1.0, 10.0, 100.0, 1000.0];
 /// How far one press of "Step" moves a paused clock: one scrape.
 const STEP_MS: i64 = 15_000;
 
-/// The failures one can switch on in the shop, with a test id and a label.
-pub fn failures() -> Vec<(&'static str, &'static str, Failure)> {
-    vec![
-        (
-            "latency-payment",
-            "Latency spike: payment ×10",
-            Failure::LatencySpike {
-                service: "payment".into(),
-                factor: 10.0,
-            },
-        ),
-        (
-            "errors-orders",
-            "Error burst: orders 30 %",
-            Failure::ErrorBurst {
-                service: "orders".into(),
-                rate: 0.3,
-            },
-        ),
-        (
-            "errors-frontend",
-            "Error burst: frontend 20 %",
-            Failure::ErrorBurst {
-                service: "frontend".into(),
-                rate: 0.2,
-            },
-        ),
-        (
-            "outage-redis",
-            "Outage: redis",
-            Failure::Outage {
-                service: "redis".into(),
-            },
-        ),
-        ("cache-storm", "Cache-miss storm", Failure::CacheMissStorm),
-        (
-            "leak-inventory",
-            "Memory leak: inventory",
-            Failure::MemoryLeak {
-                service: "inventory".into(),
-            },
-        ),
-        (
-            "flood",
-            "Traffic flood ×3",
-            Failure::TrafficFlood { factor: 3.0 },
-        ),
-    ]
+/// A failure switch of the simulator panel, aimed at a service of the
+/// topology in effect.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Preset {
+    /// The test id's tail: the failure and its service (`latency-payment`).
+    pub id: String,
+    pub label: String,
+    /// The failure, or why the topology has nothing it could act on.
+    pub failure: Result<Failure, String>,
 }
 
-fn failure_label(failure: &Failure) -> String {
-    failures()
-        .into_iter()
-        .find(|(_, _, f)| f == failure)
-        .map_or_else(|| format!("{failure:?}"), |(_, label, _)| label.to_string())
+/// The failures one can switch on, each aimed at a service of `topology`
+/// by its kind and place rather than its name, so that they follow a
+/// renamed or replaced service. In the default shop: a latency spike in
+/// payment (a service that calls nothing), errors in orders (the one that
+/// uses the database) and in the frontend (where traffic enters), an
+/// outage of the cache, a cache-miss storm, a memory leak in inventory
+/// (the one that uses the cache) and a traffic flood.
+pub fn presets(topology: &Topology) -> Vec<Preset> {
+    let services = &topology.services;
+    let entry = services.first();
+    let downstream = || services.iter().skip(1);
+    let kind_of = |name: &str| {
+        services
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.kind.as_str())
+    };
+    let calls_kind = |s: &Service, kind: &str| {
+        s.endpoints
+            .iter()
+            .flat_map(|e| &e.calls)
+            .any(|c| kind_of(&c.service) == Some(kind))
+    };
+    let is_http = |s: &&Service| s.kind == "http";
+    let calls_nothing = |s: &&Service| s.endpoints.iter().all(|e| e.calls.is_empty());
+    let name = |s: &Service| s.name.clone();
+    // `unaimed`: what the panel calls it when it has no service to act on.
+    let preset = |id: &str, unaimed: &str, failure: Result<Failure, String>| {
+        let (id, label) = match &failure {
+            Ok(f) => (
+                f.service().map_or(id.to_string(), |s| format!("{id}-{s}")),
+                describe(f),
+            ),
+            Err(_) => (id.to_string(), unaimed.to_string()),
+        };
+        Preset { id, label, failure }
+    };
+    let no_other = || "needs a service besides the entry service".to_string();
+
+    let slow = downstream()
+        .filter(is_http)
+        .find(calls_nothing)
+        .or_else(|| downstream().rfind(is_http))
+        .or(entry)
+        .map(name);
+    let database_user = downstream()
+        .find(|s| calls_kind(s, "postgresql"))
+        .or_else(|| downstream().find(is_http))
+        .map(name);
+    let down = downstream()
+        .find(|s| s.kind == "redis")
+        .or_else(|| downstream().find(|s| s.kind == "postgresql"))
+        .or_else(|| downstream().next())
+        .map(name);
+    let cache = services.iter().find(|s| s.kind == "redis");
+    let leaking = downstream()
+        .find(|s| calls_kind(s, "redis"))
+        .or_else(|| downstream().find(is_http))
+        .or(entry)
+        .map(name);
+    let mut out = vec![
+        preset(
+            "latency",
+            "Latency spike ×10",
+            slow.map(|service| Failure::LatencySpike {
+                service,
+                factor: 10.0,
+            })
+            .ok_or_else(no_other),
+        ),
+        preset(
+            "errors",
+            "Error burst 30 %",
+            database_user
+                .map(|service| Failure::ErrorBurst { service, rate: 0.3 })
+                .ok_or_else(no_other),
+        ),
+    ];
+    if let Some(entry) = entry {
+        out.push(preset(
+            "errors",
+            "Error burst 20 %",
+            Ok(Failure::ErrorBurst {
+                service: entry.name.clone(),
+                rate: 0.2,
+            }),
+        ));
+    }
+    out.extend([
+        preset(
+            "outage",
+            "Outage",
+            down.map(|service| Failure::Outage { service })
+                .ok_or_else(no_other),
+        ),
+        Preset {
+            id: "cache-storm".into(),
+            label: describe(&Failure::CacheMissStorm),
+            failure: cache
+                .map(|_| Failure::CacheMissStorm)
+                .ok_or_else(|| "needs a cache: a service of kind redis".to_string()),
+        },
+        preset(
+            "leak",
+            "Memory leak",
+            leaking
+                .map(|service| Failure::MemoryLeak { service })
+                .ok_or_else(no_other),
+        ),
+        preset(
+            "flood",
+            "Traffic flood ×3",
+            Ok(Failure::TrafficFlood { factor: 3.0 }),
+        ),
+    ]);
+    out
+}
+
+/// A failure as the panel names it: `Latency spike: payment ×10`.
+pub fn describe(failure: &Failure) -> String {
+    let number = o11y_engine::expfmt::format_float;
+    match failure {
+        Failure::LatencySpike { service, factor } => {
+            format!("Latency spike: {service} ×{}", number(*factor))
+        }
+        Failure::ErrorBurst { service, rate } => {
+            format!(
+                "Error burst: {service} {} %",
+                number((rate * 1000.0).round() / 10.0)
+            )
+        }
+        Failure::Outage { service } => format!("Outage: {service}"),
+        Failure::CacheMissStorm => "Cache-miss storm".to_string(),
+        Failure::MemoryLeak { service } => format!("Memory leak: {service}"),
+        Failure::TrafficFlood { factor } => format!("Traffic flood ×{}", number(*factor)),
+    }
 }
 
 /// Pause/resume, step, speed, reset, traffic and error rate, the clock, and
@@ -81,6 +173,7 @@ pub fn Controls() -> impl IntoView {
     let speed = Memo::new(move |_| demo.with(|d| d.clock().speed()));
     let error_pct = Memo::new(move |_| demo.with(|d| d.error_rate() * 100.0));
     let rate = Memo::new(move |_| demo.with(|d| d.requests_per_s()));
+    let entry = Memo::new(move |_| demo.with(|d| d.entry_service().to_string()));
     let open = RwSignal::new(false);
 
     let report = move |result: Result<(), o11y_engine::demo::DemoError>| {
@@ -141,7 +234,7 @@ pub fn Controls() -> impl IntoView {
             >
                 "Reset"
             </button>
-            <label class="knob">
+            <label class="knob" title=move || format!("The share of requests {} (where traffic enters) fails on its own", entry.get())>
                 "Error rate "
                 <input
                     type="range"
@@ -306,39 +399,78 @@ fn injection_state(i: &Injection, now_ms: i64) -> (&'static str, String) {
 #[component]
 fn FailureToggles() -> impl IntoView {
     let AppState { demo, .. } = expect_context::<AppState>();
-    let toggles = failures()
-        .into_iter()
-        .map(|(id, label, failure)| {
-            let f = failure.clone();
-            let on = Memo::new(move |_| {
-                demo.with(|d| d.shop().active_failures(d.now_ms()).contains(&f))
-            });
-            view! {
-                <label class="failure" class:on=move || on.get()>
-                    <input
-                        type="checkbox"
-                        data-testid=format!("failure-{id}")
-                        prop:checked=move || on.get()
-                        on:change=move |ev| {
-                            let checked = event_target_checked(&ev);
-                            let failure = failure.clone();
-                            demo.update(|d| {
-                                let now = d.now_ms();
-                                if checked {
-                                    d.shop_mut().inject(Injection { failure, start_ms: now, end_ms: None });
-                                } else {
-                                    d.shop_mut().remove_failure(&failure);
-                                }
-                            });
+    // Aimed at the topology in effect: recomputed when it changes.
+    let presets = Memo::new(move |_| demo.with(|d| presets(d.shop().topology())));
+    // Why the simulator refused the last failure switched on.
+    let refused = RwSignal::new(None::<String>);
+    let toggles = move || {
+        presets
+            .get()
+            .into_iter()
+            .map(|Preset { id, label, failure }| {
+                let testid = format!("failure-{id}");
+                let failure = match failure {
+                    Ok(f) => f,
+                    Err(reason) => {
+                        return view! {
+                            <label class="failure disabled" title=reason.clone()>
+                                <input type="checkbox" data-testid=testid disabled=true />
+                                " " {label} " " <span class="muted">{format!("({reason})")}</span>
+                            </label>
                         }
-                    />
-                    " " {label}
-                </label>
-            }
-        })
-        .collect_view();
+                        .into_any();
+                    }
+                };
+                let f = failure.clone();
+                let on = Memo::new(move |_| {
+                    demo.with(|d| d.shop().active_failures(d.now_ms()).contains(&f))
+                });
+                view! {
+                    <label class="failure" class:on=move || on.get()>
+                        <input
+                            type="checkbox"
+                            data-testid=testid
+                            prop:checked=move || on.get()
+                            on:change=move |ev| {
+                                let checked = event_target_checked(&ev);
+                                let failure = failure.clone();
+                                let mut result = Ok(());
+                                demo.update(|d| {
+                                    let now = d.now_ms();
+                                    if checked {
+                                        result = d.shop_mut().inject(Injection { failure, start_ms: now, end_ms: None });
+                                    } else {
+                                        d.shop_mut().remove_failure(&failure);
+                                    }
+                                });
+                                match result {
+                                    Ok(()) => refused.set(None),
+                                    Err(e) => {
+                                        event_target::<web_sys::HtmlInputElement>(&ev).set_checked(false);
+                                        refused.set(Some(format!("Refused: {e}")));
+                                    }
+                                }
+                            }
+                        />
+                        " " {label}
+                    </label>
+                }
+                .into_any()
+            })
+            .collect_view()
+    };
 
-    let choice = RwSignal::new(0usize);
+    // The chosen failure to schedule, by id; the first that applies when
+    // the topology no longer has it.
+    let choice = RwSignal::new(String::new());
+    let chosen = move || {
+        presets.with(|all| {
+            let usable = |p: &&Preset| p.failure.is_ok();
+            choice
+                .with(|c| all.iter().filter(usable).find(|p| p.id == *c).cloned())
+                .or_else(|| all.iter().find(usable).cloned())
+        })
+    };
     let in_min = RwSignal::new("5".to_string());
     let for_min = RwSignal::new("10".to_string());
     let form_error = RwSignal::new(None::<String>);
@@ -356,32 +488,46 @@ fn FailureToggles() -> impl IntoView {
             ));
             return;
         };
-        let Some((_, _, failure)) = failures().into_iter().nth(choice.get_untracked()) else {
+        let Some(Ok(failure)) = chosen().map(|p| p.failure) else {
+            form_error.set(Some("No failure applies to this topology.".into()));
             return;
         };
-        form_error.set(None);
+        let mut result = Ok(());
         demo.update(|d| {
-            let start_ms = d.now_ms() + (after * 60_000.0) as i64;
-            let end_ms = (length > 0.0).then(|| start_ms + (length * 60_000.0) as i64);
-            d.shop_mut().inject(Injection {
+            // Saturating: minutes past the simulator's years are refused, not wrapped.
+            let start_ms = d.now_ms().saturating_add((after * 60_000.0) as i64);
+            let end_ms =
+                (length > 0.0).then(|| start_ms.saturating_add((length * 60_000.0) as i64));
+            result = d.shop_mut().inject(Injection {
                 failure,
                 start_ms,
                 end_ms,
             });
         });
+        form_error.set(result.err().map(|e| format!("Refused: {e}")));
     };
-    let options = failures()
-        .into_iter()
-        .enumerate()
-        .map(|(i, (_, label, _))| view! { <option value=i.to_string()>{label}</option> })
-        .collect_view();
+    let options = move || {
+        let picked = chosen().map(|p| p.id);
+        presets
+            .get()
+            .into_iter()
+            .map(|p| {
+                let selected = picked.as_deref() == Some(p.id.as_str());
+                let label = match &p.failure {
+                    Ok(_) => p.label,
+                    Err(reason) => format!("{} ({reason})", p.label),
+                };
+                view! { <option value=p.id disabled=p.failure.is_err() prop:selected=selected>{label}</option> }
+            })
+            .collect_view()
+    };
     let list = move || {
         let (now, injections) = demo.with(|d| (d.now_ms(), d.shop().injections().to_vec()));
         injections
             .into_iter()
             .map(|i| {
                 let (state, when) = injection_state(&i, now);
-                let label = failure_label(&i.failure);
+                let label = describe(&i.failure);
                 let failure = i.failure.clone();
                 view! {
                     <li class=format!("injection {state}") data-testid="injection" data-state=state>
@@ -403,14 +549,15 @@ fn FailureToggles() -> impl IntoView {
         <div class="sim-column failures" data-testid="failure-panel">
             <h2>"Failures"</h2>
             {toggles}
+            {move || refused.get().map(|e| view! { <p class="error-text" role="alert" data-testid="failure-refused">{e}</p> })}
             <div class="schedule" data-testid="failure-schedule">
-                <select data-testid="schedule-failure" on:change=move |ev| choice.set(event_target_value(&ev).parse().unwrap_or(0))>
+                <select data-testid="schedule-failure" on:change=move |ev| choice.set(event_target_value(&ev))>
                     {options}
                 </select>
                 <label>" in " <input class="minutes" data-testid="schedule-in" prop:value=move || in_min.get() on:input=move |ev| in_min.set(event_target_value(&ev)) /> " min"</label>
                 <label>" for " <input class="minutes" data-testid="schedule-for" prop:value=move || for_min.get() on:input=move |ev| for_min.set(event_target_value(&ev)) /> " min"</label>
                 <button data-testid="schedule-add" on:click=schedule>"Schedule"</button>
-                {move || form_error.get().map(|e| view! { <p class="error-text">{e}</p> })}
+                {move || form_error.get().map(|e| view! { <p class="error-text" role="alert" data-testid="schedule-error">{e}</p> })}
             </div>
             <ul class="injections">{list}</ul>
         </div>
@@ -452,5 +599,121 @@ fn TopologyEditor() -> impl IntoView {
                 <p class=if ok { "muted" } else { "error-text" } data-testid="topology-status">{m}</p>
             })}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(topology: &Topology) -> Vec<(String, String, bool)> {
+        presets(topology)
+            .into_iter()
+            .map(|p| (p.id, p.label, p.failure.is_ok()))
+            .collect()
+    }
+
+    #[test]
+    fn the_default_shop_keeps_its_presets() {
+        let got: Vec<(String, String)> = presets(&Topology::default())
+            .into_iter()
+            .map(|p| (p.id, p.label))
+            .collect();
+        let want = [
+            ("latency-payment", "Latency spike: payment ×10"),
+            ("errors-orders", "Error burst: orders 30 %"),
+            ("errors-frontend", "Error burst: frontend 20 %"),
+            ("outage-redis", "Outage: redis"),
+            ("cache-storm", "Cache-miss storm"),
+            ("leak-inventory", "Memory leak: inventory"),
+            ("flood", "Traffic flood ×3"),
+        ];
+        assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())));
+        // Every one applies to the shop it was made for.
+        for p in presets(&Topology::default()) {
+            p.failure.unwrap().check(&Topology::default()).unwrap();
+        }
+    }
+
+    // The presets named the default shop's services: after a rename they
+    // switched on failures that acted on nothing.
+    #[test]
+    fn presets_follow_renamed_services_by_kind_and_place() {
+        let mut t = Topology::default();
+        let rename = |t: &mut Topology, from: &str, to: &str| {
+            for s in &mut t.services {
+                if s.name == from {
+                    s.name = to.into();
+                }
+                for c in s.endpoints.iter_mut().flat_map(|e| &mut e.calls) {
+                    if c.service == from {
+                        c.service = to.into();
+                    }
+                }
+            }
+        };
+        rename(&mut t, "frontend", "web");
+        rename(&mut t, "redis", "memcache");
+        rename(&mut t, "inventory", "stock");
+        t.validate().unwrap();
+        let got = ids(&t);
+        assert_eq!(got[2].0, "errors-web");
+        assert_eq!(got[3].0, "outage-memcache");
+        assert_eq!(got[5].0, "leak-stock");
+        for p in presets(&t) {
+            p.failure.unwrap().check(&t).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_topology_without_a_cache_or_a_second_service_disables_what_needs_them() {
+        let mut t = Topology::default();
+        t.services.truncate(1);
+        t.services[0]
+            .endpoints
+            .iter_mut()
+            .for_each(|e| e.calls.clear());
+        t.validate().unwrap();
+        let got = ids(&t);
+        let disabled: Vec<&str> = got
+            .iter()
+            .filter(|(_, _, ok)| !ok)
+            .map(|(id, _, _)| id.as_str())
+            .collect();
+        assert_eq!(disabled, ["errors", "outage", "cache-storm"]);
+        let storm = presets(&t)
+            .into_iter()
+            .find(|p| p.id == "cache-storm")
+            .unwrap();
+        assert_eq!(
+            storm.failure,
+            Err("needs a cache: a service of kind redis".to_string())
+        );
+        // What needs no other service aims at the one there is.
+        assert!(
+            got.iter()
+                .any(|(id, _, ok)| id == "latency-frontend" && *ok)
+        );
+        assert!(got.iter().any(|(id, _, ok)| id == "leak-frontend" && *ok));
+        for p in presets(&t) {
+            if let Ok(f) = p.failure {
+                f.check(&t).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn failures_are_described_with_round_numbers() {
+        assert_eq!(
+            describe(&Failure::ErrorBurst {
+                service: "a".into(),
+                rate: 0.125
+            }),
+            "Error burst: a 12.5 %"
+        );
+        assert_eq!(
+            describe(&Failure::TrafficFlood { factor: 2.5 }),
+            "Traffic flood ×2.5"
+        );
     }
 }

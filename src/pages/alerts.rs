@@ -6,7 +6,9 @@
 //! generator; and promtool-format rule tests run in the page.
 
 use leptos::prelude::*;
-use o11y_engine::alertmanager::parse_matcher;
+// A silence's matchers are written as amtool takes them: comma-separated,
+// in optional braces, commas inside quotes kept.
+use o11y_engine::alertmanager::parse_matchers;
 use o11y_engine::rules::group::{AlertState, RuleEngine, threshold_of};
 use o11y_engine::rules::slo::Slo;
 
@@ -135,11 +137,19 @@ fn Overview(refresh: RwSignal<u64>, replay: RwSignal<Option<Replay>>) -> impl In
             });
         let step = (range.get() / 240).max(15_000);
         let aligned_end = end.div_euclid(step) * step;
-        let series = o11y_engine::promql::parse(&graphed)
-            .ok()
-            .and_then(|e| demo.with_untracked(|d| d.range_query(&e, start, aligned_end, step).ok()))
-            .map(|(s, _)| s)
-            .unwrap_or_default();
+        // The graphed expression's series, or why it failed (shown where
+        // the chart would be, never as an empty chart).
+        let queried = if graphed.trim().is_empty() {
+            Ok(Vec::new())
+        } else {
+            o11y_engine::promql::parse(&graphed)
+                .map_err(|e| e.to_string())
+                .and_then(|e| {
+                    demo.with_untracked(|d| d.range_query(&e, start, aligned_end, step))
+                        .map(|(s, _)| s)
+                        .map_err(|e| e.message)
+                })
+        };
         let x = move |t: i64| {
             LEFT + (t - start) as f64 / (end - start).max(1) as f64 * (WIDTH - LEFT - RIGHT)
         };
@@ -203,7 +213,10 @@ fn Overview(refresh: RwSignal<u64>, replay: RwSignal<Option<Replay>>) -> impl In
                     })}
                 </div>
                 <code class="muted">{expr_text.unwrap_or_default()}</code>
-                <Graph series start end=aligned_end stacked=false threshold />
+                {match queried {
+                    Ok(series) => view! { <Graph series start end=aligned_end stacked=false threshold /> }.into_any(),
+                    Err(message) => view! { <crate::pages::explore::ChartError message testid="timeline-error" /> }.into_any(),
+                }}
                 <svg class="bands" viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label="Alert states over time">
                     {bands}
                 </svg>
@@ -501,14 +514,6 @@ fn Silences(refresh: RwSignal<u64>) -> impl IntoView {
             <ul class="silence-list">{list}</ul>
         </div>
     }
-}
-
-/// A silence's matchers, written comma-separated.
-fn parse_matchers(text: &str) -> Result<Vec<o11y_engine::labels::Matcher>, String> {
-    text.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(parse_matcher)
-        .collect()
 }
 
 fn op(m: &o11y_engine::labels::Matcher) -> &'static str {

@@ -101,7 +101,8 @@ pub fn DashboardsPage() -> impl IntoView {
     // In live mode, the answers to variable queries, by data source and
     // query (interpolated: a chained variable's query changes with the
     // ones before it).
-    let remote_values = RwSignal::new(HashMap::<String, Result<Vec<String>, String>>::new());
+    let remote_values =
+        RwSignal::new(HashMap::<String, Result<Vec<String>, vars::VarError>>::new());
     let asked = StoredValue::new(std::collections::HashSet::<String>::new());
     // Chosen variable values, by name (missing: the variable's default).
     let selected = RwSignal::new(Vec::<(String, Vec<String>)>::new());
@@ -133,18 +134,15 @@ pub fn DashboardsPage() -> impl IntoView {
         let chosen_values = selected.get();
         let range = time_range();
         Some(match base {
-            None => dash.resolve(
+            None => dash.resolve_answers(
                 &chosen_values,
                 &mut |q| Some(demo.with_untracked(|d| d.variable_values(q))),
                 range,
             ),
             Some(base) => remote_values.with(|m| {
-                dash.resolve(
+                dash.resolve_answers(
                     &chosen_values,
-                    &mut |q| {
-                        m.get(&format!("{base}\n{q}"))
-                            .map(|r| r.clone().unwrap_or_default())
-                    },
+                    &mut |q| m.get(&format!("{base}\n{q}")).cloned(),
                     range,
                 )
             }),
@@ -200,13 +198,13 @@ pub fn DashboardsPage() -> impl IntoView {
     let variables = move || {
         let resolved = resolve()?;
         let (variables, _, _) = dash_head.get()?;
-        let base = remote.get();
         let views = variables
             .into_iter()
             .zip(resolved.options)
             .zip(resolved.picked)
-            .filter(|((v, _), _)| v.kind != "constant")
-            .map(|((v, options), picked)| {
+            .zip(resolved.errors)
+            .filter(|(((v, _), _), _)| v.kind != "constant")
+            .map(|(((v, options), picked), error)| {
                 let name = v.name.clone();
                 let pick = move |values: Vec<String>| {
                     selected.update(|s| {
@@ -225,12 +223,6 @@ pub fn DashboardsPage() -> impl IntoView {
                     .chain(options.iter().cloned())
                     .collect();
                 let checkboxes = v.multi && v.kind != "textbox";
-                let error = base.as_ref().and_then(|b| {
-                    remote_values.with(|m| {
-                        m.get(&format!("{b}\n{}", resolved.scope.interpolate(&v.query, None)))
-                            .and_then(|r| r.clone().err())
-                    })
-                });
                 let input = if checkboxes {
                     // Grafana's multi-value picker: a list of checkboxes
                     // that stays open while values are ticked.
@@ -300,12 +292,24 @@ pub fn DashboardsPage() -> impl IntoView {
                     }
                     .into_any()
                 };
-                let error = error.map(|e| view! { <span class="error-text" data-testid="var-error">{e}</span> });
+                // As Grafana marks a variable whose query failed: a red
+                // marker on the picker, the message beside it and in its tooltip.
+                let class = if error.is_some() { "variable has-error" } else { "variable" };
+                let error = error.map(|e| {
+                    let message = format!("Error updating options: {e}");
+                    let tooltip = message.clone();
+                    view! {
+                        <span class="var-error" data-testid="var-error" role="alert" title=tooltip>
+                            <span class="var-error-mark" aria-hidden="true">"!"</span>
+                            <span class="var-error-text">{message}</span>
+                        </span>
+                    }
+                });
                 // A label would name the picker's first checkbox ("All").
                 if checkboxes {
-                    view! { <span class="variable">{format!("${} ", v.name)}{input}{error}</span> }.into_any()
+                    view! { <span class=class>{format!("${} ", v.name)}{input}{error}</span> }.into_any()
                 } else {
-                    view! { <label class="variable">{format!("${} ", v.name)}{input}{error}</label> }.into_any()
+                    view! { <label class=class>{format!("${} ", v.name)}{input}{error}</label> }.into_any()
                 }
             })
             .collect_view();
@@ -860,7 +864,7 @@ fn PanelEditor(
                 let dash = d.dashboards().get(dashboard.get_untracked())?;
                 let now = d.now_ms();
                 let scope = dash
-                    .resolve(
+                    .resolve_answers(
                         &[],
                         &mut |q| Some(d.variable_values(q)),
                         (now - 3_600_000, now),

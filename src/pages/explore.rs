@@ -43,6 +43,14 @@ const BOTTOM: f64 = 24.0;
 const TOP: f64 = 10.0;
 pub(crate) const RIGHT: f64 = 12.0;
 
+/// How many samples a query read; or, from a real Prometheus that gives
+/// no stats, only how many it returned (not the same figure).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SampleCount {
+    Read(u64),
+    Returned(u64),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum View {
     Graph,
@@ -234,15 +242,7 @@ pub fn ExplorePage() -> impl IntoView {
     let remote = RwSignal::new(None::<String>);
     // What autocomplete knows of it.
     let catalog = crate::datasource::use_catalog(remote);
-    type Answer = Result<
-        (
-            Vec<RangeSeries>,
-            o11y_engine::promql::eval::QueryStats,
-            i64,
-            i64,
-        ),
-        String,
-    >;
+    type Answer = Result<(Vec<RangeSeries>, SampleCount, i64, i64), String>;
     let remote_result = RwSignal::new(None::<Answer>);
     Effect::new(move |_| {
         let Some(base) = remote.get() else { return };
@@ -259,15 +259,19 @@ pub fn ExplorePage() -> impl IntoView {
             (end - range_ms.get(), end)
         };
         leptos::task::spawn_local(async move {
-            let answer = crate::datasource::query_range(&base, &text, start, end, step).await;
-            let samples: usize = answer
-                .as_ref()
-                .map_or(0, |s| s.iter().map(|x| x.samples.len()).sum());
-            let stats = o11y_engine::promql::eval::QueryStats {
-                samples_loaded: samples,
-                samples_touched: samples as u64,
-            };
-            remote_result.set(Some(answer.map(|series| (series, stats, start, end))));
+            let answer =
+                crate::datasource::query_range_with_stats(&base, &text, start, end, step).await;
+            remote_result.set(Some(answer.map(|(series, stats)| {
+                // What Prometheus read when it says so (`stats=all`), else
+                // only what came back.
+                let count = match stats {
+                    Some(s) => SampleCount::Read(s.total_queryable_samples),
+                    None => {
+                        SampleCount::Returned(series.iter().map(|x| x.samples.len() as u64).sum())
+                    }
+                };
+                (series, count, start, end)
+            })));
         });
     });
 
@@ -295,7 +299,7 @@ pub fn ExplorePage() -> impl IntoView {
             demo.with_untracked(|d| d.range_query(&expr, start, end, step))
         })
         .map_err(|e| e.message);
-        out.map(|(series, stats)| (series, stats, start, end))
+        out.map(|(series, stats)| (series, SampleCount::Read(stats.samples_touched), start, end))
     });
 
     // Where the user is typing, while suggestions may be shown.
@@ -493,11 +497,14 @@ pub fn ExplorePage() -> impl IntoView {
                     }
                         .into_any()
                 }
-                Ok((series, stats, start, end)) => {
+                Ok((series, samples, start, end)) => {
+                    let samples = match samples {
+                        SampleCount::Read(n) => format!("{n} samples read"),
+                        SampleCount::Returned(n) => format!("{n} samples returned"),
+                    };
                     let info = format!(
-                        "{} series · {} samples read · step {}",
+                        "{} series · {samples} · step {}",
                         series.len(),
-                        stats.samples_touched,
                         o11y_engine::duration::format_duration(effective_step()),
                     );
                     let body = if view_kind.get() == View::Table {
@@ -790,6 +797,17 @@ impl ExemplarDot {
                 })
             })
             .collect()
+    }
+}
+
+/// A query's error where its chart would be, in Explore's error style: a
+/// failed query is never drawn as an empty chart ("no data").
+#[component]
+pub(crate) fn ChartError(message: String, testid: &'static str) -> impl IntoView {
+    view! {
+        <div class="chart-error" role="alert" data-testid=testid>
+            <p class="query-error">{message}</p>
+        </div>
     }
 }
 

@@ -66,9 +66,10 @@ fn Examples() -> impl IntoView {
 fn RequestsChart() -> impl IntoView {
     let demo = expect_context::<AppState>().demo;
     let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let drawn = Memo::new(move |_| demo.with(|d| (d.requests_per_second(), d.window())));
     Effect::new(move |_| {
         let Some(element) = canvas.get() else { return };
-        let (points, (x_start_ms, x_end_ms)) = demo.with(|d| (d.requests_per_second(), d.window()));
+        let (points, (x_start_ms, x_end_ms)) = drawn.get();
         let Some(backend) = CanvasBackend::with_canvas_object(element) else {
             return;
         };
@@ -81,11 +82,20 @@ fn RequestsChart() -> impl IntoView {
             leptos::logging::warn!("requests chart: {e}");
         }
     });
+    // The entry service of the topology in effect: the panel follows a
+    // renamed or replaced one.
+    let entry = Memo::new(move |_| demo.with(|d| d.entry_service().to_string()));
+    let latest = Memo::new(move |_| drawn.with(|(points, _)| points.last().map(|p| p.1)));
     view! {
-        <figure class="panel chart" data-testid="rps-panel">
+        <figure class="panel chart" data-testid="rps-panel" data-service=move || entry.get()>
             <figcaption>
                 <span class="panel-title">"Requests per second"</span>
-                <code>r#"sum(rate(http_requests_total{service="frontend"}[1m]))"#</code>
+                <code data-testid="rps-query">
+                    {move || format!("sum(rate(http_requests_total{{service={:?}}}[1m]))", entry.get())}
+                </code>
+                <span class="muted" data-testid="rps-now">
+                    {move || latest.get().map_or_else(|| "no requests yet".to_string(), |r| format!("now {r:.1} req/s"))}
+                </span>
             </figcaption>
             <canvas node_ref=canvas width="900" height="320" data-testid="rps-chart"></canvas>
         </figure>
@@ -113,7 +123,9 @@ fn ErrorRateStat() -> impl IntoView {
             <div class="stat-value" data-testid="error-rate-value">
                 {move || ratio.get().map_or_else(|| "No data".to_string(), |r| format!("{:.2}%", r * 100.0))}
             </div>
-            <div class="stat-hint">"5xx ÷ all requests, last 1m · yellow ≥ 1%, red ≥ 5%"</div>
+            <div class="stat-hint" data-testid="error-rate-hint">
+                {move || format!("{}: 5xx ÷ all requests, last 1m · yellow ≥ 1%, red ≥ 5%", demo.with(|d| d.entry_service().to_string()))}
+            </div>
         </figure>
     }
 }

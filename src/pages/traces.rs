@@ -241,12 +241,12 @@ fn TraceList(results: Vec<TraceSummary>, selected: RwSignal<Option<TraceId>>) ->
             let id = r.trace_id;
             view! {
                 <tr class="trace-row" class:error={r.errors > 0} data-testid="trace-row" on:click=move |_| open(selected, id)>
-                    <td>{format_clock_time(r.start_ns / 1_000_000)}</td>
+                    <td class="nowrap">{format_clock_time(r.start_ns / 1_000_000)}</td>
                     <td>{format!("{}: {}", r.root_service, r.root_name)}</td>
                     <td class="num">{ms(r.duration_ns)}</td>
                     <td class="num">{r.spans}</td>
                     <td class="num">{r.errors}</td>
-                    <td class="muted mono">{r.trace_id.to_string()[..12].to_string()}</td>
+                    <td class="muted mono nowrap">{r.trace_id.to_string()[..12].to_string()}</td>
                 </tr>
             }
         })
@@ -526,32 +526,115 @@ fn ServiceMap(map: Memo<(Vec<Node>, Vec<Edge>)>) -> impl IntoView {
     }
 }
 
+/// The selector of the exemplars the latency panel draws: slow requests
+/// only (the ones worth opening) of the topology's HTTP services — its
+/// databases and caches answer fast and would crowd the chart. `None`
+/// when the topology has no HTTP service.
+fn exemplar_selector(topology: &o11y_engine::topology::Topology) -> Option<String> {
+    let services: Vec<String> = topology
+        .services
+        .iter()
+        .filter(|s| s.kind == "http")
+        .map(|s| regex_escape(&s.name))
+        .collect();
+    if services.is_empty() {
+        return None;
+    }
+    let alternatives = services.join("|");
+    Some(format!(
+        r#"http_request_duration_seconds_bucket{{job="shop", service=~{}, le=~"0.1|0.25|0.5|1|2.5|5|10|[+]Inf"}}"#,
+        promql_string(&alternatives)
+    ))
+}
+
+/// `text` matched literally by a regex.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `text` as a PromQL double-quoted string.
+fn promql_string(text: &str) -> String {
+    let mut out = String::from('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// p99 latency per shop service, from its histogram metrics, last 15 minutes.
 #[component]
 fn LatencyPanel(refresh: RwSignal<u64>) -> impl IntoView {
     let AppState { demo, .. } = expect_context::<AppState>();
     const QUERY: &str = r#"histogram_quantile(0.99, sum by (le, service) (rate(http_request_duration_seconds_bucket{job="shop"}[1m])))"#;
-    // Slow requests only: the ones worth opening.
-    const EXEMPLARS: &str = r#"http_request_duration_seconds_bucket{job="shop", service=~"frontend|api-gateway|payment", le=~"0.1|0.25|0.5|1|2.5|5|10|[+]Inf"}"#;
     move || {
         refresh.get();
         let expr = o11y_engine::promql::parse(QUERY).expect("the panel's query parses");
         let end = demo.with_untracked(|d| d.now_ms()).div_euclid(15_000) * 15_000;
         let start = end - 900_000;
-        let (series, exemplars) = demo.with_untracked(|d| {
-            let series = d
+        let (queried, exemplars) = demo.with_untracked(|d| {
+            let queried = d
                 .range_query(&expr, start, end, 15_000)
                 .map(|(s, _)| s)
+                .map_err(|e| e.message);
+            let exemplars = exemplar_selector(d.shop().topology())
+                .map(|selector| ExemplarDot::of(d, &selector, start, end))
                 .unwrap_or_default();
-            (series, ExemplarDot::of(d, EXEMPLARS, start, end))
+            (queried, exemplars)
         });
+        let chart = match queried {
+            Ok(series) => {
+                view! { <crate::pages::explore::Graph series start end stacked=false exemplars /> }
+                    .into_any()
+            }
+            Err(message) => {
+                view! { <crate::pages::explore::ChartError message testid="latency-error" /> }
+                    .into_any()
+            }
+        };
         view! {
             <section class="panel latency" data-testid="latency-panel">
                 <h2>"p99 latency by service (s)"</h2>
                 <code class="muted">{QUERY}</code>
                 <p class="muted">"◆ exemplars: requests recorded with their trace id — click one to open its trace."</p>
-                <crate::pages::explore::Graph series start end stacked=false exemplars />
+                {chart}
             </section>
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use o11y_engine::topology::Topology;
+
+    // The exemplar list named the default shop's services: a renamed one
+    // had no exemplars.
+    #[test]
+    fn exemplars_come_from_the_topologys_http_services() {
+        let mut t = Topology::default();
+        t.services[0].name = "web.1".into();
+        let selector = exemplar_selector(&t).unwrap();
+        assert!(
+            selector.contains(r#"service=~"web\\.1|api-gateway|orders|payment|inventory""#),
+            "{selector}"
+        );
+        o11y_engine::promql::parse(&selector).unwrap();
+        t.services.retain(|s| s.kind != "http");
+        assert_eq!(exemplar_selector(&t), None);
     }
 }

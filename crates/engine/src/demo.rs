@@ -231,6 +231,14 @@ pub struct Demo {
     pastes_left_out: usize,
     alertmanager_text: String,
     alertmanager: crate::alertmanager::Alertmanager,
+    /// Scrapes the playground's own counters (refused writes, rule
+    /// evaluations) as `job="prometheus"`, with the shop.
+    self_scraper: Scraper,
+    /// Writes of scrapes and pastes the store refused, by reason.
+    scrape_refused: crate::store::Refusals,
+    /// The newest batch of shop log lines the log store refused (it
+    /// counts them too, as `loki_discarded_samples_total`).
+    log_refusal: Option<crate::logql::store::LogStoreError>,
 }
 
 /// The demo's store with a scratch store on top: what a replay of rules
@@ -303,21 +311,16 @@ pub enum IngestError {
 /// The job the shop's metrics are scraped as.
 pub const SHOP_JOB: &str = "shop";
 
-/// The service the live panels show: where the shop's traffic enters.
-pub const ENTRY_SERVICE: &str = "frontend";
-
-/// `http_requests_total{job="shop", service="frontend"}`: the requests users make.
-static REQUESTS: std::sync::LazyLock<[Matcher; 3]> = std::sync::LazyLock::new(|| {
+/// `http_requests_total{job="shop"}`: the matchers of the live panels'
+/// queries besides the entry service's (see [`Demo::entry_service`]).
+static SHOP_REQUESTS: std::sync::LazyLock<[Matcher; 2]> = std::sync::LazyLock::new(|| {
     let job = Matcher::new(MatchOp::Equal, "job", SHOP_JOB).expect("static matcher");
-    let service = Matcher::new(MatchOp::Equal, "service", ENTRY_SERVICE).expect("static matcher");
-    [Matcher::metric("http_requests_total"), job, service]
+    [Matcher::metric("http_requests_total"), job]
 });
 
-/// The same with `status=~"5.."`, compiled once rather than at every redraw.
-static SERVER_ERRORS: std::sync::LazyLock<[Matcher; 4]> = std::sync::LazyLock::new(|| {
-    let status = Matcher::new(MatchOp::Regex, "status", "5..").expect("static regex compiles");
-    let [name, job, service] = REQUESTS.clone();
-    [name, job, service, status]
+/// `status=~"5.."`, compiled once rather than at every redraw.
+static SERVER_ERRORS: std::sync::LazyLock<Matcher> = std::sync::LazyLock::new(|| {
+    Matcher::new(MatchOp::Regex, "status", "5..").expect("static regex compiles")
 });
 
 /// Suffixes a series name may add to its family's name.
@@ -371,6 +374,12 @@ impl Demo {
                 crate::alertmanager::AmConfig::parse(crate::alertmanager::DEFAULT_CONFIG)
                     .expect("the default Alertmanager configuration is valid"),
             ),
+            self_scraper: Scraper::new(
+                crate::self_metrics::SELF_JOB,
+                crate::self_metrics::SELF_INSTANCE,
+            ),
+            scrape_refused: Default::default(),
+            log_refusal: None,
             config,
         };
         let services: Vec<String> = demo
@@ -439,8 +448,14 @@ impl Demo {
                     at,
                     0.001 + samples as f64 * 2e-6,
                 );
+                self.scrape_refused.merge(&report.refusals);
                 refused = refused.or(report.refused.into_iter().next());
             }
+            let own = self.self_metrics().families();
+            let report = self
+                .self_scraper
+                .ingest(&mut self.store, Some(&own), at, 0.0);
+            self.scrape_refused.merge(&report.refusals);
             self.shop_next_scrape_ms += SHOP_SCRAPE_MS;
             self.store_shop_output();
             self.evaluate_rules(at);
@@ -492,34 +507,45 @@ impl Demo {
 
     /// A dashboard query variable's values from the stored series, as a
     /// Prometheus answers Grafana's variable queries (`label_values`,
-    /// `label_names`, `metrics`, `query_result` at the current time).
-    pub fn variable_values(&self, query: &str) -> Vec<String> {
-        use crate::dashboard::vars::{VarQuery, parse_query, query_result_lines};
-        let selected = |selector: &Option<String>| -> Option<Vec<&Labels>> {
+    /// `label_names`, `metrics`, `query_result` at the current time); an
+    /// error when the query is not one of those or its selector,
+    /// expression or regex fails, so the picker shows why it is empty.
+    pub fn variable_values(
+        &self,
+        query: &str,
+    ) -> Result<Vec<String>, crate::dashboard::vars::VarError> {
+        use crate::dashboard::vars::{VarError, VarQuery, parse_query, query_result_lines};
+        let selected = |selector: &Option<String>| -> Result<Vec<&Labels>, VarError> {
             let matchers = match selector.as_deref().map(crate::promql::parse) {
                 Some(Ok(e)) => e.selectors().into_iter().next().unwrap_or_default(),
-                Some(Err(_)) => return None,
+                Some(Err(e)) => {
+                    return Err(VarError::promql(selector.as_deref().unwrap_or(""), &e));
+                }
                 None => Vec::new(),
             };
-            Some(self.store.series_labels(&matchers))
+            Ok(self.store.series_labels(&matchers))
         };
+        if query.trim().is_empty() {
+            return Ok(Vec::new());
+        }
         let mut values: Vec<String> = match parse_query(query) {
-            None => return Vec::new(),
-            Some(VarQuery::LabelValues { selector, label }) => selected(&selector)
-                .unwrap_or_default()
+            None => return Err(VarError::Syntax(query.trim().to_string())),
+            Some(VarQuery::LabelValues { selector, label }) => selected(&selector)?
                 .into_iter()
                 .filter_map(|l| l.get(&label).map(str::to_string))
                 .collect(),
-            Some(VarQuery::LabelNames { selector }) => selected(&selector)
-                .unwrap_or_default()
+            Some(VarQuery::LabelNames { selector }) => selected(&selector)?
                 .into_iter()
                 .flat_map(|l| l.iter().map(|x| x.name.clone()))
                 .filter(|n| n != "__name__")
                 .collect(),
             Some(VarQuery::Metrics { regex }) => {
-                let Ok(re) = regex::Regex::new(&regex) else {
-                    return Vec::new();
-                };
+                let re = regex::Regex::new(&regex).map_err(|e| {
+                    VarError::Query(format!(
+                        "metrics({regex}): {}",
+                        crate::dashboard::vars::regex_message(&e)
+                    ))
+                })?;
                 self.store
                     .series_labels(&[])
                     .into_iter()
@@ -530,19 +556,26 @@ impl Demo {
             }
             Some(VarQuery::QueryResult { expr }) => {
                 let now = self.now_ms();
-                return match crate::promql::parse(&expr).map(|e| self.instant_query(&e, now)) {
-                    Ok(Ok(crate::promql::eval::Value::Vector(v))) => {
+                let parsed =
+                    crate::promql::parse(&expr).map_err(|e| VarError::promql(&expr, &e))?;
+                return match self.instant_query(&parsed, now) {
+                    Ok(crate::promql::eval::Value::Vector(v)) => {
                         let samples: Vec<(Labels, f64)> =
                             v.into_iter().map(|s| (s.labels, s.value)).collect();
-                        query_result_lines(&samples, now)
+                        Ok(query_result_lines(&samples, now))
                     }
-                    _ => Vec::new(),
+                    // A scalar or string is one line, as Prometheus answers it.
+                    Ok(crate::promql::eval::Value::Scalar(x)) => {
+                        Ok(query_result_lines(&[(Labels::default(), x)], now))
+                    }
+                    Ok(_) => Ok(Vec::new()),
+                    Err(e) => Err(VarError::Query(e.message)),
                 };
             }
         };
         values.sort();
         values.dedup();
-        values
+        Ok(values)
     }
 
     /// The shop's scrape config.
@@ -564,7 +597,8 @@ impl Demo {
         let config = crate::relabel::parse_scrape_config(text)?;
         let now = self.now_ms();
         if let Some(old) = &mut self.shop_scraper {
-            old.end(&mut self.store, now);
+            let refused = old.end(&mut self.store, now);
+            self.scrape_refused.merge(&refused);
         }
         self.shop_scraper = Scraper::from_discovered(
             &config.discovered,
@@ -668,8 +702,27 @@ impl Demo {
                 ("service_name", service.as_str()),
                 ("level", level),
             ]);
-            let _ = self.logs.push(&labels, entries);
+            if let Err(refused) = self.logs.push(&labels, entries) {
+                self.log_refusal = Some(refused);
+            }
         }
+    }
+
+    /// The playground's own counters, as its self-scrape sees them: every
+    /// write a store refused, by reason, and the rules' evaluations.
+    pub fn self_metrics(&self) -> crate::self_metrics::SelfMetrics<'_> {
+        crate::self_metrics::SelfMetrics {
+            tsdb: self.store.refused(),
+            scrapes: &self.scrape_refused,
+            rule_groups: &self.rules.groups,
+            log_lines: self.logs.discarded_lines(),
+            log_bytes: self.logs.discarded_bytes(),
+        }
+    }
+
+    /// The newest batch of the shop's log lines the log store refused.
+    pub fn log_refusal(&self) -> Option<&crate::logql::store::LogStoreError> {
+        self.log_refusal.as_ref()
     }
 
     /// The shop's traces.
@@ -820,11 +873,14 @@ impl Demo {
             }
         }
         for f in &ws.failures {
-            demo.shop.inject(crate::topology::Injection {
+            let injection = crate::topology::Injection {
                 failure: f.clone(),
                 start_ms: now_ms,
                 end_ms: None,
-            });
+            };
+            if let Err(e) = demo.shop.inject(injection) {
+                skipped.push(e.to_string());
+            }
         }
         demo.clock.set_speed(ws.speed);
         if ws.paused {
@@ -865,11 +921,13 @@ impl Demo {
 
     /// The share of requests the entry service fails on its own.
     pub fn error_rate(&self) -> f64 {
-        self.shop.error_rate(ENTRY_SERVICE)
+        self.shop.error_rate(self.entry_service())
     }
 
+    /// Sets the share of requests the entry service fails on its own.
     pub fn set_error_rate(&mut self, rate: f64) {
-        self.shop.set_error_rate(ENTRY_SERVICE, rate);
+        let entry = self.entry_service().to_string();
+        self.shop.set_error_rate(&entry, rate);
     }
 
     pub fn store(&self) -> &Tsdb {
@@ -920,6 +978,7 @@ impl Demo {
             .entry((job.to_string(), instance.to_string()))
             .or_insert_with(|| Scraper::new(job, instance));
         let report = scraper.ingest(&mut self.store, Some(&families), self.clock.now_ms(), 0.0);
+        self.scrape_refused.merge(&report.refusals);
         if self.keep_paste(text.len()) {
             self.metrics_pastes.push(crate::workspace::MetricsPaste {
                 job: job.to_string(),
@@ -1095,15 +1154,19 @@ impl Demo {
         (now - self.config.window_ms, now)
     }
 
-    /// `sum(rate(http_requests_total{job="shop", service="frontend"}[1m]))` over the window, at steps
-    /// aligned to multiples of `step_ms`.
+    /// `sum(rate(http_requests_total{job="shop", service="<entry>"}[1m]))`
+    /// over the window, at steps aligned to multiples of `step_ms`, for
+    /// the entry service of the topology in effect.
     pub fn requests_per_second(&self) -> Vec<(i64, f64)> {
         let (start, end) = self.window();
         let step = self.config.step_ms.max(1);
         let first_step = start.div_euclid(step) * step + step;
+        let Some(requests) = self.entry_requests(false) else {
+            return Vec::new();
+        };
         sum_rate_range(
             &self.store,
-            &*REQUESTS,
+            &requests,
             self.config.rate_range_ms,
             first_step,
             end,
@@ -1117,16 +1180,50 @@ impl Demo {
     pub fn error_ratio(&self) -> Option<f64> {
         let now = self.now_ms();
         let range = self.config.rate_range_ms;
-        let total = sum_rate_range(&self.store, &*REQUESTS, range, now, now, 1)
-            .first()?
-            .1;
+        let total = sum_rate_range(
+            &self.store,
+            &self.entry_requests(false)?,
+            range,
+            now,
+            now,
+            1,
+        )
+        .first()?
+        .1;
         if total <= 0.0 {
             return None;
         }
-        let errors = sum_rate_range(&self.store, &*SERVER_ERRORS, range, now, now, 1)
+        let errors = sum_rate_range(&self.store, &self.entry_requests(true)?, range, now, now, 1)
             .first()
             .map_or(0.0, |p| p.1);
         Some(errors / total)
+    }
+
+    /// Where the shop's traffic enters: the first service of the topology
+    /// in effect (the one its `entry` points name). The live panels and
+    /// the error-rate slider act on it, so they follow a renamed or
+    /// replaced entry service.
+    pub fn entry_service(&self) -> &str {
+        self.shop
+            .topology()
+            .services
+            .first()
+            .map_or("", |s| s.name.as_str())
+    }
+
+    /// `http_requests_total{job="shop", service="<entry>"}`, with
+    /// `status=~"5.."` for `server_errors`; `None` without an entry service.
+    fn entry_requests(&self, server_errors: bool) -> Option<Vec<Matcher>> {
+        let entry = self.entry_service();
+        if entry.is_empty() {
+            return None;
+        }
+        let mut matchers = SHOP_REQUESTS.to_vec();
+        matchers.push(Matcher::new(MatchOp::Equal, "service", entry).ok()?);
+        if server_errors {
+            matchers.push(SERVER_ERRORS.clone());
+        }
+        Some(matchers)
     }
 }
 
@@ -1197,20 +1294,21 @@ mod tests {
     #[test]
     fn dashboard_variable_queries_read_the_store() {
         let demo = Demo::new(DemoConfig::default(), 1_800_000);
-        let services = demo.variable_values("label_values(http_requests_total, service)");
+        let values = |q: &str| demo.variable_values(q).unwrap();
+        let services = values("label_values(http_requests_total, service)");
         assert!(services.contains(&"payment".to_string()), "{services:?}");
-        let jobs = demo.variable_values("label_values(job)");
+        let jobs = values("label_values(job)");
         assert!(jobs.contains(&"shop".to_string()), "{jobs:?}");
-        let names = demo.variable_values(r#"label_names(up{job="shop"})"#);
+        let names = values(r#"label_names(up{job="shop"})"#);
         assert!(
             names.contains(&"instance".to_string()) && !names.contains(&"__name__".to_string()),
             "{names:?}"
         );
         assert_eq!(
-            demo.variable_values("metrics(^http_requests_(total|in_flight)$)"),
+            values("metrics(^http_requests_(total|in_flight)$)"),
             ["http_requests_in_flight", "http_requests_total"]
         );
-        let up = demo.variable_values(r#"query_result(up{job="shop"})"#);
+        let up = values(r#"query_result(up{job="shop"})"#);
         assert_eq!(up.len(), 1, "{up:?}");
         assert!(
             up[0].starts_with("up{")
@@ -1218,8 +1316,36 @@ mod tests {
                 && up[0].ends_with(" 1 1800000"),
             "{up:?}"
         );
-        assert!(demo.variable_values("label_values(up{, job)").is_empty());
-        assert!(demo.variable_values("query_result(up{)").is_empty());
+        assert_eq!(values(" "), Vec::<String>::new());
+    }
+
+    // A failing variable query used to give an empty option list, which
+    // looks like "no data": the picker must say why instead.
+    #[test]
+    fn a_failing_variable_query_is_an_error_not_an_empty_list() {
+        use crate::dashboard::vars::VarError;
+        let demo = Demo::new(DemoConfig::default(), 1_800_000);
+        let query_error = |q: &str| match demo.variable_values(q) {
+            Err(VarError::Query(m)) => m,
+            other => panic!("{q}: {other:?}"),
+        };
+        assert_eq!(
+            query_error("label_values(up{, job)"),
+            "up{: 1:4: unexpected end of input in the label matchers: expected a label name"
+        );
+        assert!(query_error("query_result(up{)").starts_with("up{: 1:4: "));
+        assert_eq!(query_error("metrics(()"), "metrics((): unclosed group");
+        assert_eq!(
+            query_error(r#"label_values(up{job=~"("}, job)"#),
+            r#"up{job=~"("}: 1:9: invalid regular expression "(": unclosed group"#
+        );
+        // Evaluation errors too.
+        let q = "query_result(http_requests_total + on() http_requests_total)";
+        assert!(query_error(q).contains("many"), "{}", query_error(q));
+        assert_eq!(
+            demo.variable_values("up"),
+            Err(VarError::Syntax("up".into()))
+        );
     }
 
     #[test]
@@ -1317,11 +1443,13 @@ mod tests {
             rate: 0.3,
         };
         let now = demo.now_ms();
-        demo.shop_mut().inject(Injection {
-            failure: burst,
-            start_ms: now,
-            end_ms: Some(now + 240_000),
-        });
+        demo.shop_mut()
+            .inject(Injection {
+                failure: burst,
+                start_ms: now,
+                end_ms: Some(now + 240_000),
+            })
+            .unwrap();
         demo.step(60_000).unwrap();
         let state = |d: &Demo| {
             d.rules()
@@ -1474,11 +1602,13 @@ mod tests {
         .unwrap();
         let rules = DEFAULT_RULES.replace("> 0.05", "> 0.07");
         demo.set_rules(&rules).unwrap();
-        demo.shop_mut().inject(crate::topology::Injection {
-            failure: crate::topology::Failure::CacheMissStorm,
-            start_ms: 0,
-            end_ms: None,
-        });
+        demo.shop_mut()
+            .inject(crate::topology::Injection {
+                failure: crate::topology::Failure::CacheMissStorm,
+                start_ms: 0,
+                end_ms: None,
+            })
+            .unwrap();
         demo.clock_mut().set_speed(10.0);
         let ws = demo.workspace("#/alerts");
         let text = ws.to_json();
@@ -1574,6 +1704,73 @@ mod tests {
         assert!((0.1..0.3).contains(&ratio), "{ratio}");
     }
 
+    /// The default shop with its entry service, `frontend`, named `web`.
+    fn shop_entering_at_web() -> Topology {
+        let mut topology = Topology::default();
+        assert_eq!(topology.services[0].name, "frontend");
+        topology.services[0].name = "web".into();
+        topology
+    }
+
+    // The live panels and the error-rate slider named `frontend`: after the
+    // user renamed it they showed nothing and moved nothing.
+    #[test]
+    fn a_renamed_entry_service_still_drives_the_live_panels_and_the_error_rate() {
+        let config = DemoConfig {
+            topology: shop_entering_at_web(),
+            ..DemoConfig::default()
+        };
+        let mut demo = Demo::new(config, 1_800_000);
+        assert_eq!(demo.entry_service(), "web");
+        let points = demo.requests_per_second();
+        assert!(points.len() >= 30, "{}", points.len());
+        for (_, rate) in &points {
+            assert!((12.0..28.0).contains(rate), "about 20 req/s, got {rate}");
+        }
+        assert!(demo.error_ratio().unwrap() < 0.05);
+        demo.set_error_rate(0.2);
+        assert_eq!(demo.error_rate(), 0.2);
+        assert_eq!(demo.shop().error_rate("web"), 0.2);
+        demo.clock_mut().set_speed(100.0);
+        demo.tick(1_000.0).unwrap();
+        let ratio = demo.error_ratio().unwrap();
+        assert!((0.1..0.3).contains(&ratio), "{ratio}");
+    }
+
+    #[test]
+    fn renaming_the_entry_service_while_running_moves_the_live_panels_to_it() {
+        let mut demo = Demo::new(DemoConfig::default(), 1_800_000);
+        demo.shop_mut()
+            .set_topology(shop_entering_at_web())
+            .unwrap();
+        assert_eq!(demo.entry_service(), "web");
+        demo.set_error_rate(0.5);
+        demo.step(120_000).unwrap();
+        let (_, rate) = *demo.requests_per_second().last().unwrap();
+        assert!((12.0..28.0).contains(&rate), "web's requests, got {rate}");
+        let ratio = demo.error_ratio().unwrap();
+        assert!((0.35..0.65).contains(&ratio), "{ratio}");
+        // A failure aimed at the old name is refused, with the names there are.
+        let now = demo.now_ms();
+        let refused = demo
+            .shop_mut()
+            .inject(crate::topology::Injection {
+                failure: crate::topology::Failure::ErrorBurst {
+                    service: "frontend".into(),
+                    rate: 0.3,
+                },
+                start_ms: now,
+                end_ms: None,
+            })
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("no service \"frontend\"") && refused.contains("web"),
+            "{refused}"
+        );
+        assert!(demo.shop().injections().is_empty());
+    }
+
     #[test]
     fn paused_demo_does_not_move() {
         let mut demo = Demo::new(DemoConfig::default(), 1_800_000);
@@ -1619,8 +1816,78 @@ mod tests {
             demo.series_of("temp_celsius")[0].1.map(|s| s.value),
             Some(22.0)
         );
-        // `up` for the pasted target sits beside the shop's.
-        assert_eq!(demo.series_of("up").len(), 2);
+        // `up` for the pasted target sits beside the shop's and the playground's own.
+        assert_eq!(demo.series_of("up").len(), 3);
+    }
+
+    /// Refused writes were dropped with `let _ =` and `is_ok()`; each is
+    /// counted by reason now, and queryable as Prometheus names them.
+    #[test]
+    fn refused_writes_are_counted_and_queryable() {
+        let mut demo = Demo::new(DemoConfig::default(), 1_800_000);
+        let value = |demo: &Demo, query: &str| {
+            let expr = crate::promql::parse(query).unwrap();
+            match demo.instant_query(&expr, demo.now_ms()).unwrap() {
+                crate::promql::eval::Value::Vector(v) => v.iter().map(|s| s.value).sum::<f64>(),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            value(&demo, "prometheus_tsdb_out_of_order_samples_total"),
+            0.0
+        );
+        // A paste with a sample older than the one stored before.
+        demo.ingest_exposition("temp 1 1700000000000\n", "sensors", "pi:9100")
+            .unwrap();
+        demo.step(1_000).unwrap();
+        let report = demo
+            .ingest_exposition("temp 2 1690000000000\n", "sensors", "pi:9100")
+            .unwrap();
+        assert_eq!(report.refusals.to_string(), "1 out_of_order");
+        // A recording rule writing a series a paste already wrote ahead of it.
+        demo.ingest_exposition("copy 5 2000000000000\n", "x", "x")
+            .unwrap();
+        demo.set_rules("groups:\n- name: copy\n  rules:\n  - record: copy\n    expr: vector(1)\n    labels: {job: x, instance: x}\n")
+            .unwrap();
+        demo.step(60_000).unwrap();
+        let group = &demo.rules().groups[0];
+        assert!(
+            group.refused.get("out_of_order") >= 4,
+            "{:?}",
+            group.refused
+        );
+        let error = demo.rules().groups[0].rules[0]
+            .last_error
+            .clone()
+            .unwrap_or_default();
+        assert!(
+            error.starts_with("the store refused 1 writes of the rule"),
+            "{error}"
+        );
+        assert_eq!(
+            value(&demo, "prometheus_target_scrapes_sample_out_of_order_total"),
+            1.0
+        );
+        let tsdb = value(&demo, "prometheus_tsdb_out_of_order_samples_total");
+        let rule = value(
+            &demo,
+            r#"o11y_rule_refused_samples_total{rule_group="rules.yml;copy", reason="out_of_order"}"#,
+        );
+        assert!(rule >= 3.0 && tsdb >= rule + 1.0, "{tsdb} {rule}");
+        assert_eq!(
+            value(
+                &demo,
+                r#"o11y_tsdb_refused_samples_total{reason="out_of_order"}"#
+            ),
+            tsdb
+        );
+        assert!(
+            value(
+                &demo,
+                r#"prometheus_rule_evaluations_total{rule_group="rules.yml;copy"}"#
+            ) >= 3.0
+        );
+        assert_eq!(value(&demo, r#"loki_discarded_samples_total"#), 0.0);
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub fn base_url(url: &str) -> String {
     }
 }
 
+/// `/api/v1/query_range`, with `stats=all` so that the answer says how
+/// many samples the query read ([`parse_matrix_with_stats`]).
 pub fn query_range_url(
     base: &str,
     query: &str,
@@ -69,7 +71,7 @@ pub fn query_range_url(
     step_ms: i64,
 ) -> String {
     format!(
-        "{}/api/v1/query_range?query={}&start={}&end={}&step={}",
+        "{}/api/v1/query_range?query={}&start={}&end={}&step={}&stats=all",
         base_url(base),
         encode(query),
         seconds(start_ms),
@@ -78,9 +80,10 @@ pub fn query_range_url(
     )
 }
 
+/// `/api/v1/query`, with `stats=all` as [`query_range_url`].
 pub fn query_url(base: &str, query: &str, time_ms: i64) -> String {
     format!(
-        "{}/api/v1/query?query={}&time={}",
+        "{}/api/v1/query?query={}&time={}&stats=all",
         base_url(base),
         encode(query),
         seconds(time_ms)
@@ -180,8 +183,12 @@ pub fn parse_variable_answer(
             .filter(|n| n != "__name__")
             .collect()),
         Some(VarQuery::Metrics { regex }) => {
-            let re =
-                regex::Regex::new(&regex).map_err(|e| bad(format!("metrics({regex}): {e}")))?;
+            let re = regex::Regex::new(&regex).map_err(|e| {
+                bad(format!(
+                    "metrics({regex}): {}",
+                    crate::dashboard::vars::regex_message(&e)
+                ))
+            })?;
             Ok(parse_strings(text)?
                 .into_iter()
                 .filter(|m| re.is_match(m))
@@ -236,8 +243,39 @@ fn point(p: &Value) -> Option<Sample> {
     })
 }
 
+/// What a Prometheus says a query read, from the `stats` of an answer to
+/// a request with `stats=all`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerStats {
+    /// `samples.totalQueryableSamples`: the samples the query read from
+    /// storage (Explore's "samples read").
+    pub total_queryable_samples: u64,
+    /// `samples.peakSamples`: the most samples held at once, where given.
+    pub peak_samples: Option<u64>,
+}
+
+impl ServerStats {
+    /// The `stats` of an answer's `data`; `None` when there are none (an
+    /// older Prometheus, or a compatible API that does not count).
+    fn of(data: &Value) -> Option<ServerStats> {
+        let samples = data.get("stats")?.get("samples")?;
+        Some(ServerStats {
+            total_queryable_samples: samples.get("totalQueryableSamples")?.as_u64()?,
+            peak_samples: samples.get("peakSamples").and_then(Value::as_u64),
+        })
+    }
+}
+
 /// A `query_range` answer (a matrix) as series.
 pub fn parse_matrix(text: &str) -> Result<Vec<RangeSeries>, ApiError> {
+    parse_matrix_with_stats(text).map(|(series, _)| series)
+}
+
+/// A `query_range` answer as series, and what the query read when the
+/// answer says it.
+pub fn parse_matrix_with_stats(
+    text: &str,
+) -> Result<(Vec<RangeSeries>, Option<ServerStats>), ApiError> {
     let d = data(text)?;
     match d.get("resultType").and_then(Value::as_str) {
         Some("matrix") => {}
@@ -248,7 +286,8 @@ pub fn parse_matrix(text: &str) -> Result<Vec<RangeSeries>, ApiError> {
             )));
         }
     }
-    Ok(d.get("result")
+    let series = d
+        .get("result")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -263,7 +302,8 @@ pub fn parse_matrix(text: &str) -> Result<Vec<RangeSeries>, ApiError> {
                 .collect(),
             histograms: Vec::new(),
         })
-        .collect())
+        .collect();
+    Ok((series, ServerStats::of(&d)))
 }
 
 /// A `query` answer: a vector as (labels, value), a scalar as one sample.
@@ -468,15 +508,42 @@ mod tests {
         assert!(parse_matrix(vector).is_err(), "a vector is not a matrix");
     }
 
+    // Explore's "samples read" counted the samples a real Prometheus
+    // returned; what it read is in the answer's stats.
+    #[test]
+    fn stats_say_how_many_samples_the_query_read() {
+        // As Prometheus 3 answers `stats=all` (per-step counts included).
+        let answer = r#"{"status":"success","data":{"resultType":"matrix","result":[
+            {"metric":{"job":"p"},"values":[[60,"1"],[75,"1"]]}],
+            "stats":{"timings":{"evalTotalTime":0.0004,"resultSortTime":0,"queryPreparationTime":0.0001,
+            "innerEvalTime":0.0002,"execQueueTime":0.00001,"execTotalTime":0.0005},
+            "samples":{"totalQueryableSamplesPerStep":[[60,4],[75,4]],"totalQueryableSamples":8,"peakSamples":6}}}}"#;
+        let (series, stats) = parse_matrix_with_stats(answer).unwrap();
+        assert_eq!(series[0].samples.len(), 2);
+        assert_eq!(
+            stats,
+            Some(ServerStats {
+                total_queryable_samples: 8,
+                peak_samples: Some(6)
+            })
+        );
+        // Without stats (an older Prometheus, another API): none.
+        let plain = r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
+        assert_eq!(parse_matrix_with_stats(plain).unwrap(), (vec![], None));
+        let partial = r#"{"status":"success","data":{"resultType":"matrix","result":[],"stats":{"samples":{}}}}"#;
+        assert_eq!(parse_matrix_with_stats(partial).unwrap().1, None);
+        assert!(query_range_url("h", "up", 0, 0, 1).ends_with("&stats=all"));
+    }
+
     #[test]
     fn urls() {
         assert_eq!(
             query_range_url("127.0.0.1:9090/", "sum(up) by (job)", 1_000, 61_500, 15_000),
-            "http://127.0.0.1:9090/api/v1/query_range?query=sum%28up%29%20by%20%28job%29&start=1.000&end=61.500&step=15.000"
+            "http://127.0.0.1:9090/api/v1/query_range?query=sum%28up%29%20by%20%28job%29&start=1.000&end=61.500&step=15.000&stats=all"
         );
         assert_eq!(
             query_url("https://p.example", "up", -1),
-            "https://p.example/api/v1/query?query=up&time=-0.001"
+            "https://p.example/api/v1/query?query=up&time=-0.001&stats=all"
         );
         assert_eq!(
             label_values_url("http://h", "__name__", &[], None),

@@ -77,7 +77,7 @@ test('the rule editor checks as you type, replays "what if", and rule tests, sil
   // A silence with a preview; a bad matcher says why.
   await page.getByTestId('alerts-tab-silences').click();
   await page.getByTestId('silence-matchers').fill('service=~"(front"');
-  await expect(page.getByTestId('silence-error')).toContainText('invalid regular expression');
+  await expect(page.getByTestId('silence-error')).toContainText('error parsing regexp: missing closing )');
   await page.getByTestId('silence-matchers').fill('service="frontend"');
   await expect(page.getByTestId('silence-preview')).toContainText('Matches');
   await page.getByTestId('silence-add').click();
@@ -100,4 +100,22 @@ test('the rule editor checks as you type, replays "what if", and rule tests, sil
   await page.getByTestId('am-editor').fill('route:\n  receiver: nobody\nreceivers: [{name: a}]\n');
   await page.getByTestId('am-apply').click();
   await expect(page.getByTestId('am-status')).toHaveText('2:13: undefined receiver "nobody" used in route');
+});
+
+test('a rule whose expression fails to evaluate shows the error in its timeline, not an empty chart', async ({ page }) => {
+  await page.goto('/#/alerts');
+  await page.getByTestId('alerts-tab-rules').click();
+  // Valid for promtool, but every evaluation fails: both sides have many series per match group.
+  await page.getByTestId('rules-editor').fill(
+    'groups:\n  - name: broken\n    rules:\n      - alert: ManyToMany\n        expr: http_requests_total + on() http_requests_total > 0\n',
+  );
+  await expect(page.getByTestId('rules-ok')).toContainText('1 groups, 1 rules');
+  await page.getByTestId('rules-apply').click();
+  await page.getByTestId('alerts-tab-overview').click();
+  await expect(page.getByTestId('timeline-rule')).toHaveValue('ManyToMany');
+  const error = page.getByTestId('timeline-error');
+  await expect(error).toContainText('many-to-many matching not allowed');
+  await expect(error.locator('.query-error')).toBeVisible();
+  await expect(page.getByTestId('alert-timeline').getByTestId('explore-graph')).toHaveCount(0);
+  await page.screenshot({ path: test.info().outputPath('alerts-timeline-error.png'), fullPage: true });
 });

@@ -251,3 +251,38 @@ test('a repeated panel comes once per value of its variable, laid out as Grafana
   await expect(panels.nth(2)).toHaveAttribute('data-grid', '0,8,24,4');
   await page.screenshot({ path: test.info().outputPath('multi-value.png'), fullPage: true });
 });
+
+test('a variable whose query or regex is bad shows its error on the picker, as Grafana marks it', async ({ page }) => {
+  const dashboard = {
+    title: 'Broken variable',
+    templating: { list: [
+      { name: 'job', type: 'query', query: 'label_values(up{job=~"(shop"}, job)' },
+      { name: 'service', type: 'query', query: 'label_values(http_requests_total, service)' },
+      { name: 'route', type: 'query', query: 'label_values(http_requests_total, route)', regex: '/(api.*/' },
+    ] },
+    panels: [
+      { id: 1, type: 'stat', title: 'Up', gridPos: { h: 4, w: 6, x: 0, y: 0 }, targets: [{ expr: 'sum(up{job=~"$job"})', refId: 'A' }] },
+    ],
+  };
+  await page.goto('/#/dashboards');
+  await page.getByText('Import a Grafana dashboard (JSON)').click();
+  await page.getByTestId('dashboard-import-text').fill(JSON.stringify(dashboard));
+  await page.getByTestId('dashboard-import').click();
+  await expect(page.getByTestId('import-report')).toContainText('everything in it is supported');
+  // The failing variable: no options, a red marker, the message beside it and in its tooltip.
+  const job = page.locator('.variable', { has: page.getByTestId('var-job') });
+  await expect(job).toHaveClass(/has-error/);
+  await expect(page.getByTestId('var-job').locator('option')).toHaveCount(0);
+  const error = job.getByTestId('var-error');
+  await expect(error).toContainText('invalid regular expression');
+  await expect(error).toHaveAttribute('title', /^Error updating options: up\{job=~"\(shop"\}: 1:9: invalid regular expression "\(shop": unclosed group$/);
+  // The others resolve as usual, unmarked.
+  await expect(page.getByTestId('var-service').locator('option[value="payment"]')).toHaveCount(1);
+  // A bad `regex` field is kept at import, as Grafana keeps it, and marked the same way.
+  const route = page.locator('.variable', { has: page.getByTestId('var-route') });
+  await expect(route).toHaveClass(/has-error/);
+  await expect(route.getByTestId('var-error')).toHaveAttribute('title', /^Error updating options: regex \/\(api\.\*\/: /);
+  await expect(page.getByTestId('var-error')).toHaveCount(2);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+  await page.screenshot({ path: test.info().outputPath('variable-error.png'), fullPage: true });
+});

@@ -1,5 +1,6 @@
 import { expect, test } from '../support/guard';
 import { ExplorePage } from '../pages/explore';
+import { expectFitsWindow } from '../support/layout';
 
 test('a query with an error is underlined at its span; fixed, it graphs', async ({ page }) => {
   const explore = new ExplorePage(page);
@@ -104,4 +105,34 @@ test('exemplars on a latency graph open their traces', async ({ page }) => {
   await dot.dispatchEvent('click');
   await expect(page.getByTestId('waterfall')).toContainText(trace ?? 'none');
   await expect(page.getByTestId('waterfall')).toContainText('payment');
+});
+
+test('a 5,000-character query wraps in the editor, its overlay aligned, and never widens the page', async ({ page }) => {
+  const explore = new ExplorePage(page);
+  await explore.open();
+  // One long token: a label value, which the legend, the table and the explain tree show too.
+  const long = 'x'.repeat(5000);
+  await explore.input.fill(`label_replace(up, "long", "${long}", "", "")`);
+  await expect(explore.legend.first()).toContainText('long="xxx');
+  await expect(explore.nodes.first()).toContainText('xxx');
+  await expectFitsWindow(page);
+  // The highlighted text under the textarea wraps as the textarea does:
+  // the textarea (as tall as the overlay) has nothing to scroll.
+  const overflow = await explore.input.evaluate((t: HTMLTextAreaElement) => ({
+    down: t.scrollHeight - t.clientHeight,
+    across: t.scrollWidth - t.clientWidth,
+  }));
+  expect(overflow.down).toBeLessThanOrEqual(1);
+  expect(overflow.across).toBeLessThanOrEqual(1);
+  expect((await explore.input.boundingBox())?.height).toBeGreaterThan(200);
+  await page.screenshot({ path: test.info().outputPath('explore-long-query.png'), fullPage: true });
+  await page.getByTestId('view-table').click();
+  await expect(explore.table.getByTestId('result-row').first()).toContainText('long=');
+  await expectFitsWindow(page);
+
+  // Many short tokens, and a parse error at the end of them.
+  await page.getByTestId('view-graph').click();
+  await explore.input.fill(`${'up + '.repeat(1000)})`);
+  await expect(explore.error).toBeVisible();
+  await expectFitsWindow(page);
 });

@@ -13,10 +13,13 @@ test('live mode: Explore draws a graph from a real Prometheus and shows its erro
   await page.getByTestId('datasource-url').fill(url ?? '');
   await page.getByTestId('datasource-url').press('Enter');
   await expect(page.getByTestId('datasource-live')).toContainText(url ?? '');
-  await expect(explore.legend.first()).toContainText('job="prometheus"', { timeout: 15_000 });
+  // The real Prometheus scraping itself (the simulator's own job="prometheus" is localhost:9090).
+  await expect(explore.legend.first()).toContainText(`instance="${new URL(url ?? 'http://x').host}"`, { timeout: 15_000 });
   // up is 1 throughout: a flat line with a point per step (three steps
   // once this Prometheus has run that long; the graph follows real time).
   await expect(explore.paths.first()).toHaveAttribute('d', /^M[\d.,]+(L[\d.,]+){2,}$/, { timeout: 60_000 });
+  // What this Prometheus read for the query (its stats=all), not what it returned.
+  await expect(explore.info).toHaveText(/ · [1-9]\d* samples read · /);
   await page.screenshot({ path: test.info().outputPath('live-prometheus.png'), fullPage: true });
 
   // A function this Prometheus does not know: its own error, as it writes it.
@@ -46,7 +49,8 @@ test('live mode: Explore draws a graph from a real Prometheus and shows its erro
   await expect(page.getByTestId('datasource-live')).toHaveCount(0);
   await explore.input.fill('');
   await explore.type('up');
-  await expect(explore.legend.first()).toContainText('job="shop"');
+  // The shop's target, beside the playground's own (job="prometheus").
+  await expect(explore.legend.filter({ hasText: 'job="shop"' })).toHaveCount(1);
 });
 
 test('live mode: a dashboard\'s panels read a real Prometheus', async ({ page }) => {

@@ -1,5 +1,6 @@
 import { expect, test } from '../support/guard';
 import { LogsPage } from '../pages/logs';
+import { expectFitsWindow } from '../support/layout';
 
 // Lines of the last two minutes (the demo's clock starts at the real time).
 const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
@@ -107,4 +108,28 @@ test('the simulator logs every request; a 10 MB file filters in the page (time p
     times.push(await logs.lastQueryMs());
   }
   console.log(`logs: |= "ERROR" over ${(size / 1e6).toFixed(1)} MB (${lines.length} lines) in the page: best ${Math.min(...times).toFixed(1)} ms of ${times.map((t) => t.toFixed(1)).join(', ')} ms`);
+});
+
+test('a 5,000-character log line wraps in its row, and its labels and stages in theirs: the page never widens', async ({ page }) => {
+  const logs = new LogsPage(page);
+  await logs.open();
+  const long = 'y'.repeat(5000);
+  await logs.paste.fill(`level=info msg=${long} user=${'z'.repeat(3000)}`);
+  await logs.job.fill('long');
+  await logs.ingest.click();
+  await expect(logs.report).toContainText('Stored 1 line');
+  await logs.query('{job="long"} | logfmt');
+  await expect(logs.lines).toHaveCount(1);
+  await expectFitsWindow(page);
+  // Its labels, and what each stage did to it.
+  await logs.lines.first().locator('.log-row').click();
+  await expect(logs.lines.first().getByTestId('log-details')).toContainText('zzz');
+  await logs.lines.first().getByTestId('inspect-line').click();
+  await expect(logs.inspector.getByTestId('inspector-stage')).toHaveCount(1);
+  await expectFitsWindow(page);
+  await page.screenshot({ path: test.info().outputPath('logs-long-line.png'), fullPage: true });
+  // A 5,000-character query in the LogQL editor.
+  await logs.query(`{job="long"} |= "${long}"`);
+  await expect(logs.lines).toHaveCount(1);
+  await expectFitsWindow(page);
 });

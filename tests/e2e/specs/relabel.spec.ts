@@ -18,7 +18,10 @@ test('the relabel page shows the labels after each step of the Kubernetes exampl
   await target.fill((await target.inputValue()).replace('prometheus_io_scrape="true"', 'prometheus_io_scrape="false"'));
   await expect(page.getByTestId('relabel-dropped')).toBeVisible();
   await expect(steps).toHaveCount(1);
+  // Prometheus checks the modulus first, then the target label.
   await page.getByTestId('relabel-config').fill('- action: hashmod\n  source_labels: [job]\n');
+  await expect(page.getByTestId('relabel-error')).toContainText('hashmod requires non-zero modulus');
+  await page.getByTestId('relabel-config').fill('- action: hashmod\n  source_labels: [job]\n  modulus: 4\n');
   await expect(page.getByTestId('relabel-error')).toContainText("requires 'target_label'");
 
   // The shop's own scrape config: a label added to its target.

@@ -384,11 +384,9 @@ fn import_variable(v: &Value, report: &mut ImportReport) -> Option<Variable> {
         ));
         return None;
     }
+    // A regex that does not compile is kept, as Grafana keeps it: the
+    // variable's picker shows the error (`Dashboard::resolve_answers`).
     let regex = str_of(v, "regex");
-    if let Err(e) = vars::variable_regex(&regex) {
-        report.unsupported.push(format!("variable ${name}: {e}"));
-        return None;
-    }
     let current = match v.pointer("/current/value") {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(a)) => a

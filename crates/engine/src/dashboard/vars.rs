@@ -90,6 +90,47 @@ pub fn parse_query(q: &str) -> Option<VarQuery> {
     None
 }
 
+/// Why a variable has no options: what Grafana shows on the variable's
+/// picker instead of an empty list.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VarError {
+    /// Occurs when a query variable's query is none of the Prometheus
+    /// data source's forms (`label_values`, `label_names`, `metrics`,
+    /// `query_result`).
+    #[error(
+        "{0:?} is not a Prometheus variable query (label_values, label_names, metrics, query_result)"
+    )]
+    Syntax(String),
+    /// Occurs when the query's selector, expression or metric-name regex
+    /// does not parse, or the data source answers with an error.
+    #[error("{0}")]
+    Query(String),
+    /// Occurs when the variable's `regex` does not compile.
+    #[error("{0}")]
+    Regex(String),
+}
+
+impl VarError {
+    /// A PromQL error in `text` (the query's selector or expression),
+    /// with its line and column in `text`.
+    pub fn promql(text: &str, e: &crate::promql::ParseError) -> VarError {
+        let before = &text[..e.span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        VarError::Query(format!("{text}: {line}:{col}: {}", e.message))
+    }
+}
+
+/// A regex error on one line (the regex crate draws the pattern and a
+/// caret over several).
+pub(crate) fn regex_message(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines().last().map_or(text.clone(), |l| {
+        l.trim_start_matches("error: ").to_string()
+    })
+}
+
 /// One option of a variable: what the picker shows and what it stands for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VarOption {
@@ -129,7 +170,7 @@ pub fn variable_regex(text: &str) -> Result<Option<Regex>, String> {
     }
     Regex::new(&format!("{prefix}{pattern}"))
         .map(Some)
-        .map_err(|e| format!("regex {t}: {e}"))
+        .map_err(|e| format!("regex {t}: {}", regex_message(&e)))
 }
 
 impl Variable {
@@ -159,9 +200,10 @@ impl Variable {
 
     /// A query variable's options from the values its query gave: the
     /// variable's regex applied (its first group, or the groups named
-    /// `text` and `value`), repeats dropped, sorted as `sort` says.
-    pub fn options_from(&self, values: Vec<String>) -> Vec<VarOption> {
-        let re = variable_regex(&self.regex).ok().flatten();
+    /// `text` and `value`), repeats dropped, sorted as `sort` says; an
+    /// error when the regex does not compile.
+    pub fn options_from(&self, values: Vec<String>) -> Result<Vec<VarOption>, VarError> {
+        let re = variable_regex(&self.regex).map_err(VarError::Regex)?;
         let mut out: Vec<VarOption> = Vec::new();
         for v in values {
             let option = match &re {
@@ -191,7 +233,7 @@ impl Variable {
             }
         }
         sort_options(&mut out, self.sort);
-        out
+        Ok(out)
     }
 
     /// The values in use: the user's choice, else the saved `current`
@@ -623,6 +665,10 @@ pub struct Scope {
     range: (i64, i64),
 }
 
+/// The answer to a query variable's query: `None` while it is not known
+/// (a real Prometheus not asked yet), else its values or why it failed.
+pub type VarAnswer = Option<Result<Vec<String>, VarError>>;
+
 /// A dashboard's variables resolved: each one's options and the values
 /// in use, and the queries whose answers are still missing.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -632,6 +678,8 @@ pub struct Resolved {
     pub picked: Vec<Vec<String>>,
     /// Variable queries (interpolated) that `values_of` had no answer to.
     pub missing: Vec<String>,
+    /// Per variable, why it has no options (its query or regex failed).
+    pub errors: Vec<Option<VarError>>,
     pub scope: Scope,
 }
 
@@ -646,6 +694,19 @@ impl Dashboard {
         values_of: &mut dyn FnMut(&str) -> Option<Vec<String>>,
         range: (i64, i64),
     ) -> Resolved {
+        self.resolve_answers(chosen, &mut |q| values_of(q).map(Ok), range)
+    }
+
+    /// [`Dashboard::resolve`] with answers that may be errors: a query
+    /// that fails (or a regex that does not compile) leaves its variable
+    /// without options and with its error in [`Resolved::errors`], as
+    /// Grafana marks the variable's picker.
+    pub fn resolve_answers(
+        &self,
+        chosen: &[(String, Vec<String>)],
+        values_of: &mut dyn FnMut(&str) -> VarAnswer,
+        range: (i64, i64),
+    ) -> Resolved {
         let n = self.variables.len();
         let mut scope = Scope {
             bound: Vec::new(),
@@ -654,6 +715,7 @@ impl Dashboard {
         let mut options: Vec<Option<Vec<VarOption>>> = vec![None; n];
         let mut picked: Vec<Vec<String>> = vec![Vec::new(); n];
         let mut missing = Vec::new();
+        let mut errors: Vec<Option<VarError>> = vec![None; n];
         // Grafana updates variables in the order they depend on each
         // other, not in the order they are listed: each round binds those
         // whose query names no variable still unbound (a cycle is bound
@@ -690,8 +752,12 @@ impl Dashboard {
                 Some(o) => o,
                 None => {
                     let query = scope.interpolate(&v.query, None);
-                    match values_of(&query) {
-                        Some(values) => v.options_from(values),
+                    match values_of(&query).map(|r| r.and_then(|values| v.options_from(values))) {
+                        Some(Ok(options)) => options,
+                        Some(Err(e)) => {
+                            errors[i] = Some(e);
+                            Vec::new()
+                        }
                         None => {
                             missing.push(query);
                             Vec::new()
@@ -730,6 +796,7 @@ impl Dashboard {
             options: options.into_iter().map(Option::unwrap_or_default).collect(),
             picked,
             missing,
+            errors,
             scope,
         }
     }
@@ -1083,19 +1150,21 @@ mod tests {
         let mut q = var("query", "pod", "label_values(pod)");
         q.regex = "/web-(\\d+)/".into();
         q.sort = 4;
-        let got = q.options_from(vec![
-            "web-2".into(),
-            "db-1".into(),
-            "web-10".into(),
-            "web-2".into(),
-        ]);
+        let got = q
+            .options_from(vec![
+                "web-2".into(),
+                "db-1".into(),
+                "web-10".into(),
+                "web-2".into(),
+            ])
+            .unwrap();
         assert_eq!(
             got.iter().map(|o| o.value.as_str()).collect::<Vec<_>>(),
             ["10", "2"]
         );
         q.regex = r#"/(?<text>[a-z]+)-(?<value>\d+)/"#.into();
         q.sort = 1;
-        let got = q.options_from(vec!["web-2".into(), "db-1".into()]);
+        let got = q.options_from(vec!["web-2".into(), "db-1".into()]).unwrap();
         assert_eq!(
             texts(got),
             [("db".into(), "1".into()), ("web".into(), "2".into())]
@@ -1193,6 +1262,45 @@ mod tests {
             (0, 1),
         );
         assert_eq!(picked.scope.interpolate("$service", None), r"b\\.c");
+    }
+
+    #[test]
+    fn a_failing_query_or_regex_marks_its_variable_instead_of_emptying_it() {
+        let mut bad_regex = var("query", "pod", "label_values(pod)");
+        bad_regex.regex = "/web-(/".into();
+        let d = dashboard(vec![
+            var("query", "job", "metrics(()"),
+            bad_regex,
+            var("query", "instance", "label_values(instance)"),
+        ]);
+        let r = d.resolve_answers(
+            &[],
+            &mut |q| {
+                Some(if q.starts_with("metrics") {
+                    Err(VarError::Query("metrics((): unclosed group".into()))
+                } else {
+                    Ok(vec!["web-1".into(), "web-2".into()])
+                })
+            },
+            (0, 1),
+        );
+        assert_eq!(
+            r.errors[0],
+            Some(VarError::Query("metrics((): unclosed group".into()))
+        );
+        assert!(
+            matches!(&r.errors[1], Some(VarError::Regex(m)) if m.starts_with("regex /web-(/:")),
+            "{:?}",
+            r.errors[1]
+        );
+        assert!(r.options[0].is_empty() && r.options[1].is_empty());
+        // The others resolve as usual.
+        assert_eq!(r.errors[2], None);
+        assert_eq!(r.picked[2], ["web-1"]);
+        // Answers that cannot fail: only the regex is still an error.
+        let r = d.resolve(&[], &mut |_| Some(vec!["a".into()]), (0, 1));
+        assert_eq!((&r.errors[0], &r.errors[2]), (&None, &None));
+        assert!(matches!(r.errors[1], Some(VarError::Regex(_))));
     }
 
     #[test]
