@@ -44,6 +44,8 @@
 //! assert!(err.to_string().starts_with("4:31: services[0].endpoints[0].latency_ms: 1e+308 is out of range"), "{err}");
 //! ```
 
+pub mod presets;
+
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, LogNormal, Poisson};
 use rand_pcg::Pcg64Mcg;
