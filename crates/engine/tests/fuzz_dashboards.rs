@@ -1,14 +1,19 @@
-//! Time-boxed fuzzing of Grafana dashboard JSON as the Dashboards page
-//! takes it: import, export and import again (which must give the same
-//! dashboard), variables resolved and every expression interpolated with
-//! a panel's intervals. Runs 3 s by default; `O11Y_FUZZ_SECONDS=600 cargo
-//! test --release --test fuzz_dashboards` for longer.
-
-use std::time::{Duration, Instant};
+//! Fuzzing of Grafana dashboard JSON as the Dashboards page takes it:
+//! import, export and import again (which must give the same dashboard),
+//! variables resolved, panels laid out on the 24-column grid, and every
+//! expression interpolated with a panel's intervals. Inputs are the
+//! dashboard below, mutated byte by byte and token by token, each with a
+//! "now" and a panel width.
+//!
+//! `cargo test` runs a fixed number of inputs from a fixed seed, the same on
+//! every machine (`common::Fuzz`: `O11Y_FUZZ_SEED`, `O11Y_FUZZ_INPUTS`).
+//! A long run, with overflow checks in an optimised build:
+//! `O11Y_FUZZ_SECONDS=600 cargo test --profile fuzz -p o11y-engine --test fuzz_dashboards -- --nocapture`.
+//! A failure prints its input and the command that checks it alone:
+//! `O11Y_FUZZ_SEED=<seed> O11Y_FUZZ_ONLY=<n> cargo test -p o11y-engine --test fuzz_dashboards -- --nocapture`.
 
 use o11y_engine::dashboard::{export, import, vars};
-use rand::{Rng, SeedableRng};
-use rand_pcg::Pcg64Mcg;
+use rand::Rng;
 
 mod common;
 
@@ -52,45 +57,63 @@ const PIECES: [&str; 20] = [
     "\"interval\"",
 ];
 
+/// One input: pasted dashboard JSON, the time it is drawn at and the
+/// width of its panels in pixels.
+#[derive(Debug)]
+struct Pasted {
+    text: String,
+    now_ms: i64,
+    width_px: u64,
+}
+
 #[test]
 fn pasted_dashboards_never_panic() {
-    let seconds = common::fuzz_seconds();
-    let mut rng = Pcg64Mcg::seed_from_u64(11);
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let (mut inputs, mut imported) = (0u64, 0u64);
-    while Instant::now() < deadline {
-        let text = common::mutate(&mut rng, GRAFANA, &PIECES);
-        inputs += 1;
-        let Ok((d, first)) = import(&text) else {
-            continue;
-        };
-        imported += 1;
-        let (again, report) = import(&export(&d)).expect("an export imports");
-        assert_eq!(again, d, "export and import again changed {text}");
-        // An export adds nothing unsupported (a unit it keeps is still listed).
-        for u in &report.unsupported {
-            assert!(first.unsupported.contains(u), "{u} after export of {text}");
-        }
-        let now = rng.random_range(-10_000_000_000i64..10_000_000_000);
-        let range = vars::relative_range_ms(&d.time_from).unwrap_or(3_600_000);
-        let resolved = d.resolve(
-            &[("job".into(), vec![vars::ALL.into()])],
-            &mut |q| Some(vec![q.to_string(), "a".into(), "b.c".into()]),
-            (now.saturating_sub(range), now),
-        );
-        for placed in d.layout(&resolved) {
-            let p = &placed.panel;
-            // Every panel and copy stays on the 24-column grid.
-            assert!(p.grid.x + p.grid.w <= 24, "{:?}", p.grid);
-            let window = p.query_window(now, range, rng.random_range(0..5_000));
-            assert!(window.step_ms > 0 && window.start_ms <= window.end_ms);
-            for t in &p.targets {
-                let e = placed.scope.interpolate(&t.expr, Some(&window.intervals));
-                let _ = o11y_engine::promql::parse(&e);
-                let _ = placed.scope.interpolate(&t.legend_format, None);
+    let fuzz = common::Fuzz {
+        target: "fuzz_dashboards",
+        seed: 13,
+        inputs: 4_000,
+        accepted: "imported",
+    };
+    fuzz.run(
+        |rng| Pasted {
+            text: common::mutate(rng, GRAFANA, &PIECES),
+            now_ms: rng.random_range(-10_000_000_000i64..10_000_000_000),
+            width_px: rng.random_range(0..5_000),
+        },
+        |Pasted {
+             text,
+             now_ms,
+             width_px,
+         }| {
+            let now = *now_ms;
+            let Ok((d, first)) = import(text) else {
+                return false;
+            };
+            let (again, report) = import(&export(&d)).expect("an export imports");
+            assert_eq!(again, d, "export and import again changed {text}");
+            // An export adds nothing unsupported (a unit it keeps is still listed).
+            for u in &report.unsupported {
+                assert!(first.unsupported.contains(u), "{u} after export of {text}");
             }
-        }
-    }
-    println!("dashboard fuzz: {inputs} inputs, {imported} imported, no panic");
-    assert!(inputs > 0);
+            let range = vars::relative_range_ms(&d.time_from).unwrap_or(3_600_000);
+            let resolved = d.resolve(
+                &[("job".into(), vec![vars::ALL.into()])],
+                &mut |q| Some(vec![q.to_string(), "a".into(), "b.c".into()]),
+                (now.saturating_sub(range), now),
+            );
+            for placed in d.layout(&resolved) {
+                let p = &placed.panel;
+                // Every panel and copy stays on the 24-column grid.
+                assert!(p.grid.x + p.grid.w <= 24, "{:?}", p.grid);
+                let window = p.query_window(now, range, *width_px);
+                assert!(window.step_ms > 0 && window.start_ms <= window.end_ms);
+                for t in &p.targets {
+                    let e = placed.scope.interpolate(&t.expr, Some(&window.intervals));
+                    let _ = o11y_engine::promql::parse(&e);
+                    let _ = placed.scope.interpolate(&t.legend_format, None);
+                }
+            }
+            true
+        },
+    );
 }

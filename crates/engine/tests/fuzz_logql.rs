@@ -1,9 +1,14 @@
-//! Time-boxed fuzzing of what the Logs page runs on typed input: the LogQL
-//! parser, query evaluation (log and metric), highlighting, autocomplete,
-//! and the template engine. Runs 3 s by default; `O11Y_FUZZ_SECONDS=600
-//! cargo test --release --test fuzz_logql` for a longer run.
-
-use std::time::{Duration, Instant};
+//! Fuzzing of what the Logs page runs on typed input: the LogQL parser,
+//! query evaluation (log and metric), highlighting, autocomplete, and the
+//! template engine. Inputs are the queries below, mutated byte by byte and
+//! token by token, each with a cursor.
+//!
+//! `cargo test` runs a fixed number of inputs from a fixed seed, the same on
+//! every machine (`common::Fuzz`: `O11Y_FUZZ_SEED`, `O11Y_FUZZ_INPUTS`).
+//! A long run, with overflow checks in an optimised build:
+//! `O11Y_FUZZ_SECONDS=600 cargo test --profile fuzz -p o11y-engine --test fuzz_logql -- --nocapture`.
+//! A failure prints its input and the command that checks it alone:
+//! `O11Y_FUZZ_SEED=<seed> O11Y_FUZZ_ONLY=<n> cargo test -p o11y-engine --test fuzz_logql -- --nocapture`.
 
 use o11y_engine::labels::Labels;
 use o11y_engine::logql::assist::complete;
@@ -11,8 +16,7 @@ use o11y_engine::logql::ingest::{IngestOptions, ingest};
 use o11y_engine::logql::metric::{LogQuery, query};
 use o11y_engine::logql::parser::highlight;
 use o11y_engine::logql::store::LogStore;
-use rand::{Rng, SeedableRng};
-use rand_pcg::Pcg64Mcg;
+use rand::Rng;
 
 mod common;
 
@@ -40,7 +44,6 @@ const PIECES: [&str; 20] = [
 
 #[test]
 fn typed_logql_never_panics() {
-    let seconds = common::fuzz_seconds();
     let mut store = LogStore::default();
     let text = "{\"level\":\"error\",\"servers\":[\"a\"],\"request\":{\"headers\":{\"User-Agent\":\"curl\"}},\"ts\":1}\n\
                 level=info duration=1.5s size=2MB latency=250ms n=5 route=/a ts=2\n\
@@ -56,24 +59,23 @@ fn typed_logql_never_panics() {
         step_ms: 60_000,
         limit: 10,
     };
-    let mut rng = Pcg64Mcg::seed_from_u64(12);
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let (mut runs, mut ok) = (0u64, 0u64);
-    while Instant::now() < deadline {
-        let seed = SEEDS[rng.random_range(0..SEEDS.len())];
-        let input = common::mutate(&mut rng, seed, &PIECES);
-        let _ = highlight(&input);
-        let _ = complete(
-            &input,
-            rng.random_range(0..=input.len()),
-            &store,
-            &["level".to_string()],
-        );
-        if query(&input, &store, &q).is_ok() {
-            ok += 1;
-        }
-        runs += 1;
-    }
-    println!("fuzz: {runs} LogQL inputs in {seconds} s ({ok} ran), no panic");
-    assert!(runs > 0);
+    let fuzz = common::Fuzz {
+        target: "fuzz_logql",
+        seed: 12,
+        inputs: 35_000,
+        accepted: "ran",
+    };
+    fuzz.run(
+        |rng| {
+            let seed = SEEDS[rng.random_range(0..SEEDS.len())];
+            let query = common::mutate(rng, seed, &PIECES);
+            let cursor = rng.random_range(0..=query.len());
+            (query, cursor)
+        },
+        |(input, cursor)| {
+            let _ = highlight(input);
+            let _ = complete(input, *cursor, &store, &["level".to_string()]);
+            query(input, &store, &q).is_ok()
+        },
+    );
 }

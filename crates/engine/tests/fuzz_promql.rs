@@ -1,20 +1,26 @@
-//! Time-boxed fuzzing of everything the Explore page runs on typed input:
-//! the parser (and printing what it parsed), evaluation, highlighting and
-//! autocomplete. Inputs are Prometheus's own test queries, mutated byte by
-//! byte and token by token. Runs 3 s by default; set `O11Y_FUZZ_SECONDS`
-//! for a longer run (`O11Y_FUZZ_SECONDS=600 cargo test --release --test fuzz_promql`).
-
-use std::time::{Duration, Instant};
+//! Fuzzing of everything the Explore page runs on typed input: the parser
+//! (and printing what it parsed), evaluation, highlighting and
+//! autocomplete, in-page and against a real Prometheus's catalog. Inputs
+//! are Prometheus's own test queries (from the conformance data, so that
+//! every machine mutates the same ones), mutated byte by byte and token by
+//! token, each with a cursor.
+//!
+//! `cargo test` runs a fixed number of inputs from a fixed seed, the same on
+//! every machine (`common::Fuzz`: `O11Y_FUZZ_SEED`, `O11Y_FUZZ_INPUTS`).
+//! A long run, with overflow checks in an optimised build:
+//! `O11Y_FUZZ_SECONDS=600 cargo test --profile fuzz -p o11y-engine --test fuzz_promql -- --nocapture`.
+//! A failure prints its input and the command that checks it alone:
+//! `O11Y_FUZZ_SEED=<seed> O11Y_FUZZ_ONLY=<n> cargo test -p o11y-engine --test fuzz_promql -- --nocapture`.
 
 use o11y_engine::explore::{Completer, complete, highlight};
 use o11y_engine::labels::Labels;
+use o11y_engine::promapi::Catalog;
 use o11y_engine::promql::eval::{Evaluator, QueryLimits};
 use o11y_engine::promql::parse;
 use o11y_engine::promql::promqltest::IN_SCOPE_FILES;
 use o11y_engine::store::{Sample, SeriesStore};
 use o11y_engine::tsdb::Tsdb;
-use rand::{Rng, SeedableRng};
-use rand_pcg::Pcg64Mcg;
+use rand::Rng;
 
 mod common;
 
@@ -49,9 +55,9 @@ fn seeds() -> Vec<String> {
     let dir = common::conformance_dir().join("promql");
     let mut out = vec!["sum by (route) (rate(http_requests_total[5m]))".to_string()];
     for file in IN_SCOPE_FILES {
-        let Ok(text) = std::fs::read_to_string(dir.join(format!("{file}.test"))) else {
-            continue;
-        };
+        let path = dir.join(format!("{file}.test"));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         for line in text.lines() {
             let words: Vec<&str> = line.splitn(4, ' ').collect();
             if let ["eval" | "eval_fail" | "eval_ordered", "instant", "at", rest] = words.as_slice()
@@ -66,7 +72,6 @@ fn seeds() -> Vec<String> {
 
 #[test]
 fn typed_queries_never_panic() {
-    let seconds = common::fuzz_seconds();
     let mut db = Tsdb::default();
     for i in 0..20 {
         let labels = Labels::new([
@@ -94,29 +99,39 @@ fn typed_queries_never_panic() {
         metrics: vec!["http_requests_total".into(), "x".into()],
         labels: vec![("x".into(), "route".into(), vec!["/a".into()])],
     };
-    let mut catalog = o11y_engine::promapi::Catalog::new(vec!["x".into()], vec!["route".into()]);
     let limits = QueryLimits {
         max_samples: 100_000,
         max_steps: 1_000,
     };
     let seeds = seeds();
-    let mut rng = Pcg64Mcg::seed_from_u64(11);
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let (mut runs, mut parsed) = (0u64, 0u64);
-    while Instant::now() < deadline {
-        let seed = &seeds[rng.random_range(0..seeds.len())];
-        let input = common::mutate(&mut rng, seed, &PIECES);
-        let _ = highlight(&input);
-        let cursor = rng.random_range(0..=input.len());
-        let _ = complete(&input, cursor, &completer);
-        // Live autocomplete: what to ask a real Prometheus for, and the
-        // URL it would ask (any typed text goes into it).
-        if let Some(lookup) = catalog.wanted(&input, cursor) {
-            let _ = lookup.url("http://127.0.0.1:9090", None);
-            catalog.answer(lookup, Ok(&input));
-        }
-        if let Ok(expr) = parse(&input) {
-            parsed += 1;
+    let fuzz = common::Fuzz {
+        target: "fuzz_promql",
+        seed: 11,
+        inputs: 70_000,
+        accepted: "parsed and evaluated",
+    };
+    fuzz.run(
+        |rng| {
+            let seed = &seeds[rng.random_range(0..seeds.len())];
+            let query = common::mutate(rng, seed, &PIECES);
+            let cursor = rng.random_range(0..=query.len());
+            (query, cursor)
+        },
+        |(input, cursor)| {
+            let _ = highlight(input);
+            let _ = complete(input, *cursor, &completer);
+            // Live autocomplete: what to ask a real Prometheus for, the URL
+            // it would ask (any typed text goes into it), and completing
+            // from its answer (the typed text again, as the answer).
+            let mut catalog = Catalog::new(vec!["x".into()], vec!["route".into()]);
+            if let Some(lookup) = catalog.wanted(input, *cursor) {
+                let _ = lookup.url("http://127.0.0.1:9090", None);
+                catalog.answer(lookup, Ok(input));
+                let _ = complete(input, *cursor, &catalog.completer());
+            }
+            let Ok(expr) = parse(input) else {
+                return false;
+            };
             let printed = expr.to_string();
             let again = parse(&printed)
                 .unwrap_or_else(|e| panic!("{input:?} printed as {printed:?}, which fails: {e}"));
@@ -124,9 +139,7 @@ fn typed_queries_never_panic() {
             let _ = Evaluator::new(&db, 0, 600_000, 15_000, limits)
                 .prepare(&expr)
                 .eval(&expr, 300_000);
-        }
-        runs += 1;
-    }
-    println!("fuzz: {runs} inputs in {seconds} s ({parsed} parsed and evaluated), no panic");
-    assert!(runs > 0);
+            true
+        },
+    );
 }

@@ -51,7 +51,7 @@ fn typed_topologies_never_panic() {
     let fuzz = common::Fuzz {
         target: "fuzz_topology",
         seed: 5,
-        inputs: 2_000,
+        inputs: 2_500,
         accepted: "accepted",
     };
     fuzz.run(

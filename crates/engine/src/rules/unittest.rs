@@ -204,7 +204,8 @@ pub fn run_test_file(
         }
     }
     let eval_interval_ms = match duration(doc.get("evaluation_interval"), "evaluation_interval") {
-        Ok(d) => d.unwrap_or(60_000).max(1),
+        // Zero (or none) is one minute, as in promtool.
+        Ok(d) => d.filter(|&ms| ms != 0).unwrap_or(60_000).max(1),
         Err(e) => return fail(format!("    {e}")),
     };
     let fuzzy = doc.get("fuzzy_compare").and_then(Node::as_str) == Some("true");
@@ -557,6 +558,16 @@ mod tests {
                 Err("no such file".into())
             }
         })
+    }
+
+    // `evaluation_interval: 0s` evaluated every millisecond (two days were
+    // refused as too many evaluations); promtool makes it one minute.
+    #[test]
+    fn zero_evaluation_interval_is_one_minute() {
+        let r = run(
+            "evaluation_interval: 0s\nrule_files: [rules.yml]\ntests:\n- interval: 1m\n  input_series:\n  - series: 'up{job=\"a\", instance=\"x\"}'\n    values: '0x10'\n  promql_expr_test:\n  - expr: up\n    eval_time: 2d\n    exp_samples: []\n",
+        );
+        assert!(r.passed, "{}", r.output);
     }
 
     #[test]
