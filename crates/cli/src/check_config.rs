@@ -54,16 +54,26 @@ pub fn check_config(files: &[PathBuf]) -> ExitCode {
                 }
             }
             Err(errors) => {
-                let plural = if errors.len() == 1 { "" } else { "s" };
-                println!("  FAILED: {} error{plural}", errors.len());
-                for e in &errors {
-                    println!("{}:{e}", file.display());
-                }
+                failure(errors.iter().map(|e| format!("{}:{e}", file.display())));
                 failed += 1;
             }
         }
         println!();
     }
+    outcome(failed)
+}
+
+/// A file's errors, as amtool prints them.
+fn failure(errors: impl ExactSizeIterator<Item = String>) {
+    let plural = if errors.len() == 1 { "" } else { "s" };
+    println!("  FAILED: {} error{plural}", errors.len());
+    for e in errors {
+        println!("{e}");
+    }
+}
+
+/// Exit 1 when any file failed, as amtool and promtool do.
+fn outcome(failed: usize) -> ExitCode {
     if failed > 0 {
         eprintln!("o11y: error: failed to validate {failed} file(s)");
         ExitCode::FAILURE
@@ -93,20 +103,11 @@ pub fn check_prometheus_config_files(files: &[PathBuf]) -> ExitCode {
                 println!(" SUCCESS: {} scrape job{plural}", jobs.len());
             }
             Err(errors) => {
-                let plural = if errors.len() == 1 { "" } else { "s" };
-                println!("  FAILED: {} error{plural}", errors.len());
-                for e in &errors {
-                    println!("{e}");
-                }
+                failure(errors.into_iter());
                 failed += 1;
             }
         }
         println!();
     }
-    if failed > 0 {
-        eprintln!("o11y: error: failed to validate {failed} file(s)");
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    outcome(failed)
 }
