@@ -466,6 +466,7 @@ impl Demo {
     /// sends Alertmanager (firing alerts, and resolved ones with their
     /// end), then Alertmanager's notifications due by then.
     fn evaluate_rules(&mut self, now_ms: i64) {
+        self.rules.skip_missed(now_ms);
         loop {
             let next = self.rules.groups.iter().map(|g| g.next_eval_ms()).min();
             match next {

@@ -14,6 +14,7 @@
 //! | `prometheus_target_scrapes_sample_duplicate_timestamp_total` | the same, with a timestamp already stored under another value |
 //! | `prometheus_rule_evaluations_total{rule_group}` | rule evaluations, per group (`rules.yml;name`) |
 //! | `prometheus_rule_evaluation_failures_total{rule_group}` | evaluations that failed |
+//! | `prometheus_rule_group_iterations_missed_total{rule_group}` | evaluations skipped: the group fell more than 1,000 intervals behind |
 //! | `o11y_rule_refused_samples_total{rule_group, reason}` | recording and alert samples, and staleness markers, the TSDB refused |
 //! | `loki_discarded_samples_total{reason}` | log lines the log store refused (`store_full`, `missing_labels`) |
 //! | `loki_discarded_bytes_total{reason}` | their bytes |
@@ -152,6 +153,11 @@ impl SelfMetrics<'_> {
                 "prometheus_rule_evaluation_failures_total",
                 "The total number of rule evaluation failures.",
                 per_group(|g| g.evaluation_failures),
+            ),
+            counter(
+                "prometheus_rule_group_iterations_missed_total",
+                "The total number of rule group evaluations missed due to slow rule group evaluation.",
+                per_group(|g| g.iterations_missed),
             ),
             counter(
                 "o11y_rule_refused_samples_total",

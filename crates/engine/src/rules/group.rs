@@ -111,6 +111,9 @@ pub struct GroupState {
     pub evaluation_failures: u64,
     /// Samples and staleness markers of its rules the store refused, by reason.
     pub refused: crate::store::Refusals,
+    /// Evaluations skipped because the group fell too far behind the
+    /// clock (`prometheus_rule_group_iterations_missed_total`).
+    pub iterations_missed: u64,
 }
 
 impl GroupState {
@@ -133,6 +136,10 @@ pub struct RuleEngine {
 
 /// State changes kept for the timeline.
 pub const MAX_TRANSITIONS: usize = 20_000;
+
+/// Most evaluations of one group due at once: past them, the older ones
+/// are skipped as missed. An hour of 15 s evaluations is 240.
+pub const MAX_ITERATIONS_BEHIND: i64 = 1_000;
 
 impl RuleEngine {
     /// Groups whose first evaluation is the first multiple of their
@@ -178,6 +185,7 @@ impl RuleEngine {
                     evaluations: 0,
                     evaluation_failures: 0,
                     refused: Default::default(),
+                    iterations_missed: 0,
                 }
             })
             .collect();
@@ -191,8 +199,10 @@ impl RuleEngine {
     }
 
     /// Every evaluation due up to `to_ms`, in time order (groups due at the
-    /// same time in file order).
+    /// same time in file order); of a group more than
+    /// [`MAX_ITERATIONS_BEHIND`] evaluations behind, only the last ones.
     pub fn advance_to<S: SeriesStore>(&mut self, to_ms: i64, store: &mut S) {
+        self.skip_missed(to_ms);
         loop {
             let due = self
                 .groups
@@ -205,6 +215,21 @@ impl RuleEngine {
             let ts = self.groups[i].next_eval_ms;
             self.eval_group(i, ts, store);
             self.groups[i].next_eval_ms = ts + self.groups[i].interval_ms;
+        }
+    }
+
+    /// Skips the evaluations of groups more than [`MAX_ITERATIONS_BEHIND`]
+    /// intervals behind `now_ms`, counting them as missed, as Prometheus
+    /// skips the iterations a group could not keep up with: a group with
+    /// a tiny interval (`interval: 1ms` is valid) cannot freeze the page.
+    pub fn skip_missed(&mut self, now_ms: i64) {
+        for g in &mut self.groups {
+            let due = (now_ms - g.next_eval_ms).div_euclid(g.interval_ms) + 1;
+            if due > MAX_ITERATIONS_BEHIND {
+                let skipped = due - MAX_ITERATIONS_BEHIND;
+                g.next_eval_ms += skipped * g.interval_ms;
+                g.iterations_missed += skipped as u64;
+            }
         }
     }
 
@@ -865,6 +890,33 @@ mod tests {
                 "the store refused 1 writes of the rule (1 out_of_order): out of order sample"
             ),
             "{error}"
+        );
+    }
+
+    /// Regression (fuzz_rules, seed 9, input 719001): `interval: 30ms`
+    /// made 20,000 evaluations for ten simulated minutes and froze the
+    /// page; a group that far behind skips to its last evaluations, the
+    /// others counted as missed, as Prometheus counts them.
+    #[test]
+    fn a_tiny_interval_misses_iterations_instead_of_freezing() {
+        let mut db = Tsdb::default();
+        load(&mut db, "x", &[(0, 1.0), (300, 1.0), (600, 1.0)]);
+        let rules = "groups:\n- name: g\n  interval: 30ms\n  rules:\n  - record: y\n    expr: x\n";
+        let mut engine = engine_for(rules, 15_000, 0).unwrap();
+        engine.advance_to(600_000, &mut db);
+        let g = &engine.groups[0];
+        assert_eq!(g.evaluations, MAX_ITERATIONS_BEHIND as u64);
+        assert_eq!(g.evaluations + g.iterations_missed, 600_000 / 30 + 1);
+        assert_eq!(g.next_eval_ms(), 600_030);
+        // A group that keeps up misses nothing.
+        let mut engine = engine_for(&rules.replace("30ms", "15s"), 15_000, 0).unwrap();
+        engine.advance_to(600_000, &mut db);
+        assert_eq!(
+            (
+                engine.groups[0].evaluations,
+                engine.groups[0].iterations_missed
+            ),
+            (41, 0)
         );
     }
 }
