@@ -535,45 +535,16 @@ fn exemplar_selector(topology: &o11y_engine::topology::Topology) -> Option<Strin
         .services
         .iter()
         .filter(|s| s.kind == "http")
-        .map(|s| regex_escape(&s.name))
+        .map(|s| o11y_engine::labels::quote_meta(&s.name))
         .collect();
     if services.is_empty() {
         return None;
     }
-    let alternatives = services.join("|");
+    let mut alternatives = String::new();
+    o11y_engine::labels::escape_label_value(&services.join("|"), &mut alternatives);
     Some(format!(
-        r#"http_request_duration_seconds_bucket{{job="shop", service=~{}, le=~"0.1|0.25|0.5|1|2.5|5|10|[+]Inf"}}"#,
-        promql_string(&alternatives)
+        r#"http_request_duration_seconds_bucket{{job="shop", service=~"{alternatives}", le=~"0.1|0.25|0.5|1|2.5|5|10|[+]Inf"}}"#
     ))
-}
-
-/// `text` matched literally by a regex.
-fn regex_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `text` as a PromQL double-quoted string.
-fn promql_string(text: &str) -> String {
-    let mut out = String::from('"');
-    for c in text.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// p99 latency per shop service, from its histogram metrics, last 15 minutes.

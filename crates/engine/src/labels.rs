@@ -106,6 +106,19 @@ impl Labels {
     }
 }
 
+/// `text` matched literally by a regex: Go's `regexp.QuoteMeta`, a
+/// backslash before each of `\.+*?()|[]{}^$`.
+pub fn quote_meta(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Escapes a label value as the Prometheus text format and PromQL print it.
 pub fn escape_label_value(value: &str, out: &mut String) {
     for c in value.chars() {

@@ -916,16 +916,9 @@ fn prometheus_regex_escape(v: &str) -> String {
     out
 }
 
-/// Grafana's `:regex` format: a plain regex escape.
+/// Grafana's `:regex` format: a plain regex escape, `/` included.
 fn regex_escape(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for c in v.chars() {
-        if "\\^$*+?.()|{}[]/".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+    crate::labels::quote_meta(v).replace('/', "\\/")
 }
 
 /// A `query_result` answer as Grafana lists it: `name{a="x",b="y"} value
