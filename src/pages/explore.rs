@@ -5,8 +5,8 @@
 //! reproduces the view.
 
 use leptos::prelude::*;
-use o11y_engine::expfmt::format_float;
 use o11y_engine::explore::{Completions, complete, explain, highlight};
+use o11y_engine::number::format_float;
 use o11y_engine::promql::eval::{RangeSeries, Value};
 use o11y_engine::promql::{ParseError, parse};
 

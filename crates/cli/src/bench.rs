@@ -489,7 +489,7 @@ pub fn logql(mb: usize) {
                     .first()
                     .and_then(|s| s.samples.last())
                     .map_or("0".to_string(), |p| {
-                        o11y_engine::expfmt::format_float(p.value)
+                        o11y_engine::number::format_float(p.value)
                     });
             }
         }

@@ -95,7 +95,7 @@ pub fn run(q: &str, files: &[std::path::PathBuf], options: &Options) -> ExitCode
             let point = |p: &o11y_engine::store::Sample| {
                 json!([
                     p.ts_ms as f64 / 1000.0,
-                    o11y_engine::expfmt::format_float(p.value)
+                    o11y_engine::number::format_float(p.value)
                 ])
             };
             if options.instant {

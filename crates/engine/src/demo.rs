@@ -10,26 +10,27 @@
 
 use std::collections::BTreeMap;
 
-use crate::clock::VirtualClock;
-use crate::expfmt::{Format, MetricType, ParseError, parse};
-use crate::labels::Labels;
-use crate::labels::{MatchOp, Matcher};
-use crate::metrics::MetricsError;
-use crate::query::sum_rate_range;
-use crate::scrape::{ScrapeReport, Scraper};
-use crate::sim::MetricDefinition;
-use crate::store::AppendError;
-use crate::store::Sample;
-use crate::topology::{ShopSim, Topology, TopologyError};
-use crate::tsdb::Tsdb;
+pub use crate::defaults::{DEFAULT_RULE_TESTS, DEFAULT_RULES, DEFAULT_SCRAPE_CONFIG};
+
+use o11y_metrics::expfmt::{Format, MetricType, ParseError, parse};
+use o11y_metrics::instrument::MetricsError;
+use o11y_metrics::scrape::{ScrapeReport, Scraper};
+use o11y_metrics::store::AppendError;
+use o11y_metrics::store::Sample;
+use o11y_metrics::tsdb::Tsdb;
+use o11y_model::clock::VirtualClock;
+use o11y_model::labels::Labels;
+use o11y_model::labels::{MatchOp, Matcher};
+use o11y_promql::rate::sum_rate_range;
+use o11y_sim::custom::MetricDefinition;
+use o11y_sim::topology::{ShopSim, Topology, TopologyError};
 
 /// Limits for queries run in the page: enough for dashboards, small
 /// enough that a runaway query returns an error instead of freezing the tab.
-pub const BROWSER_QUERY_LIMITS: crate::promql::eval::QueryLimits =
-    crate::promql::eval::QueryLimits {
-        max_samples: 5_000_000,
-        max_steps: 11_000,
-    };
+pub const BROWSER_QUERY_LIMITS: o11y_promql::eval::QueryLimits = o11y_promql::eval::QueryLimits {
+    max_samples: 5_000_000,
+    max_steps: 11_000,
+};
 
 /// How often the shop's metrics are scraped.
 pub const SHOP_SCRAPE_MS: i64 = 15_000;
@@ -45,104 +46,6 @@ pub const DETAIL_PER_REAL_S: f64 = 400.0;
 /// Most endpoint calls one tick simulates: a heavier load (traffic times
 /// speed) makes the virtual clock fall behind instead of freezing the page.
 pub const MAX_CALLS_PER_TICK: f64 = 400_000.0;
-
-/// The rules the demo starts with: the seed's HighErrorRate, HighLatency
-/// and availability alerts over the shop, and a recording rule.
-pub const DEFAULT_RULES: &str = r#"groups:
-  - name: shop-alerts
-    interval: 15s
-    rules:
-      - alert: HighErrorRate
-        expr: |
-          sum by (service) (rate(http_requests_total{job="shop", status=~"5.."}[1m]))
-            / sum by (service) (rate(http_requests_total{job="shop"}[1m])) > 0.05
-        for: 1m
-        labels:
-          severity: page
-        annotations:
-          summary: "{{ $labels.service }}: {{ $value | humanizePercentage }} of requests fail"
-          description: "More than 5% of the requests {{ $labels.service }} served in the last minute failed, for a minute now."
-          runbook_url: "https://runbooks.example.com/shop/HighErrorRate"
-      - alert: HighLatency
-        expr: |
-          histogram_quantile(0.99, sum by (le, service) (rate(http_request_duration_seconds_bucket{job="shop"}[1m]))) > 0.5
-        for: 2m
-        labels:
-          severity: ticket
-        annotations:
-          summary: "{{ $labels.service }}: p99 latency is {{ $value | humanizeDuration }}"
-          description: "The slowest 1% of requests to {{ $labels.service }} take longer than 500ms."
-          runbook_url: "https://runbooks.example.com/shop/HighLatency"
-      - alert: LowAvailability
-        expr: |
-          sum by (service) (rate(http_requests_total{job="shop", status!~"5.."}[5m]))
-            / sum by (service) (rate(http_requests_total{job="shop"}[5m])) < 0.97
-        for: 5m
-        labels:
-          severity: page
-        annotations:
-          summary: "{{ $labels.service }}: availability {{ $value | humanizePercentage }} is under 97%"
-          runbook_url: "https://runbooks.example.com/shop/LowAvailability"
-  - name: shop-recording
-    interval: 30s
-    rules:
-      - record: service:http_requests:rate1m
-        expr: sum by (service) (rate(http_requests_total{job="shop"}[1m]))
-"#;
-
-/// A rule unit test of the default rules, in promtool's format: what the
-/// Alerts page's "Rule tests" tab opens with (`rules.yml` is the rule file
-/// in effect).
-pub const DEFAULT_RULE_TESTS: &str = r#"rule_files:
-  - rules.yml
-evaluation_interval: 15s
-# Compare values within a tiny relative error (rates are computed in floating point).
-fuzzy_compare: true
-tests:
-  - name: frontend errors fire HighErrorRate after a minute
-    interval: 15s
-    input_series:
-      # 20 requests/s, and from 2m30s on, 2 failing requests/s.
-      - series: 'http_requests_total{job="shop", service="frontend", status="200"}'
-        values: '0+300x40'
-      - series: 'http_requests_total{job="shop", service="frontend", status="500"}'
-        values: '0x9 30+30x30'
-    alert_rule_test:
-      - eval_time: 3m
-        alertname: HighErrorRate
-        exp_alerts: []
-      - eval_time: 6m
-        alertname: HighErrorRate
-        exp_alerts:
-          - exp_labels:
-              severity: page
-              service: frontend
-            exp_annotations:
-              summary: "frontend: 9.091% of requests fail"
-              description: "More than 5% of the requests frontend served in the last minute failed, for a minute now."
-              runbook_url: "https://runbooks.example.com/shop/HighErrorRate"
-    promql_expr_test:
-      - expr: service:http_requests:rate1m
-        eval_time: 2m
-        exp_samples:
-          - labels: 'service:http_requests:rate1m{service="frontend"}'
-            value: 20
-"#;
-
-/// The scrape config of the shop's target: edit its `relabel_configs` and
-/// `metric_relabel_configs` to see the shop's series change.
-pub const DEFAULT_SCRAPE_CONFIG: &str = r#"job_name: shop
-scrape_interval: 15s
-static_configs:
-  - targets: ['shop:8080']
-# Applied to the target's labels before it is scraped.
-relabel_configs: []
-# Applied to every scraped sample; e.g. drop the memory gauge:
-#   - source_labels: [__name__]
-#     regex: process_resident_memory_bytes
-#     action: drop
-metric_relabel_configs: []
-"#;
 
 /// How much of the backfill the rules are evaluated over.
 pub const RULES_BACKFILL_MS: i64 = 15 * 60_000;
@@ -204,10 +107,10 @@ pub struct Demo {
     config: DemoConfig,
     clock: VirtualClock,
     /// The shop's JSON logs and pasted logs.
-    logs: crate::logql::store::LogStore,
+    logs: o11y_logs::store::LogStore,
     /// The shop: requests through its services, as metrics, traces and logs.
     shop: ShopSim,
-    traces: crate::trace::TraceStore,
+    traces: o11y_traces::TraceStore,
     /// Scrapes the shop's metrics into the store as `job="shop"`; `None`
     /// when the scrape config's relabeling drops the target.
     shop_scraper: Option<Scraper>,
@@ -221,21 +124,21 @@ pub struct Demo {
     /// Whether the last tick was cut short to keep the page responsive.
     lagging: bool,
     rules_text: String,
-    rules: crate::rules::group::RuleEngine,
+    rules: o11y_alerting::rules::group::RuleEngine,
     /// The dashboards, the "Service overview" first.
-    dashboards: Vec<crate::dashboard::Dashboard>,
+    dashboards: Vec<o11y_dashboards::Dashboard>,
     /// What was pasted, for the workspace (up to `MAX_PASTE_BYTES` in all).
     metrics_pastes: Vec<crate::workspace::MetricsPaste>,
     logs_pastes: Vec<crate::workspace::LogsPaste>,
     paste_bytes: usize,
     pastes_left_out: usize,
     alertmanager_text: String,
-    alertmanager: crate::alertmanager::Alertmanager,
+    alertmanager: o11y_alerting::alertmanager::Alertmanager,
     /// Scrapes the playground's own counters (refused writes, rule
     /// evaluations) as `job="prometheus"`, with the shop.
     self_scraper: Scraper,
     /// Writes of scrapes and pastes the store refused, by reason.
-    scrape_refused: crate::store::Refusals,
+    scrape_refused: o11y_metrics::store::Refusals,
 }
 
 /// The demo's store with a scratch store on top: what a replay of rules
@@ -245,7 +148,7 @@ struct Overlay<'a> {
     top: Tsdb,
 }
 
-impl crate::store::SeriesStore for Overlay<'_> {
+impl o11y_metrics::store::SeriesStore for Overlay<'_> {
     fn append(&mut self, labels: &Labels, sample: Sample) -> Result<(), AppendError> {
         self.top.append(labels, sample)
     }
@@ -255,7 +158,7 @@ impl crate::store::SeriesStore for Overlay<'_> {
         matchers: &[Matcher],
         start_ms: i64,
         end_ms: i64,
-    ) -> Vec<crate::store::Series> {
+    ) -> Vec<o11y_metrics::store::Series> {
         let mut top = self.top.select(matchers, start_ms, end_ms);
         let hidden: std::collections::HashSet<Labels> = self
             .top
@@ -263,7 +166,7 @@ impl crate::store::SeriesStore for Overlay<'_> {
             .into_iter()
             .cloned()
             .collect();
-        let mut out: Vec<crate::store::Series> = self
+        let mut out: Vec<o11y_metrics::store::Series> = self
             .base
             .select(matchers, start_ms, end_ms)
             .into_iter()
@@ -278,7 +181,7 @@ impl crate::store::SeriesStore for Overlay<'_> {
         matchers: &[Matcher],
         start_ms: i64,
         end_ms: i64,
-    ) -> Vec<crate::store::HistogramSeries> {
+    ) -> Vec<o11y_metrics::store::HistogramSeries> {
         self.base.select_histograms(matchers, start_ms, end_ms)
     }
 }
@@ -341,9 +244,9 @@ impl Demo {
         let shop = ShopSim::new(config.topology.clone(), config.seed, start_ms)?;
         let mut demo = Demo {
             clock: VirtualClock::new(now_ms),
-            logs: crate::logql::store::LogStore::with_limit(LOG_STORE_BYTES),
+            logs: o11y_logs::store::LogStore::with_limit(LOG_STORE_BYTES),
             shop,
-            traces: crate::trace::TraceStore::default(),
+            traces: o11y_traces::TraceStore::default(),
             shop_scraper: Some(Scraper::new(SHOP_JOB, "shop:8080")),
             scrape_config_text: DEFAULT_SCRAPE_CONFIG.to_string(),
             shop_next_scrape_ms: start_ms.div_euclid(SHOP_SCRAPE_MS) * SHOP_SCRAPE_MS
@@ -360,16 +263,18 @@ impl Demo {
             pastes_left_out: 0,
             // Rules are evaluated over the last part of the backfill only (the
             // alert timeline's default view); "what if" replays reach further.
-            rules: crate::rules::group::engine_for(
+            rules: o11y_alerting::rules::group::engine_for(
                 DEFAULT_RULES,
                 RULE_INTERVAL_MS,
                 now_ms.saturating_sub(RULES_BACKFILL_MS),
             )
             .expect("the default rules are valid"),
-            alertmanager_text: crate::alertmanager::DEFAULT_CONFIG.to_string(),
-            alertmanager: crate::alertmanager::Alertmanager::new(
-                crate::alertmanager::AmConfig::parse(crate::alertmanager::DEFAULT_CONFIG)
-                    .expect("the default Alertmanager configuration is valid"),
+            alertmanager_text: o11y_alerting::alertmanager::DEFAULT_CONFIG.to_string(),
+            alertmanager: o11y_alerting::alertmanager::Alertmanager::new(
+                o11y_alerting::alertmanager::AmConfig::parse(
+                    o11y_alerting::alertmanager::DEFAULT_CONFIG,
+                )
+                .expect("the default Alertmanager configuration is valid"),
             ),
             self_scraper: Scraper::new(
                 crate::self_metrics::SELF_JOB,
@@ -386,7 +291,7 @@ impl Demo {
             .map(|s| s.name.clone())
             .collect();
         demo.dashboards
-            .push(crate::dashboard::service_overview(&services));
+            .push(o11y_dashboards::service_overview(&services));
         // Metrics only until the last part of the backfill, then everything.
         let detail_from = now_ms.saturating_sub(demo.config.detail_backfill_ms.max(0));
         demo.shop.set_detail_per_s(0.0);
@@ -472,15 +377,16 @@ impl Demo {
             match next {
                 Some(at) if at <= now_ms => {
                     self.rules.advance_to(at, &mut self.store);
-                    let sent: Vec<crate::alertmanager::AmAlert> = self
+                    let sent: Vec<o11y_alerting::alertmanager::AmAlert> = self
                         .rules
                         .alerts()
                         .filter(|(_, _, a)| a.fired_at_ms.is_some())
-                        .map(|(_, _, a)| crate::alertmanager::AmAlert {
+                        .map(|(_, _, a)| o11y_alerting::alertmanager::AmAlert {
                             labels: a.labels.clone(),
                             annotations: a.annotations.clone(),
                             starts_at_ms: a.fired_at_ms.unwrap_or(a.active_at_ms),
-                            ends_at_ms: (a.state == crate::rules::group::AlertState::Inactive)
+                            ends_at_ms: (a.state
+                                == o11y_alerting::rules::group::AlertState::Inactive)
                                 .then_some(a.resolved_at_ms.unwrap_or(at)),
                             generator_url: String::new(),
                         })
@@ -494,11 +400,11 @@ impl Demo {
         self.alertmanager.advance_to(now_ms);
     }
 
-    pub fn dashboards(&self) -> &[crate::dashboard::Dashboard] {
+    pub fn dashboards(&self) -> &[o11y_dashboards::Dashboard] {
         &self.dashboards
     }
 
-    pub fn dashboards_mut(&mut self) -> &mut Vec<crate::dashboard::Dashboard> {
+    pub fn dashboards_mut(&mut self) -> &mut Vec<o11y_dashboards::Dashboard> {
         &mut self.dashboards
     }
 
@@ -510,10 +416,10 @@ impl Demo {
     pub fn variable_values(
         &self,
         query: &str,
-    ) -> Result<Vec<String>, crate::dashboard::vars::VarError> {
-        use crate::dashboard::vars::{VarError, VarQuery, parse_query, query_result_lines};
+    ) -> Result<Vec<String>, o11y_dashboards::vars::VarError> {
+        use o11y_dashboards::vars::{VarError, VarQuery, parse_query, query_result_lines};
         let selected = |selector: &Option<String>| -> Result<Vec<&Labels>, VarError> {
-            let matchers = match selector.as_deref().map(crate::promql::parse) {
+            let matchers = match selector.as_deref().map(o11y_promql::parse) {
                 Some(Ok(e)) => e.selectors().into_iter().next().unwrap_or_default(),
                 Some(Err(e)) => {
                     return Err(VarError::promql(selector.as_deref().unwrap_or(""), &e));
@@ -540,7 +446,7 @@ impl Demo {
                 let re = regex::Regex::new(&regex).map_err(|e| {
                     VarError::Query(format!(
                         "metrics({regex}): {}",
-                        crate::dashboard::vars::regex_message(&e)
+                        o11y_dashboards::vars::regex_message(&e)
                     ))
                 })?;
                 self.store
@@ -553,16 +459,15 @@ impl Demo {
             }
             Some(VarQuery::QueryResult { expr }) => {
                 let now = self.now_ms();
-                let parsed =
-                    crate::promql::parse(&expr).map_err(|e| VarError::promql(&expr, &e))?;
+                let parsed = o11y_promql::parse(&expr).map_err(|e| VarError::promql(&expr, &e))?;
                 return match self.instant_query(&parsed, now) {
-                    Ok(crate::promql::eval::Value::Vector(v)) => {
+                    Ok(o11y_promql::eval::Value::Vector(v)) => {
                         let samples: Vec<(Labels, f64)> =
                             v.into_iter().map(|s| (s.labels, s.value)).collect();
                         Ok(query_result_lines(&samples, now))
                     }
                     // A scalar or string is one line, as Prometheus answers it.
-                    Ok(crate::promql::eval::Value::Scalar(x)) => {
+                    Ok(o11y_promql::eval::Value::Scalar(x)) => {
                         Ok(query_result_lines(&[(Labels::default(), x)], now))
                     }
                     Ok(_) => Ok(Vec::new()),
@@ -590,8 +495,11 @@ impl Demo {
     /// Replaces the shop's scrape config (checked first): its target goes
     /// through `relabel_configs` (and may be dropped), its samples through
     /// `metric_relabel_configs`, from the next scrape on.
-    pub fn set_scrape_config(&mut self, text: &str) -> Result<(), crate::relabel::RelabelError> {
-        let config = crate::relabel::parse_scrape_config(text)?;
+    pub fn set_scrape_config(
+        &mut self,
+        text: &str,
+    ) -> Result<(), o11y_metrics::relabel::RelabelError> {
+        let config = o11y_metrics::relabel::parse_scrape_config(text)?;
         let now = self.now_ms();
         if let Some(old) = &mut self.shop_scraper {
             let refused = old.end(&mut self.store, now);
@@ -612,14 +520,15 @@ impl Demo {
     }
 
     /// The rules and their alerts.
-    pub fn rules(&self) -> &crate::rules::group::RuleEngine {
+    pub fn rules(&self) -> &o11y_alerting::rules::group::RuleEngine {
         &self.rules
     }
 
     /// Replaces the rules (checked first); they are evaluated from now on,
     /// their alerts starting inactive.
-    pub fn set_rules(&mut self, text: &str) -> Result<(), Vec<crate::rules::RuleError>> {
-        let engine = crate::rules::group::engine_for(text, RULE_INTERVAL_MS, self.now_ms() + 1)?;
+    pub fn set_rules(&mut self, text: &str) -> Result<(), Vec<o11y_alerting::rules::RuleError>> {
+        let engine =
+            o11y_alerting::rules::group::engine_for(text, RULE_INTERVAL_MS, self.now_ms() + 1)?;
         self.rules = engine;
         self.rules_text = text.to_string();
         Ok(())
@@ -632,8 +541,8 @@ impl Demo {
         &self,
         text: &str,
         start_ms: i64,
-    ) -> Result<crate::rules::group::RuleEngine, Vec<crate::rules::RuleError>> {
-        let mut engine = crate::rules::group::engine_for(text, RULE_INTERVAL_MS, start_ms)?;
+    ) -> Result<o11y_alerting::rules::group::RuleEngine, Vec<o11y_alerting::rules::RuleError>> {
+        let mut engine = o11y_alerting::rules::group::engine_for(text, RULE_INTERVAL_MS, start_ms)?;
         let mut overlay = Overlay {
             base: &self.store,
             top: Tsdb::default(),
@@ -646,12 +555,12 @@ impl Demo {
         &self.alertmanager_text
     }
 
-    pub fn alertmanager(&self) -> &crate::alertmanager::Alertmanager {
+    pub fn alertmanager(&self) -> &o11y_alerting::alertmanager::Alertmanager {
         &self.alertmanager
     }
 
     /// For silences.
-    pub fn alertmanager_mut(&mut self) -> &mut crate::alertmanager::Alertmanager {
+    pub fn alertmanager_mut(&mut self) -> &mut o11y_alerting::alertmanager::Alertmanager {
         &mut self.alertmanager
     }
 
@@ -660,9 +569,9 @@ impl Demo {
     pub fn set_alertmanager_config(
         &mut self,
         text: &str,
-    ) -> Result<(), crate::alertmanager::ConfigError> {
-        let config = crate::alertmanager::AmConfig::parse(text)?;
-        let mut am = crate::alertmanager::Alertmanager::new(config);
+    ) -> Result<(), o11y_alerting::alertmanager::ConfigError> {
+        let config = o11y_alerting::alertmanager::AmConfig::parse(text)?;
+        let mut am = o11y_alerting::alertmanager::Alertmanager::new(config);
         am.silences = std::mem::take(&mut self.alertmanager.silences);
         am.notifications = std::mem::take(&mut self.alertmanager.notifications);
         self.alertmanager = am;
@@ -674,13 +583,12 @@ impl Demo {
         for span in self.shop.drain_spans() {
             self.traces.insert(span);
         }
-        let mut streams: BTreeMap<(String, &str), Vec<crate::logql::store::Entry>> =
-            BTreeMap::new();
+        let mut streams: BTreeMap<(String, &str), Vec<o11y_logs::store::Entry>> = BTreeMap::new();
         for log in self.shop.drain_logs() {
             streams
                 .entry((log.service, log.level))
                 .or_default()
-                .push(crate::logql::store::Entry {
+                .push(o11y_logs::store::Entry {
                     ts_ns: log.ts_ms * 1_000_000,
                     line: log.line,
                     metadata: Vec::new(),
@@ -722,38 +630,38 @@ impl Demo {
     }
 
     /// The shop's traces.
-    pub fn traces(&self) -> &crate::trace::TraceStore {
+    pub fn traces(&self) -> &o11y_traces::TraceStore {
         &self.traces
     }
 
     /// Stores imported spans (OTLP/JSON) beside the shop's.
-    pub fn import_spans(&mut self, spans: Vec<crate::trace::Span>) {
+    pub fn import_spans(&mut self, spans: Vec<o11y_traces::Span>) {
         for s in spans {
             self.traces.insert(s);
         }
     }
 
     /// The shop's simulator (to inject failures).
-    pub fn shop(&self) -> &crate::topology::ShopSim {
+    pub fn shop(&self) -> &o11y_sim::topology::ShopSim {
         &self.shop
     }
 
-    pub fn shop_mut(&mut self) -> &mut crate::topology::ShopSim {
+    pub fn shop_mut(&mut self) -> &mut o11y_sim::topology::ShopSim {
         &mut self.shop
     }
 
     /// The log store: the simulator's logs and pasted ones.
-    pub fn logs(&self) -> &crate::logql::store::LogStore {
+    pub fn logs(&self) -> &o11y_logs::store::LogStore {
         &self.logs
     }
 
-    /// Stores pasted logs (see [`crate::logql::ingest::ingest`]).
+    /// Stores pasted logs (see [`o11y_logs::ingest::ingest`]).
     pub fn ingest_logs(
         &mut self,
         text: &str,
-        options: &crate::logql::ingest::IngestOptions,
-    ) -> Result<crate::logql::ingest::IngestReport, crate::logql::ingest::IngestError> {
-        let report = crate::logql::ingest::ingest(&mut self.logs, text, options)?;
+        options: &o11y_logs::ingest::IngestOptions,
+    ) -> Result<o11y_logs::ingest::IngestReport, o11y_logs::ingest::IngestError> {
+        let report = o11y_logs::ingest::ingest(&mut self.logs, text, options)?;
         if self.keep_paste(text.len()) {
             self.logs_pastes.push(crate::workspace::LogsPaste {
                 labels: options
@@ -805,7 +713,7 @@ impl Demo {
             dashboards: self
                 .dashboards
                 .iter()
-                .map(crate::dashboard::export)
+                .map(o11y_dashboards::export)
                 .collect(),
             view: view.to_string(),
         }
@@ -849,7 +757,7 @@ impl Demo {
             }
         }
         for p in &ws.logs_pastes {
-            let options = crate::logql::ingest::IngestOptions {
+            let options = o11y_logs::ingest::IngestOptions {
                 labels: Labels::new(p.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
                 label_fields: p.label_fields.clone(),
                 arrival_ns: now_ms * 1_000_000,
@@ -862,14 +770,14 @@ impl Demo {
         if !ws.dashboards.is_empty() {
             demo.dashboards.clear();
             for d in &ws.dashboards {
-                match crate::dashboard::import(d) {
+                match o11y_dashboards::import(d) {
                     Ok((dash, _)) => demo.dashboards.push(dash),
                     Err(e) => skipped.push(format!("dashboard: {e}")),
                 }
             }
         }
         for f in &ws.failures {
-            let injection = crate::topology::Injection {
+            let injection = o11y_sim::topology::Injection {
                 failure: f.clone(),
                 start_ms: now_ms,
                 end_ms: None,
@@ -889,9 +797,9 @@ impl Demo {
     pub fn logql(
         &self,
         query: &str,
-        q: &crate::logql::metric::LogQuery,
-    ) -> Result<crate::logql::metric::LogqlResult, crate::logql::parser::LogqlError> {
-        crate::logql::metric::query(query, &self.logs, q)
+        q: &o11y_logs::metric::LogQuery,
+    ) -> Result<o11y_logs::metric::LogqlResult, o11y_logs::parser::LogqlError> {
+        o11y_logs::metric::query(query, &self.logs, q)
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -1021,14 +929,14 @@ impl Demo {
     pub fn catalog(&self) -> Vec<MetricInfo> {
         let index = self.store.index();
         let mut out: Vec<MetricInfo> = index
-            .label_values(crate::labels::METRIC_NAME)
+            .label_values(o11y_model::labels::METRIC_NAME)
             .map(|name| {
                 let (kind, help) = self.metadata_for_series_name(name);
                 MetricInfo {
                     name: name.to_string(),
                     kind,
                     help,
-                    series: index.postings_len(crate::labels::METRIC_NAME, name),
+                    series: index.postings_len(o11y_model::labels::METRIC_NAME, name),
                 }
             })
             .collect();
@@ -1061,14 +969,14 @@ impl Demo {
 
     /// What the PromQL editor can autocomplete: metric names, and label
     /// names and values per metric (and over all metrics, under `""`).
-    pub fn completer(&self) -> crate::explore::Completer {
+    pub fn completer(&self) -> o11y_promql::assist::Completer {
         use std::collections::{BTreeMap, BTreeSet};
         let mut per: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
         for labels in self.store.series_labels(&[]) {
             let metric = labels.metric_name().unwrap_or("").to_string();
             for l in labels
                 .iter()
-                .filter(|l| l.name != crate::labels::METRIC_NAME)
+                .filter(|l| l.name != o11y_model::labels::METRIC_NAME)
             {
                 for m in [metric.clone(), String::new()] {
                     per.entry((m, l.name.clone()))
@@ -1077,7 +985,7 @@ impl Demo {
                 }
             }
         }
-        crate::explore::Completer {
+        o11y_promql::assist::Completer {
             metrics: self.catalog().into_iter().map(|m| m.name).collect(),
             labels: per
                 .into_iter()
@@ -1089,18 +997,18 @@ impl Demo {
     /// A range query over the demo's store with the browser's limits.
     pub fn range_query(
         &self,
-        expr: &crate::promql::ast::Expr,
+        expr: &o11y_promql::ast::Expr,
         start_ms: i64,
         end_ms: i64,
         step_ms: i64,
     ) -> Result<
         (
-            Vec<crate::promql::eval::RangeSeries>,
-            crate::promql::eval::QueryStats,
+            Vec<o11y_promql::eval::RangeSeries>,
+            o11y_promql::eval::QueryStats,
         ),
-        crate::promql::eval::EvalError,
+        o11y_promql::eval::EvalError,
     > {
-        crate::promql::eval::range_query_with_stats(
+        o11y_promql::eval::range_query_with_stats(
             &self.store,
             expr,
             start_ms,
@@ -1113,10 +1021,10 @@ impl Demo {
     /// An instant query over the demo's store with the browser's limits.
     pub fn instant_query(
         &self,
-        expr: &crate::promql::ast::Expr,
+        expr: &o11y_promql::ast::Expr,
         ts_ms: i64,
-    ) -> Result<crate::promql::eval::Value, crate::promql::eval::EvalError> {
-        crate::promql::eval::Evaluator::new(&self.store, ts_ms, ts_ms, 0, BROWSER_QUERY_LIMITS)
+    ) -> Result<o11y_promql::eval::Value, o11y_promql::eval::EvalError> {
+        o11y_promql::eval::Evaluator::new(&self.store, ts_ms, ts_ms, 0, BROWSER_QUERY_LIMITS)
             .prepare(expr)
             .eval(expr, ts_ms)
     }
@@ -1130,8 +1038,8 @@ impl Demo {
         selector: &str,
         start_ms: i64,
         end_ms: i64,
-    ) -> Result<Vec<(Labels, Vec<crate::tsdb::exemplars::StoredExemplar>)>, String> {
-        let expr = crate::promql::parser::parse(selector).map_err(|e| e.to_string())?;
+    ) -> Result<Vec<(Labels, Vec<o11y_metrics::tsdb::exemplars::StoredExemplar>)>, String> {
+        let expr = o11y_promql::parser::parse(selector).map_err(|e| e.to_string())?;
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for matchers in expr.selectors() {
@@ -1226,12 +1134,12 @@ impl Demo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::MetricKind;
-    use crate::store::SeriesStore;
+    use o11y_metrics::instrument::MetricKind;
+    use o11y_metrics::store::SeriesStore;
 
     #[test]
     fn the_shop_logs_every_server_span_and_its_trace_exists() {
-        use crate::logql::metric::{LogQuery, LogqlResult};
+        use o11y_logs::metric::{LogQuery, LogqlResult};
         let mut demo = Demo::new(DemoConfig::default(), 1_800_000);
         demo.tick(10_000.0).unwrap();
         let spans = demo.traces().span_count();
@@ -1256,7 +1164,7 @@ mod tests {
                 .find(|(n, _)| n == "trace_id")
                 .map(|(_, v)| v.clone())
                 .unwrap();
-            let id = crate::trace::TraceId::from_hex(&id).unwrap();
+            let id = o11y_traces::TraceId::from_hex(&id).unwrap();
             assert!(demo.traces().trace(&id).is_some(), "no trace {id}");
         }
         let Ok(LogqlResult::Matrix(m)) =
@@ -1266,7 +1174,7 @@ mod tests {
         };
         let server_spans = demo
             .traces()
-            .search(&crate::trace::TraceQuery {
+            .search(&o11y_traces::TraceQuery {
                 limit: usize::MAX,
                 ..Default::default()
             })
@@ -1278,7 +1186,7 @@ mod tests {
                     .iter()
                     // A span ending after now logs after now, outside the query.
                     .filter(|s| {
-                        s.kind == crate::trace::SpanKind::Server
+                        s.kind == o11y_traces::SpanKind::Server
                             && s.end_ns / 1_000_000 <= demo.now_ms()
                     })
                     .count()
@@ -1319,7 +1227,7 @@ mod tests {
     // looks like "no data": the picker must say why instead.
     #[test]
     fn a_failing_variable_query_is_an_error_not_an_empty_list() {
-        use crate::dashboard::vars::VarError;
+        use o11y_dashboards::vars::VarError;
         let demo = Demo::new(DemoConfig::default(), 1_800_000);
         let query_error = |q: &str| match demo.variable_values(q) {
             Err(VarError::Query(m)) => m,
@@ -1358,7 +1266,7 @@ mod tests {
         };
         assert!(oldest("http_requests_total") <= now - 59 * 60_000);
         assert!(oldest("orders_total") <= now - 50 * 60_000);
-        let traces = demo.traces().search(&crate::trace::TraceQuery {
+        let traces = demo.traces().search(&o11y_traces::TraceQuery {
             limit: usize::MAX,
             ..Default::default()
         });
@@ -1375,7 +1283,7 @@ mod tests {
         assert!(!found.is_empty());
         for (_, exemplars) in &found {
             for e in exemplars {
-                let id = crate::trace::TraceId::from_hex(e.label("trace_id").unwrap()).unwrap();
+                let id = o11y_traces::TraceId::from_hex(e.label("trace_id").unwrap()).unwrap();
                 assert!(demo.traces().trace(&id).is_some());
             }
         }
@@ -1425,8 +1333,8 @@ mod tests {
 
     #[test]
     fn an_error_burst_fires_high_error_rate_notifies_and_resolves() {
-        use crate::rules::group::AlertState;
-        use crate::topology::{Failure, Injection};
+        use o11y_alerting::rules::group::AlertState;
+        use o11y_sim::topology::{Failure, Injection};
         let mut demo = Demo::new(DemoConfig::default(), 3_600_000);
         assert!(
             demo.rules()
@@ -1525,7 +1433,7 @@ mod tests {
 
     #[test]
     fn the_default_rule_tests_pass_on_the_default_rules() {
-        let r = crate::rules::unittest::run_test_file(DEFAULT_RULE_TESTS, &|name| {
+        let r = o11y_alerting::rules::unittest::run_test_file(DEFAULT_RULE_TESTS, &|name| {
             if name == "rules.yml" {
                 Ok(DEFAULT_RULES.to_string())
             } else {
@@ -1555,11 +1463,11 @@ mod tests {
             demo.store()
                 .select(&[Matcher::metric(name)], now - 1_000, now)
         };
-        assert!(
-            fresh("process_resident_memory_bytes")
+        assert!(fresh("process_resident_memory_bytes").iter().all(|s| {
+            s.samples
                 .iter()
-                .all(|s| s.samples.iter().all(|x| crate::store::is_stale(x.value)))
-        );
+                .all(|x| o11y_metrics::store::is_stale(x.value))
+        }));
         assert!(
             fresh("http_requests_total")
                 .iter()
@@ -1584,7 +1492,7 @@ mod tests {
             .unwrap();
         demo.ingest_logs(
             "level=error msg=boom\n",
-            &crate::logql::ingest::IngestOptions::default(),
+            &o11y_logs::ingest::IngestOptions::default(),
         )
         .unwrap();
         demo.define_metric(&MetricDefinition {
@@ -1599,8 +1507,8 @@ mod tests {
         let rules = DEFAULT_RULES.replace("> 0.05", "> 0.07");
         demo.set_rules(&rules).unwrap();
         demo.shop_mut()
-            .inject(crate::topology::Injection {
-                failure: crate::topology::Failure::CacheMissStorm,
+            .inject(o11y_sim::topology::Injection {
+                failure: o11y_sim::topology::Failure::CacheMissStorm,
                 start_ms: 0,
                 end_ms: None,
             })
@@ -1617,15 +1525,15 @@ mod tests {
         assert_eq!(restored.clock().speed(), 10.0);
         assert_eq!(
             restored.shop().active_failures(3_600_000),
-            [crate::topology::Failure::CacheMissStorm]
+            [o11y_sim::topology::Failure::CacheMissStorm]
         );
-        let q = crate::logql::metric::LogQuery {
+        let q = o11y_logs::metric::LogQuery {
             start_ns: 0,
             end_ns: i64::MAX,
             step_ms: 0,
             limit: 10,
         };
-        let Ok(crate::logql::metric::LogqlResult::Logs(lines)) =
+        let Ok(o11y_logs::metric::LogqlResult::Logs(lines)) =
             restored.logql(r#"{job="pasted"} |= "boom""#, &q)
         else {
             panic!()
@@ -1665,7 +1573,7 @@ mod tests {
         let mut cyclic = Topology::default();
         cyclic.services[6].endpoints[0]
             .calls
-            .push(crate::topology::Call {
+            .push(o11y_sim::topology::Call {
                 service: "frontend".into(),
                 endpoint: "/".into(),
                 retries: 0,
@@ -1750,8 +1658,8 @@ mod tests {
         let now = demo.now_ms();
         let refused = demo
             .shop_mut()
-            .inject(crate::topology::Injection {
-                failure: crate::topology::Failure::ErrorBurst {
+            .inject(o11y_sim::topology::Injection {
+                failure: o11y_sim::topology::Failure::ErrorBurst {
                     service: "frontend".into(),
                     rate: 0.3,
                 },
@@ -1822,9 +1730,9 @@ mod tests {
     fn refused_writes_are_counted_and_queryable() {
         let mut demo = Demo::new(DemoConfig::default(), 1_800_000);
         let value = |demo: &Demo, query: &str| {
-            let expr = crate::promql::parse(query).unwrap();
+            let expr = o11y_promql::parse(query).unwrap();
             match demo.instant_query(&expr, demo.now_ms()).unwrap() {
-                crate::promql::eval::Value::Vector(v) => v.iter().map(|s| s.value).sum::<f64>(),
+                o11y_promql::eval::Value::Vector(v) => v.iter().map(|s| s.value).sum::<f64>(),
                 other => panic!("{other:?}"),
             }
         };
@@ -1949,5 +1857,22 @@ mod tests {
         config.topology.requests_per_s = -1.0;
         assert!(Demo::try_new(config.clone(), 0).is_err());
         assert_eq!(Demo::new(config, 0).config(), &DemoConfig::default());
+    }
+
+    #[test]
+    fn the_examples_rebuild_without_loss() {
+        for e in crate::workspace::examples() {
+            let json = e.workspace.to_json();
+            let ws = crate::workspace::Workspace::from_json(&json).unwrap();
+            let (demo, skipped) = Demo::from_workspace(&ws, 3_600_000).unwrap();
+            assert!(skipped.is_empty(), "{}: {skipped:?}", e.id);
+            assert_eq!(
+                demo.shop().active_failures(3_600_000),
+                e.workspace.failures,
+                "{}",
+                e.id
+            );
+            e.workspace.to_link().unwrap();
+        }
     }
 }

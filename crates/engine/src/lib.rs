@@ -1,7 +1,15 @@
-//! The whole logic of O11y Playground, with no browser dependency.
+//! The playground: the pillar crates composed into one demo session, and
+//! the one crate the app and the `o11y` command depend on.
 //!
-//! The app and the `o11y` command are thin shells over this crate: they pass
-//! in user input and the time, and draw what comes back. Every module here is
+//! It owns what needs more than one pillar: the demo session (`demo`: the
+//! simulated shop scraped into a TSDB, its logs and traces, rules and
+//! Alertmanager, pastes and user-defined metrics, the overlay store), the
+//! workspace round trip (`workspace`), the playground's own metrics
+//! (`self_metrics`), the Prometheus HTTP API for live mode (`promapi`),
+//! chart geometry (`chart`) and the Relabel page's target box (`relabel`).
+//! Every other module below is a pillar crate re-exported under the name
+//! the app uses, so a page imports from one place. The app and the CLI pass
+//! in user input and the time, and draw what comes back; everything is
 //! tested natively with `cargo test`.
 //!
 //! ```
@@ -19,31 +27,23 @@
 //! Invariants (see ARCHITECTURE.md): nothing here panics on user input, and
 //! all time is virtual — passed in as milliseconds, never read from a clock.
 
-pub mod alertmanager;
 pub mod chart;
-pub mod clock;
-pub mod dashboard;
+pub mod defaults;
 pub mod demo;
-pub mod duration;
-pub mod expfmt;
-pub mod explore;
-pub mod gotmpl;
-pub mod labels;
-pub mod logql;
-pub mod metric_form;
-pub mod metrics;
 pub mod promapi;
-pub mod promql;
-pub mod quantile;
-pub mod query;
 pub mod relabel;
-pub mod rules;
-pub mod scrape;
 pub mod self_metrics;
-pub mod sim;
-pub mod store;
-pub mod topology;
-pub mod trace;
-pub mod tsdb;
 pub mod workspace;
-pub mod yaml;
+
+pub use o11y_alerting::{alertmanager, rules};
+pub use o11y_dashboards as dashboard;
+pub use o11y_logs as logql;
+pub use o11y_metrics::instrument as metrics;
+pub use o11y_metrics::{expfmt, quantile, scrape, store, tsdb};
+pub use o11y_model::{clock, duration, histogram, labels, number, time, yaml};
+pub use o11y_promql as promql;
+pub use o11y_promql::{assist as explore, rate as query};
+pub use o11y_sim::custom as sim;
+pub use o11y_sim::{metric_form, topology};
+pub use o11y_template as gotmpl;
+pub use o11y_traces as trace;

@@ -10,10 +10,10 @@
 
 use serde_json::Value;
 
-use crate::dashboard::vars::VarQuery;
-use crate::labels::Labels;
-use crate::promql::eval::RangeSeries;
-use crate::store::Sample;
+use o11y_dashboards::vars::VarQuery;
+use o11y_metrics::store::Sample;
+use o11y_model::labels::Labels;
+use o11y_promql::eval::RangeSeries;
 
 /// An error the API returned, or an answer that is not the API's.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -153,7 +153,7 @@ pub fn variable_url(
     range: Option<(i64, i64)>,
     now_ms: i64,
 ) -> Option<String> {
-    Some(match crate::dashboard::vars::parse_query(query)? {
+    Some(match o11y_dashboards::vars::parse_query(query)? {
         VarQuery::LabelValues { selector, label } => {
             let matches: Vec<&str> = selector.as_deref().into_iter().collect();
             label_values_url(base, &label, &matches, range)
@@ -175,7 +175,7 @@ pub fn parse_variable_answer(
     text: &str,
     now_ms: i64,
 ) -> Result<Vec<String>, ApiError> {
-    match crate::dashboard::vars::parse_query(query) {
+    match o11y_dashboards::vars::parse_query(query) {
         None => Ok(Vec::new()),
         Some(VarQuery::LabelValues { .. }) => parse_strings(text),
         Some(VarQuery::LabelNames { .. }) => Ok(parse_strings(text)?
@@ -186,7 +186,7 @@ pub fn parse_variable_answer(
             let re = regex::Regex::new(&regex).map_err(|e| {
                 bad(format!(
                     "metrics({regex}): {}",
-                    crate::dashboard::vars::regex_message(&e)
+                    o11y_dashboards::vars::regex_message(&e)
                 ))
             })?;
             Ok(parse_strings(text)?
@@ -194,7 +194,7 @@ pub fn parse_variable_answer(
                 .filter(|m| re.is_match(m))
                 .collect())
         }
-        Some(VarQuery::QueryResult { .. }) => Ok(crate::dashboard::vars::query_result_lines(
+        Some(VarQuery::QueryResult { .. }) => Ok(o11y_dashboards::vars::query_result_lines(
             &parse_instant(text)?,
             now_ms,
         )),
@@ -236,7 +236,7 @@ fn labels_of(metric: Option<&Value>) -> Labels {
 /// `[<seconds>, "<value>"]`.
 fn point(p: &Value) -> Option<Sample> {
     let ts = p.get(0)?.as_f64()?;
-    let value = crate::expfmt::parse_float(p.get(1)?.as_str()?)?;
+    let value = o11y_model::number::parse_float(p.get(1)?.as_str()?)?;
     Some(Sample {
         ts_ms: (ts * 1000.0).round() as i64,
         value,
@@ -398,8 +398,8 @@ impl Catalog {
     /// series of the metric whose braces it is in, or the values of a
     /// label matched outside any metric.
     pub fn wanted(&self, source: &str, cursor: usize) -> Option<Lookup> {
-        use crate::explore::Position;
-        let lookup = match crate::explore::position(source, cursor).0 {
+        use o11y_promql::assist::Position;
+        let lookup = match o11y_promql::assist::position(source, cursor).0 {
             Position::LabelName { metric } | Position::LabelValue { metric, .. }
                 if !metric.is_empty() =>
             {
@@ -435,11 +435,11 @@ impl Catalog {
     }
 
     /// What the PromQL editor can offer from what is known.
-    pub fn completer(&self) -> crate::explore::Completer {
+    pub fn completer(&self) -> o11y_promql::assist::Completer {
         use std::collections::{BTreeMap, BTreeSet};
         let mut labels: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
         for name in &self.label_names {
-            if name != crate::labels::METRIC_NAME {
+            if name != o11y_model::labels::METRIC_NAME {
                 labels.entry((String::new(), name.clone())).or_default();
             }
         }
@@ -451,7 +451,7 @@ impl Catalog {
         }
         for (metric, series) in &self.series {
             for l in series.iter().flat_map(|s| s.iter()) {
-                if l.name != crate::labels::METRIC_NAME {
+                if l.name != o11y_model::labels::METRIC_NAME {
                     labels
                         .entry((metric.clone(), l.name.clone()))
                         .or_default()
@@ -459,7 +459,7 @@ impl Catalog {
                 }
             }
         }
-        crate::explore::Completer {
+        o11y_promql::assist::Completer {
             metrics: self.metrics.clone(),
             labels: labels
                 .into_iter()
@@ -619,7 +619,7 @@ mod tests {
             ],
         );
         // Metric names and label names are known at once.
-        let names = crate::explore::complete("prometheus_http_req", 19, &c.completer());
+        let names = o11y_promql::assist::complete("prometheus_http_req", 19, &c.completer());
         assert_eq!(names.suggestions[0].text, "prometheus_http_requests_total");
         let q = "prometheus_http_requests_total{handler=\"/api";
         assert_eq!(
@@ -639,7 +639,7 @@ mod tests {
             Ok(series),
         );
         assert_eq!(c.wanted(q, q.len()), None, "asked once");
-        let values = crate::explore::complete(q, q.len(), &c.completer());
+        let values = o11y_promql::assist::complete(q, q.len(), &c.completer());
         assert_eq!(
             values
                 .suggestions
@@ -649,7 +649,7 @@ mod tests {
             ["/api/v1/query"]
         );
         let q = "prometheus_http_requests_total{";
-        let names = crate::explore::complete(q, q.len(), &c.completer());
+        let names = o11y_promql::assist::complete(q, q.len(), &c.completer());
         assert_eq!(
             names
                 .suggestions
@@ -662,12 +662,12 @@ mod tests {
         c.answer(Lookup::LabelValues("job".into()), Err("cannot reach"));
         assert_eq!(c.wanted("{job=\"", 6), None);
         assert!(
-            crate::explore::complete("{job=\"", 6, &c.completer())
+            o11y_promql::assist::complete("{job=\"", 6, &c.completer())
                 .suggestions
                 .is_empty()
         );
         // Label names over all metrics come from /api/v1/labels.
-        let all = crate::explore::complete("sum by (ha", 10, &c.completer());
+        let all = o11y_promql::assist::complete("sum by (ha", 10, &c.completer());
         assert_eq!(all.suggestions[0].text, "handler");
     }
 }

@@ -30,15 +30,15 @@
 //! assert_eq!(families.iter().find(|f| f.name == "o11y_tsdb_refused_samples_total").unwrap().samples.len(), TSDB_REASONS.len());
 //! ```
 
-use crate::expfmt::{Family, MetricType, ParsedSample};
-use crate::rules::group::GroupState;
-use crate::store::Refusals;
+use o11y_alerting::rules::group::GroupState;
+use o11y_metrics::expfmt::{Family, MetricType, ParsedSample};
+use o11y_metrics::store::Refusals;
 
 /// The job and instance the playground's own metrics are scraped as.
 pub const SELF_JOB: &str = "prometheus";
 pub const SELF_INSTANCE: &str = "localhost:9090";
 
-/// Every reason a TSDB refuses a sample ([`crate::store::AppendError::reason`]),
+/// Every reason a TSDB refuses a sample ([`o11y_metrics::store::AppendError::reason`]),
 /// each exposed even at 0 as Prometheus exposes its counters.
 pub const TSDB_REASONS: [&str; 6] = [
     "out_of_order",

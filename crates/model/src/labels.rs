@@ -1,0 +1,409 @@
+//! Label sets and label matchers: the identity of a series and how it is selected.
+//!
+//! A [`Labels`] is kept sorted by name, so two sets with the same pairs are
+//! equal and hash alike. As in Prometheus, a label with an empty value is the
+//! same as no label at all, so [`Labels::new`] drops empty values.
+//!
+//! ```
+//! use o11y_model::labels::{Labels, Matcher, MatchOp};
+//!
+//! let labels = Labels::new([("__name__", "up"), ("job", "api")]);
+//! assert_eq!(labels.to_string(), r#"up{job="api"}"#);
+//! let m = Matcher::new(MatchOp::Regex, "job", "a.*").unwrap();
+//! assert!(m.matches(&labels));
+//! ```
+
+use std::fmt;
+
+use regex::Regex;
+
+/// The label that holds a series' metric name.
+pub const METRIC_NAME: &str = "__name__";
+
+/// One label: a name and a (non-empty) value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Label {
+    pub name: String,
+    pub value: String,
+}
+
+/// A set of labels sorted by name, with unique names and no empty values.
+/// Shared: a clone is a reference count, as query results copy label sets
+/// at every step.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Labels(std::sync::Arc<Vec<Label>>);
+
+impl Labels {
+    /// Builds a set from pairs. A later pair wins over an earlier one with the
+    /// same name; pairs with an empty value are dropped.
+    pub fn new<N, V>(pairs: impl IntoIterator<Item = (N, V)>) -> Self
+    where
+        N: Into<String>,
+        V: Into<String>,
+    {
+        let mut labels: Vec<Label> = Vec::new();
+        for (name, value) in pairs {
+            let (name, value) = (name.into(), value.into());
+            match labels.iter_mut().find(|l| l.name == name) {
+                Some(existing) => existing.value = value,
+                None => labels.push(Label { name, value }),
+            }
+        }
+        labels.retain(|l| !l.value.is_empty());
+        labels.sort();
+        Labels(std::sync::Arc::new(labels))
+    }
+
+    /// The value of a label, if the set has it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .binary_search_by(|l| l.name.as_str().cmp(name))
+            .ok()
+            .map(|i| self.0[i].value.as_str())
+    }
+
+    /// The metric name (`__name__`), if any.
+    pub fn metric_name(&self) -> Option<&str> {
+        self.get(METRIC_NAME)
+    }
+
+    /// A copy of this set without one label.
+    pub fn without(&self, name: &str) -> Labels {
+        if self.get(name).is_none() {
+            return self.clone();
+        }
+        let kept: Vec<Label> = self.0.iter().filter(|l| l.name != name).cloned().collect();
+        Labels(std::sync::Arc::new(kept))
+    }
+
+    /// A copy of this set with one label set (or removed, for an empty value).
+    pub fn with(&self, name: &str, value: &str) -> Labels {
+        if value.is_empty() {
+            return self.without(name);
+        }
+        let pairs = self
+            .iter()
+            .map(|l| (l.name.clone(), l.value.clone()))
+            .chain([(name.to_string(), value.to_string())]);
+        Labels::new(pairs)
+    }
+
+    /// Where this shared set lives: equal for clones of one set.
+    pub fn address(&self) -> usize {
+        std::sync::Arc::as_ptr(&self.0) as usize
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Label> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// `text` matched literally by a regex: Go's `regexp.QuoteMeta`, a
+/// backslash before each of `\.+*?()|[]{}^$`.
+pub fn quote_meta(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Escapes a label value as the Prometheus text format and PromQL print it.
+pub fn escape_label_value(value: &str, out: &mut String) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Prints `name{a="x", b="y"}` as Prometheus shows a series.
+impl fmt::Display for Labels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.metric_name().unwrap_or("");
+        let mut out = String::from(name);
+        let rest: Vec<&Label> = self.iter().filter(|l| l.name != METRIC_NAME).collect();
+        if !rest.is_empty() || name.is_empty() {
+            out.push('{');
+            for (i, l) in rest.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&l.name);
+                out.push_str("=\"");
+                escape_label_value(&l.value, &mut out);
+                out.push('"');
+            }
+            out.push('}');
+        }
+        f.write_str(&out)
+    }
+}
+
+/// How a matcher compares a label value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatchOp {
+    /// `=`
+    Equal,
+    /// `!=`
+    NotEqual,
+    /// `=~`, fully anchored RE2 syntax
+    Regex,
+    /// `!~`, fully anchored RE2 syntax
+    NotRegex,
+}
+
+/// A label matcher such as `status=~"5.."`. A missing label matches as `""`.
+#[derive(Clone, Debug)]
+pub struct Matcher {
+    pub name: String,
+    pub op: MatchOp,
+    pub value: String,
+    regex: Option<Regex>,
+}
+
+impl Matcher {
+    /// Builds a matcher; fails only for a regex that does not compile.
+    /// Regexes are anchored at both ends and `.` matches newlines, as
+    /// Prometheus compiles them (`^(?s:…)$`).
+    pub fn new(op: MatchOp, name: &str, value: &str) -> Result<Matcher, regex::Error> {
+        let regex = match op {
+            MatchOp::Regex | MatchOp::NotRegex => Some(Regex::new(&format!(
+                "^(?s:{})$",
+                ascii_perl_classes(value)
+            ))?),
+            MatchOp::Equal | MatchOp::NotEqual => None,
+        };
+        Ok(Matcher {
+            name: name.to_string(),
+            op,
+            value: value.to_string(),
+            regex,
+        })
+    }
+
+    /// `__name__="name"`: selects one metric.
+    pub fn metric(name: &str) -> Matcher {
+        Matcher {
+            name: METRIC_NAME.to_string(),
+            op: MatchOp::Equal,
+            value: name.to_string(),
+            regex: None,
+        }
+    }
+
+    pub fn matches_value(&self, value: &str) -> bool {
+        match (&self.op, &self.regex) {
+            (MatchOp::Equal, _) => value == self.value,
+            (MatchOp::NotEqual, _) => value != self.value,
+            (MatchOp::Regex, Some(re)) => re.is_match(value),
+            (MatchOp::NotRegex, Some(re)) => !re.is_match(value),
+            // Unreachable by construction: `new` compiles a regex for both.
+            (MatchOp::Regex | MatchOp::NotRegex, None) => false,
+        }
+    }
+
+    pub fn matches(&self, labels: &Labels) -> bool {
+        self.matches_value(labels.get(&self.name).unwrap_or(""))
+    }
+}
+
+/// Rewrites `\d`, `\w`, `\s`, `\b` (and their negations) to the
+/// ASCII-only meaning they have in Go's RE2, which Prometheus uses; the
+/// `regex` crate would otherwise match Unicode digits, letters and spaces.
+pub fn ascii_perl_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push('\\'); // a trailing backslash: let the regex crate report it
+                    break;
+                };
+                let replacement = match (next, in_class) {
+                    ('d', false) => "[0-9]",
+                    ('D', false) => "[^0-9]",
+                    ('w', false) => "[0-9A-Za-z_]",
+                    ('W', false) => "[^0-9A-Za-z_]",
+                    ('s', false) => "[\\t\\n\\f\\r ]",
+                    ('S', false) => "[^\\t\\n\\f\\r ]",
+                    ('b', false) => "(?-u:\\b)",
+                    ('B', false) => "(?-u:\\B)",
+                    ('d', true) => "0-9",
+                    ('w', true) => "0-9A-Za-z_",
+                    ('s', true) => "\\t\\n\\f\\r ",
+                    ('D', true) => "[:^digit:]",
+                    ('W', true) => "[:^word:]",
+                    _ => {
+                        out.push('\\');
+                        out.push(next);
+                        continue;
+                    }
+                };
+                out.push_str(replacement);
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                // A leading `^` and a leading `]` belong to the class.
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(']');
+                    chars.next();
+                }
+            }
+            '[' if in_class && chars.peek() == Some(&':') => {
+                // `[:alpha:]` inside a class: copy through its closing `:]`.
+                out.push('[');
+                while let Some(inner) = chars.next() {
+                    out.push(inner);
+                    if inner == ':' && chars.peek() == Some(&']') {
+                        out.push(']');
+                        chars.next();
+                        break;
+                    }
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `name` is a valid metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`).
+pub fn is_valid_metric_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
+/// Whether `name` is a valid label name (`[a-zA-Z_][a-zA-Z0-9_]*`).
+pub fn is_valid_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_sorts_dedupes_and_drops_empty_values() {
+        let l = Labels::new([("b", "2"), ("a", "1"), ("b", "3"), ("c", "")]);
+        assert_eq!(l.to_string(), r#"{a="1", b="3"}"#);
+        assert_eq!(l.get("b"), Some("3"));
+        assert_eq!(l.get("c"), None);
+    }
+
+    #[test]
+    fn display_escapes_values() {
+        let l = Labels::new([("__name__", "m"), ("path", "a\"b\\c\nd")]);
+        assert_eq!(l.to_string(), r#"m{path="a\"b\\c\nd"}"#);
+    }
+
+    #[test]
+    fn regex_matchers_are_fully_anchored() {
+        let l = Labels::new([("status", "500")]);
+        assert!(
+            Matcher::new(MatchOp::Regex, "status", "5..")
+                .unwrap()
+                .matches(&l)
+        );
+        assert!(
+            !Matcher::new(MatchOp::Regex, "status", "0")
+                .unwrap()
+                .matches(&l)
+        );
+        assert!(
+            Matcher::new(MatchOp::NotRegex, "status", "2..")
+                .unwrap()
+                .matches(&l)
+        );
+    }
+
+    #[test]
+    fn missing_label_matches_as_empty() {
+        let l = Labels::new([("a", "1")]);
+        assert!(Matcher::new(MatchOp::Equal, "b", "").unwrap().matches(&l));
+        assert!(
+            Matcher::new(MatchOp::NotEqual, "b", "x")
+                .unwrap()
+                .matches(&l)
+        );
+    }
+
+    #[test]
+    fn perl_classes_are_ascii_as_in_go() {
+        let digits = Matcher::new(MatchOp::Regex, "a", "\\d+").unwrap();
+        assert!(digits.matches_value("123"));
+        assert!(
+            !digits.matches_value("١٢٣"),
+            "Arabic-Indic digits are not \\d in RE2"
+        );
+        let word = Matcher::new(MatchOp::Regex, "a", "[\\w.-]+").unwrap();
+        assert!(word.matches_value("api-v1.2"));
+        assert!(!word.matches_value("café"));
+        let not_digit = Matcher::new(MatchOp::Regex, "a", "[\\D]").unwrap();
+        assert!(not_digit.matches_value("é") && !not_digit.matches_value("7"));
+        assert!(
+            Matcher::new(MatchOp::Regex, "a", "a\\s\\Sb")
+                .unwrap()
+                .matches_value("a xb")
+        );
+        assert!(
+            Matcher::new(MatchOp::Regex, "a", "[[:alpha:]]+\\]")
+                .unwrap()
+                .matches_value("ab]")
+        );
+        assert!(
+            Matcher::new(MatchOp::Regex, "a", "a.b")
+                .unwrap()
+                .matches_value("a\nb"),
+            ". matches newline"
+        );
+        assert_eq!(
+            ascii_perl_classes("\\\\d"),
+            "\\\\d",
+            "an escaped backslash stays"
+        );
+    }
+
+    #[test]
+    fn bad_regex_is_an_error_not_a_panic() {
+        assert!(Matcher::new(MatchOp::Regex, "a", "(").is_err());
+        assert!(Matcher::new(MatchOp::Regex, "a", "\\").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_pattern_compiles_or_errs(pattern in "[a-z\\\\\\[\\]^:dDwWsSbB(){}*+?|.-]{0,24}") {
+            if let Ok(m) = Matcher::new(MatchOp::Regex, "a", &pattern) {
+                let _ = m.matches_value("ab1_ -");
+            }
+        }
+    }
+}

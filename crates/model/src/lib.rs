@@ -1,0 +1,14 @@
+//! The vocabulary every other crate speaks, and nothing else: label sets
+//! and matchers (with name validation), durations, wall-clock times as
+//! text (RFC 3339), the virtual clock, numbers as Go and Prometheus write
+//! and read them (and Kahan sums), native and classic histogram math, and
+//! the positioned YAML tree config readers are built on. It depends on no
+//! other crate of the workspace.
+
+pub mod clock;
+pub mod duration;
+pub mod histogram;
+pub mod labels;
+pub mod number;
+pub mod time;
+pub mod yaml;

@@ -1,0 +1,138 @@
+//! Wall-clock times as text: RFC 3339 (what Go's `time.RFC3339Nano`
+//! writes and reads) and the epoch numbers log lines carry, all in
+//! nanoseconds since 1970.
+
+/// A timestamp in nanoseconds from RFC 3339 text or an epoch number in
+/// seconds, milliseconds, microseconds or nanoseconds (told by its size).
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(n) = text.parse::<f64>() {
+        if !n.is_finite() || n <= 0.0 {
+            return None;
+        }
+        let ns = match n {
+            n if n < 1e11 => n * 1e9,
+            n if n < 1e14 => n * 1e6,
+            n if n < 1e17 => n * 1e3,
+            n => n,
+        };
+        return Some(ns as i64);
+    }
+    parse_rfc3339(text)
+}
+
+/// `2024-05-01T12:30:45.123Z`, with `T` or a space, `Z` or `±hh:mm`.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut nanos = 0i64;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let digits = &text[start..i];
+        if digits.is_empty() {
+            return None;
+        }
+        let padded = format!("{:0<9}", &digits[..digits.len().min(9)]);
+        nanos = padded.parse().ok()?;
+    }
+    let offset_s = match &text[i..] {
+        "Z" | "z" | "" => 0,
+        tz if tz.len() == 6 && (tz.starts_with('+') || tz.starts_with('-')) => {
+            let h: i64 = tz[1..3].parse().ok()?;
+            let m: i64 = tz[4..6].parse().ok()?;
+            let s = h * 3600 + m * 60;
+            if tz.starts_with('-') { -s } else { s }
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_s;
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos)
+}
+
+/// Go's `RFC3339Nano` in UTC: `2023-11-14T22:13:20.5Z` (no trailing zeros).
+pub fn format_rfc3339_nanos(ts_ns: i64) -> String {
+    let secs = ts_ns.div_euclid(1_000_000_000);
+    let nanos = ts_ns.rem_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Civil date from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let mut out = format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    );
+    if nanos > 0 {
+        let frac = format!("{nanos:09}");
+        out.push('.');
+        out.push_str(frac.trim_end_matches('0'));
+    }
+    out.push('Z');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_in_every_form() {
+        let t = 1_700_000_000_000_000_000i64;
+        assert_eq!(parse_timestamp("1700000000"), Some(t));
+        assert_eq!(parse_timestamp("1700000000000"), Some(t));
+        assert_eq!(parse_timestamp("1700000000000000"), Some(t));
+        assert_eq!(parse_timestamp("1700000000000000000"), Some(t));
+        assert_eq!(parse_timestamp("2023-11-14T22:13:20Z"), Some(t));
+        assert_eq!(
+            parse_timestamp("2023-11-14T23:13:20.5+01:00"),
+            Some(t + 500_000_000)
+        );
+        assert_eq!(parse_timestamp("2023-11-14 22:13:20"), Some(t));
+        assert_eq!(parse_timestamp("yesterday"), None);
+        assert_eq!(
+            format_rfc3339_nanos(t + 500_000_000),
+            "2023-11-14T22:13:20.5Z"
+        );
+        assert_eq!(parse_rfc3339(&format_rfc3339_nanos(-1)), Some(-1));
+        assert_eq!(parse_timestamp("2023-13-14T22:13:20Z"), None);
+    }
+}
