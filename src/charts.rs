@@ -1,4 +1,5 @@
-//! Chart drawing, as functions of a plotters [`DrawingBackend`].
+//! Chart drawing, as functions of a plotters [`DrawingBackend`], and the
+//! time and value formats every chart and page shows.
 //!
 //! The page passes a canvas backend; the tests pass an SVG backend and
 //! compare against snapshots in `src/snapshots/` (regenerate them with
@@ -6,6 +7,7 @@
 //! comes from `o11y_engine::chart`.
 
 use o11y_engine::chart::{nice_ceiling, reduce_to_columns};
+use o11y_engine::number::format_float;
 use plotters::prelude::*;
 
 const BACKGROUND: RGBColor = RGBColor(0x18, 0x1b, 0x1f);
@@ -75,6 +77,29 @@ pub fn format_clock_time(ms: i64) -> String {
         secs_of_day / 60 % 60,
         secs_of_day % 60
     )
+}
+
+/// A value for reading (legends, tooltips, alert values): at most 4
+/// decimals, `1.2k` style when large.
+pub fn short_value(v: f64) -> String {
+    if !v.is_finite() {
+        return format_float(v);
+    }
+    if v.abs() >= 1000.0 {
+        return format_axis_value(v);
+    }
+    let text = format!("{v:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A series' labels as PromQL writes them, `{}` for none.
+pub fn label_text(labels: &o11y_engine::labels::Labels) -> String {
+    let text = labels.to_string();
+    if text.is_empty() {
+        "{}".to_string()
+    } else {
+        text
+    }
 }
 
 /// A short axis label: `0`, `2.5`, `15`, `1.2k`, `3M`.

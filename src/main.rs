@@ -1,15 +1,22 @@
 //! O11y Playground in the browser: a Leptos client-side app over `o11y-engine`.
 //!
 //! Components read signals and call methods of the engine's plain types; the
-//! logic lives in the engine. See ARCHITECTURE.md for the code map.
+//! logic lives in the engine. See ARCHITECTURE.md for the code map. From the
+//! bottom up: `timer`, `fragment` (the URL), `refresh` (the one tick) and
+//! `state` (the app state in context); `components` the pages share; the
+//! `pages`; and `app`, the shell that routes to them.
 
 mod app;
 mod charts;
-mod datasource;
+mod components;
 mod files;
+mod fragment;
 mod pages;
 mod perf;
-mod simulator;
+mod prometheus_http;
+mod refresh;
+mod simulator_controls;
+mod state;
 mod timer;
 mod workspace;
 

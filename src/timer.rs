@@ -1,8 +1,16 @@
-//! Timers as hooks, cleared with the component that made them.
+//! Real time in the page: the wall clock, and timers as hooks cleared with
+//! the component that made them. The engine never reads real time; the
+//! page reads it to drive the virtual clock and to query a real
+//! Prometheus, which lives in real time.
 
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
+
+/// Real wall-clock time, in milliseconds since the epoch.
+pub fn real_now_ms() -> f64 {
+    js_sys::Date::now()
+}
 
 /// Calls `callback` every `period_ms` milliseconds while the calling
 /// component lives (never while the period is 0). When the period

@@ -8,22 +8,18 @@ use leptos::prelude::*;
 use o11y_engine::demo::Demo;
 use o11y_engine::workspace::Workspace;
 
-use crate::app::{AppState, fresh_demo, real_now_ms};
 use crate::files::download_url;
+use crate::fragment::{self, share_payload, view_to_keep};
+use crate::refresh::Tick;
+use crate::state::{AppState, Notice, fresh_demo};
+use crate::timer::real_now_ms;
 
 /// Where the workspace is saved.
 pub const STORAGE_KEY: &str = "o11y-workspace";
 /// Where a saved workspace that could not be read is kept.
 pub const CORRUPT_KEY: &str = "o11y-workspace-unreadable";
-/// The fragment prefix of a share link.
-pub const SHARE_PREFIX: &str = "#/share/";
-
-/// A message about the workspace, with the text of an unreadable one to download.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Notice {
-    pub message: String,
-    pub download: Option<String>,
-}
+/// How often the workspace is saved when it changed, in real milliseconds.
+const SAVE_REAL_MS: u32 = 2000;
 
 fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
@@ -32,8 +28,8 @@ fn storage() -> Option<web_sys::Storage> {
 /// The demo the page starts with, and what to tell the user about it.
 pub fn initial_demo() -> (Demo, Option<Notice>) {
     let now = real_now_ms() as i64;
-    let hash = window().location().hash().unwrap_or_default();
-    if let Some(link) = hash.strip_prefix(SHARE_PREFIX) {
+    let hash = fragment::current();
+    if let Some(link) = share_payload(&hash) {
         return match Workspace::from_link(link)
             .and_then(|ws| restore(&ws, now).map_err(o11y_engine::workspace::WorkspaceError::Json))
         {
@@ -42,7 +38,7 @@ pub fn initial_demo() -> (Demo, Option<Notice>) {
                     "{}{}",
                     page_url(),
                     if view.is_empty() {
-                        "#/live".to_string()
+                        fragment::Page::Live.fragment().to_string()
                     } else {
                         view
                     }
@@ -122,26 +118,26 @@ fn restore(ws: &Workspace, now: i64) -> Result<(Demo, String, Vec<String>), Stri
 
 /// The page's view to keep in the workspace (the fragment, without a share payload).
 fn current_view() -> String {
-    let hash = window().location().hash().unwrap_or_default();
-    if hash.starts_with(SHARE_PREFIX) {
-        String::new()
-    } else {
-        hash
-    }
+    view_to_keep(&fragment::current())
 }
 
 /// Saves the workspace whenever it changed, every two seconds.
-pub fn use_autosave(demo: RwSignal<Demo>) {
+pub fn use_autosave(demo: RwSignal<Demo>, tick: Tick) {
     let last = StoredValue::new(String::new());
-    crate::timer::use_interval(Signal::stored(2000), move || {
-        let json = demo.with_untracked(|d| d.workspace(&current_view()).to_json());
-        if json != last.get_value() {
-            if let Some(s) = storage() {
-                let _ = s.set_item(STORAGE_KEY, &json);
+    let every_save = tick.every(SAVE_REAL_MS);
+    Effect::watch(
+        move || every_save.get(),
+        move |_, _, _| {
+            let json = demo.with_untracked(|d| d.workspace(&current_view()).to_json());
+            if json != last.get_value() {
+                if let Some(s) = storage() {
+                    let _ = s.set_item(STORAGE_KEY, &json);
+                }
+                last.set_value(json);
             }
-            last.set_value(json);
-        }
-    });
+        },
+        false,
+    );
 }
 
 /// The banner about the workspace (restored, shared, unreadable).
@@ -175,7 +171,7 @@ pub fn WorkspacePanel() -> impl IntoView {
     let on_share = move |_| {
         let link = demo
             .with_untracked(|d| d.workspace(&current_view()).to_link())
-            .map(|payload| format!("{}{SHARE_PREFIX}{payload}", page_url()))
+            .map(|payload| format!("{}{}{payload}", page_url(), fragment::SHARE_PREFIX))
             .map_err(|e| e.to_string());
         if let Ok(url) = &link {
             let _ = window().navigator().clipboard().write_text(url);

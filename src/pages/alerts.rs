@@ -12,10 +12,9 @@ use o11y_engine::alertmanager::parse_matchers;
 use o11y_engine::rules::group::{AlertState, RuleEngine, threshold_of};
 use o11y_engine::rules::slo::Slo;
 
-use crate::app::AppState;
-use crate::charts::format_clock_time;
-use crate::pages::explore::{Graph, LEFT, RIGHT, WIDTH};
-use crate::timer::use_interval;
+use crate::charts::{format_clock_time, short_value};
+use crate::components::{ChartError, Graph, RangePicker, Resolution, StateBands};
+use crate::state::AppState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tab {
@@ -36,6 +35,10 @@ const TABS: [(Tab, &str, &str); 6] = [
     (Tab::Tests, "Rule tests", "tests"),
 ];
 
+/// How often the alerts, the timeline and the silences are drawn again,
+/// in real milliseconds.
+const REDRAW_REAL_MS: u32 = 1000;
+
 /// Time ranges of the timeline.
 const RANGES: [(i64, &str); 3] = [
     (15 * 60_000, "15m"),
@@ -52,9 +55,9 @@ struct Replay {
 
 #[component]
 pub fn AlertsPage() -> impl IntoView {
+    let AppState { tick, .. } = expect_context::<AppState>();
     let tab = RwSignal::new(Tab::Overview);
-    let refresh = RwSignal::new(0u64);
-    use_interval(Signal::stored(1000), move || refresh.update(|n| *n += 1));
+    let refresh = tick.every(REDRAW_REAL_MS);
     let replay = RwSignal::new(None::<Replay>);
     let tabs = TABS
         .into_iter()
@@ -86,17 +89,9 @@ pub fn AlertsPage() -> impl IntoView {
     }
 }
 
-fn state_class(s: AlertState) -> &'static str {
-    match s {
-        AlertState::Inactive => "inactive",
-        AlertState::Pending => "pending",
-        AlertState::Firing => "firing",
-    }
-}
-
 /// The timeline, current alerts and notifications.
 #[component]
-fn Overview(refresh: RwSignal<u64>, replay: RwSignal<Option<Replay>>) -> impl IntoView {
+fn Overview(refresh: Memo<u64>, replay: RwSignal<Option<Replay>>) -> impl IntoView {
     let AppState { demo, .. } = expect_context::<AppState>();
     let range = RwSignal::new(RANGES[1].0);
     let chosen = RwSignal::new(None::<String>);
@@ -135,7 +130,7 @@ fn Overview(refresh: RwSignal<u64>, replay: RwSignal<Option<Replay>>) -> impl In
             .map_or((expr_text.clone().unwrap_or_default(), None), |(lhs, t)| {
                 (lhs, Some(t))
             });
-        let step = (range.get() / 240).max(15_000);
+        let step = Resolution::GRAPH.step_ms(range.get());
         let aligned_end = end.div_euclid(step) * step;
         // The graphed expression's series, or why it failed (shown where
         // the chart would be, never as an empty chart).
@@ -150,47 +145,7 @@ fn Overview(refresh: RwSignal<u64>, replay: RwSignal<Option<Replay>>) -> impl In
                         .map_err(|e| e.message)
                 })
         };
-        let x = move |t: i64| {
-            LEFT + (t - start) as f64 / (end - start).max(1) as f64 * (WIDTH - LEFT - RIGHT)
-        };
-        // Each row: the alert's labels on a line, its band under it.
-        let row_h = 30.0;
-        let bands = rows
-            .iter()
-            .enumerate()
-            .map(|(i, row)| {
-                let y = 4.0 + i as f64 * row_h;
-                let label = row
-                    .labels
-                    .iter()
-                    .filter(|l| l.name != "alertname")
-                    .map(|l| format!("{}={}", l.name, l.value))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                // The state now: the last span's, if it has not ended.
-                let last = row.spans.last().filter(|s| s.2 >= end).map_or("inactive", |s| state_class(s.0));
-                let spans = row
-                    .spans
-                    .iter()
-                    .map(|(state, from, to)| {
-                        let (x0, x1) = (x(*from), x(*to).max(x(*from) + 2.0));
-                        view! {
-                            <rect class=format!("band {}", state_class(*state)) x=x0 y=y + 13.0 width=x1 - x0 height=12.0 data-testid="timeline-band" data-state=state_class(*state)>
-                                <title>{format!("{} {} – {}", state_class(*state), format_clock_time(*from), format_clock_time(*to))}</title>
-                            </rect>
-                        }
-                    })
-                    .collect_view();
-                view! {
-                    <g data-testid="timeline-row" data-state=last>
-                        <text x=LEFT y=y + 9.0 class="band-label">{shorten(&label, 10)}</text>
-                        <line x1=LEFT x2=WIDTH - RIGHT y1=y + 19.0 y2=y + 19.0 class="band-track" />
-                        {spans}
-                    </g>
-                }
-            })
-            .collect_view();
-        let height = (rows.len().max(1) as f64) * row_h + 8.0;
+        let no_rows = rows.is_empty();
         let options = names
             .iter()
             .map(|n| {
@@ -202,11 +157,7 @@ fn Overview(refresh: RwSignal<u64>, replay: RwSignal<Option<Replay>>) -> impl In
             <div class="panel timeline" data-testid="alert-timeline">
                 <div class="timeline-head">
                     <label>"Rule " <select data-testid="timeline-rule" on:change=move |ev| chosen.set(Some(event_target_value(&ev)))>{options}</select></label>
-                    <div class="speeds" role="group" aria-label="Range">
-                        {RANGES.into_iter().map(|(ms, l)| view! {
-                            <button class:active=move || range.get() == ms on:click=move |_| range.set(ms)>{l}</button>
-                        }).collect_view()}
-                    </div>
+                    <RangePicker ranges=RANGES.to_vec() range class="speeds" />
                     {replayed.as_ref().map(|r| view! {
                         <span class="badge whatif" data-testid="whatif-banner">{format!("What if: edited rules replayed from {} — not applied", format_clock_time(r.from_ms))}</span>
                         <button data-testid="whatif-clear" on:click=move |_| replay.set(None)>"Back to the live rules"</button>
@@ -215,12 +166,10 @@ fn Overview(refresh: RwSignal<u64>, replay: RwSignal<Option<Replay>>) -> impl In
                 <code class="muted">{expr_text.unwrap_or_default()}</code>
                 {match queried {
                     Ok(series) => view! { <Graph series start end=aligned_end stacked=false threshold /> }.into_any(),
-                    Err(message) => view! { <crate::pages::explore::ChartError message testid="timeline-error" /> }.into_any(),
+                    Err(message) => view! { <ChartError message testid="timeline-error" /> }.into_any(),
                 }}
-                <svg class="bands" viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label="Alert states over time">
-                    {bands}
-                </svg>
-                {rows.is_empty().then(|| view! { <p class="muted" data-testid="timeline-empty">"No alert of this rule was pending or firing in this range."</p> })}
+                <StateBands rows start end />
+                {no_rows.then(|| view! { <p class="muted" data-testid="timeline-empty">"No alert of this rule was pending or firing in this range."</p> })}
                 <p class="legend-line"><span class="swatch pending"></span>" pending " <span class="swatch firing"></span>" firing"</p>
             </div>
         })
@@ -244,12 +193,12 @@ fn Overview(refresh: RwSignal<u64>, replay: RwSignal<Option<Replay>>) -> impl In
                 let labels = a.labels.iter().filter(|l| l.name != "alertname").map(|l| format!("{}={}", l.name, l.value)).collect::<Vec<_>>().join(", ");
                 let runbook = annotation("runbook_url");
                 view! {
-                    <li class=format!("alert {}", state_class(a.state)) data-testid="current-alert" data-state=state_class(a.state)>
-                        <span class="badge">{state_class(a.state)}</span>
+                    <li class=format!("alert {}", a.state.name()) data-testid="current-alert" data-state=a.state.name()>
+                        <span class="badge">{a.state.name()}</span>
                         " " <strong>{rule}</strong> " " <span class="muted mono">{labels}</span>
                         <div data-testid="alert-summary">{annotation("summary").unwrap_or_default()}</div>
                         {annotation("description").map(|d| view! { <div class="muted">{d}</div> })}
-                        <div class="muted">{format!("active since {} · value {}", format_clock_time(a.active_at_ms), crate::pages::explore::short_value(a.value))}</div>
+                        <div class="muted">{format!("active since {} · value {}", format_clock_time(a.active_at_ms), short_value(a.value))}</div>
                         {runbook.map(|u| view! { <a href=u.clone() target="_blank" rel="noopener" data-testid="runbook-link">"Runbook"</a> })}
                     </li>
                 }
@@ -329,19 +278,10 @@ fn rule_expr(engine: &RuleEngine, name: &str) -> Option<String> {
         .map(|r| r.rule.expr.to_string())
 }
 
-fn shorten(s: &str, words: usize) -> String {
-    let short: String = s.chars().take(60).collect();
-    if short.len() < s.len() || s.split(", ").count() > words {
-        format!("{short}…")
-    } else {
-        short
-    }
-}
-
 /// The rule file: checked as you type, applied, or replayed.
 #[component]
 fn RulesEditor(replay: RwSignal<Option<Replay>>, tab: RwSignal<Tab>) -> impl IntoView {
-    let AppState { demo, .. } = expect_context::<AppState>();
+    let AppState { demo, tick, .. } = expect_context::<AppState>();
     let text = RwSignal::new(demo.with_untracked(|d| d.rules_text().to_string()));
     // Groups and rules, or the problems.
     let checked = Memo::new(move |_| {
@@ -398,7 +338,9 @@ fn RulesEditor(replay: RwSignal<Option<Replay>>, tab: RwSignal<Tab>) -> impl Int
             .into_any(),
     }
     };
+    // Each rule's health and last evaluation, as they change.
     let health = move || {
+        tick.track();
         demo.with(|d| {
             d.rules()
                 .groups
@@ -440,7 +382,7 @@ fn RulesEditor(replay: RwSignal<Option<Replay>>, tab: RwSignal<Tab>) -> impl Int
 }
 
 #[component]
-fn Silences(refresh: RwSignal<u64>) -> impl IntoView {
+fn Silences(refresh: Memo<u64>) -> impl IntoView {
     let AppState { demo, .. } = expect_context::<AppState>();
     let matchers = RwSignal::new("alertname=\"HighErrorRate\"".to_string());
     let minutes = RwSignal::new("60".to_string());

@@ -8,12 +8,15 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 use o11y_engine::dashboard::{
-    Dashboard, Panel, Step, export, format_value, import, legend, reduce, threshold_color, vars,
+    ColorMode, Dashboard, DrawStyle, Panel, PanelKind, Reducer, Step, TargetFormat, VariableKind,
+    export, format_value, import, legend, reduce, threshold_color, vars,
 };
 
-use crate::app::AppState;
-use crate::pages::explore::Graph;
-use crate::timer::use_interval;
+use crate::components::{DataSourceField, Graph};
+use crate::state::AppState;
+
+/// How often the simulator's panels are drawn again, in real milliseconds.
+const REDRAW_REAL_MS: u32 = 2000;
 
 /// Grafana's colour names, as the page draws them.
 fn css_color(name: &str) -> &str {
@@ -30,12 +33,11 @@ fn css_color(name: &str) -> &str {
 
 #[component]
 pub fn DashboardsPage() -> impl IntoView {
-    let AppState { demo, .. } = expect_context::<AppState>();
+    let AppState { demo, tick, .. } = expect_context::<AppState>();
     let chosen = RwSignal::new(0usize);
     // The simulator's panels redraw every 2 s; a real Prometheus is asked
     // again at the dashboard's refresh interval (Grafana's `refresh`).
-    let refresh = RwSignal::new(0u64);
-    use_interval(Signal::stored(2000), move || refresh.update(|n| *n += 1));
+    let refresh = tick.every(REDRAW_REAL_MS);
     let import_text = RwSignal::new(String::new());
     let report = RwSignal::new(None::<Result<Vec<String>, String>>);
     let export_url = RwSignal::new(None::<String>);
@@ -92,12 +94,11 @@ pub fn DashboardsPage() -> impl IntoView {
                 .map(|x| (x.variables.clone(), x.time_from.clone(), x.refresh.clone()))
         })
     });
-    let live_refresh = RwSignal::new(0u64);
     let refresh_ms = Signal::derive(move || {
         let every = dash_head.with(|h| h.as_ref().map(|(_, _, r)| r.clone()).unwrap_or_default());
         vars::parse_interval(&every).map_or(0, |ms| ms.clamp(1_000, 86_400_000) as u32)
     });
-    use_interval(refresh_ms, move || live_refresh.update(|n| *n += 1));
+    let live_refresh = tick.every_signal(refresh_ms);
     // In live mode, the answers to variable queries, by data source and
     // query (interpolated: a chained variable's query changes with the
     // ones before it).
@@ -117,7 +118,7 @@ pub fn DashboardsPage() -> impl IntoView {
             .and_then(vars::relative_range_ms)
             .unwrap_or(3_600_000);
         let now = match remote.get_untracked() {
-            Some(_) => crate::app::real_now_ms() as i64,
+            Some(_) => crate::timer::real_now_ms() as i64,
             None => demo.with_untracked(|d| d.now_ms()),
         };
         (now - range_ms, now)
@@ -160,7 +161,7 @@ pub fn DashboardsPage() -> impl IntoView {
                 });
                 let base = base.clone();
                 leptos::task::spawn_local(async move {
-                    let values = crate::datasource::variable_values(&base, &q).await;
+                    let values = crate::prometheus_http::variable_values(&base, &q).await;
                     remote_values.update(|m| {
                         m.insert(key, values);
                     });
@@ -203,7 +204,7 @@ pub fn DashboardsPage() -> impl IntoView {
             .zip(resolved.options)
             .zip(resolved.picked)
             .zip(resolved.errors)
-            .filter(|(((v, _), _), _)| v.kind != "constant")
+            .filter(|(((v, _), _), _)| v.kind != VariableKind::Constant)
             .map(|(((v, options), picked), error)| {
                 let name = v.name.clone();
                 let pick = move |values: Vec<String>| {
@@ -222,7 +223,7 @@ pub fn DashboardsPage() -> impl IntoView {
                     .into_iter()
                     .chain(options.iter().cloned())
                     .collect();
-                let checkboxes = v.multi && v.kind != "textbox";
+                let checkboxes = v.multi && v.kind != VariableKind::TextBox;
                 let input = if checkboxes {
                     // Grafana's multi-value picker: a list of checkboxes
                     // that stays open while values are ticked.
@@ -273,7 +274,7 @@ pub fn DashboardsPage() -> impl IntoView {
                         </details>
                     }
                     .into_any()
-                } else if v.kind == "textbox" {
+                } else if v.kind == VariableKind::TextBox {
                     view! {
                         <input data-testid=format!("var-{}", v.name) prop:value=picked.first().cloned().unwrap_or_default()
                             on:change=move |ev| pick(vec![event_target_value(&ev)]) />
@@ -406,7 +407,7 @@ pub fn DashboardsPage() -> impl IntoView {
             };
             out.push(
                 view! {
-                    <figure class="panel dash-panel" style=style data-testid="dash-panel" data-kind=p.kind.clone() data-grid=format!("{},{},{},{}", p.grid.x, p.grid.y, p.grid.w, p.grid.h) data-step=window.step_ms.to_string()>
+                    <figure class="panel dash-panel" style=style data-testid="dash-panel" data-kind=p.kind.as_str() data-grid=format!("{},{},{},{}", p.grid.x, p.grid.y, p.grid.w, p.grid.h) data-step=window.step_ms.to_string()>
                         <figcaption
                             class="drag-handle"
                             title="Drag to move"
@@ -438,7 +439,7 @@ pub fn DashboardsPage() -> impl IntoView {
                 <select data-testid="dashboard-select" on:change=move |ev| { chosen.set(event_target_value(&ev).parse().unwrap_or(0)); editing.set(None); }>{options}</select>
                 {time_picker}
                 {variables}
-                <crate::datasource::DataSourceField remote testid="dash-datasource" />
+                <DataSourceField remote testid="dash-datasource" />
                 <button data-testid="dashboard-export" on:click=on_export>"Export JSON"</button>
                 {move || export_url.get().map(|u| view! { <a href=u download="dashboard.json" data-testid="dashboard-export-link">"dashboard.json"</a> })}
             </div>
@@ -493,7 +494,7 @@ fn RemotePanel(
         .map(|t| {
             (
                 scope.interpolate(&t.expr, Some(&window.intervals)),
-                reads_range(&panel.kind, t),
+                reads_range(panel.kind, t),
             )
         })
         .collect();
@@ -501,7 +502,7 @@ fn RemotePanel(
         let mut f = Fetched::default();
         for (e, range) in exprs {
             if range {
-                let answer = crate::datasource::query_range(
+                let answer = crate::prometheus_http::query_range(
                     &base,
                     &e,
                     window.start_ms,
@@ -511,7 +512,7 @@ fn RemotePanel(
                 .await;
                 f.range.insert(e, answer);
             } else {
-                let answer = crate::datasource::query(&base, &e, window.now_ms).await;
+                let answer = crate::prometheus_http::query(&base, &e, window.now_ms).await;
                 f.instant.insert(e, answer);
             }
         }
@@ -523,23 +524,15 @@ fn RemotePanel(
     }
 }
 
-/// The draw style as the graph takes it (lines for anything unknown).
-fn draw_style_of(style: &str) -> &'static str {
-    o11y_engine::dashboard::DRAW_STYLES
-        .into_iter()
-        .find(|s| *s == style)
-        .unwrap_or("line")
-}
-
 /// Whether a panel reads ranges (graphs) or the latest values.
 /// Whether a panel's target is a range query (graphs; stats, gauges and
 /// bar gauges reduce a range unless the target is `instant`) or reads the
 /// latest values.
-fn reads_range(kind: &str, target: &o11y_engine::dashboard::Target) -> bool {
+fn reads_range(kind: PanelKind, target: &o11y_engine::dashboard::Target) -> bool {
     match kind {
-        "timeseries" | "heatmap" => true,
-        "stat" | "gauge" | "bargauge" => !target.instant,
-        _ => false,
+        PanelKind::TimeSeries | PanelKind::Heatmap => true,
+        PanelKind::Stat | PanelKind::Gauge | PanelKind::BarGauge => !target.instant,
+        PanelKind::Table | PanelKind::Logs | PanelKind::Text => false,
     }
 }
 
@@ -566,7 +559,7 @@ fn panel_body(
             )
         })
         .collect();
-    let ranged: Vec<bool> = p.targets.iter().map(|t| reads_range(&p.kind, t)).collect();
+    let ranged: Vec<bool> = p.targets.iter().map(|t| reads_range(p.kind, t)).collect();
     let range = |expr: &str| match source {
         Source::Demo(demo) => o11y_engine::promql::parse(expr)
             .map_err(|e| e.to_string())
@@ -612,7 +605,7 @@ fn panel_body(
             .into_iter()
             .filter_map(|s| {
                 let points: Vec<f64> = s.samples.iter().map(|x| x.value).collect();
-                Some((s.labels, reduce(&p.reducer, &points)?))
+                Some((s.labels, reduce(p.reducer, &points)?))
             })
             .collect())
     };
@@ -622,9 +615,9 @@ fn panel_body(
             .unwrap_or("#5794f2")
             .to_string()
     };
-    match p.kind.as_str() {
-        "text" => markdown(&p.content).into_any(),
-        "timeseries" => {
+    match p.kind {
+        PanelKind::Text => markdown(&p.content).into_any(),
+        PanelKind::TimeSeries => {
             let mut series = Vec::new();
             let mut names = Vec::new();
             for (expr, fmt) in &exprs {
@@ -637,9 +630,9 @@ fn panel_body(
                 }
             }
             let threshold = p.thresholds.iter().find_map(|s| s.value);
-            view! { <Graph series start end stacked=p.stacked threshold names draw_style=draw_style_of(&p.draw_style) /> }.into_any()
+            view! { <Graph series start end stacked=p.stacked threshold names draw_style=p.draw_style.as_str() /> }.into_any()
         }
-        "stat" | "gauge" => {
+        PanelKind::Stat | PanelKind::Gauge => {
             let value = if exprs.is_empty() {
                 Ok(Vec::new())
             } else {
@@ -655,14 +648,14 @@ fn panel_body(
                     let x = v[0].1;
                     let color = color_of(x);
                     let text = format_value(x, &p.unit);
-                    if p.kind == "stat" {
+                    if p.kind == PanelKind::Stat {
                         // Grafana's colour modes: the number, the panel, or neither.
-                        let style = match p.color_mode.as_str() {
-                            "background" => format!("background:{color};color:#111317"),
-                            "none" => String::new(),
-                            _ => format!("color:{color}"),
+                        let style = match p.color_mode {
+                            ColorMode::Background => format!("background:{color};color:#111317"),
+                            ColorMode::None => String::new(),
+                            ColorMode::Value | ColorMode::Other(_) => format!("color:{color}"),
                         };
-                        view! { <div class="stat-value" class:stat-background=p.color_mode == "background" style=style data-testid="stat-value" data-color=threshold_color(&p.thresholds, x).unwrap_or("none").to_string()>{text}</div> }.into_any()
+                        view! { <div class="stat-value" class:stat-background=p.color_mode == ColorMode::Background style=style data-testid="stat-value" data-color=threshold_color(&p.thresholds, x).unwrap_or("none").to_string()>{text}</div> }.into_any()
                     } else {
                         let max = gauge_max(&p.thresholds, &p.unit, x);
                         let frac = (x / max).clamp(0.0, 1.0);
@@ -680,7 +673,7 @@ fn panel_body(
                 }
             }
         }
-        "bargauge" | "table" => {
+        PanelKind::BarGauge | PanelKind::Table => {
             let mut rows = Vec::new();
             for (i, (_, fmt)) in exprs.iter().enumerate() {
                 if let Ok(v) = values_of(i) {
@@ -688,7 +681,7 @@ fn panel_body(
                 }
             }
             let max = rows.iter().map(|r| r.1).fold(f64::MIN, f64::max).max(1e-12);
-            if p.kind == "table" {
+            if p.kind == PanelKind::Table {
                 let body = rows.into_iter().map(|(n, v)| view! { <tr data-testid="dash-table-row"><td>{n}</td><td class="num">{format_value(v, &p.unit)}</td></tr> }).collect_view();
                 view! { <table class="result-table"><thead><tr><th>"Series"</th><th>"Value"</th></tr></thead><tbody>{body}</tbody></table> }.into_any()
             } else {
@@ -707,7 +700,7 @@ fn panel_body(
                     .into_any()
             }
         }
-        "heatmap" => {
+        PanelKind::Heatmap => {
             let Some((expr, _)) = exprs.first() else {
                 return ().into_any();
             };
@@ -716,7 +709,10 @@ fn panel_body(
                 Ok(mut series) => {
                     // Buckets bottom to top by `le`; a `heatmap` format
                     // query draws the count in each bucket.
-                    if p.targets.first().is_some_and(|t| t.format == "heatmap") {
+                    if p.targets
+                        .first()
+                        .is_some_and(|t| t.format == TargetFormat::Heatmap)
+                    {
                         o11y_engine::dashboard::buckets_to_counts(&mut series);
                     } else {
                         o11y_engine::dashboard::sort_by_le(&mut series);
@@ -743,7 +739,7 @@ fn panel_body(
                 }
             }
         }
-        "logs" => {
+        PanelKind::Logs => {
             let Some((expr, _)) = exprs.first() else {
                 return ().into_any();
             };
@@ -765,9 +761,6 @@ fn panel_body(
                 Ok(_) => view! { <p class="muted">"A logs panel shows log queries."</p> }.into_any(),
                 Err(e) => view! { <p class="error-text">{e.to_string()}</p> }.into_any(),
             }
-        }
-        other => {
-            view! { <p class="muted">{format!("{other} panels are not drawn")}</p> }.into_any()
         }
     }
 }
@@ -819,7 +812,7 @@ fn PanelEditor(
         return ().into_any();
     };
     let title = RwSignal::new(panel.title.clone());
-    let kind = RwSignal::new(panel.kind.clone());
+    let kind = RwSignal::new(panel.kind);
     let expr = RwSignal::new(
         panel
             .targets
@@ -835,8 +828,8 @@ fn PanelEditor(
             .unwrap_or_default(),
     );
     let unit = RwSignal::new(panel.unit.clone());
-    let draw_style = RwSignal::new(panel.draw_style.clone());
-    let reducer = RwSignal::new(panel.reducer.clone());
+    let draw_style = RwSignal::new(panel.draw_style);
+    let reducer = RwSignal::new(panel.reducer);
     let stacked = RwSignal::new(panel.stacked);
     let steps = RwSignal::new(
         panel
@@ -857,7 +850,7 @@ fn PanelEditor(
     let save = move |_| {
         let e = expr.get_untracked();
         let kind_now = kind.get_untracked();
-        if kind_now != "text" && kind_now != "logs" && !e.trim().is_empty() {
+        if !matches!(kind_now, PanelKind::Text | PanelKind::Logs) && !e.trim().is_empty() {
             // Checked as it would run: variables at their defaults, the
             // intervals of a 1 h range.
             let expanded = demo.with_untracked(|d| {
@@ -901,13 +894,13 @@ fn PanelEditor(
                 .and_then(|x| x.panels.get_mut(index))
             {
                 p.title = title.get_untracked();
-                p.kind = kind_now.clone();
+                p.kind = kind_now;
                 p.unit = unit.get_untracked();
                 p.thresholds = thresholds.clone();
                 p.draw_style = draw_style.get_untracked();
                 p.reducer = reducer.get_untracked();
                 p.stacked = stacked.get_untracked();
-                if kind_now == "text" {
+                if kind_now == PanelKind::Text {
                     p.content = e.clone();
                 } else if let Some(t) = p.targets.first_mut() {
                     t.expr = e.clone();
@@ -918,7 +911,7 @@ fn PanelEditor(
                         legend_format: fmt.get_untracked(),
                         ref_id: "A".into(),
                         instant: false,
-                        format: String::new(),
+                        format: TargetFormat::TimeSeries,
                     });
                 }
             }
@@ -928,7 +921,7 @@ fn PanelEditor(
     let field = |label: &'static str, signal: RwSignal<String>, id: &'static str| {
         view! { <label>{label} <input class="wide" data-testid=id prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) /></label> }
     };
-    if panel.kind == "text" {
+    if panel.kind == PanelKind::Text {
         expr.set(panel.content.clone());
     }
     view! {
@@ -936,20 +929,20 @@ fn PanelEditor(
             <h2>"Edit panel"</h2>
             {field("Title ", title, "edit-title")}
             <label>"Type "
-                <select data-testid="edit-type" on:change=move |ev| kind.set(event_target_value(&ev))>
-                    {o11y_engine::dashboard::PANEL_TYPES.into_iter().map(|t| view! { <option value=t selected=move || kind.get() == t>{t}</option> }).collect_view()}
+                <select data-testid="edit-type" on:change=move |ev| { if let Some(k) = PanelKind::from_name(&event_target_value(&ev)) { kind.set(k) } }>
+                    {PanelKind::ALL.into_iter().map(|t| view! { <option value=t.as_str() selected=move || kind.get() == t>{t.as_str()}</option> }).collect_view()}
                 </select>
             </label>
             {field("Query (text for a text panel) ", expr, "edit-expr")}
             {field("Legend ", fmt, "edit-legend")}
             <label>"Draw "
-                <select data-testid="edit-draw" on:change=move |ev| draw_style.set(event_target_value(&ev))>
-                    {o11y_engine::dashboard::DRAW_STYLES.into_iter().map(|t| view! { <option value=t selected=move || draw_style.get() == t>{t}</option> }).collect_view()}
+                <select data-testid="edit-draw" on:change=move |ev| { if let Some(d) = DrawStyle::from_name(&event_target_value(&ev)) { draw_style.set(d) } }>
+                    {DrawStyle::ALL.into_iter().map(|t| view! { <option value=t.as_str() selected=move || draw_style.get() == t>{t.as_str()}</option> }).collect_view()}
                 </select>
             </label>
             <label title="How a stat, gauge or bar gauge turns each series into one value">"Calculation "
-                <select data-testid="edit-calc" on:change=move |ev| reducer.set(event_target_value(&ev))>
-                    {o11y_engine::dashboard::REDUCERS.into_iter().map(|t| view! { <option value=t selected=move || reducer.get() == t>{t}</option> }).collect_view()}
+                <select data-testid="edit-calc" on:change=move |ev| { if let Some(r) = Reducer::from_name(&event_target_value(&ev)) { reducer.set(r) } }>
+                    {Reducer::ALL.into_iter().map(|t| view! { <option value=t.as_str() selected=move || reducer.get() == t>{t.as_str()}</option> }).collect_view()}
                 </select>
             </label>
             <label>

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use o11y_engine::chart::Thresholds;
 use plotters_canvas::CanvasBackend;
 
-use crate::app::AppState;
 use crate::charts::{TimeSeriesView, draw_time_series};
+use crate::state::{AppState, Notice};
 
 #[component]
 pub fn LivePage() -> impl IntoView {
@@ -28,17 +28,17 @@ fn Examples() -> impl IntoView {
             let ws = e.workspace.clone();
             let name = e.name;
             let open = move |_| {
-                let now = crate::app::real_now_ms() as i64;
+                let now = crate::timer::real_now_ms() as i64;
                 match o11y_engine::demo::Demo::from_workspace(&ws, now) {
                     Ok((d, _)) => {
                         demo.set(d);
-                        notice.set(Some(crate::workspace::Notice {
+                        notice.set(Some(Notice {
                             message: format!("Opened the example \"{name}\"."),
                             download: None,
                         }));
-                        let _ = window().location().set_hash(&ws.view);
+                        crate::fragment::go(&ws.view);
                     }
-                    Err(err) => notice.set(Some(crate::workspace::Notice {
+                    Err(err) => notice.set(Some(Notice {
                         message: format!("The example could not open: {err}"),
                         download: None,
                     })),
@@ -64,9 +64,13 @@ fn Examples() -> impl IntoView {
 /// The live "Requests per second" time-series panel.
 #[component]
 fn RequestsChart() -> impl IntoView {
-    let demo = expect_context::<AppState>().demo;
+    let AppState { demo, tick, .. } = expect_context::<AppState>();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
-    let drawn = Memo::new(move |_| demo.with(|d| (d.requests_per_second(), d.window())));
+    // Redrawn at every tick while the clock runs, and at once after an edit.
+    let drawn = Memo::new(move |_| {
+        tick.track();
+        demo.with(|d| (d.requests_per_second(), d.window()))
+    });
     Effect::new(move |_| {
         let Some(element) = canvas.get() else { return };
         let (points, (x_start_ms, x_end_ms)) = drawn.get();
@@ -105,8 +109,11 @@ fn RequestsChart() -> impl IntoView {
 /// The "Error rate" stat panel, coloured by its thresholds.
 #[component]
 fn ErrorRateStat() -> impl IntoView {
-    let demo = expect_context::<AppState>().demo;
-    let ratio = Memo::new(move |_| demo.with(|d| d.error_ratio()));
+    let AppState { demo, tick, .. } = expect_context::<AppState>();
+    let ratio = Memo::new(move |_| {
+        tick.track();
+        demo.with(|d| d.error_ratio())
+    });
     let thresholds = Thresholds::error_ratio();
     let color = Memo::new(move |_| {
         ratio

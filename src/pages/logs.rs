@@ -16,22 +16,11 @@ use o11y_engine::logql::metric::{LogLine, LogQuery, LogqlResult};
 use o11y_engine::logql::parser::{highlight, parse_log_query};
 use o11y_engine::logql::pipeline::StageTrace;
 
-use crate::app::AppState;
 use crate::charts::format_clock_time;
-use crate::pages::explore::{
-    Graph, Suggestions, accept_completion, completion_key, decode, encode, highlighted_tokens,
-    line_col, textarea_cursor,
-};
+use crate::components::{Graph, QueryEditor, RangePicker, Resolution, Tokens};
+use crate::fragment::{self, LogsUrl, SharedPaste, TracesUrl};
+use crate::state::AppState;
 
-const DEFAULT_QUERY: &str = r#"{job="shop"} | json | status >= 500"#;
-/// Ranges offered; `None` is everything stored.
-const RANGES: [(Option<i64>, &str); 5] = [
-    (Some(300_000), "5m"),
-    (Some(900_000), "15m"),
-    (Some(3_600_000), "1h"),
-    (Some(6 * 3_600_000), "6h"),
-    (None, "all"),
-];
 /// Lines a log query shows at most.
 const LIMIT: usize = 500;
 /// Pastes up to this size go into the URL when shared.
@@ -39,6 +28,14 @@ const URL_PASTE_LIMIT: usize = 2_000;
 /// Bytes ingested per step of a large paste (the page stays responsive between steps).
 const CHUNK_BYTES: usize = 512 * 1024;
 const VOLUME_BUCKETS: usize = 60;
+
+/// LogQL's tokens with their CSS classes.
+fn logql_tokens(text: &str) -> Tokens {
+    highlight(text)
+        .into_iter()
+        .map(|(r, c)| (r, c.css()))
+        .collect()
+}
 
 fn level_color(level: &str) -> &'static str {
     match level {
@@ -54,39 +51,6 @@ fn level_color(level: &str) -> &'static str {
 fn clock_ms(ts_ns: i64) -> String {
     let ms = ts_ns.div_euclid(1_000_000);
     format!("{}.{:03}", format_clock_time(ms), ms.rem_euclid(1000))
-}
-
-struct UrlState {
-    query: String,
-    range: Option<i64>,
-    paste: Option<String>,
-    job: Option<String>,
-    fields: Option<String>,
-}
-
-fn read_url() -> UrlState {
-    let hash = window().location().hash().unwrap_or_default();
-    let mut state = UrlState {
-        query: DEFAULT_QUERY.to_string(),
-        range: None,
-        paste: None,
-        job: None,
-        fields: None,
-    };
-    if let Some((_, q)) = hash.split_once('?') {
-        for pair in q.split('&') {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            match k {
-                "q" => state.query = decode(v),
-                "range" => state.range = RANGES.iter().find(|r| r.1 == decode(v)).and_then(|r| r.0),
-                "paste" => state.paste = Some(decode(v)),
-                "job" => state.job = Some(decode(v)),
-                "fields" => state.fields = Some(decode(v)),
-                _ => {}
-            }
-        }
-    }
-    state
 }
 
 /// What a chunked ingest reads and updates between its steps.
@@ -109,10 +73,10 @@ struct Progress {
 
 #[component]
 pub fn LogsPage() -> impl IntoView {
-    let AppState { demo, .. } = expect_context::<AppState>();
-    let url = read_url();
+    let AppState { demo, tick, .. } = expect_context::<AppState>();
+    let url = LogsUrl::from_fragment(&fragment::current());
     let query = RwSignal::new(url.query);
-    let range = RwSignal::new(url.range);
+    let range = RwSignal::new(url.range_ms);
     let paste = RwSignal::new(String::new());
     let shared_paste = RwSignal::new(None::<String>);
     let job = RwSignal::new("pasted".to_string());
@@ -254,22 +218,17 @@ pub fn LogsPage() -> impl IntoView {
 
     // The URL follows the query, range and a small paste.
     Effect::new(move |_| {
-        let range_label = RANGES
-            .iter()
-            .find(|r| r.0 == range.get())
-            .map_or("all", |r| r.1);
-        let mut fragment = format!("#/logs?q={}&range={range_label}", encode(&query.get()));
-        if let Some(p) = shared_paste.get().filter(|p| p.len() <= URL_PASTE_LIMIT) {
-            fragment.push_str(&format!(
-                "&paste={}&job={}&fields={}",
-                encode(&p),
-                encode(&job.get_untracked()),
-                encode(&label_fields.get_untracked())
-            ));
-        }
-        if let Ok(h) = window().history() {
-            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
-        }
+        let text = query.get();
+        let range_ms = range.get();
+        let paste = shared_paste
+            .get()
+            .filter(|p| p.len() <= URL_PASTE_LIMIT)
+            .map(|text| SharedPaste {
+                text,
+                job: job.get_untracked(),
+                fields: label_fields.get_untracked(),
+            });
+        fragment::replace(&LogsUrl::fragment(&text, range_ms, paste.as_ref()));
     });
 
     // The time range: the last `range`, or everything stored (up to the newest line).
@@ -301,7 +260,7 @@ pub fn LogsPage() -> impl IntoView {
     let result = Memo::new(move |_| {
         let text = query.get();
         let (start_ns, end_ns) = time_range();
-        let step_ms = ((end_ns - start_ns) / 1_000_000 / 100).max(1000);
+        let step_ms = Resolution::LOG_METRICS.step_ms((end_ns - start_ns) / 1_000_000);
         let q = LogQuery {
             start_ns,
             end_ns,
@@ -314,9 +273,7 @@ pub fn LogsPage() -> impl IntoView {
         out.map(|r| (r, q)).map_err(|e| (e.span, e.message))
     });
 
-    let on_input = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        let at = textarea_cursor(&ev).unwrap_or(text.len());
+    let on_input = move |text: String, at: usize| {
         query.set(text.clone());
         inspected.set(None);
         let c =
@@ -324,9 +281,7 @@ pub fn LogsPage() -> impl IntoView {
         completions.set(c);
         selected.set(0);
     };
-    let accept = move |index: usize| accept_completion(query, completions, index);
-    let on_keydown =
-        move |ev: leptos::ev::KeyboardEvent| completion_key(&ev, query, completions, selected);
+    let query_error = Signal::derive(move || result.with(|r| r.as_ref().err().cloned()));
     // A chosen or dropped file: named after the file unless a job was typed.
     let read_file = move |file: web_sys::File| {
         if job.get_untracked() == "pasted" {
@@ -367,17 +322,6 @@ pub fn LogsPage() -> impl IntoView {
         }
     };
 
-    let range_buttons = RANGES
-        .into_iter()
-        .map(|(ms, label)| {
-            view! {
-                <button class:active=move || range.get() == ms data-testid=format!("logs-range-{label}") on:click=move |_| range.set(ms)>
-                    {label}
-                </button>
-            }
-        })
-        .collect_view();
-
     view! {
         <section class="logs" data-testid="logs-page">
             <details class="panel paste-logs" open=true>
@@ -416,39 +360,24 @@ pub fn LogsPage() -> impl IntoView {
                 {move || report.get().map(|r| view! { <p class="ok" data-testid="logs-ingest-report">{r}</p> })}
                 {move || ingest_error.get().map(|e| view! { <p class="query-error" role="alert" data-testid="logs-ingest-error">{e}</p> })}
             </details>
-            <div class="editor-wrap">
-                <div class="editor">
-                    <pre class="highlight" aria-hidden="true">
-                        {move || {
-                            let text = query.get();
-                            let tokens = highlight(&text).into_iter().map(|(r, c)| (r, c.css())).collect();
-                            let error = result.get().err().map(|(span, _)| span);
-                            highlighted_tokens(&text, tokens, error)
-                        }}
-                        "\n"
-                    </pre>
-                    <textarea
-                        data-testid="logql-input"
-                        aria-label="LogQL query"
-                        spellcheck="false"
-                        rows="2"
-                        prop:value=move || query.get()
-                        on:input=on_input
-                        on:keydown=on_keydown
-                        on:blur=move |_| set_timeout(move || completions.set(Completions::default()), std::time::Duration::from_millis(150))
-                    ></textarea>
-                </div>
-                <Suggestions completions selected accept />
-                {move || result.get().err().map(|(span, message)| {
-                    let (line, col) = line_col(&query.get(), span.start);
-                    view! { <p class="query-error" role="alert" data-testid="logql-error">{format!("{line}:{col}: {message}")}</p> }
-                })}
-            </div>
+            <QueryEditor
+                query
+                completions
+                selected
+                error=query_error
+                highlight=logql_tokens
+                on_input
+                on_close=|| {}
+                input_testid="logql-input"
+                label="LogQL query"
+                error_testid="logql-error"
+            />
             <div class="explore-toolbar">
-                <div class="segmented" role="group" aria-label="Range">{range_buttons}</div>
+                <RangePicker ranges=LogsUrl::RANGES.to_vec() range testid_prefix=Some("logs-range-") />
                 <span class="muted" data-testid="logs-store-info">
                     {move || {
                         refresh.get();
+                        tick.track();
                         demo.with(|d| format!("{} lines, {:.1} MB stored", d.logs().line_count(), d.logs().bytes() as f64 / 1e6))
                     }}
                 </span>
@@ -609,7 +538,7 @@ fn LogLines(
                             <div class="log-details" data-testid="log-details">
                                 <table>{rows}</table>
                                 <button data-testid="inspect-line" on:click=move |_| inspected.set(Some(at))>"Inspect stages"</button>
-                                {trace_link.clone().map(|t| view! { " " <a href=format!("#/traces?trace={t}") data-testid="log-trace-link">"Trace " {t.clone()} " →"</a> })}
+                                {trace_link.clone().map(|t| view! { " " <a href=TracesUrl::link(&t) data-testid="log-trace-link">"Trace " {t.clone()} " →"</a> })}
                             </div>
                         }
                     })}

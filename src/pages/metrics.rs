@@ -10,8 +10,8 @@ use o11y_engine::metric_form::MetricForm;
 use o11y_engine::number::format_float;
 use wasm_bindgen::JsCast;
 
-use crate::app::AppState;
 use crate::charts::format_clock_time;
+use crate::state::AppState;
 
 #[component]
 pub fn MetricsPage() -> impl IntoView {
@@ -29,9 +29,13 @@ pub fn MetricsPage() -> impl IntoView {
 /// Metric names with type, help and series count; a click selects one.
 #[component]
 fn Explorer(selected: RwSignal<Option<String>>) -> impl IntoView {
-    let demo = expect_context::<AppState>().demo;
+    let AppState { demo, tick, .. } = expect_context::<AppState>();
     let filter = RwSignal::new(String::new());
-    let catalog = Memo::new(move |_| demo.with(|d| d.catalog()));
+    // New metrics and series come with each scrape.
+    let catalog = Memo::new(move |_| {
+        tick.track();
+        demo.with(|d| d.catalog())
+    });
     let shown = move || {
         let needle = filter.get().to_lowercase();
         catalog
@@ -101,8 +105,12 @@ fn Explorer(selected: RwSignal<Option<String>>) -> impl IntoView {
 /// The selected metric's series and their newest values.
 #[component]
 fn SeriesTable(selected: RwSignal<Option<String>>) -> impl IntoView {
-    let demo = expect_context::<AppState>().demo;
-    let series = Memo::new(move |_| selected.get().map(|m| demo.with(|d| d.series_of(&m))));
+    let AppState { demo, tick, .. } = expect_context::<AppState>();
+    let series = Memo::new(move |_| {
+        let metric = selected.get()?;
+        tick.track();
+        Some(demo.with(|d| d.series_of(&metric)))
+    });
     view! {
         <section class="panel series" aria-labelledby="series-title">
             <h2 id="series-title">

@@ -1,4 +1,7 @@
-//! The app's pages. Each reads the shared [`crate::app::AppState`].
+//! The app's pages, one module each. A page reads the shared
+//! [`crate::state::AppState`], draws with [`crate::components`], and keeps
+//! its URL state through [`crate::fragment`]; it never imports another
+//! page (only `app` names them).
 
 pub mod alerts;
 pub mod dashboards;

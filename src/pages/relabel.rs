@@ -9,7 +9,7 @@ use o11y_engine::relabel::{
     KUBERNETES_EXAMPLE, KUBERNETES_TARGET, parse_configs, parse_labels, steps,
 };
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[component]
 pub fn RelabelPage() -> impl IntoView {
@@ -131,7 +131,7 @@ fn diff(before: &Labels, after: &Labels) -> impl IntoView + use<> {
 /// The shop's scrape config: relabeling that applies to the simulator's target.
 #[component]
 fn ShopScrapeConfig() -> impl IntoView {
-    let AppState { demo, .. } = expect_context::<AppState>();
+    let AppState { demo, tick, .. } = expect_context::<AppState>();
     let text = RwSignal::new(demo.with_untracked(|d| d.scrape_config_text().to_string()));
     let status = RwSignal::new(None::<(bool, String)>);
     let apply = move |_| {
@@ -143,7 +143,9 @@ fn ShopScrapeConfig() -> impl IntoView {
             Err(e) => (false, e.to_string()),
         }));
     };
+    // As the next scrape relabels it.
     let target = move || {
+        tick.track();
         demo.with(|d| d.shop_target_labels()).map_or_else(
             || "dropped by relabel_configs: not scraped".to_string(),
             |l| {

@@ -11,10 +11,14 @@ use leptos::prelude::*;
 use o11y_engine::trace::view::{Edge, Node, service_map, waterfall};
 use o11y_engine::trace::{Span, SpanId, StatusCode, TraceId, TraceQuery, TraceSummary};
 
-use crate::app::AppState;
 use crate::charts::format_clock_time;
-use crate::pages::explore::{ExemplarDot, decode, encode};
-use crate::timer::use_interval;
+use crate::components::{ChartError, ExemplarDot, Graph};
+use crate::fragment::{self, LogsUrl, TracesUrl};
+use crate::state::AppState;
+
+/// How often the search, the service map and the latency panel are drawn
+/// again, in real milliseconds.
+const REDRAW_REAL_MS: u32 = 2000;
 
 fn ms(ns: i64) -> String {
     let ms = ns as f64 / 1e6;
@@ -31,43 +35,31 @@ fn open(selected: RwSignal<Option<TraceId>>, id: TraceId) {
     selected.set(Some(id));
 }
 
-fn trace_from_url() -> Option<TraceId> {
-    let hash = window().location().hash().unwrap_or_default();
-    let (_, q) = hash.split_once('?')?;
-    q.split('&')
-        .find_map(|p| p.strip_prefix("trace="))
-        .and_then(|t| TraceId::from_hex(&decode(t)))
-}
-
 #[component]
 pub fn TracesPage() -> impl IntoView {
-    let AppState { demo, .. } = expect_context::<AppState>();
+    let AppState { demo, tick, .. } = expect_context::<AppState>();
     let service = RwSignal::new(String::new());
     let operation = RwSignal::new(String::new());
     let min_ms = RwSignal::new(String::new());
     let max_ms = RwSignal::new(String::new());
     let errors_only = RwSignal::new(false);
     let trace_text = RwSignal::new(String::new());
-    let selected = RwSignal::new(trace_from_url());
-    let refresh = RwSignal::new(0u64);
-    use_interval(Signal::stored(2000), move || refresh.update(|n| *n += 1));
+    let selected = RwSignal::new(TracesUrl::trace(&fragment::current()));
+    // Drawn again every two seconds, and at once after an import.
+    let redraws = tick.every(REDRAW_REAL_MS);
+    let imports = RwSignal::new(0u64);
+    let refresh = Signal::derive(move || redraws.get() + imports.get());
     // A link on this page to another trace (an exemplar) changes the fragment.
     let listener = window_event_listener(leptos::ev::hashchange, move |_| {
-        if let Some(id) = trace_from_url().filter(|id| selected.get_untracked() != Some(*id)) {
+        if let Some(id) = TracesUrl::trace(&fragment::current())
+            .filter(|id| selected.get_untracked() != Some(*id))
+        {
             open(selected, id);
         }
     });
     on_cleanup(move || listener.remove());
 
-    Effect::new(move |_| {
-        let fragment = match selected.get() {
-            Some(t) => format!("#/traces?trace={}", encode(&t.to_string())),
-            None => "#/traces".to_string(),
-        };
-        if let Ok(h) = window().history() {
-            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
-        }
-    });
+    Effect::new(move |_| fragment::replace(&TracesUrl::fragment(selected.get())));
 
     // The service map, once per refresh: the map panel and the service list read it.
     let map = Memo::new(move |_| {
@@ -116,7 +108,7 @@ pub fn TracesPage() -> impl IntoView {
                     let count = spans.len();
                     let first = spans.first().map(|s| s.trace_id);
                     demo.update(|d| d.import_spans(spans));
-                    refresh.update(|n| *n += 1);
+                    imports.update(|n| *n += 1);
                     import_status.set(Some(format!("Imported {count} spans.")));
                     if let Some(id) = first {
                         trace_text.set(id.to_string());
@@ -429,7 +421,7 @@ fn TraceView(id: TraceId) -> impl IntoView {
 #[component]
 fn SpanDetails(span: Span) -> impl IntoView {
     let logs_query = format!(r#"{{job="shop"}} | json | trace_id="{}""#, span.trace_id);
-    let logs_href = format!("#/logs?q={}&range=all", encode(&logs_query));
+    let logs_href = LogsUrl::fragment(&logs_query, None, None);
     let attrs = span
         .attributes
         .iter()
@@ -549,7 +541,7 @@ fn exemplar_selector(topology: &o11y_engine::topology::Topology) -> Option<Strin
 
 /// p99 latency per shop service, from its histogram metrics, last 15 minutes.
 #[component]
-fn LatencyPanel(refresh: RwSignal<u64>) -> impl IntoView {
+fn LatencyPanel(refresh: Signal<u64>) -> impl IntoView {
     let AppState { demo, .. } = expect_context::<AppState>();
     const QUERY: &str = r#"histogram_quantile(0.99, sum by (le, service) (rate(http_request_duration_seconds_bucket{job="shop"}[1m])))"#;
     move || {
@@ -568,14 +560,8 @@ fn LatencyPanel(refresh: RwSignal<u64>) -> impl IntoView {
             (queried, exemplars)
         });
         let chart = match queried {
-            Ok(series) => {
-                view! { <crate::pages::explore::Graph series start end stacked=false exemplars /> }
-                    .into_any()
-            }
-            Err(message) => {
-                view! { <crate::pages::explore::ChartError message testid="latency-error" /> }
-                    .into_any()
-            }
+            Ok(series) => view! { <Graph series start end stacked=false exemplars /> }.into_any(),
+            Err(message) => view! { <ChartError message testid="latency-error" /> }.into_any(),
         };
         view! {
             <section class="panel latency" data-testid="latency-panel">

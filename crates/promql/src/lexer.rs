@@ -4,6 +4,7 @@
 //! are metric identifiers), keywords, numbers (decimal, hex, `Inf`, `NaN`),
 //! durations (`1h30m`, `500ms`), strings in double, single or back quotes,
 //! operators and `#` comments. A problem gives a [`LexError`] at its span.
+//! `unquote` turns a string token into its value, as Go's `strconv.Unquote`.
 //!
 //! ```
 //! use o11y_promql::lexer::{tokenize, TokenKind};
@@ -309,6 +310,57 @@ fn string_end(bytes: &[u8], start: usize) -> Result<usize, String> {
     Err("unterminated quoted string".to_string())
 }
 
+/// Unquotes a string token as Go's `strconv.Unquote` does.
+pub(crate) fn unquote(raw: &str) -> std::result::Result<String, String> {
+    let quote = raw.chars().next().unwrap_or('"');
+    let inner = &raw[1..raw.len().saturating_sub(1).max(1)];
+    if quote == '`' {
+        return Ok(inner.to_string());
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let escaped = chars.next().ok_or("unterminated escape")?;
+        let code = |count: usize, radix: u32, chars: &mut std::iter::Peekable<std::str::Chars>| {
+            let digits: String = (0..count).filter_map(|_| chars.next()).collect();
+            if digits.len() != count {
+                return Err("escape sequence is too short".to_string());
+            }
+            u32::from_str_radix(&digits, radix)
+                .map_err(|_| format!("invalid escape digits {digits:?}"))
+        };
+        match escaped {
+            'a' => out.push('\u{7}'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'v' => out.push('\u{b}'),
+            '\\' => out.push('\\'),
+            '\'' | '"' if escaped == quote => out.push(escaped),
+            'x' => out.push(char::from_u32(code(2, 16, &mut chars)?).ok_or("invalid character")?),
+            'u' => out.push(char::from_u32(code(4, 16, &mut chars)?).ok_or("invalid character")?),
+            'U' => out.push(char::from_u32(code(8, 16, &mut chars)?).ok_or("invalid character")?),
+            '0'..='7' => {
+                let rest = code(2, 8, &mut chars)?;
+                let value = (escaped as u32 - '0' as u32) * 64 + rest;
+                out.push(
+                    char::from_u32(value)
+                        .filter(|_| value < 256)
+                        .ok_or("octal escape out of range")?,
+                );
+            }
+            other => return Err(format!("unknown escape sequence \\{other}")),
+        }
+    }
+    Ok(out)
+}
+
 /// A number (decimal, exponent or hex) or a duration (`5m`, `1h30m`).
 /// On error, the end of the bad text and why.
 fn number_or_duration(source: &str, start: usize) -> Result<(TokenKind, usize), (usize, String)> {
@@ -459,6 +511,31 @@ mod tests {
                 .map(|k| k.1)
                 .collect::<Vec<_>>(),
             [r#""a\"b""#, r#"'c\'d'"#, r"`e\f`"]
+        );
+    }
+
+    #[test]
+    fn unquote_follows_go() {
+        assert_eq!(unquote(r#""a\"b\n""#).unwrap(), "a\"b\n");
+        assert_eq!(unquote(r"'\x41\u00e9\101\''").unwrap(), "AéA'");
+        // Back quotes are raw.
+        assert_eq!(unquote(r"`a\n`").unwrap(), r"a\n");
+        assert_eq!(
+            unquote(r#""\q""#).unwrap_err(),
+            r"unknown escape sequence \q"
+        );
+        // A single quote is escaped only inside single quotes.
+        assert_eq!(
+            unquote(r#""\'""#).unwrap_err(),
+            r"unknown escape sequence \'"
+        );
+        assert_eq!(
+            unquote(r#""\400""#).unwrap_err(),
+            "octal escape out of range"
+        );
+        assert_eq!(
+            unquote(r#""\x4""#).unwrap_err(),
+            "escape sequence is too short"
         );
     }
 

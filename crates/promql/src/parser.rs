@@ -5,7 +5,7 @@
 
 use super::ast::*;
 use super::functions::{self, Function};
-use super::lexer::{Span, Token, TokenKind, tokenize};
+use super::lexer::{Span, Token, TokenKind, tokenize, unquote};
 use o11y_model::duration::parse_duration;
 use o11y_model::labels::{METRIC_NAME, MatchOp, Matcher};
 use o11y_model::number::parse_number;
@@ -102,57 +102,6 @@ fn is_label_token(kind: TokenKind) -> bool {
             | T::Start
             | T::End
     )
-}
-
-/// Unquotes a string token as Go's `strconv.Unquote` does.
-fn unquote(raw: &str) -> std::result::Result<String, String> {
-    let quote = raw.chars().next().unwrap_or('"');
-    let inner = &raw[1..raw.len().saturating_sub(1).max(1)];
-    if quote == '`' {
-        return Ok(inner.to_string());
-    }
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        let escaped = chars.next().ok_or("unterminated escape")?;
-        let code = |count: usize, radix: u32, chars: &mut std::iter::Peekable<std::str::Chars>| {
-            let digits: String = (0..count).filter_map(|_| chars.next()).collect();
-            if digits.len() != count {
-                return Err("escape sequence is too short".to_string());
-            }
-            u32::from_str_radix(&digits, radix)
-                .map_err(|_| format!("invalid escape digits {digits:?}"))
-        };
-        match escaped {
-            'a' => out.push('\u{7}'),
-            'b' => out.push('\u{8}'),
-            'f' => out.push('\u{c}'),
-            'n' => out.push('\n'),
-            'r' => out.push('\r'),
-            't' => out.push('\t'),
-            'v' => out.push('\u{b}'),
-            '\\' => out.push('\\'),
-            '\'' | '"' if escaped == quote => out.push(escaped),
-            'x' => out.push(char::from_u32(code(2, 16, &mut chars)?).ok_or("invalid character")?),
-            'u' => out.push(char::from_u32(code(4, 16, &mut chars)?).ok_or("invalid character")?),
-            'U' => out.push(char::from_u32(code(8, 16, &mut chars)?).ok_or("invalid character")?),
-            '0'..='7' => {
-                let rest = code(2, 8, &mut chars)?;
-                let value = (escaped as u32 - '0' as u32) * 64 + rest;
-                out.push(
-                    char::from_u32(value)
-                        .filter(|_| value < 256)
-                        .ok_or("octal escape out of range")?,
-                );
-            }
-            other => return Err(format!("unknown escape sequence \\{other}")),
-        }
-    }
-    Ok(out)
 }
 
 impl<'a> Parser<'a> {

@@ -1,9 +1,8 @@
 //! Range functions over stored samples, with Prometheus 3 semantics.
 //!
 //! [`extrapolated_rate`] is Prometheus's `rate`/`increase`/`delta` core,
-//! shared with the PromQL evaluator. [`sum_rate_range`] evaluates
-//! `sum(rate(selector[range]))` as a range query; it is what the first live
-//! chart draws until PromQL drives the charts.
+//! shared with the PromQL evaluator (`rate`, `increase`, `delta` and their
+//! LogQL counterparts).
 //!
 //! ```
 //! use o11y_promql::rate::extrapolated_rate;
@@ -17,8 +16,7 @@
 //! assert!((rate - 1.0).abs() < 1e-9);
 //! ```
 
-use o11y_metrics::store::{Sample, SeriesStore};
-use o11y_model::labels::Matcher;
+use o11y_metrics::store::Sample;
 
 /// Prometheus's `extrapolatedRate`: the increase (for counters, with resets
 /// added back) between the first and last sample of a window
@@ -97,47 +95,9 @@ pub fn extrapolation_factor(
     factor
 }
 
-/// `sum(rate(selector[range_ms]))` at every step from `start_ms` to `end_ms`.
-/// Steps where no series has a rate give no point, as in Prometheus.
-pub fn sum_rate_range(
-    store: &impl SeriesStore,
-    matchers: &[Matcher],
-    range_ms: i64,
-    start_ms: i64,
-    end_ms: i64,
-    step_ms: i64,
-) -> Vec<(i64, f64)> {
-    if step_ms <= 0 || range_ms <= 0 || end_ms < start_ms {
-        return Vec::new();
-    }
-    let series = store.select(matchers, start_ms - range_ms + 1, end_ms);
-    let mut points = Vec::new();
-    let mut t = start_ms;
-    while t <= end_ms {
-        let window_start = t - range_ms;
-        let mut sum = None;
-        for s in &series {
-            // Left-open window: (t - range, t].
-            let from = s.samples.partition_point(|x| x.ts_ms <= window_start);
-            let to = s.samples.partition_point(|x| x.ts_ms <= t);
-            if let Some(rate) = extrapolated_rate(&s.samples[from..to], window_start, t, true, true)
-            {
-                *sum.get_or_insert(0.0) += rate;
-            }
-        }
-        if let Some(sum) = sum {
-            points.push((t, sum));
-        }
-        t += step_ms;
-    }
-    points
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use o11y_metrics::tsdb::Tsdb;
-    use o11y_model::labels::Labels;
 
     fn samples(pairs: &[(i64, f64)]) -> Vec<Sample> {
         pairs
@@ -162,33 +122,5 @@ mod tests {
             extrapolated_rate(&samples(&[(1, 1.0)]), 0, 10, true, true),
             None
         );
-    }
-
-    #[test]
-    fn sum_rate_range_sums_series_and_skips_empty_steps() {
-        let mut store = Tsdb::default();
-        for route in ["/a", "/b"] {
-            let l = Labels::new([("__name__", "req_total"), ("route", route)]);
-            for i in 0..=8 {
-                let sample = Sample {
-                    ts_ms: i * 15_000,
-                    value: (i * 30) as f64,
-                };
-                store.append(&l, sample).unwrap();
-            }
-        }
-        let points = sum_rate_range(
-            &store,
-            &[Matcher::metric("req_total")],
-            60_000,
-            0,
-            120_000,
-            15_000,
-        );
-        // At t=0 the window holds one sample per series: no point.
-        assert_eq!(points.first().map(|p| p.0), Some(15_000));
-        for (_, v) in &points[3..] {
-            assert!((v - 4.0).abs() < 1e-9, "{v}");
-        }
     }
 }

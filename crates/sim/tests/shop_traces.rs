@@ -1,7 +1,8 @@
 //! The simulated shop's traces as the Traces page shows them: its
 //! service map and a checkout's waterfall with the critical path.
 
-use o11y_sim::topology::{ShopSim, Topology};
+use o11y_sim::shop::ShopSim;
+use o11y_sim::topology::Topology;
 use o11y_traces::TraceStore;
 use o11y_traces::view::*;
 

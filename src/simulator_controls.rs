@@ -1,14 +1,17 @@
 //! The simulator's controls, on every page: a toolbar (pause, step, speed,
 //! reset, traffic, error rate, the virtual clock) and a panel it opens with
 //! the seed, the daily shape, failure toggles and schedules, and the
-//! topology editor.
+//! topology editor. (The simulator itself is the engine's `topology`.)
+//!
+//! Settings read the demo tracked (they change only when edited); what
+//! changes with time (the clock, active failures) also follows the tick.
 
 use leptos::prelude::*;
 use o11y_engine::topology::presets::{Preset, describe, presets};
 use o11y_engine::topology::{Injection, Topology};
 
-use crate::app::{AppState, fresh_demo};
 use crate::charts::format_clock_time;
+use crate::state::{AppState, fresh_demo};
 
 /// Speeds offered by the speed buttons.
 const SPEEDS: [f64; 4] = [1.0, 10.0, 100.0, 1000.0];
@@ -20,7 +23,9 @@ const STEP_MS: i64 = 15_000;
 /// the button that opens the simulator panel.
 #[component]
 pub fn Controls() -> impl IntoView {
-    let AppState { demo, error, .. } = expect_context::<AppState>();
+    let AppState {
+        demo, error, tick, ..
+    } = expect_context::<AppState>();
     let paused = Memo::new(move |_| demo.with(|d| d.clock().is_paused()));
     let speed = Memo::new(move |_| demo.with(|d| d.clock().speed()));
     let error_pct = Memo::new(move |_| demo.with(|d| d.error_rate() * 100.0));
@@ -118,13 +123,19 @@ pub fn Controls() -> impl IntoView {
                 />
                 <output>{move || format!("{:.0} req/s", rate.get())}</output>
             </label>
-            {move || demo.with(|d| d.is_lagging()).then(|| view! {
-                <span class="lagging" data-testid="sim-lagging" title="Too many requests to simulate at this speed: the virtual clock runs slower than asked">
-                    "clock behind"
-                </span>
-            })}
+            {move || {
+                tick.track();
+                demo.with(|d| d.is_lagging()).then(|| view! {
+                    <span class="lagging" data-testid="sim-lagging" title="Too many requests to simulate at this speed: the virtual clock runs slower than asked">
+                        "clock behind"
+                    </span>
+                })
+            }}
             <span class="clock" data-testid="virtual-clock" title="Virtual time (UTC)">
-                {move || format_clock_time(demo.with(|d| d.now_ms()))}
+                {move || {
+                    tick.track();
+                    format_clock_time(demo.with(|d| d.now_ms()))
+                }}
             </span>
             <button
                 class="sim-open"
@@ -133,6 +144,7 @@ pub fn Controls() -> impl IntoView {
                 on:click=move |_| open.update(|o| *o = !*o)
             >
                 {move || {
+                    tick.track();
                     let active = demo.with(|d| d.shop().active_failures(d.now_ms()).len());
                     let badge = if active > 0 { format!(" · {active} failing") } else { String::new() };
                     format!("Simulator {}{badge}", if open.get() { "▴" } else { "▾" })
@@ -250,7 +262,7 @@ fn injection_state(i: &Injection, now_ms: i64) -> (&'static str, String) {
 
 #[component]
 fn FailureToggles() -> impl IntoView {
-    let AppState { demo, .. } = expect_context::<AppState>();
+    let AppState { demo, tick, .. } = expect_context::<AppState>();
     // Aimed at the topology in effect: recomputed when it changes.
     let presets = Memo::new(move |_| demo.with(|d| presets(d.shop().topology())));
     // Why the simulator refused the last failure switched on.
@@ -275,6 +287,7 @@ fn FailureToggles() -> impl IntoView {
                 };
                 let f = failure.clone();
                 let on = Memo::new(move |_| {
+                    tick.track();
                     demo.with(|d| d.shop().active_failures(d.now_ms()).contains(&f))
                 });
                 view! {
@@ -374,6 +387,7 @@ fn FailureToggles() -> impl IntoView {
             .collect_view()
     };
     let list = move || {
+        tick.track();
         let (now, injections) = demo.with(|d| (d.now_ms(), d.shop().injections().to_vec()));
         injections
             .into_iter()

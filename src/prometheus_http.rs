@@ -1,7 +1,7 @@
-//! Live-Prometheus mode: the data-source field Explore and Dashboards
-//! share, and the requests they make of a real Prometheus's HTTP API
-//! (queries, label values for variables, and the catalog autocomplete
-//! reads). URLs and answers are built and parsed by `o11y_engine::promapi`.
+//! Live-Prometheus mode: the requests Explore and Dashboards make of a
+//! real Prometheus's HTTP API (queries, label values for variables, and
+//! the catalog autocomplete reads) when their data-source field names one.
+//! URLs and answers are built and parsed by `o11y_engine::promapi`.
 
 use leptos::prelude::*;
 use o11y_engine::dashboard::vars::VarError;
@@ -58,7 +58,7 @@ pub async fn query(base: &str, expr: &str, time: i64) -> Result<Vec<(Labels, f64
 
 /// The last hour of real time, the range label and series lookups read.
 fn last_hour() -> Option<(i64, i64)> {
-    let now = crate::app::real_now_ms() as i64;
+    let now = crate::timer::real_now_ms() as i64;
     Some((now - 3_600_000, now))
 }
 
@@ -70,7 +70,7 @@ pub async fn variable_values(base: &str, query: &str) -> Result<Vec<String>, Var
     if query.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let now = crate::app::real_now_ms() as i64;
+    let now = crate::timer::real_now_ms() as i64;
     let Some(url) = promapi::variable_url(base, query, last_hour(), now) else {
         return Err(VarError::Syntax(query.trim().to_string()));
     };
@@ -130,28 +130,4 @@ pub fn look_up(
             });
         }
     });
-}
-
-/// The data-source field: empty for the simulator, or the URL of a
-/// Prometheus-compatible HTTP API (which must allow this page's origin).
-/// `remote` is set when the field is changed.
-#[component]
-pub fn DataSourceField(remote: RwSignal<Option<String>>, testid: &'static str) -> impl IntoView {
-    let text = RwSignal::new(remote.get_untracked().unwrap_or_default());
-    view! {
-        <label class="datasource" title="Send the queries to a Prometheus-compatible HTTP API (it must allow this page's origin: --web.cors.origin)">
-            "Data source "
-            <input
-                data-testid=testid
-                placeholder="the simulator; or http://127.0.0.1:9090"
-                prop:value=move || text.get()
-                on:input=move |ev| text.set(event_target_value(&ev))
-                on:change=move |_| {
-                    let url = text.get_untracked();
-                    remote.set((!url.trim().is_empty()).then(|| url.trim().to_string()));
-                }
-            />
-            {move || remote.get().map(|u| view! { <span class="badge whatif" data-testid="datasource-live">{format!("live: {u}")}</span> })}
-        </label>
-    }
 }

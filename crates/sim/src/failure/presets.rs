@@ -3,7 +3,8 @@
 //! name, so that they follow a renamed or replaced service; a preset the
 //! topology has nothing for says why.
 
-use super::{Failure, Service, Topology};
+use super::Failure;
+use crate::topology::{Service, Topology};
 
 /// A failure switch of the simulator panel, aimed at a service of the
 /// topology in effect.

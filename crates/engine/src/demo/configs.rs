@@ -1,0 +1,186 @@
+//! What the user configures on the demo, and "what if": the shop's scrape
+//! config (its relabeling), the rule file and its evaluation after each
+//! scrape, Alertmanager's configuration, and replays of edited rules over
+//! the stored history through an overlay store that leaves the real one
+//! untouched.
+
+use super::*;
+
+/// The demo's store with a scratch store on top: what a replay of rules
+/// records goes to the top, and its series hide the base's of the same labels.
+struct Overlay<'a> {
+    base: &'a Tsdb,
+    top: Tsdb,
+}
+
+impl o11y_metrics::store::SeriesStore for Overlay<'_> {
+    fn append(&mut self, labels: &Labels, sample: Sample) -> Result<(), AppendError> {
+        self.top.append(labels, sample)
+    }
+
+    fn select(
+        &self,
+        matchers: &[Matcher],
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Vec<o11y_metrics::store::Series> {
+        let mut top = self.top.select(matchers, start_ms, end_ms);
+        let hidden: std::collections::HashSet<Labels> = self
+            .top
+            .series_labels(matchers)
+            .into_iter()
+            .cloned()
+            .collect();
+        let mut out: Vec<o11y_metrics::store::Series> = self
+            .base
+            .select(matchers, start_ms, end_ms)
+            .into_iter()
+            .filter(|s| !hidden.contains(&s.labels))
+            .collect();
+        out.append(&mut top);
+        out
+    }
+
+    fn select_histograms(
+        &self,
+        matchers: &[Matcher],
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Vec<o11y_metrics::store::HistogramSeries> {
+        self.base.select_histograms(matchers, start_ms, end_ms)
+    }
+}
+
+impl Demo {
+    /// The shop's scrape config.
+    pub fn scrape_config_text(&self) -> &str {
+        &self.scrape_config_text
+    }
+
+    /// The shop target's labels after relabeling; `None` if it is dropped.
+    pub fn shop_target_labels(&self) -> Option<Vec<(String, String)>> {
+        self.shop_scraper
+            .as_ref()
+            .map(|s| s.target_labels().to_vec())
+    }
+
+    /// Replaces the shop's scrape config (checked first): its target goes
+    /// through `relabel_configs` (and may be dropped), its samples through
+    /// `metric_relabel_configs`, from the next scrape on.
+    pub fn set_scrape_config(
+        &mut self,
+        text: &str,
+    ) -> Result<(), o11y_metrics::relabel::RelabelError> {
+        let config = o11y_metrics::relabel::parse_scrape_config(text)?;
+        let now = self.now_ms();
+        if let Some(old) = &mut self.shop_scraper {
+            let refused = old.end(&mut self.store, now);
+            self.scrape_refused.merge(&refused);
+        }
+        self.shop_scraper = Scraper::from_discovered(
+            &config.discovered,
+            &config.relabel_configs,
+            config.metric_relabel_configs,
+        );
+        self.scrape_config_text = text.to_string();
+        Ok(())
+    }
+
+    /// The rule file in effect.
+    pub fn rules_text(&self) -> &str {
+        &self.rules_text
+    }
+
+    /// The rules and their alerts.
+    pub fn rules(&self) -> &o11y_alerting::rules::group::RuleEngine {
+        &self.rules
+    }
+
+    /// Replaces the rules (checked first); they are evaluated from now on,
+    /// their alerts starting inactive.
+    pub fn set_rules(&mut self, text: &str) -> Result<(), Vec<o11y_alerting::rules::RuleError>> {
+        let engine =
+            o11y_alerting::rules::group::engine_for(text, RULE_INTERVAL_MS, self.now_ms() + 1)?;
+        self.rules = engine;
+        self.rules_text = text.to_string();
+        Ok(())
+    }
+
+    /// "What if": evaluates `text` over the stored history from `start_ms`
+    /// to now, without touching the live rules or the store, and returns
+    /// the rules with their alerts and state changes.
+    pub fn replay_rules(
+        &self,
+        text: &str,
+        start_ms: i64,
+    ) -> Result<o11y_alerting::rules::group::RuleEngine, Vec<o11y_alerting::rules::RuleError>> {
+        let mut engine = o11y_alerting::rules::group::engine_for(text, RULE_INTERVAL_MS, start_ms)?;
+        let mut overlay = Overlay {
+            base: &self.store,
+            top: Tsdb::default(),
+        };
+        engine.advance_to(self.now_ms(), &mut overlay);
+        Ok(engine)
+    }
+
+    pub fn alertmanager_text(&self) -> &str {
+        &self.alertmanager_text
+    }
+
+    pub fn alertmanager(&self) -> &o11y_alerting::alertmanager::Alertmanager {
+        &self.alertmanager
+    }
+
+    /// For silences.
+    pub fn alertmanager_mut(&mut self) -> &mut o11y_alerting::alertmanager::Alertmanager {
+        &mut self.alertmanager
+    }
+
+    /// Replaces Alertmanager's configuration (checked first); silences and
+    /// sent notifications are kept, groups start over.
+    pub fn set_alertmanager_config(
+        &mut self,
+        text: &str,
+    ) -> Result<(), o11y_alerting::alertmanager::ConfigError> {
+        let config = o11y_alerting::alertmanager::AmConfig::parse(text)?;
+        let mut am = o11y_alerting::alertmanager::Alertmanager::new(config);
+        am.silences = std::mem::take(&mut self.alertmanager.silences);
+        am.notifications = std::mem::take(&mut self.alertmanager.notifications);
+        self.alertmanager = am;
+        self.alertmanager_text = text.to_string();
+        Ok(())
+    }
+
+    /// Rule evaluations due by `now_ms`, each followed by what Prometheus
+    /// sends Alertmanager (firing alerts, and resolved ones with their
+    /// end), then Alertmanager's notifications due by then.
+    pub(super) fn evaluate_rules(&mut self, now_ms: i64) {
+        self.rules.skip_missed(now_ms);
+        loop {
+            let next = self.rules.groups.iter().map(|g| g.next_eval_ms()).min();
+            match next {
+                Some(at) if at <= now_ms => {
+                    self.rules.advance_to(at, &mut self.store);
+                    let sent: Vec<o11y_alerting::alertmanager::AmAlert> = self
+                        .rules
+                        .alerts()
+                        .filter(|(_, _, a)| a.fired_at_ms.is_some())
+                        .map(|(_, _, a)| o11y_alerting::alertmanager::AmAlert {
+                            labels: a.labels.clone(),
+                            annotations: a.annotations.clone(),
+                            starts_at_ms: a.fired_at_ms.unwrap_or(a.active_at_ms),
+                            ends_at_ms: (a.state
+                                == o11y_alerting::rules::group::AlertState::Inactive)
+                                .then_some(a.resolved_at_ms.unwrap_or(at)),
+                            generator_url: String::new(),
+                        })
+                        .collect();
+                    self.alertmanager.receive(&sent, at);
+                    self.alertmanager.advance_to(at);
+                }
+                _ => break,
+            }
+        }
+        self.alertmanager.advance_to(now_ms);
+    }
+}
