@@ -7,7 +7,7 @@
 //! comes from `o11y_engine::chart`.
 
 use o11y_engine::chart::{nice_ceiling, reduce_to_columns};
-use o11y_engine::number::format_float;
+use o11y_engine::model::number::format_float;
 use plotters::prelude::*;
 
 const BACKGROUND: RGBColor = RGBColor(0x18, 0x1b, 0x1f);
@@ -93,7 +93,7 @@ pub fn short_value(v: f64) -> String {
 }
 
 /// A series' labels as PromQL writes them, `{}` for none.
-pub fn label_text(labels: &o11y_engine::labels::Labels) -> String {
+pub fn label_text(labels: &o11y_engine::model::labels::Labels) -> String {
     let text = labels.to_string();
     if text.is_empty() {
         "{}".to_string()

@@ -12,7 +12,7 @@
 //! ```
 
 use leptos::prelude::window;
-use o11y_engine::trace::TraceId;
+use o11y_engine::traces::TraceId;
 
 /// The pages, each at its own fragment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 //! URLs and answers are built and parsed by `o11y_engine::promapi`.
 
 use leptos::prelude::*;
-use o11y_engine::dashboard::vars::VarError;
-use o11y_engine::labels::Labels;
+use o11y_engine::dashboards::vars::VarError;
+use o11y_engine::model::labels::Labels;
 use o11y_engine::promapi::{self, Catalog, Lookup};
 use o11y_engine::promql::eval::RangeSeries;
 

@@ -7,8 +7,9 @@
 //! changes with time (the clock, active failures) also follows the tick.
 
 use leptos::prelude::*;
-use o11y_engine::topology::presets::{Preset, describe, presets};
-use o11y_engine::topology::{Injection, Topology};
+use o11y_engine::sim::failure::Injection;
+use o11y_engine::sim::failure::presets::{Preset, describe, presets};
+use o11y_engine::sim::topology::Topology;
 
 use crate::charts::format_clock_time;
 use crate::state::{AppState, fresh_demo};

@@ -16,7 +16,7 @@
 use std::ops::Range;
 
 use leptos::prelude::*;
-use o11y_engine::explore::Completions;
+use o11y_engine::promql::assist::Completions;
 
 /// A query's tokens: each one's byte range and CSS class.
 pub type Tokens = Vec<(Range<usize>, &'static str)>;

@@ -10,7 +10,7 @@
 //! ```
 
 use leptos::prelude::*;
-use o11y_engine::rules::group::AlertTimeline;
+use o11y_engine::alerting::rules::group::AlertTimeline;
 
 use crate::charts::format_clock_time;
 use crate::components::graph::{LEFT, RIGHT, WIDTH, x_of};

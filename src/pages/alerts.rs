@@ -8,9 +8,9 @@
 use leptos::prelude::*;
 // A silence's matchers are written as amtool takes them: comma-separated,
 // in optional braces, commas inside quotes kept.
-use o11y_engine::alertmanager::parse_matchers;
-use o11y_engine::rules::group::{AlertState, RuleEngine, threshold_of};
-use o11y_engine::rules::slo::Slo;
+use o11y_engine::alerting::alertmanager::parse_matchers;
+use o11y_engine::alerting::rules::group::{AlertState, RuleEngine, threshold_of};
+use o11y_engine::alerting::rules::slo::Slo;
 
 use crate::charts::{format_clock_time, short_value};
 use crate::components::{ChartError, Graph, RangePicker, Resolution, StateBands};
@@ -176,13 +176,14 @@ fn Overview(refresh: Memo<u64>, replay: RwSignal<Option<Replay>>) -> impl IntoVi
     };
     let current = move || {
         refresh.get();
-        let alerts: Vec<(String, o11y_engine::rules::group::Alert)> = demo.with_untracked(|d| {
-            d.rules()
-                .alerts()
-                .filter(|(_, _, a)| a.state != AlertState::Inactive)
-                .map(|(_, r, a)| (r.rule.name().to_string(), a.clone()))
-                .collect()
-        });
+        let alerts: Vec<(String, o11y_engine::alerting::rules::group::Alert)> = demo
+            .with_untracked(|d| {
+                d.rules()
+                    .alerts()
+                    .filter(|(_, _, a)| a.state != AlertState::Inactive)
+                    .map(|(_, r, a)| (r.rule.name().to_string(), a.clone()))
+                    .collect()
+            });
         if alerts.is_empty() {
             return view! { <p class="muted" data-testid="no-alerts">"No alert is pending or firing."</p> }.into_any();
         }
@@ -208,15 +209,16 @@ fn Overview(refresh: Memo<u64>, replay: RwSignal<Option<Replay>>) -> impl IntoVi
     };
     let notifications = move || {
         refresh.get();
-        let sent: Vec<o11y_engine::alertmanager::Notification> = demo.with_untracked(|d| {
-            d.alertmanager()
-                .notifications
-                .iter()
-                .rev()
-                .take(30)
-                .cloned()
-                .collect()
-        });
+        let sent: Vec<o11y_engine::alerting::alertmanager::Notification> =
+            demo.with_untracked(|d| {
+                d.alertmanager()
+                    .notifications
+                    .iter()
+                    .rev()
+                    .take(30)
+                    .cloned()
+                    .collect()
+            });
         if sent.is_empty() {
             return view! { <p class="muted">"No notification yet."</p> }.into_any();
         }
@@ -286,7 +288,7 @@ fn RulesEditor(replay: RwSignal<Option<Replay>>, tab: RwSignal<Tab>) -> impl Int
     // Groups and rules, or the problems.
     let checked = Memo::new(move |_| {
         text.with(|t| {
-            o11y_engine::rules::parse_rule_file(t).map(|f| {
+            o11y_engine::alerting::rules::parse_rule_file(t).map(|f| {
                 (
                     f.groups.len(),
                     f.groups.iter().map(|g| g.rules.len()).sum::<usize>(),
@@ -391,7 +393,7 @@ fn Silences(refresh: Memo<u64>) -> impl IntoView {
     let preview = move || {
         refresh.get();
         match parsed() {
-            Err(e) => view! { <p class="error-text" data-testid="silence-error">{e}</p> }.into_any(),
+            Err(e) => view! { <p class="error-text" data-testid="silence-error">{e.to_string()}</p> }.into_any(),
             Ok(ms) if ms.is_empty() => view! { <p class="error-text" data-testid="silence-error">"A silence needs at least one matcher."</p> }.into_any(),
             Ok(ms) => {
                 let n = demo.with_untracked(|d| {
@@ -458,8 +460,8 @@ fn Silences(refresh: Memo<u64>) -> impl IntoView {
     }
 }
 
-fn op(m: &o11y_engine::labels::Matcher) -> &'static str {
-    use o11y_engine::labels::MatchOp::*;
+fn op(m: &o11y_engine::model::labels::Matcher) -> &'static str {
+    use o11y_engine::model::labels::MatchOp::*;
     match m.op {
         Equal => "=",
         NotEqual => "!=",
@@ -564,7 +566,7 @@ fn SloForm(tab: RwSignal<Tab>) -> impl IntoView {
                     <pre class="yaml" data-testid="slo-yaml">{y}</pre>
                     <button data-testid="slo-add" on:click=add>"Add to the rules"</button>
                 }.into_any(),
-                Err(e) => view! { <p class="error-text" data-testid="slo-error">{e}</p> }.into_any(),
+                Err(e) => view! { <p class="error-text" data-testid="slo-error">{e.to_string()}</p> }.into_any(),
             }}
             {move || status.get().map(|s| view! { <p class="error-text">{s}</p> })}
             {budget}
@@ -576,18 +578,19 @@ fn SloForm(tab: RwSignal<Tab>) -> impl IntoView {
 fn RuleTests() -> impl IntoView {
     let AppState { demo, .. } = expect_context::<AppState>();
     let text = RwSignal::new(o11y_engine::demo::DEFAULT_RULE_TESTS.to_string());
-    let result = RwSignal::new(None::<o11y_engine::rules::unittest::TestFileResult>);
+    let result = RwSignal::new(None::<o11y_engine::alerting::rules::unittest::TestFileResult>);
     let run = move |_| {
         let rules = demo.with_untracked(|d| d.rules_text().to_string());
-        let r = o11y_engine::rules::unittest::run_test_file(&text.get_untracked(), &|name| {
-            if name == "rules.yml" {
-                Ok(rules.clone())
-            } else {
-                Err(format!(
-                    "{name}: only rules.yml (the rules in effect) is here"
-                ))
-            }
-        });
+        let r =
+            o11y_engine::alerting::rules::unittest::run_test_file(&text.get_untracked(), &|name| {
+                if name == "rules.yml" {
+                    Ok(rules.clone())
+                } else {
+                    Err(format!(
+                        "{name}: only rules.yml (the rules in effect) is here"
+                    ))
+                }
+            });
         result.set(Some(r));
     };
     view! {

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use o11y_engine::dashboard::{
+use o11y_engine::dashboards::{
     ColorMode, Dashboard, DrawStyle, Panel, PanelKind, Reducer, Step, TargetFormat, VariableKind,
     export, format_value, import, legend, reduce, threshold_color, vars,
 };
@@ -179,7 +179,7 @@ pub fn DashboardsPage() -> impl IntoView {
             chosen.set(index);
             report.set(Some(Ok(r.unsupported)));
         }
-        Err(e) => report.set(Some(Err(e))),
+        Err(e) => report.set(Some(Err(e.to_string()))),
     };
     let on_export = move |_| {
         let json = demo
@@ -468,7 +468,7 @@ pub fn DashboardsPage() -> impl IntoView {
 #[derive(Clone, Default)]
 struct Fetched {
     range: HashMap<String, Result<Vec<o11y_engine::promql::eval::RangeSeries>, String>>,
-    instant: HashMap<String, Result<Vec<(o11y_engine::labels::Labels, f64)>, String>>,
+    instant: HashMap<String, Result<Vec<(o11y_engine::model::labels::Labels, f64)>, String>>,
 }
 
 /// Where a panel's numbers come from.
@@ -528,7 +528,7 @@ fn RemotePanel(
 /// Whether a panel's target is a range query (graphs; stats, gauges and
 /// bar gauges reduce a range unless the target is `instant`) or reads the
 /// latest values.
-fn reads_range(kind: PanelKind, target: &o11y_engine::dashboard::Target) -> bool {
+fn reads_range(kind: PanelKind, target: &o11y_engine::dashboards::Target) -> bool {
     match kind {
         PanelKind::TimeSeries | PanelKind::Heatmap => true,
         PanelKind::Stat | PanelKind::Gauge | PanelKind::BarGauge => !target.instant,
@@ -570,7 +570,7 @@ fn panel_body(
             }),
         Source::Prometheus(f) => f.range.get(expr).cloned().unwrap_or_else(|| Ok(Vec::new())),
     };
-    let vector = |expr: &str| -> Result<Vec<(o11y_engine::labels::Labels, f64)>, String> {
+    let vector = |expr: &str| -> Result<Vec<(o11y_engine::model::labels::Labels, f64)>, String> {
         match source {
             Source::Demo(demo) => {
                 let e = o11y_engine::promql::parse(expr).map_err(|e| e.to_string())?;
@@ -582,7 +582,7 @@ fn panel_body(
                         Ok(v.into_iter().map(|s| (s.labels, s.value)).collect())
                     }
                     o11y_engine::promql::eval::Value::Scalar(f) => {
-                        Ok(vec![(o11y_engine::labels::Labels::default(), f)])
+                        Ok(vec![(o11y_engine::model::labels::Labels::default(), f)])
                     }
                     _ => Err("not a vector".into()),
                 }
@@ -596,7 +596,7 @@ fn panel_body(
     };
     // A target's values: its latest, or each series reduced by the
     // panel's calculation (Grafana's `reduceOptions.calcs`).
-    let values_of = |i: usize| -> Result<Vec<(o11y_engine::labels::Labels, f64)>, String> {
+    let values_of = |i: usize| -> Result<Vec<(o11y_engine::model::labels::Labels, f64)>, String> {
         let expr = &exprs[i].0;
         if !ranged[i] {
             return vector(expr);
@@ -713,9 +713,9 @@ fn panel_body(
                         .first()
                         .is_some_and(|t| t.format == TargetFormat::Heatmap)
                     {
-                        o11y_engine::dashboard::buckets_to_counts(&mut series);
+                        o11y_engine::dashboards::buckets_to_counts(&mut series);
                     } else {
-                        o11y_engine::dashboard::sort_by_le(&mut series);
+                        o11y_engine::dashboards::sort_by_le(&mut series);
                     }
                     let max = series
                         .iter()
@@ -747,14 +747,14 @@ fn panel_body(
                 return view! { <p class="muted">"Logs panels read the page's own logs."</p> }
                     .into_any();
             };
-            let q = o11y_engine::logql::metric::LogQuery {
+            let q = o11y_engine::logs::metric::LogQuery {
                 start_ns: start * 1_000_000,
                 end_ns: now * 1_000_000 + 1,
                 step_ms: 0,
                 limit: 30,
             };
             match demo.with_untracked(|d| d.logql(expr, &q)) {
-                Ok(o11y_engine::logql::metric::LogqlResult::Logs(lines)) => view! {
+                Ok(o11y_engine::logs::metric::LogqlResult::Logs(lines)) => view! {
                     <ul class="dash-logs">{lines.into_iter().map(|l| view! { <li class="mono">{l.line}</li> }).collect_view()}</ul>
                 }
                 .into_any(),
@@ -906,7 +906,7 @@ fn PanelEditor(
                     t.expr = e.clone();
                     t.legend_format = fmt.get_untracked();
                 } else {
-                    p.targets.push(o11y_engine::dashboard::Target {
+                    p.targets.push(o11y_engine::dashboards::Target {
                         expr: e.clone(),
                         legend_format: fmt.get_untracked(),
                         ref_id: "A".into(),

@@ -5,8 +5,8 @@
 //! reproduces the view.
 
 use leptos::prelude::*;
-use o11y_engine::explore::{Completions, complete, explain, highlight};
-use o11y_engine::number::format_float;
+use o11y_engine::model::number::format_float;
+use o11y_engine::promql::assist::{Completions, complete, explain, highlight};
 use o11y_engine::promql::eval::{RangeSeries, Value};
 use o11y_engine::promql::{ParseError, parse};
 
@@ -317,7 +317,7 @@ pub fn ExplorePage() -> impl IntoView {
                     let info = format!(
                         "{} series · {samples} · step {}",
                         series.len(),
-                        o11y_engine::duration::format_duration(effective_step()),
+                        o11y_engine::model::duration::format_duration(effective_step()),
                     );
                     let body = if view_kind.get() == ExploreView::Table {
                         view! { <ResultTable series /> }.into_any()

@@ -8,13 +8,13 @@
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
-use o11y_engine::explore::Completions;
-use o11y_engine::labels::Labels;
-use o11y_engine::logql::assist::{complete, inspect, matches_in, parsed_fields, volume};
-use o11y_engine::logql::ingest::IngestOptions;
-use o11y_engine::logql::metric::{LogLine, LogQuery, LogqlResult};
-use o11y_engine::logql::parser::{highlight, parse_log_query};
-use o11y_engine::logql::pipeline::StageTrace;
+use o11y_engine::logs::assist::{complete, inspect, matches_in, parsed_fields, volume};
+use o11y_engine::logs::ingest::IngestOptions;
+use o11y_engine::logs::metric::{LogLine, LogQuery, LogqlResult};
+use o11y_engine::logs::parser::{highlight, parse_log_query};
+use o11y_engine::logs::pipeline::StageTrace;
+use o11y_engine::model::labels::Labels;
+use o11y_engine::promql::assist::Completions;
 
 use crate::charts::format_clock_time;
 use crate::components::{Graph, QueryEditor, RangePicker, Resolution, Tokens};
@@ -517,10 +517,10 @@ fn LogLines(
                 .find(|(n, _)| n == "trace_id")
                 .map(|(_, v)| v.clone())
                 .or_else(|| {
-                    o11y_engine::logql::ingest::json_fields(&l.line)
+                    o11y_engine::logs::ingest::json_fields(&l.line)
                         .and_then(|f| f.into_iter().find(|(k, _)| k == "trace_id").map(|(_, v)| v))
                 })
-                .filter(|t| o11y_engine::trace::TraceId::from_hex(t).is_some());
+                .filter(|t| o11y_engine::traces::TraceId::from_hex(t).is_some());
             let stream: BTreeSet<String> = l.stream.iter().map(|x| x.name.clone()).collect();
             view! {
                 <li class="log-line" data-testid="log-line">

@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use o11y_engine::demo::IngestError;
-use o11y_engine::expfmt::Format;
-use o11y_engine::metric_form::MetricForm;
-use o11y_engine::number::format_float;
+use o11y_engine::metrics::expfmt::Format;
+use o11y_engine::model::number::format_float;
+use o11y_engine::sim::metric_form::MetricForm;
 use wasm_bindgen::JsCast;
 
 use crate::charts::format_clock_time;

@@ -4,7 +4,7 @@
 //! shop's own scrape config, whose relabeling applies to the simulator.
 
 use leptos::prelude::*;
-use o11y_engine::labels::Labels;
+use o11y_engine::model::labels::Labels;
 use o11y_engine::relabel::{
     KUBERNETES_EXAMPLE, KUBERNETES_TARGET, parse_configs, parse_labels, steps,
 };

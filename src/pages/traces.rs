@@ -8,8 +8,8 @@
 use std::collections::HashSet;
 
 use leptos::prelude::*;
-use o11y_engine::trace::view::{Edge, Node, service_map, waterfall};
-use o11y_engine::trace::{Span, SpanId, StatusCode, TraceId, TraceQuery, TraceSummary};
+use o11y_engine::traces::view::{Edge, Node, service_map, waterfall};
+use o11y_engine::traces::{Span, SpanId, StatusCode, TraceId, TraceQuery, TraceSummary};
 
 use crate::charts::format_clock_time;
 use crate::components::{ChartError, ExemplarDot, Graph};
@@ -103,7 +103,7 @@ pub fn TracesPage() -> impl IntoView {
         };
         leptos::task::spawn_local(async move {
             let text = crate::files::text_of(file).await;
-            match o11y_engine::trace::otlp::import(&text) {
+            match o11y_engine::traces::otlp::import(&text) {
                 Ok(spans) => {
                     let count = spans.len();
                     let first = spans.first().map(|s| s.trace_id);
@@ -126,7 +126,7 @@ pub fn TracesPage() -> impl IntoView {
                 .flat_map(|t| t.into_iter().cloned())
                 .collect()
         });
-        let json = o11y_engine::trace::otlp::export(&spans);
+        let json = o11y_engine::traces::otlp::export(&spans);
         export_url.set(crate::files::download_url(&json));
     };
     let input = |signal: RwSignal<String>, placeholder: &'static str, testid: &'static str| {
@@ -522,18 +522,18 @@ fn ServiceMap(map: Memo<(Vec<Node>, Vec<Edge>)>) -> impl IntoView {
 /// only (the ones worth opening) of the topology's HTTP services — its
 /// databases and caches answer fast and would crowd the chart. `None`
 /// when the topology has no HTTP service.
-fn exemplar_selector(topology: &o11y_engine::topology::Topology) -> Option<String> {
+fn exemplar_selector(topology: &o11y_engine::sim::topology::Topology) -> Option<String> {
     let services: Vec<String> = topology
         .services
         .iter()
         .filter(|s| s.kind == "http")
-        .map(|s| o11y_engine::labels::quote_meta(&s.name))
+        .map(|s| o11y_engine::model::labels::quote_meta(&s.name))
         .collect();
     if services.is_empty() {
         return None;
     }
     let mut alternatives = String::new();
-    o11y_engine::labels::escape_label_value(&services.join("|"), &mut alternatives);
+    o11y_engine::model::labels::escape_label_value(&services.join("|"), &mut alternatives);
     Some(format!(
         r#"http_request_duration_seconds_bucket{{job="shop", service=~"{alternatives}", le=~"0.1|0.25|0.5|1|2.5|5|10|[+]Inf"}}"#
     ))
@@ -577,7 +577,7 @@ fn LatencyPanel(refresh: Signal<u64>) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use o11y_engine::topology::Topology;
+    use o11y_engine::sim::topology::Topology;
 
     // The exemplar list named the default shop's services: a renamed one
     // had no exemplars.

@@ -5,11 +5,11 @@
 
 use std::time::Instant;
 
-use o11y_engine::expfmt::{Family, Format, MetricType, ParsedSample, parse, render};
-use o11y_engine::labels::Labels;
-use o11y_engine::store::{Sample, SeriesStore};
-use o11y_engine::tsdb::chunk::XorChunk;
-use o11y_engine::tsdb::{SeriesRef, Tsdb, TsdbLimits};
+use o11y_engine::metrics::expfmt::{Family, Format, MetricType, ParsedSample, parse, render};
+use o11y_engine::metrics::store::{Sample, SeriesStore};
+use o11y_engine::metrics::tsdb::chunk::XorChunk;
+use o11y_engine::metrics::tsdb::{SeriesRef, Tsdb, TsdbLimits};
+use o11y_engine::model::labels::Labels;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
@@ -176,7 +176,7 @@ pub fn tsdb(series: usize, hours: i64) {
         Shape::IntegerGauge,
         Shape::NoisyGauge,
     ] {
-        let matcher = o11y_engine::labels::Matcher::metric(
+        let matcher = o11y_engine::model::labels::Matcher::metric(
             series_labels(shape_index(shape))
                 .metric_name()
                 .unwrap_or(""),
@@ -411,9 +411,9 @@ pub fn promql(series: usize, hours: i64) {
 /// label filter, and `| logfmt` with a duration filter. Each query counts
 /// every matching line, so every byte is read.
 pub fn logql(mb: usize) {
-    use o11y_engine::logql::ingest::{IngestOptions, ingest};
-    use o11y_engine::logql::metric::{LogQuery, LogqlResult, query};
-    use o11y_engine::logql::store::LogStore;
+    use o11y_engine::logs::ingest::{IngestOptions, ingest};
+    use o11y_engine::logs::metric::{LogQuery, LogqlResult, query};
+    use o11y_engine::logs::store::LogStore;
     let dir = std::env::temp_dir().join(format!("o11y-bench-logql-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
     let target = mb * 1_000_000;
@@ -489,7 +489,7 @@ pub fn logql(mb: usize) {
                     .first()
                     .and_then(|s| s.samples.last())
                     .map_or("0".to_string(), |p| {
-                        o11y_engine::number::format_float(p.value)
+                        o11y_engine::model::number::format_float(p.value)
                     });
             }
         }
@@ -537,7 +537,8 @@ pub fn logql(mb: usize) {
 /// Spans the shop simulator generates per second: `seconds` of virtual
 /// time at 1,000 requests/s through the default topology.
 pub fn traces(seconds: i64) {
-    use o11y_engine::topology::{ShopSim, Topology};
+    use o11y_engine::sim::shop::ShopSim;
+    use o11y_engine::sim::topology::Topology;
     let topology = Topology {
         requests_per_s: 1_000.0,
         ..Topology::default()
@@ -564,7 +565,8 @@ pub fn traces(seconds: i64) {
 /// (the hour of backfill, a fast clock), and how long the demo the page
 /// opens with takes to build: an hour of metrics and minutes of traces.
 pub fn shop_metrics(seconds: i64) {
-    use o11y_engine::topology::{ShopSim, Topology};
+    use o11y_engine::sim::shop::ShopSim;
+    use o11y_engine::sim::topology::Topology;
     let topology = Topology {
         requests_per_s: 1_000.0,
         ..Topology::default()

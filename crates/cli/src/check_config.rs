@@ -23,7 +23,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use o11y_engine::alertmanager::AmConfig;
+use o11y_engine::alerting::alertmanager::AmConfig;
 use o11y_engine::relabel::check_prometheus_config;
 
 /// Checks Alertmanager configuration files, as `amtool check-config` does.

@@ -5,10 +5,10 @@
 
 use std::process::ExitCode;
 
-use o11y_engine::labels::Labels;
-use o11y_engine::logql::ingest::{IngestOptions, ingest};
-use o11y_engine::logql::metric::{LogQuery, LogqlResult, query};
-use o11y_engine::logql::store::LogStore;
+use o11y_engine::logs::ingest::{IngestOptions, ingest};
+use o11y_engine::logs::metric::{LogQuery, LogqlResult, query};
+use o11y_engine::logs::store::LogStore;
+use o11y_engine::model::labels::Labels;
 use serde_json::{Map, Value, json};
 
 pub struct Options {
@@ -92,10 +92,10 @@ pub fn run(q: &str, files: &[std::path::PathBuf], options: &Options) -> ExitCode
             })
         }
         LogqlResult::Matrix(series) => {
-            let point = |p: &o11y_engine::store::Sample| {
+            let point = |p: &o11y_engine::metrics::store::Sample| {
                 json!([
                     p.ts_ms as f64 / 1000.0,
-                    o11y_engine::number::format_float(p.value)
+                    o11y_engine::model::number::format_float(p.value)
                 ])
             };
             if options.instant {

@@ -25,8 +25,8 @@ use std::process::ExitCode;
 static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 use clap::{Parser, Subcommand};
-use o11y_engine::duration::parse_duration;
-use o11y_engine::expfmt::{Format, parse, render};
+use o11y_engine::metrics::expfmt::{Format, parse, render};
+use o11y_engine::model::duration::parse_duration;
 
 #[derive(Parser)]
 #[command(
@@ -320,8 +320,9 @@ struct ShopArgs {
 /// simulator panel checks it: an error at its line and column, exit 1) or
 /// the default one, at `rate` if given, its entry service failing
 /// `error_ratio` of its requests if given (out of range: exit 2).
-fn shop(args: &ShopArgs) -> Result<o11y_engine::topology::ShopSim, ExitCode> {
-    use o11y_engine::topology::{ShopSim, Topology};
+fn shop(args: &ShopArgs) -> Result<o11y_engine::sim::shop::ShopSim, ExitCode> {
+    use o11y_engine::sim::shop::ShopSim;
+    use o11y_engine::sim::topology::Topology;
     let mut topology = match &args.topology {
         None => Topology::default(),
         Some(path) => {
@@ -356,7 +357,7 @@ fn shop(args: &ShopArgs) -> Result<o11y_engine::topology::ShopSim, ExitCode> {
 /// `o11y sim --openmetrics`: every scrape of the shop, grouped per series
 /// with timestamps, then `# EOF`.
 fn sim_openmetrics(args: &ShopArgs, duration_ms: i64) -> ExitCode {
-    use o11y_engine::expfmt::{Family, ParsedSample};
+    use o11y_engine::metrics::expfmt::{Family, ParsedSample};
     let mut sim = match shop(args) {
         Ok(sim) => sim,
         Err(code) => return code,
@@ -435,7 +436,7 @@ fn sim(args: &ShopArgs, duration_ms: i64, dir: Option<&std::path::Path>) -> Exit
         .and_then(|()| {
             std::fs::write(
                 dir.join("traces.json"),
-                o11y_engine::trace::otlp::export(&spans),
+                o11y_engine::traces::otlp::export(&spans),
             )
         });
     match written {

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use o11y_engine::rules::unittest::{check_rules as check_text, run_test_file};
+use o11y_engine::alerting::rules::unittest::{check_rules as check_text, run_test_file};
 
 /// Runs promtool-format test files; rule files are read beside each test file.
 pub fn test_rules(files: &[std::path::PathBuf]) -> ExitCode {
@@ -151,7 +151,7 @@ pub fn promtool_conformance(dir: &Path) -> ExitCode {
 
 /// Writes the default rules and a generated SLO rule file into `dir`.
 pub fn export_rules(dir: &Path) -> ExitCode {
-    let slo = o11y_engine::rules::slo::Slo {
+    let slo = o11y_engine::alerting::rules::slo::Slo {
         name: "frontend-availability".into(),
         service: "frontend".into(),
         good: r#"http_requests_total{job="shop", service="frontend", status!~"5.."}"#.into(),

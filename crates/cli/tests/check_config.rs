@@ -24,7 +24,7 @@ fn a_good_config_prints_what_amtool_finds() {
         "check-config-good",
         &[(
             "alertmanager.yml",
-            o11y_engine::alertmanager::DEFAULT_CONFIG,
+            o11y_engine::alerting::alertmanager::DEFAULT_CONFIG,
         )],
     );
     let file = dir.join("alertmanager.yml");

@@ -96,7 +96,7 @@ fn writes_metrics_logs_and_traces_that_agree() {
     let metrics = std::fs::read_to_string(dir.join("metrics.prom")).unwrap();
     let logs = std::fs::read_to_string(dir.join("logs.jsonl")).unwrap();
     let traces = std::fs::read_to_string(dir.join("traces.json")).unwrap();
-    let spans = o11y_engine::trace::otlp::import(&traces).expect("the traces import");
+    let spans = o11y_engine::traces::otlp::import(&traces).expect("the traces import");
     let trace_ids: std::collections::HashSet<String> =
         spans.iter().map(|s| s.trace_id.to_string()).collect();
     for line in logs.lines() {
@@ -111,7 +111,7 @@ fn writes_metrics_logs_and_traces_that_agree() {
     }
     let server_spans = spans
         .iter()
-        .filter(|s| s.kind == o11y_engine::trace::SpanKind::Server)
+        .filter(|s| s.kind == o11y_engine::traces::SpanKind::Server)
         .count();
     assert_eq!(logs.lines().count(), server_spans);
     let requests: f64 = metrics
@@ -132,8 +132,11 @@ fn openmetrics_output_has_every_scrape_with_timestamps() {
         "{}",
         &text[text.len().saturating_sub(200)..]
     );
-    let families =
-        o11y_engine::expfmt::parse(&text, o11y_engine::expfmt::Format::OpenMetrics).unwrap();
+    let families = o11y_engine::metrics::expfmt::parse(
+        &text,
+        o11y_engine::metrics::expfmt::Format::OpenMetrics,
+    )
+    .unwrap();
     let requests = families.iter().find(|f| f.name == "http_requests").unwrap();
     let times: std::collections::BTreeSet<i64> =
         requests.samples.iter().filter_map(|s| s.ts_ms).collect();

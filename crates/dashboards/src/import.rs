@@ -18,6 +18,7 @@
 //!   in for it), and query variables that are not Prometheus variable
 //!   queries.
 
+use o11y_model::diag::Diagnostic;
 use serde_json::Value;
 
 use crate::display::UNITS;
@@ -65,15 +66,17 @@ const PANEL_FIELDS: [&str; 19] = [
 ];
 
 /// Imports a Grafana dashboard (the dashboard object, or an export with a
-/// `dashboard` key).
-pub fn import(text: &str) -> Result<(Dashboard, ImportReport), String> {
-    let root: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+/// `dashboard` key). The error has no place: JSON's own line and column
+/// are in its message.
+pub fn import(text: &str) -> Result<(Dashboard, ImportReport), Diagnostic> {
+    let root: Value =
+        serde_json::from_str(text).map_err(|e| Diagnostic::new(format!("not JSON: {e}")))?;
     let d = root
         .get("dashboard")
         .filter(|d| d.is_object())
         .unwrap_or(&root);
     if !d.is_object() {
-        return Err("a dashboard is a JSON object".into());
+        return Err(Diagnostic::new("a dashboard is a JSON object"));
     }
     let mut report = ImportReport::default();
     let mut dash = Dashboard {

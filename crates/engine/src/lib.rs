@@ -7,8 +7,9 @@
 //! workspace round trip (`workspace`), the playground's own metrics
 //! (`self_metrics`), the Prometheus HTTP API for live mode (`promapi`),
 //! chart geometry (`chart`) and the Relabel page's target box (`relabel`).
-//! Every other module below is a pillar crate re-exported under the name
-//! the app uses, so a page imports from one place. The app and the CLI pass
+//! Every pillar crate is re-exported under its own name (`model`,
+//! `metrics`, `promql`, `logs`, `traces`, `template`, `alerting`, `sim`,
+//! `dashboards`), so the app and the CLI import from one place. The app and the CLI pass
 //! in user input and the time, and draw what comes back; everything is
 //! tested natively with `cargo test`.
 //!
@@ -35,15 +36,12 @@ pub mod relabel;
 pub mod self_metrics;
 pub mod workspace;
 
-pub use o11y_alerting::{alertmanager, rules};
-pub use o11y_dashboards as dashboard;
-pub use o11y_logs as logql;
-pub use o11y_metrics::instrument as metrics;
-pub use o11y_metrics::{expfmt, quantile, scrape, store, tsdb};
-pub use o11y_model::{clock, duration, histogram, labels, number, time, yaml};
+pub use o11y_alerting as alerting;
+pub use o11y_dashboards as dashboards;
+pub use o11y_logs as logs;
+pub use o11y_metrics as metrics;
+pub use o11y_model as model;
 pub use o11y_promql as promql;
-pub use o11y_promql::{assist as explore, rate as query};
-pub use o11y_sim::custom as sim;
-pub use o11y_sim::{metric_form, topology};
-pub use o11y_template as gotmpl;
-pub use o11y_traces as trace;
+pub use o11y_sim as sim;
+pub use o11y_template as template;
+pub use o11y_traces as traces;

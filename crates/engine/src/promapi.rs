@@ -24,6 +24,13 @@ pub struct ApiError {
     pub message: String,
 }
 
+impl From<&ApiError> for o11y_model::diag::Diagnostic {
+    /// The error's text (`KIND: MESSAGE`), without a place.
+    fn from(e: &ApiError) -> o11y_model::diag::Diagnostic {
+        o11y_model::diag::Diagnostic::new(e.to_string())
+    }
+}
+
 fn bad(message: impl Into<String>) -> ApiError {
     ApiError {
         kind: "response".into(),

@@ -3,11 +3,13 @@
 
 pub use o11y_metrics::relabel::*;
 
+use o11y_model::diag::Diagnostic;
 use o11y_model::labels::Labels;
 
 /// Labels written one per line as `name="value"` (or `name=value`), or as
-/// a `{a="b", c="d"}` selector.
-pub fn parse_labels(text: &str) -> Result<Labels, String> {
+/// a `{a="b", c="d"}` selector. The error's line is in its text (`line 2:
+/// …`), as the Relabel page has always written it.
+pub fn parse_labels(text: &str) -> Result<Labels, Diagnostic> {
     let t = text.trim();
     if t.starts_with('{') {
         return o11y_promql::promqltest::parse_series(t);
@@ -19,16 +21,22 @@ pub fn parse_labels(text: &str) -> Result<Labels, String> {
             continue;
         }
         let Some((name, value)) = line.split_once('=') else {
-            return Err(format!("line {}: expected name=\"value\"", i + 1));
+            return Err(
+                Diagnostic::new(format!("line {}: expected name=\"value\"", i + 1))
+                    .expecting("name=\"value\""),
+            );
         };
         let name = name.trim();
         if !o11y_model::labels::is_valid_label_name(name) {
-            return Err(format!("line {}: invalid label name {name:?}", i + 1));
+            return Err(Diagnostic::new(format!(
+                "line {}: invalid label name {name:?}",
+                i + 1
+            )));
         }
         let raw = value.trim();
         let value = if raw.starts_with('"') {
             serde_json::from_str::<String>(raw)
-                .map_err(|_| format!("line {}: bad quoted value", i + 1))?
+                .map_err(|_| Diagnostic::new(format!("line {}: bad quoted value", i + 1)))?
         } else {
             raw.to_string()
         };

@@ -21,7 +21,7 @@
 //!
 //! ```
 //! use o11y_engine::self_metrics::{SelfMetrics, TSDB_REASONS};
-//! use o11y_engine::store::Refusals;
+//! use o11y_engine::metrics::store::Refusals;
 //! let mut tsdb = Refusals::default();
 //! tsdb.add("out_of_order", 3);
 //! let families = SelfMetrics { tsdb: &tsdb, ..SelfMetrics::default() }.families();

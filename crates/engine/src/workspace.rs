@@ -10,7 +10,8 @@
 use serde::{Deserialize, Serialize};
 
 use o11y_sim::custom::MetricDefinition;
-use o11y_sim::topology::{Failure, Topology};
+use o11y_sim::failure::Failure;
+use o11y_sim::topology::Topology;
 
 /// The format's version; documents of a later version are refused.
 pub const VERSION: u32 = 1;
@@ -84,6 +85,13 @@ pub enum WorkspaceError {
         "the workspace is {0} characters as a link; at most {MAX_SHARE_CHARS} fit. Export it as a file instead."
     )]
     TooBig(usize),
+}
+
+impl From<&WorkspaceError> for o11y_model::diag::Diagnostic {
+    /// The error's text, without a place.
+    fn from(e: &WorkspaceError) -> o11y_model::diag::Diagnostic {
+        o11y_model::diag::Diagnostic::new(e.to_string())
+    }
 }
 
 impl Workspace {

@@ -2,7 +2,7 @@
 //! round trips, and error messages with their positions; proptest fuzzing
 //! of the parser from a fixed seed (`fixed_config`).
 
-use o11y_engine::expfmt::{Family, Format, MetricType, ParsedSample, parse, render};
+use o11y_engine::metrics::expfmt::{Family, Format, MetricType, ParsedSample, parse, render};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 

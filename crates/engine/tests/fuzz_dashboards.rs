@@ -12,7 +12,7 @@
 //! A failure prints its input and the command that checks it alone:
 //! `O11Y_FUZZ_SEED=<seed> O11Y_FUZZ_ONLY=<n> cargo test -p o11y-engine --test fuzz_dashboards -- --nocapture`.
 
-use o11y_engine::dashboard::{export, import, vars};
+use o11y_engine::dashboards::{export, import, vars};
 use rand::Rng;
 
 mod common;

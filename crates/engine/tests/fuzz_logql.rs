@@ -10,12 +10,12 @@
 //! A failure prints its input and the command that checks it alone:
 //! `O11Y_FUZZ_SEED=<seed> O11Y_FUZZ_ONLY=<n> cargo test -p o11y-engine --test fuzz_logql -- --nocapture`.
 
-use o11y_engine::labels::Labels;
-use o11y_engine::logql::assist::complete;
-use o11y_engine::logql::ingest::{IngestOptions, ingest};
-use o11y_engine::logql::metric::{LogQuery, query};
-use o11y_engine::logql::parser::highlight;
-use o11y_engine::logql::store::LogStore;
+use o11y_engine::logs::assist::complete;
+use o11y_engine::logs::ingest::{IngestOptions, ingest};
+use o11y_engine::logs::metric::{LogQuery, query};
+use o11y_engine::logs::parser::highlight;
+use o11y_engine::logs::store::LogStore;
+use o11y_engine::model::labels::Labels;
 use rand::Rng;
 
 mod common;

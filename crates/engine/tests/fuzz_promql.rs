@@ -12,14 +12,14 @@
 //! A failure prints its input and the command that checks it alone:
 //! `O11Y_FUZZ_SEED=<seed> O11Y_FUZZ_ONLY=<n> cargo test -p o11y-engine --test fuzz_promql -- --nocapture`.
 
-use o11y_engine::explore::{Completer, complete, highlight};
-use o11y_engine::labels::Labels;
+use o11y_engine::metrics::store::{Sample, SeriesStore};
+use o11y_engine::metrics::tsdb::Tsdb;
+use o11y_engine::model::labels::Labels;
 use o11y_engine::promapi::Catalog;
+use o11y_engine::promql::assist::{Completer, complete, highlight};
 use o11y_engine::promql::eval::{Evaluator, QueryLimits};
 use o11y_engine::promql::parse;
 use o11y_engine::promql::promqltest::IN_SCOPE_FILES;
-use o11y_engine::store::{Sample, SeriesStore};
-use o11y_engine::tsdb::Tsdb;
 use rand::Rng;
 
 mod common;

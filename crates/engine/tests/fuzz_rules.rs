@@ -10,13 +10,13 @@
 //! A failure prints its input and the command that checks it alone:
 //! `O11Y_FUZZ_SEED=<seed> O11Y_FUZZ_ONLY=<n> cargo test -p o11y-engine --test fuzz_rules -- --nocapture`.
 
-use o11y_engine::gotmpl::{Env, Template, Value};
-use o11y_engine::labels::Labels;
-use o11y_engine::rules::group::RuleEngine;
-use o11y_engine::rules::parse_rule_file;
-use o11y_engine::rules::unittest::run_test_file;
-use o11y_engine::store::{Sample, SeriesStore};
-use o11y_engine::tsdb::Tsdb;
+use o11y_engine::alerting::rules::group::RuleEngine;
+use o11y_engine::alerting::rules::parse_rule_file;
+use o11y_engine::alerting::rules::unittest::run_test_file;
+use o11y_engine::metrics::store::{Sample, SeriesStore};
+use o11y_engine::metrics::tsdb::Tsdb;
+use o11y_engine::model::labels::Labels;
+use o11y_engine::template::{Env, Template, Value};
 use rand::Rng;
 
 mod common;

@@ -11,7 +11,9 @@
 //! A failure prints its input and the command that checks it alone:
 //! `O11Y_FUZZ_SEED=<seed> O11Y_FUZZ_ONLY=<n> cargo test -p o11y-engine --test fuzz_topology -- --nocapture`.
 
-use o11y_engine::topology::{Failure, Injection, MAX_TIME_MS, ShopSim, Topology};
+use o11y_engine::sim::failure::{Failure, Injection};
+use o11y_engine::sim::shop::ShopSim;
+use o11y_engine::sim::topology::{Topology, ranges::MAX_TIME_MS};
 use rand::Rng;
 
 mod common;

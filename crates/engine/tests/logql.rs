@@ -1,9 +1,9 @@
 //! LogQL end to end: OTLP/JSON logs from the OpenTelemetry examples import,
 //! and queries over them see their labels and structured metadata.
 
-use o11y_engine::logql::ingest::{IngestOptions, PasteFormat, ingest};
-use o11y_engine::logql::metric::{LogQuery, LogqlResult, query};
-use o11y_engine::logql::store::LogStore;
+use o11y_engine::logs::ingest::{IngestOptions, PasteFormat, ingest};
+use o11y_engine::logs::metric::{LogQuery, LogqlResult, query};
+use o11y_engine::logs::store::LogStore;
 
 mod common;
 

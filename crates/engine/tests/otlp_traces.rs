@@ -1,8 +1,8 @@
 //! OTLP/JSON traces from the OpenTelemetry examples import, export, and
 //! import back to the same spans.
 
-use o11y_engine::trace::otlp::{export, import};
-use o11y_engine::trace::{SpanKind, TraceStore};
+use o11y_engine::traces::otlp::{export, import};
+use o11y_engine::traces::{SpanKind, TraceStore};
 
 mod common;
 

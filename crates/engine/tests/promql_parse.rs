@@ -242,6 +242,23 @@ fn errors_say_what_was_expected_and_where() {
     );
 }
 
+/// A syntax error lists what would have been taken, for the editor; a
+/// type error does not (the message says what was wrong).
+#[test]
+fn syntax_errors_list_what_was_expected() {
+    let expected = |input: &str| parse(input).expect_err(input).expected;
+    assert_eq!(expected("sum(x"), ["\")\""]);
+    assert_eq!(expected("x{a=1}"), ["string"]);
+    assert_eq!(expected("x{a}"), ["\"=\"", "\"!=\"", "\"=~\"", "\"!~\""]);
+    assert_eq!(expected(""), ["an expression"]);
+    assert_eq!(expected("1 +"), ["an expression"]);
+    assert_eq!(
+        expected("x @ foo"),
+        ["a timestamp", "\"start()\"", "\"end()\""]
+    );
+    assert!(expected("rate(1)").is_empty());
+}
+
 /// Every `eval` query of the in-scope conformance scripts parses (those the
 /// scripts expect to fail may fail), and its canonical form round-trips.
 #[test]

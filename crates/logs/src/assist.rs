@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::ingest::{json_fields, logfmt_fields};
 use super::metric::{LogQuery, only_line_filters};
-use super::parser::{LineFilterOp, LogExpr, StageKind};
+use super::parser::{LineFilterOp, LogExpr, RangeFunc, StageKind};
 use super::pipeline::{StageTrace, process};
 use super::store::LogStore;
 use o11y_promql::assist::{Completions, MAX_SUGGESTIONS, Suggestion, SuggestionKind};
@@ -123,11 +123,12 @@ pub fn complete(src: &str, cursor: usize, store: &LogStore, fields: &[String]) -
         );
     } else if !prefix.is_empty() {
         out.extend(
-            super::parser::RANGE_FUNCTIONS
+            RangeFunc::ALL
                 .iter()
+                .map(|f| f.name())
                 .collect::<BTreeSet<_>>()
                 .into_iter()
-                .filter(|f| f.starts_with(prefix) && **f != prefix)
+                .filter(|f| f.starts_with(prefix) && *f != prefix)
                 .map(|f| suggestion(f, SuggestionKind::Function, "range aggregation")),
         );
         out.extend(

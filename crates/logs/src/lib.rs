@@ -11,7 +11,6 @@ pub mod parser;
 pub mod pattern;
 pub mod pipeline;
 pub mod store;
-pub mod template;
 
 pub use metric::{LogQuery, LogqlResult, query};
 pub use parser::{LogqlError, parse_log_query};

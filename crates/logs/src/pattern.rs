@@ -2,6 +2,8 @@
 //! literals and named captures, compiled once, matched per line as Loki's
 //! `pattern` stage does.
 
+use o11y_model::diag::Diagnostic;
+
 /// `pattern`'s expression: literals and `<name>` captures (`<_>` skips).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pattern {
@@ -15,7 +17,8 @@ enum PatternPart {
 }
 
 impl Pattern {
-    pub fn parse(text: &str) -> Result<Pattern, String> {
+    /// Compiles a pattern; an error's span is the bytes of `text` at fault.
+    pub fn parse(text: &str) -> Result<Pattern, Diagnostic> {
         let mut parts = Vec::new();
         let mut rest = text;
         let mut captures = 0;
@@ -35,9 +38,11 @@ impl Pattern {
                         {
                             let name = &after[..close];
                             if matches!(parts.last(), Some(PatternPart::Capture(_))) {
-                                return Err(
-                                    "two captures in a row need a literal between them".to_string()
-                                );
+                                let at = text.len() - rest.len() + open;
+                                return Err(Diagnostic::at_span(
+                                    at..at + close + 2,
+                                    "two captures in a row need a literal between them",
+                                ));
                             }
                             parts.push(PatternPart::Capture(
                                 (name != "_").then(|| name.to_string()),
@@ -58,7 +63,10 @@ impl Pattern {
             }
         }
         if captures == 0 {
-            return Err("a pattern needs at least one named capture, such as <ip>".to_string());
+            return Err(Diagnostic::at_span(
+                0..text.len(),
+                "a pattern needs at least one named capture, such as <ip>",
+            ));
         }
         Ok(Pattern { parts })
     }

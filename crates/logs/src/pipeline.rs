@@ -10,6 +10,7 @@ use super::parser::{
 use o11y_model::duration::parse_go_duration;
 use o11y_model::labels::Labels;
 use o11y_model::number::parse_bytes;
+use o11y_template::{Env, Template, Value};
 
 /// A line's labels while it goes through the pipeline, in insertion order.
 pub type LabelSet = Vec<(String, String)>;
@@ -49,6 +50,25 @@ pub fn decolorize(line: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// A line's labels as a template's dot (`{{ .name }}`).
+fn template_labels(labels: &LabelSet) -> Value {
+    Value::labels(labels.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+}
+
+/// Runs a `line_format` template on a line: its labels as the dot, the
+/// line and its time for `__line__` and `__timestamp__`.
+fn render_template(
+    t: &Template,
+    labels: &LabelSet,
+    line: &str,
+    ts_ns: i64,
+) -> Result<String, o11y_template::TemplateError> {
+    let env = Env::default()
+        .dot(template_labels(labels))
+        .log_line(line, ts_ns);
+    t.render(&env)
 }
 
 /// Whether a line passes line filters alone (for pipelines of nothing
@@ -373,8 +393,7 @@ fn run_stage(
             keep
         }
         StageKind::LineFormat(t) => {
-            let snapshot = labels.clone();
-            match t.render(&|n| get(&snapshot, n).map(str::to_string), line, ts_ns) {
+            match render_template(t, labels, line, ts_ns) {
                 Ok(s) => *line = std::borrow::Cow::Owned(s),
                 Err(e) => fail(labels, "TemplateFormatErr", e.to_string()),
             }
@@ -382,6 +401,15 @@ fn run_stage(
         }
         StageKind::LabelFormat(assignments) => {
             let snapshot = labels.clone();
+            // Every template of the stage reads the labels as they came in.
+            let templates = assignments
+                .iter()
+                .any(|(_, v)| matches!(v, LabelFormatValue::Template(_)));
+            let dot = if templates {
+                template_labels(&snapshot)
+            } else {
+                Value::Nil
+            };
             for (dst, v) in assignments {
                 match v {
                     LabelFormatValue::Rename(src) => {
@@ -390,7 +418,8 @@ fn run_stage(
                         set(labels, dst, value);
                     }
                     LabelFormatValue::Template(t) => {
-                        match t.render(&|n| get(&snapshot, n).map(str::to_string), line, ts_ns) {
+                        let env = Env::default().dot(dot.clone()).log_line(line, ts_ns);
+                        match t.render(&env) {
                             Ok(s) => set(labels, dst, s),
                             Err(e) => fail(labels, "TemplateFormatErr", e.to_string()),
                         }
@@ -704,6 +733,53 @@ mod tests {
             .is_none()
         );
         assert_eq!((trace.len(), trace[2].kept), (3, false));
+    }
+
+    /// `line_format` and `label_format` run Go's text/template with Loki's
+    /// functions, as Loki does: `if`, `range`, `with`, `$variables`, and the
+    /// examples of Loki's documentation with the outputs it gives.
+    #[test]
+    fn templates_as_lokis_documentation_runs_them() {
+        let line = "ip=1.1.1.1 status=200 duration=3000 err=ErrTimeout";
+        let cases = [
+            (
+                r#"{job="x"} | logfmt | line_format "{{.ip}} {{.status}} {{div .duration 1000}}""#,
+                "1.1.1.1 200 3",
+            ),
+            (
+                r#"{job="x"} | logfmt | line_format `{{ if contains "ErrTimeout" .err }} timeout {{else if contains "he" "hello"}} yes {{else}} no {{end}}`"#,
+                " timeout ",
+            ),
+            (
+                r#"{job="x"} | logfmt | line_format `{{ $s := .status }}{{ with .ip }}{{ . }} said {{ $s }}{{ end }}`"#,
+                "1.1.1.1 said 200",
+            ),
+            (
+                r#"{job="x"} | line_format `{{ __line__ | count "=" }} pairs`"#,
+                "4 pairs",
+            ),
+        ];
+        for (query, want) in cases {
+            assert_eq!(run(query, line).unwrap().line, want, "{query}");
+        }
+        let p = run(
+            r#"{job="x"} | label_format queries=`[{"query":"up"},{"query":"rate(x[5m])"}]` | line_format `{{ range $q := fromJson .queries }} {{ $q.query }} {{ end }}`"#,
+            line,
+        )
+        .unwrap();
+        assert_eq!(p.line, " up  rate(x[5m]) ");
+        let p = run(
+            r#"{job="x"} | logfmt | label_format secs=`{{ div .duration 1000 }}`, who=ip"#,
+            line,
+        )
+        .unwrap();
+        assert_eq!(
+            (label(&p, "secs").as_deref(), label(&p, "who").as_deref()),
+            (Some("3"), Some("1.1.1.1"))
+        );
+        // A template that fails on a line marks it, as Loki does.
+        let p = run(r#"{job="x"} | line_format `{{ div 1 0 }}`"#, line).unwrap();
+        assert_eq!(label(&p, "__error__").as_deref(), Some("TemplateFormatErr"));
     }
 
     #[test]

@@ -23,6 +23,15 @@ pub struct DurationError {
     pub message: String,
 }
 
+impl From<&DurationError> for crate::diag::Diagnostic {
+    /// The bytes from where the problem starts to the end of the duration,
+    /// with the error's text.
+    fn from(e: &DurationError) -> crate::diag::Diagnostic {
+        let start = e.offset.min(e.input.len().saturating_sub(1));
+        crate::diag::Diagnostic::at_span(start..e.input.len(), e.to_string())
+    }
+}
+
 const UNITS: [(&str, i64); 7] = [
     ("y", 365 * 24 * 3_600_000),
     ("w", 7 * 24 * 3_600_000),
@@ -220,6 +229,15 @@ mod tests {
         assert_eq!(parse_duration("").unwrap_err().offset, 0);
         assert!(parse_duration("99999999999999999999s").is_err());
         assert!(parse_duration("9999999999999y").is_err());
+    }
+
+    #[test]
+    fn an_error_converts_to_a_diagnostic_with_its_span_and_text() {
+        let e = parse_duration("1h1h").unwrap_err();
+        let d = crate::diag::Diagnostic::from(&e);
+        assert_eq!((d.span.clone(), d.to_string()), (3..4, e.to_string()));
+        let empty = crate::diag::Diagnostic::from(&parse_duration("").unwrap_err());
+        assert_eq!(empty.span, 0..0);
     }
 
     #[test]

@@ -137,7 +137,11 @@ impl Histogram {
     }
 
     /// Parses promqltest's notation: `{{schema:0 sum:5 count:4 buckets:[1 2]}}`.
-    pub fn parse_notation(text: &str) -> Result<Histogram, String> {
+    pub fn parse_notation(text: &str) -> Result<Histogram, crate::diag::Diagnostic> {
+        Histogram::read_notation(text).map_err(crate::diag::Diagnostic::new)
+    }
+
+    fn read_notation(text: &str) -> Result<Histogram, String> {
         let inner = text
             .trim()
             .strip_prefix("{{")

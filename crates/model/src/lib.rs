@@ -1,11 +1,13 @@
 //! The vocabulary every other crate speaks, and nothing else: label sets
 //! and matchers (with name validation), durations, wall-clock times as
 //! text (RFC 3339), the virtual clock, numbers as Go and Prometheus write
-//! and read them (and Kahan sums), native and classic histogram math, and
-//! the positioned YAML tree config readers are built on. It depends on no
-//! other crate of the workspace.
+//! and read them (and Kahan sums), native and classic histogram math, the
+//! positioned YAML tree config readers are built on, and the one error type
+//! (`diag::Diagnostic`) every parser and config reader reports. It depends
+//! on no other crate of the workspace.
 
 pub mod clock;
+pub mod diag;
 pub mod duration;
 pub mod histogram;
 pub mod labels;

@@ -39,14 +39,8 @@ pub enum Value {
     Map(Vec<(Node, Node)>),
 }
 
-/// A YAML syntax error, at a 1-based line and column.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{line}:{col}: {message}")]
-pub struct YamlError {
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
+/// A YAML syntax error, at a 1-based line and column (`"{line}:{col}: {message}"`).
+pub type YamlError = crate::diag::Diagnostic;
 
 impl Node {
     /// The text of a scalar.
@@ -149,7 +143,7 @@ fn at(mark: Marker) -> (usize, usize) {
 impl Builder {
     fn fail(&mut self, line: usize, col: usize, message: String) {
         if self.error.is_none() {
-            self.error = Some(YamlError { line, col, message });
+            self.error = Some(YamlError::at_line(line, col, message));
         }
     }
 
@@ -175,13 +169,15 @@ impl Builder {
                             .iter()
                             .find(|(k, _)| k.value == key.value)
                             .map(|(k, _)| k.line);
-                        let error = duplicate.map(|first| YamlError {
-                            line: key.line,
-                            col: key.col,
-                            message: format!(
-                                "mapping key {:?} already defined at line {first}",
-                                key.as_str().unwrap_or("?")
-                            ),
+                        let error = duplicate.map(|first| {
+                            YamlError::at_line(
+                                key.line,
+                                key.col,
+                                format!(
+                                    "mapping key {:?} already defined at line {first}",
+                                    key.as_str().unwrap_or("?")
+                                ),
+                            )
                         });
                         entries.push((key, node));
                         if self.error.is_none() {
@@ -257,11 +253,7 @@ pub fn parse(text: &str) -> Result<Option<Node>, YamlError> {
     let mut parser = Parser::new_from_str(text);
     if let Err(e) = parser.load(&mut builder, false) {
         let (line, col) = at(*e.marker());
-        return Err(YamlError {
-            line,
-            col,
-            message: e.info().to_string(),
-        });
+        return Err(YamlError::at_line(line, col, e.info()));
     }
     if let Some(e) = builder.error {
         return Err(e);

@@ -158,12 +158,7 @@ pub struct Token {
 }
 
 /// A character sequence that is no token, at its span.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct LexError {
-    pub span: Span,
-    pub message: String,
-}
+pub type LexError = o11y_model::diag::Diagnostic;
 
 fn is_ident_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
@@ -181,7 +176,7 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, LexError> {
     let bytes = source.as_bytes();
     let mut tokens = Vec::new();
     let mut pos = 0;
-    let err = |span: Span, message: String| LexError { span, message };
+    let err = |span: Span, message: String| LexError::at_span(span, message);
     while pos < bytes.len() {
         let start = pos;
         let c = bytes[pos];

@@ -10,36 +10,29 @@ use o11y_model::duration::parse_duration;
 use o11y_model::labels::{METRIC_NAME, MatchOp, Matcher};
 use o11y_model::number::parse_number;
 
-/// A PromQL syntax or type error at a byte span of the query.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ParseError {
-    pub span: Span,
-    pub message: String,
-}
+/// A PromQL syntax or type error at a byte span of the query; a syntax
+/// error lists in `expected` what would have been taken.
+pub type ParseError = o11y_model::diag::Diagnostic;
 
 type Result<T> = std::result::Result<T, ParseError>;
 
 fn error<T>(span: Span, message: impl Into<String>) -> Result<T> {
-    Err(ParseError {
-        span,
-        message: message.into(),
-    })
+    Err(ParseError::at_span(span, message))
 }
 
 /// Parses a PromQL expression.
 pub fn parse(source: &str) -> Result<Expr> {
-    let tokens = tokenize(source).map_err(|e| ParseError {
-        span: e.span,
-        message: e.message,
-    })?;
+    let tokens = tokenize(source)?;
     let mut parser = Parser {
         source,
         tokens,
         pos: 0,
     };
     if parser.tokens.is_empty() {
-        return error(0..source.len(), "empty query: expected an expression");
+        return Err(
+            ParseError::at_span(0..source.len(), "empty query: expected an expression")
+                .expecting("an expression"),
+        );
     }
     let expr = parser.expr(0)?;
     if let Some(t) = parser.peek() {
@@ -157,32 +150,37 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 Ok(t)
             }
-            Some(t) => error(
+            Some(t) => Err(ParseError::at_span(
                 t.span.clone(),
                 format!(
                     "unexpected {} {what}: expected {}",
                     self.describe(&t),
                     kind.describe()
                 ),
-            ),
-            None => error(
+            )
+            .expecting(kind.describe())),
+            None => Err(ParseError::at_span(
                 self.end_span(),
                 format!(
                     "unexpected end of input {what}: expected {}",
                     kind.describe()
                 ),
-            ),
+            )
+            .expecting(kind.describe())),
         }
     }
 
-    fn unexpected<T>(&self, what: &str) -> Result<T> {
-        match self.peek() {
-            Some(t) => error(
+    /// An error at the next token (or the end): `what` says where it is,
+    /// `expected` lists what would have been taken there.
+    fn unexpected<T>(&self, what: &str, expected: &[&str]) -> Result<T> {
+        let e = match self.peek() {
+            Some(t) => ParseError::at_span(
                 t.span.clone(),
                 format!("unexpected {} {what}", self.describe(t)),
             ),
-            None => error(self.end_span(), format!("unexpected end of input {what}")),
-        }
+            None => ParseError::at_span(self.end_span(), format!("unexpected end of input {what}")),
+        };
+        Err(expected.iter().fold(e, |e, x| e.expecting(*x)))
     }
 
     /// Binary expressions whose operators bind at least `min_prec`.
@@ -284,9 +282,11 @@ impl<'a> Parser<'a> {
         match self.peek().cloned() {
             Some(t) if t.kind == TokenKind::Duration => {
                 self.pos += 1;
-                let ms = parse_duration(self.text(&t)).map_err(|e| ParseError {
-                    span: (t.span.start + e.offset).min(t.span.end.saturating_sub(1))..t.span.end,
-                    message: e.message,
+                let ms = parse_duration(self.text(&t)).map_err(|e| {
+                    ParseError::at_span(
+                        (t.span.start + e.offset).min(t.span.end.saturating_sub(1))..t.span.end,
+                        e.message,
+                    )
                 })?;
                 Ok((ms, t.span.end))
             }
@@ -302,7 +302,10 @@ impl<'a> Parser<'a> {
                 };
                 Ok(((seconds * 1000.0).round() as i64, t.span.end))
             }
-            _ => self.unexpected(&format!("{what}: expected a duration such as 5m")),
+            _ => self.unexpected(
+                &format!("{what}: expected a duration such as 5m"),
+                &["a duration such as 5m"],
+            ),
         }
     }
 
@@ -334,7 +337,10 @@ impl<'a> Parser<'a> {
                 let ms = (seconds * 1000.0).round() as i64;
                 Ok((At::Timestamp(if negative { -ms } else { ms }), t.span.end))
             }
-            _ => self.unexpected("after @: expected a timestamp, start() or end()"),
+            _ => self.unexpected(
+                "after @: expected a timestamp, start() or end()",
+                &["a timestamp", "\"start()\"", "\"end()\""],
+            ),
         }
     }
 
@@ -433,15 +439,17 @@ impl<'a> Parser<'a> {
 
     fn primary(&mut self) -> Result<Expr> {
         let Some(token) = self.peek().cloned() else {
-            return self.unexpected("where an expression was expected");
+            return self.unexpected("where an expression was expected", &["an expression"]);
         };
         match token.kind {
             TokenKind::Number => {
                 self.pos += 1;
                 let value = parse_number(self.text(&token));
-                let value = value.ok_or_else(|| ParseError {
-                    span: token.span.clone(),
-                    message: format!("invalid number {:?}", self.text(&token)),
+                let value = value.ok_or_else(|| {
+                    ParseError::at_span(
+                        token.span.clone(),
+                        format!("invalid number {:?}", self.text(&token)),
+                    )
                 })?;
                 Ok(Expr {
                     kind: ExprKind::Number(value),
@@ -450,10 +458,8 @@ impl<'a> Parser<'a> {
             }
             TokenKind::String => {
                 self.pos += 1;
-                let value = unquote(self.text(&token)).map_err(|message| ParseError {
-                    span: token.span.clone(),
-                    message,
-                })?;
+                let value = unquote(self.text(&token))
+                    .map_err(|message| ParseError::at_span(token.span.clone(), message))?;
                 Ok(Expr {
                     kind: ExprKind::String(value),
                     span: token.span,
@@ -484,9 +490,11 @@ impl<'a> Parser<'a> {
                     }
                     if next == Some(TokenKind::LeftParen) {
                         self.pos += 1;
-                        let func = functions::lookup(name).ok_or_else(|| ParseError {
-                            span: token.span.clone(),
-                            message: format!("unknown function with name {name:?}"),
+                        let func = functions::lookup(name).ok_or_else(|| {
+                            ParseError::at_span(
+                                token.span.clone(),
+                                format!("unknown function with name {name:?}"),
+                            )
                         })?;
                         return self.call(func, token.span);
                     }
@@ -512,13 +520,12 @@ impl<'a> Parser<'a> {
                 } else {
                     "end"
                 };
-                let func = functions::lookup(name).ok_or_else(|| ParseError {
-                    span: token.span.clone(),
-                    message: format!("unknown function {name:?}"),
+                let func = functions::lookup(name).ok_or_else(|| {
+                    ParseError::at_span(token.span.clone(), format!("unknown function {name:?}"))
                 })?;
                 self.call(func, token.span)
             }
-            _ => self.unexpected("where an expression was expected"),
+            _ => self.unexpected("where an expression was expected", &["an expression"]),
         }
     }
 
@@ -547,10 +554,8 @@ impl<'a> Parser<'a> {
                         kind: TokenKind::String,
                         span: self.end_span(),
                     });
-                    let quoted = unquote(self.text(&t)).map_err(|message| ParseError {
-                        span: t.span.clone(),
-                        message,
-                    })?;
+                    let quoted = unquote(self.text(&t))
+                        .map_err(|message| ParseError::at_span(t.span.clone(), message))?;
                     if name.is_some() {
                         return error(t.span, "metric name must not be set twice");
                     }
@@ -602,13 +607,11 @@ impl<'a> Parser<'a> {
             }
             Some(t) if t.kind == TokenKind::String => {
                 self.pos += 1;
-                let name = unquote(self.text(&t)).map_err(|message| ParseError {
-                    span: t.span.clone(),
-                    message,
-                })?;
+                let name = unquote(self.text(&t))
+                    .map_err(|message| ParseError::at_span(t.span.clone(), message))?;
                 Ok((name, t.span))
             }
-            _ => self.unexpected(&format!("{what}: expected a label name")),
+            _ => self.unexpected(&format!("{what}: expected a label name"), &["a label name"]),
         }
     }
 
@@ -620,7 +623,10 @@ impl<'a> Parser<'a> {
             Some(TokenKind::EqlRegex) => MatchOp::Regex,
             Some(TokenKind::NeqRegex) => MatchOp::NotRegex,
             _ => {
-                return self.unexpected(&format!("after label {name:?}: expected =, !=, =~ or !~"));
+                return self.unexpected(
+                    &format!("after label {name:?}: expected =, !=, =~ or !~"),
+                    &["\"=\"", "\"!=\"", "\"=~\"", "\"!~\""],
+                );
             }
         };
         self.pos += 1;
@@ -628,10 +634,8 @@ impl<'a> Parser<'a> {
             TokenKind::String,
             &format!("as the value of label {name:?}"),
         )?;
-        let value = unquote(self.text(&value_token)).map_err(|message| ParseError {
-            span: value_token.span.clone(),
-            message,
-        })?;
+        let value = unquote(self.text(&value_token))
+            .map_err(|message| ParseError::at_span(value_token.span.clone(), message))?;
         Matcher::new(op, &name, &value).map_err(|e| {
             // The regex crate's message quotes the anchored pattern it was
             // given; its last line is the part about what the user wrote.
@@ -640,10 +644,10 @@ impl<'a> Parser<'a> {
                 .lines()
                 .find_map(|l| l.strip_prefix("error: "))
                 .unwrap_or(&text);
-            ParseError {
-                span: value_token.span.clone(),
-                message: format!("invalid regular expression {value:?}: {reason}"),
-            }
+            ParseError::at_span(
+                value_token.span.clone(),
+                format!("invalid regular expression {value:?}: {reason}"),
+            )
         })
     }
 
@@ -718,10 +722,9 @@ impl<'a> Parser<'a> {
                 ),
             );
         }
-        let expr = args.pop().ok_or_else(|| ParseError {
-            span: span.clone(),
-            message: "missing argument".into(),
-        })?;
+        let expr = args
+            .pop()
+            .ok_or_else(|| ParseError::at_span(span.clone(), "missing argument"))?;
         let param = args.pop();
         if expr.value_type() != ValueType::InstantVector {
             return error(

@@ -25,6 +25,7 @@ use o11y_metrics::store::{
     AppendError, HistogramPoint, HistogramSeries, STALE_NAN, Sample, Series, SeriesStore, is_stale,
 };
 use o11y_metrics::tsdb::Tsdb;
+use o11y_model::diag::Diagnostic;
 use o11y_model::duration::parse_duration;
 use o11y_model::histogram::Histogram;
 use o11y_model::labels::{Labels, METRIC_NAME, MatchOp, Matcher};
@@ -125,7 +126,7 @@ fn expand_loaded(text: &str) -> Result<Vec<Loaded>, String> {
         rest = after;
         if token.starts_with("{{") {
             let close = token.find("}}").ok_or("unclosed native histogram")? + 2;
-            let first = Histogram::parse_notation(&token[..close])?;
+            let first = histogram(&token[..close])?;
             let tail = &token[close..];
             if tail.is_empty() {
                 out.push(Loaded::Histogram(Arc::new(first)));
@@ -141,8 +142,8 @@ fn expand_loaded(text: &str) -> Result<Vec<Loaded>, String> {
             };
             let (sign, increment) = match step {
                 "" => (1.0, Histogram::default()),
-                s if s.starts_with('+') => (1.0, Histogram::parse_notation(&s[1..])?),
-                s if s.starts_with('-') => (-1.0, Histogram::parse_notation(&s[1..])?),
+                s if s.starts_with('+') => (1.0, histogram(&s[1..])?),
+                s if s.starts_with('-') => (-1.0, histogram(&s[1..])?),
                 _ => return Err(format!("bad histogram series {token:?}")),
             };
             let mut current = first;
@@ -162,6 +163,11 @@ fn expand_loaded(text: &str) -> Result<Vec<Loaded>, String> {
         }));
     }
     Ok(out)
+}
+
+/// A histogram in promqltest's notation (`{{schema:0 count:4}}`).
+fn histogram(text: &str) -> Result<Histogram, String> {
+    Histogram::parse_notation(text).map_err(|e| e.to_string())
 }
 
 /// Expands one float token: `1+2x3`, `_`, `_x3`, `stale`, `4x2`.
@@ -271,14 +277,18 @@ impl ScriptStore {
         values: &str,
         start_ms: i64,
         interval_ms: i64,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, Diagnostic> {
         let mut stored = 0;
-        for (k, v) in expand_loaded(values)?.into_iter().enumerate() {
+        for (k, v) in expand_loaded(values)
+            .map_err(Diagnostic::new)?
+            .into_iter()
+            .enumerate()
+        {
             let ts_ms = start_ms.saturating_add((k as i64).saturating_mul(interval_ms));
             match v {
                 Loaded::Float(value) => {
                     self.append(labels, Sample { ts_ms, value })
-                        .map_err(|e| e.to_string())?;
+                        .map_err(|e| Diagnostic::new(e.to_string()))?;
                     stored += 1;
                 }
                 Loaded::Histogram(histogram) => {
@@ -378,10 +388,13 @@ fn parse_value(text: &str) -> Result<f64, String> {
 }
 
 /// The labels of a series written as `metric{a="b"}` or `{a="b"}`.
-pub fn parse_series(text: &str) -> Result<Labels, String> {
-    let (labels, rest) = series_line(text)?;
+pub fn parse_series(text: &str) -> Result<Labels, Diagnostic> {
+    let (labels, rest) = series_line(text).map_err(Diagnostic::new)?;
     if !rest.trim().is_empty() {
-        return Err(format!("unexpected {:?} after the series", rest.trim()));
+        return Err(Diagnostic::new(format!(
+            "unexpected {:?} after the series",
+            rest.trim()
+        )));
     }
     Ok(labels)
 }

@@ -55,20 +55,12 @@ impl Default for MetricForm {
     }
 }
 
-/// A problem with one field of the form.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct FormError {
-    /// The field's name, as in [`MetricForm`].
-    pub field: &'static str,
-    pub message: String,
-}
+/// A problem with one field of the form: `path` is the field's name, as
+/// in [`MetricForm`] (`"{path}: {message}"`).
+pub type FormError = o11y_model::diag::Diagnostic;
 
 fn error(field: &'static str, message: impl Into<String>) -> FormError {
-    FormError {
-        field,
-        message: message.into(),
-    }
+    FormError::at_path(field, message)
 }
 
 fn number(field: &'static str, text: &str) -> Result<f64, FormError> {
@@ -272,13 +264,10 @@ mod tests {
         let definition = form("queue_depth", "gauge").to_definition().unwrap();
         assert_eq!(definition.kind, MetricKind::Gauge);
         assert_eq!(
-            form("9lives", "gauge").to_definition().unwrap_err().field,
+            form("9lives", "gauge").to_definition().unwrap_err().path,
             "name"
         );
-        assert_eq!(
-            form("x", "meter").to_definition().unwrap_err().field,
-            "kind"
-        );
+        assert_eq!(form("x", "meter").to_definition().unwrap_err().path, "kind");
         let summary = form("rpc_seconds", "summary").to_definition().unwrap();
         assert!(
             matches!(summary.kind, MetricKind::Summary { ref objectives, .. } if objectives.len() == 3)

@@ -35,9 +35,6 @@ pub use ranges::{
 };
 pub use read::FieldPath;
 
-pub use crate::failure::{Failure, Injection, presets};
-pub use crate::shop::{DURATION_BUCKETS, ShopLog, ShopSim};
-
 use serde::{Deserialize, Serialize};
 
 /// One downstream call of an endpoint.
@@ -160,6 +157,33 @@ fn position(line: usize, col: usize) -> String {
         String::new()
     } else {
         format!("{line}:{col}: ")
+    }
+}
+
+impl From<&TopologyError> for o11y_model::diag::Diagnostic {
+    /// The same text, with the place in the position fields: a syntax
+    /// error's line and column; an invalid field's path, and its line and
+    /// column when it was read from text; a failure's field, as `failure
+    /// FIELD`.
+    fn from(e: &TopologyError) -> o11y_model::diag::Diagnostic {
+        use o11y_model::diag::Diagnostic;
+        match e {
+            TopologyError::Syntax {
+                format,
+                line,
+                col,
+                message,
+            } => Diagnostic::at_line(*line, *col, format!("topology {format}: {message}")),
+            TopologyError::Invalid {
+                field,
+                line,
+                col,
+                message,
+            } => Diagnostic::at_line(*line, *col, message.clone()).with_path(field.clone()),
+            TopologyError::Failure { field, message } => {
+                Diagnostic::at_path(format!("failure {field}"), message.clone())
+            }
+        }
     }
 }
 

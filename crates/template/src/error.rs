@@ -7,6 +7,9 @@
 //! let err = Template::parse("t", "a\n{{ nope }}", &[]).unwrap_err();
 //! assert_eq!(err.to_string(), "template: t:2: function \"nope\" not defined");
 //! assert_eq!(err.span, 2..12);
+//! // As a diagnostic: the same span and text.
+//! let d = o11y_model::diag::Diagnostic::from(&err);
+//! assert_eq!((d.span.clone(), d.to_string()), (2..12, err.to_string()));
 //! ```
 
 use std::ops::Range;
@@ -24,6 +27,15 @@ pub struct TemplateError {
     /// (`{{…}}`) that did not parse or failed, or the end of the text
     /// for an unclosed block.
     pub span: Range<usize>,
+}
+
+impl From<&TemplateError> for o11y_model::diag::Diagnostic {
+    /// The error's span of the template text, with its Go text (`template:
+    /// NAME:LINE: …`) as the message: the name and line are part of what
+    /// Prometheus users read.
+    fn from(e: &TemplateError) -> o11y_model::diag::Diagnostic {
+        o11y_model::diag::Diagnostic::at_span(e.span.clone(), e.to_string())
+    }
 }
 
 /// Occurs when one function call fails; the runner names the template

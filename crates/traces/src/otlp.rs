@@ -9,19 +9,12 @@ use super::model::{
     AttrValue, Attributes, Event, Link, Span, SpanId, SpanKind, Status, StatusCode, TraceId,
 };
 
-/// Why an OTLP/JSON document could not be imported: where and what.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct OtlpError {
-    pub path: String,
-    pub message: String,
-}
+/// Why an OTLP/JSON document could not be imported: where (`path`) and
+/// what (`"{path}: {message}"`).
+pub type OtlpError = o11y_model::diag::Diagnostic;
 
 fn err<T>(path: &str, message: impl Into<String>) -> Result<T, OtlpError> {
-    Err(OtlpError {
-        path: path.to_string(),
-        message: message.into(),
-    })
+    Err(OtlpError::at_path(path.to_string(), message))
 }
 
 fn any_value(v: &Json, path: &str) -> Result<AttrValue, OtlpError> {
@@ -45,19 +38,17 @@ fn any_value(v: &Json, path: &str) -> Result<AttrValue, OtlpError> {
             .as_str()
             .and_then(|s| s.parse().ok())
             .or_else(|| i.as_i64());
-        return n.map(AttrValue::Int).ok_or_else(|| OtlpError {
-            path: path.to_string(),
-            message: "intValue is not an integer".into(),
-        });
+        return n
+            .map(AttrValue::Int)
+            .ok_or_else(|| OtlpError::at_path(path.to_string(), "intValue is not an integer"));
     }
     if let Some(d) = obj.get("doubleValue") {
         let n = d
             .as_f64()
             .or_else(|| d.as_str().and_then(|s| s.parse().ok()));
-        return n.map(AttrValue::Double).ok_or_else(|| OtlpError {
-            path: path.to_string(),
-            message: "doubleValue is not a number".into(),
-        });
+        return n
+            .map(AttrValue::Double)
+            .ok_or_else(|| OtlpError::at_path(path.to_string(), "doubleValue is not a number"));
     }
     if let Some(b) = obj.get("bytesValue") {
         return Ok(AttrValue::Bytes(b.as_str().unwrap_or_default().to_string()));
@@ -100,10 +91,7 @@ fn attributes(list: &Json, path: &str) -> Result<Attributes, OtlpError> {
             let key = kv
                 .get("key")
                 .and_then(Json::as_str)
-                .ok_or_else(|| OtlpError {
-                    path: p.clone(),
-                    message: "an attribute needs a key".into(),
-                })?;
+                .ok_or_else(|| OtlpError::at_path(p.clone(), "an attribute needs a key"))?;
             Ok((
                 key.to_string(),
                 any_value(&kv["value"], &format!("{p}.value"))?,
@@ -119,27 +107,30 @@ fn nanos(v: &Json, path: &str) -> Result<i64, OtlpError> {
     v.as_str()
         .and_then(|s| s.parse::<i64>().ok())
         .or_else(|| v.as_i64())
-        .ok_or_else(|| OtlpError {
-            path: path.to_string(),
-            message: "expected nanoseconds since the epoch, as a string".into(),
+        .ok_or_else(|| {
+            OtlpError::at_path(
+                path.to_string(),
+                "expected nanoseconds since the epoch, as a string",
+            )
         })
 }
 
 fn parse_span_id(v: &Json, path: &str) -> Result<Option<SpanId>, OtlpError> {
     match v.as_str() {
         None | Some("") => Ok(None),
-        Some(s) => SpanId::from_hex(s).map(Some).ok_or_else(|| OtlpError {
-            path: path.to_string(),
-            message: format!("{s:?} is not 16 hex digits"),
+        Some(s) => SpanId::from_hex(s).map(Some).ok_or_else(|| {
+            OtlpError::at_path(path.to_string(), format!("{s:?} is not 16 hex digits"))
         }),
     }
 }
 
 /// Spans of an OTLP/JSON `ExportTraceServiceRequest`.
 pub fn import(text: &str) -> Result<Vec<Span>, OtlpError> {
-    let doc: Json = serde_json::from_str(text).map_err(|e| OtlpError {
-        path: format!("line {}, column {}", e.line(), e.column()),
-        message: e.to_string(),
+    let doc: Json = serde_json::from_str(text).map_err(|e| {
+        OtlpError::at_path(
+            format!("line {}, column {}", e.line(), e.column()),
+            e.to_string(),
+        )
     })?;
     let Some(resources) = doc.get("resourceSpans").and_then(Json::as_array) else {
         return err("$", "expected an object with \"resourceSpans\"");
@@ -178,29 +169,28 @@ pub fn import(text: &str) -> Result<Vec<Span>, OtlpError> {
                 let trace_hex = s["traceId"].as_str().unwrap_or_default();
                 let trace_id = TraceId::from_hex(trace_hex)
                     .filter(TraceId::is_valid)
-                    .ok_or_else(|| OtlpError {
-                        path: format!("{p}.traceId"),
-                        message: format!("{trace_hex:?} is not 32 hex digits (and not all zero)"),
+                    .ok_or_else(|| {
+                        OtlpError::at_path(
+                            format!("{p}.traceId"),
+                            format!("{trace_hex:?} is not 32 hex digits (and not all zero)"),
+                        )
                     })?;
                 let span_id = parse_span_id(&s["spanId"], &format!("{p}.spanId"))?
                     .filter(SpanId::is_valid)
-                    .ok_or_else(|| OtlpError {
-                        path: format!("{p}.spanId"),
-                        message: "a span needs a span id that is not all zero".into(),
+                    .ok_or_else(|| {
+                        OtlpError::at_path(
+                            format!("{p}.spanId"),
+                            "a span needs a span id that is not all zero",
+                        )
                     })?;
                 let kind = match &s["kind"] {
                     Json::Null => SpanKind::Unspecified,
-                    Json::String(name) => SpanKind::from_name(name).ok_or_else(|| OtlpError {
-                        path: format!("{p}.kind"),
-                        message: format!("unknown kind {name}"),
+                    Json::String(name) => SpanKind::from_name(name).ok_or_else(|| {
+                        OtlpError::at_path(format!("{p}.kind"), format!("unknown kind {name}"))
                     })?,
-                    v => v
-                        .as_i64()
-                        .and_then(SpanKind::from_number)
-                        .ok_or_else(|| OtlpError {
-                            path: format!("{p}.kind"),
-                            message: "kind must be 0 to 5".into(),
-                        })?,
+                    v => v.as_i64().and_then(SpanKind::from_number).ok_or_else(|| {
+                        OtlpError::at_path(format!("{p}.kind"), "kind must be 0 to 5")
+                    })?,
                 };
                 let status = Status {
                     code: match s["status"]["code"].as_i64().or_else(|| {
@@ -245,9 +235,11 @@ pub fn import(text: &str) -> Result<Vec<Span>, OtlpError> {
                     let lp = format!("{p}.links[{li}]");
                     let t = l["traceId"].as_str().unwrap_or_default();
                     links.push(Link {
-                        trace_id: TraceId::from_hex(t).ok_or_else(|| OtlpError {
-                            path: format!("{lp}.traceId"),
-                            message: format!("{t:?} is not 32 hex digits"),
+                        trace_id: TraceId::from_hex(t).ok_or_else(|| {
+                            OtlpError::at_path(
+                                format!("{lp}.traceId"),
+                                format!("{t:?} is not 32 hex digits"),
+                            )
                         })?,
                         span_id: parse_span_id(&l["spanId"], &format!("{lp}.spanId"))?
                             .unwrap_or_default(),

@@ -42,11 +42,10 @@ impl AmConfig {
     /// order of the text) if there are any.
     pub fn parse(text: &str) -> Result<AmConfig, ConfigError> {
         AmConfig::check(text).map_err(|errors| {
-            errors.into_iter().next().unwrap_or(ConfigError {
-                line: 1,
-                col: 1,
-                message: "invalid configuration".into(),
-            })
+            errors
+                .into_iter()
+                .next()
+                .unwrap_or(ConfigError::at_line(1, 1, "invalid configuration"))
         })
     }
 
@@ -58,23 +57,17 @@ impl AmConfig {
     pub fn check(text: &str) -> Result<AmConfig, Vec<ConfigError>> {
         let doc = o11y_model::yaml::parse(text)
             .map_err(|e| {
-                vec![ConfigError {
-                    line: e.line,
-                    col: e.col,
-                    message: format!("yaml: {}", e.message),
-                }]
+                vec![ConfigError::at_line(
+                    e.line,
+                    e.col,
+                    format!("yaml: {}", e.message),
+                )]
             })?
-            .ok_or_else(|| {
-                vec![ConfigError {
-                    line: 1,
-                    col: 1,
-                    message: "the configuration is empty".into(),
-                }]
-            })?;
+            .ok_or_else(|| vec![ConfigError::at_line(1, 1, "the configuration is empty")])?;
         let mut problems = Vec::new();
         typed::check(&doc, Ty::Struct(&CONFIG), "", &mut problems);
         if !problems.is_empty() {
-            return Err(problems.into_iter().map(ConfigError::from).collect());
+            return Err(problems);
         }
         let list = |key: &str| doc.get(key).map(Node::items).unwrap_or_default();
         let mut errors = Vec::new();

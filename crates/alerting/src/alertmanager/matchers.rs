@@ -3,19 +3,26 @@
 //! `pkg/labels` one), with regexes compiled in Go's dialect, and a
 //! matcher written back as text.
 
+use o11y_model::diag::Diagnostic;
 use o11y_model::labels::{MatchOp, Matcher};
 
 /// Parses one matcher as Alertmanager writes them: `name="value"`,
-/// `name=~"re"`, `name!=value` (quotes optional), without braces.
-pub fn parse_matcher(text: &str) -> Result<Matcher, String> {
+/// `name=~"re"`, `name!=value` (quotes optional), without braces. The
+/// error is Alertmanager's text, without a place.
+pub fn parse_matcher(text: &str) -> Result<Matcher, Diagnostic> {
     if text.starts_with('{') || text.ends_with('}') {
-        return Err(format!("unexpected open or close brace: {text}"));
+        return Err(Diagnostic::new(format!(
+            "unexpected open or close brace: {text}"
+        )));
     }
     let mut all = parse_matchers(text)?;
     match (all.pop(), all.is_empty()) {
         (Some(m), true) => Ok(m),
-        (None, _) => Err("no matchers".into()),
-        (Some(_), false) => Err(format!("expected 1 matcher, found {}", all.len() + 1)),
+        (None, _) => Err(Diagnostic::new("no matchers")),
+        (Some(_), false) => Err(Diagnostic::new(format!(
+            "expected 1 matcher, found {}",
+            all.len() + 1
+        ))),
     }
 }
 
@@ -23,8 +30,10 @@ pub fn parse_matcher(text: &str) -> Result<Matcher, String> {
 /// separated by commas, in optional braces (`{a="1", b=~"x|y"}`).
 /// Alertmanager's default mode: what its UTF-8 parser or, failing that,
 /// its classic parser takes; the classic parser's error if neither does.
-pub fn parse_matchers(text: &str) -> Result<Vec<Matcher>, String> {
-    classic_matchers(text).or_else(|classic| utf8_matchers(text).map_err(|_| classic))
+pub fn parse_matchers(text: &str) -> Result<Vec<Matcher>, Diagnostic> {
+    classic_matchers(text)
+        .or_else(|classic| utf8_matchers(text).map_err(|_| classic))
+        .map_err(Diagnostic::new)
 }
 
 /// `pkg/labels.ParseMatchers`: braces trimmed, split at commas outside
@@ -356,7 +365,7 @@ mod tests {
         // Go anchors with `^(?:…)$`, so this is a valid alternation.
         assert!(parse_matcher(r#"x=~"a)|(b""#).unwrap().matches_value("b"));
         let e = parse_matcher(r#"x=~"[0-9]{1001}""#).unwrap_err();
-        assert!(e.contains("invalid repeat count"), "{e}");
+        assert!(e.to_string().contains("invalid repeat count"), "{e}");
         let text = with_route("  routes:\n    - match_re: {x: 'a**'}\n", "");
         assert!(errors(&text)[0].contains("invalid nested repetition operator"));
     }

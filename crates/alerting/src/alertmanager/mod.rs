@@ -95,31 +95,11 @@ pub fn fingerprint(labels: &Labels) -> u64 {
 }
 
 /// A configuration problem, at a 1-based line and column.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{line}:{col}: {message}")]
-pub struct ConfigError {
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
+pub type ConfigError = o11y_model::diag::Diagnostic;
 
 fn err(node: &Node, message: impl Into<String>) -> ConfigError {
     let (line, col) = typed::start(node);
-    ConfigError {
-        line,
-        col,
-        message: message.into(),
-    }
-}
-
-impl From<typed::Problem> for ConfigError {
-    fn from(p: typed::Problem) -> ConfigError {
-        ConfigError {
-            line: p.line,
-            col: p.col,
-            message: p.message,
-        }
-    }
+    ConfigError::at_line(line, col, message)
 }
 
 /// A notification a receiver got.

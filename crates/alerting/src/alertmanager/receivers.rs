@@ -27,7 +27,7 @@ pub(super) fn check_webhook(c: &Node, errors: &mut Vec<ConfigError>) {
 pub(super) fn check_http_config(node: &Node, errors: &mut Vec<ConfigError>) {
     let http = node.get("http_config").filter(|h| !h.is_null());
     if let Some(p) = http.and_then(typed::http_client_config_problem) {
-        errors.push(p.into());
+        errors.push(p);
     }
 }
 

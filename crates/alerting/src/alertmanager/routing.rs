@@ -104,7 +104,7 @@ impl Checker<'_> {
         for m in field("matchers").map(Node::items).unwrap_or_default() {
             match parse_matchers(&typed::string(m)) {
                 Ok(matchers) => out.extend(matchers),
-                Err(e) => self.at(m, e),
+                Err(e) => self.at(m, e.to_string()),
             }
         }
         out

@@ -65,23 +65,10 @@ impl Rule {
     }
 }
 
-/// One problem in a rule file.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}{message}", position(*.line, *.col))]
-pub struct RuleError {
-    /// 1-based; 0 when the problem has no place (a template error).
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
-
-fn position(line: usize, col: usize) -> String {
-    if line == 0 {
-        String::new()
-    } else {
-        format!("{line}:{col}: ")
-    }
-}
+/// One problem in a rule file, at a 1-based line and column; line 0
+/// when the problem has no place (a template error), and then the text is
+/// the message alone.
+pub type RuleError = o11y_model::diag::Diagnostic;
 
 /// The variables Prometheus defines before every alert template.
 pub const TEMPLATE_VARS: [&str; 4] = ["labels", "externalLabels", "externalURL", "value"];
@@ -104,11 +91,8 @@ struct Checker {
 
 impl Checker {
     fn at(&mut self, node: &Node, message: impl Into<String>) {
-        self.errors.push(RuleError {
-            line: node.line,
-            col: node.col,
-            message: message.into(),
-        });
+        self.errors
+            .push(RuleError::at_line(node.line, node.col, message));
     }
 
     /// A scalar's text, or an error saying what was found instead.
@@ -200,11 +184,11 @@ pub fn parse_rule_file(text: &str) -> Result<RuleFile, Vec<RuleError>> {
         Ok(Some(doc)) => doc,
         Ok(None) => return Ok(RuleFile::default()),
         Err(e) => {
-            return Err(vec![RuleError {
-                line: e.line,
-                col: e.col,
-                message: format!("yaml: {}", e.message),
-            }]);
+            return Err(vec![RuleError::at_line(
+                e.line,
+                e.col,
+                format!("yaml: {}", e.message),
+            )]);
         }
     };
     let mut c = Checker { errors: Vec::new() };
@@ -468,11 +452,11 @@ fn check_rule(c: &mut Checker, group: &str, index: usize, r: &Node) -> Option<Ru
         }
     }
     for (line, col, message) in problems {
-        c.errors.push(RuleError {
+        c.errors.push(RuleError::at_line(
             line,
             col,
-            message: format!("group {group:?}, rule {index}, {name:?}: {message}"),
-        });
+            format!("group {group:?}, rule {index}, {name:?}: {message}"),
+        ));
     }
     if c.errors.len() > before {
         return None;

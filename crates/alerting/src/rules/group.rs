@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::file::{Rule, RuleFile, RuleGroup, RuleKind, TEMPLATE_VARS};
 use o11y_metrics::store::{STALE_NAN, Sample, SeriesStore};
 use o11y_model::labels::{Labels, METRIC_NAME};
-use o11y_promql::eval::{Evaluator, QueryLimits, Value as PromValue};
+use o11y_promql::eval::{EvalError, Evaluator, QueryLimits, Value as PromValue};
 use o11y_template::{Env, Template, Value};
 
 /// How long a resolved alert is kept (and sent) after it resolves.
@@ -247,7 +247,8 @@ impl RuleEngine {
         let limit = group.group.limit;
         let group_name = group.group.name.clone();
         for state in &mut group.rules {
-            let result = instant_query(&*store, &state.rule.expr, query_ts, self.limits);
+            let result = instant_query(&*store, &state.rule.expr, query_ts, self.limits)
+                .map_err(|e| e.to_string());
             state.last_eval_ms = Some(ts_ms);
             let outcome = match result {
                 Ok(samples) => match state.rule.kind.clone() {
@@ -416,11 +417,10 @@ pub fn instant_query<S: SeriesStore>(
     expr: &o11y_promql::ast::Expr,
     ts_ms: i64,
     limits: QueryLimits,
-) -> Result<Vec<(Labels, f64)>, String> {
+) -> Result<Vec<(Labels, f64)>, EvalError> {
     let value = Evaluator::new(store, ts_ms, ts_ms, 0, limits)
         .prepare(expr)
-        .eval(expr, ts_ms)
-        .map_err(|e| e.message)?;
+        .eval(expr, ts_ms)?;
     match value {
         PromValue::Vector(v) => Ok(v
             .into_iter()
@@ -428,7 +428,10 @@ pub fn instant_query<S: SeriesStore>(
             .map(|s| (s.labels, s.value))
             .collect()),
         PromValue::Scalar(f) => Ok(vec![(Labels::default(), f)]),
-        _ => Err("rule result is not a vector or scalar".to_string()),
+        _ => Err(EvalError::at_span(
+            expr.span.clone(),
+            "rule result is not a vector or scalar",
+        )),
     }
 }
 
@@ -484,7 +487,8 @@ impl<S: SeriesStore> TemplateEnv<'_, S> {
         };
         let run = |q: &str| -> Result<Vec<o11y_template::Sample>, String> {
             let expr = o11y_promql::parse(q).map_err(|e| e.to_string())?;
-            Ok(instant_query(self.store, &expr, self.ts_ms, self.limits)?
+            Ok(instant_query(self.store, &expr, self.ts_ms, self.limits)
+                .map_err(|e| e.to_string())?
                 .into_iter()
                 .map(|(l, v)| o11y_template::Sample {
                     labels: l

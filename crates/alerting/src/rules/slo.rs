@@ -5,6 +5,7 @@
 //! 3 d with 6 h). The burn rates follow the SLO's window: 14.4, 6, 3 and 1
 //! for 30 days, scaled for any other length.
 
+use o11y_model::diag::Diagnostic;
 use o11y_model::duration::{format_duration, parse_duration};
 
 /// What the SLO form asks for.
@@ -36,28 +37,33 @@ fn num(v: f64) -> String {
 }
 
 impl Slo {
-    fn check(&self) -> Result<i64, String> {
+    /// The window in milliseconds, or what is wrong with the form: a
+    /// query's error keeps its span in the query, under the field's name.
+    fn check(&self) -> Result<i64, Diagnostic> {
         if self.name.trim().is_empty() || self.name.contains(['"', '\n']) {
-            return Err("the SLO needs a name without quotes".into());
+            return Err(Diagnostic::new("the SLO needs a name without quotes"));
         }
         if !(self.objective > 0.0 && self.objective < 1.0) {
-            return Err("the objective is a ratio between 0 and 1, such as 0.999".into());
+            return Err(Diagnostic::new(
+                "the objective is a ratio between 0 and 1, such as 0.999",
+            ));
         }
         for (what, q) in [("good", &self.good), ("total", &self.total)] {
-            o11y_promql::parse(q).map_err(|e| format!("{what} events: {e}"))?;
+            o11y_promql::parse(q).map_err(|e| e.with_path(format!("{what} events")))?;
         }
-        let window = parse_duration(&self.window).map_err(|e| format!("window: {e}"))?;
+        let window =
+            parse_duration(&self.window).map_err(|e| Diagnostic::from(&e).with_path("window"))?;
         if window < 3_600_000 {
-            return Err("the window is at least an hour".into());
+            return Err(Diagnostic::new("the window is at least an hour"));
         }
         Ok(window)
     }
 
     /// The burn-rate factor of a long window: the budget share it may
     /// spend, over the share of the SLO window it covers.
-    pub fn burn_rate(&self, long: &str, share: f64) -> Result<f64, String> {
+    pub fn burn_rate(&self, long: &str, share: f64) -> Result<f64, Diagnostic> {
         let window = self.check()? as f64;
-        let long = parse_duration(long).map_err(|e| e.to_string())? as f64;
+        let long = parse_duration(long).map_err(|e| Diagnostic::from(&e))? as f64;
         Ok(share * window / long)
     }
 
@@ -71,7 +77,7 @@ impl Slo {
     }
 
     /// The rule file: recording rules per window, the page and ticket alerts.
-    pub fn rules_yaml(&self) -> Result<String, String> {
+    pub fn rules_yaml(&self) -> Result<String, Diagnostic> {
         self.check()?;
         let budget = 1.0 - self.objective;
         let label = format!("slo=\"{}\"", self.name);
@@ -175,6 +181,11 @@ mod tests {
         assert!(slo("10m").rules_yaml().is_err());
         let mut bad = slo("30d");
         bad.good = "rate(".into();
-        assert!(bad.rules_yaml().unwrap_err().starts_with("good events"));
+        assert!(
+            bad.rules_yaml()
+                .unwrap_err()
+                .to_string()
+                .starts_with("good events")
+        );
     }
 }

@@ -12,6 +12,7 @@
 //! );
 //! ```
 
+use o11y_model::diag::Diagnostic;
 use regex::Regex;
 
 use super::VarOption;
@@ -107,6 +108,14 @@ impl VarError {
     }
 }
 
+impl From<&VarError> for Diagnostic {
+    /// The error's text, without a place: a query's place is in the text
+    /// (`SELECTOR: LINE:COL: …`), as Grafana shows it.
+    fn from(e: &VarError) -> Diagnostic {
+        Diagnostic::new(e.to_string())
+    }
+}
+
 /// A regex error on one line (the regex crate draws the pattern and a
 /// caret over several).
 pub fn regex_message(e: &regex::Error) -> String {
@@ -118,7 +127,7 @@ pub fn regex_message(e: &regex::Error) -> String {
 
 /// A variable's `regex` (`/pattern/flags` or a bare pattern) as Rust's
 /// regex; `Err` says why it cannot be used.
-pub fn variable_regex(text: &str) -> Result<Option<Regex>, String> {
+pub fn variable_regex(text: &str) -> Result<Option<Regex>, Diagnostic> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
@@ -134,12 +143,16 @@ pub fn variable_regex(text: &str) -> Result<Option<Regex>, String> {
                 prefix.push_str(&format!("(?{f})"));
             }
             'g' | 'u' | 'y' => {}
-            other => return Err(format!("regex {t}: flag {other:?} is not known")),
+            other => {
+                return Err(Diagnostic::new(format!(
+                    "regex {t}: flag {other:?} is not known"
+                )));
+            }
         }
     }
     Regex::new(&format!("{prefix}{pattern}"))
         .map(Some)
-        .map_err(|e| format!("regex {t}: {}", regex_message(&e)))
+        .map_err(|e| Diagnostic::new(format!("regex {t}: {}", regex_message(&e))))
 }
 
 impl Variable {
@@ -148,7 +161,7 @@ impl Variable {
     /// `text` and `value`), repeats dropped, sorted as `sort` says; an
     /// error when the regex does not compile.
     pub fn options_from(&self, values: Vec<String>) -> Result<Vec<VarOption>, VarError> {
-        let re = variable_regex(&self.regex).map_err(VarError::Regex)?;
+        let re = variable_regex(&self.regex).map_err(|e| VarError::Regex(e.to_string()))?;
         let mut out: Vec<VarOption> = Vec::new();
         for v in values {
             let option = match &re {
@@ -245,6 +258,14 @@ pub fn query_result_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_var_error_converts_to_a_diagnostic_with_its_text() {
+        let e = VarError::promql("up{", &o11y_promql::parse("up{").unwrap_err());
+        let d = Diagnostic::from(&e);
+        assert_eq!(d.to_string(), e.to_string());
+        assert!(d.to_string().starts_with("up{: 1:4: "), "{d}");
+    }
 
     #[test]
     fn variable_queries() {

@@ -32,7 +32,8 @@ use o11y_model::clock::VirtualClock;
 use o11y_model::labels::Labels;
 use o11y_model::labels::Matcher;
 use o11y_sim::custom::MetricDefinition;
-use o11y_sim::topology::{ShopSim, Topology, TopologyError};
+use o11y_sim::shop::ShopSim;
+use o11y_sim::topology::{Topology, TopologyError};
 
 /// Limits for queries run in the page: enough for dashboards, small
 /// enough that a runaway query returns an error instead of freezing the tab.
@@ -108,6 +109,16 @@ pub enum DemoError {
     /// Occurs when the shop's topology is invalid.
     #[error(transparent)]
     Topology(#[from] TopologyError),
+}
+
+impl From<&DemoError> for o11y_model::diag::Diagnostic {
+    /// A topology's error with its place; a store's refusal as its text.
+    fn from(e: &DemoError) -> o11y_model::diag::Diagnostic {
+        match e {
+            DemoError::Store(e) => o11y_model::diag::Diagnostic::new(e.to_string()),
+            DemoError::Topology(e) => e.into(),
+        }
+    }
 }
 
 /// A running demo.
@@ -348,11 +359,11 @@ impl Demo {
     }
 
     /// The shop's simulator (to inject failures).
-    pub fn shop(&self) -> &o11y_sim::topology::ShopSim {
+    pub fn shop(&self) -> &o11y_sim::shop::ShopSim {
         &self.shop
     }
 
-    pub fn shop_mut(&mut self) -> &mut o11y_sim::topology::ShopSim {
+    pub fn shop_mut(&mut self) -> &mut o11y_sim::shop::ShopSim {
         &mut self.shop
     }
 

@@ -16,6 +16,14 @@ pub enum IngestError {
     EmptyTarget,
 }
 
+impl From<&IngestError> for o11y_model::diag::Diagnostic {
+    /// The error's text (how many lines are bad), without a place: each
+    /// bad line converts on its own (`Diagnostic::from(&errors[0])`).
+    fn from(e: &IngestError) -> o11y_model::diag::Diagnostic {
+        o11y_model::diag::Diagnostic::new(e.to_string())
+    }
+}
+
 impl Demo {
     /// Stores imported spans (OTLP/JSON) beside the shop's.
     pub fn import_spans(&mut self, spans: Vec<o11y_traces::Span>) {

@@ -130,8 +130,11 @@ impl Demo {
         selector: &str,
         start_ms: i64,
         end_ms: i64,
-    ) -> Result<Vec<(Labels, Vec<o11y_metrics::tsdb::exemplars::StoredExemplar>)>, String> {
-        let expr = o11y_promql::parser::parse(selector).map_err(|e| e.to_string())?;
+    ) -> Result<
+        Vec<(Labels, Vec<o11y_metrics::tsdb::exemplars::StoredExemplar>)>,
+        o11y_promql::ParseError,
+    > {
+        let expr = o11y_promql::parser::parse(selector)?;
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for matchers in expr.selectors() {

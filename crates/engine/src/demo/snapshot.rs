@@ -96,7 +96,7 @@ impl Demo {
             }
         }
         for f in &ws.failures {
-            let injection = o11y_sim::topology::Injection {
+            let injection = o11y_sim::failure::Injection {
                 failure: f.clone(),
                 start_ms: now_ms,
                 end_ms: None,

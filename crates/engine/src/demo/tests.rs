@@ -200,7 +200,7 @@ fn too_much_load_makes_the_clock_lag_instead_of_freezing() {
 #[test]
 fn an_error_burst_fires_high_error_rate_notifies_and_resolves() {
     use o11y_alerting::rules::group::AlertState;
-    use o11y_sim::topology::{Failure, Injection};
+    use o11y_sim::failure::{Failure, Injection};
     let mut demo = Demo::new(DemoConfig::default(), 3_600_000);
     assert!(
         demo.rules()
@@ -373,8 +373,8 @@ fn a_workspace_rebuilds_what_the_user_made() {
     let rules = DEFAULT_RULES.replace("> 0.05", "> 0.07");
     demo.set_rules(&rules).unwrap();
     demo.shop_mut()
-        .inject(o11y_sim::topology::Injection {
-            failure: o11y_sim::topology::Failure::CacheMissStorm,
+        .inject(o11y_sim::failure::Injection {
+            failure: o11y_sim::failure::Failure::CacheMissStorm,
             start_ms: 0,
             end_ms: None,
         })
@@ -391,7 +391,7 @@ fn a_workspace_rebuilds_what_the_user_made() {
     assert_eq!(restored.clock().speed(), 10.0);
     assert_eq!(
         restored.shop().active_failures(3_600_000),
-        [o11y_sim::topology::Failure::CacheMissStorm]
+        [o11y_sim::failure::Failure::CacheMissStorm]
     );
     let q = o11y_logs::metric::LogQuery {
         start_ns: 0,
@@ -524,8 +524,8 @@ fn renaming_the_entry_service_while_running_moves_the_live_panels_to_it() {
     let now = demo.now_ms();
     let refused = demo
         .shop_mut()
-        .inject(o11y_sim::topology::Injection {
-            failure: o11y_sim::topology::Failure::ErrorBurst {
+        .inject(o11y_sim::failure::Injection {
+            failure: o11y_sim::failure::Failure::ErrorBurst {
                 service: "frontend".into(),
                 rate: 0.3,
             },

@@ -15,6 +15,10 @@
 //!
 //! let err = parse("up{job=\"api} 1\n", Format::Text).unwrap_err();
 //! assert_eq!((err[0].line, err[0].column), (1, 8));
+//! // As a diagnostic: the same place, written as the house writes it.
+//! let d = o11y_model::diag::Diagnostic::from(&err[0]);
+//! assert_eq!((d.line, d.col), (1, 8));
+//! assert_eq!(d.to_string(), format!("1:8: {}", err[0].message));
 //! ```
 
 mod parse;

@@ -17,6 +17,15 @@ pub struct ParseError {
     pub message: String,
 }
 
+impl From<&ParseError> for o11y_model::diag::Diagnostic {
+    /// The same line, column and message. Its text is the house's
+    /// `"{line}:{col}: {message}"`, where this type writes `"line {line},
+    /// column {column}: {message}"` as the Metrics page always has.
+    fn from(e: &ParseError) -> o11y_model::diag::Diagnostic {
+        o11y_model::diag::Diagnostic::at_line(e.line, e.column, e.message.clone())
+    }
+}
+
 /// At most this many errors are reported; a pasted binary file would
 /// otherwise give one per line.
 pub const MAX_ERRORS: usize = 100;

@@ -76,49 +76,28 @@ pub struct RelabelConfig {
 }
 
 /// A configuration problem at a 1-based line and column.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{line}:{col}: {message}")]
-pub struct RelabelError {
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
+pub type RelabelError = o11y_model::diag::Diagnostic;
 
 pub(super) fn err(node: &Node, message: impl Into<String>) -> RelabelError {
     let (line, col) = typed::start(node);
-    RelabelError {
-        line,
-        col,
-        message: message.into(),
-    }
-}
-
-impl From<typed::Problem> for RelabelError {
-    fn from(p: typed::Problem) -> RelabelError {
-        RelabelError {
-            line: p.line,
-            col: p.col,
-            message: p.message,
-        }
-    }
+    RelabelError::at_line(line, col, message)
 }
 
 /// The first of several errors (there is always one).
 pub(super) fn first(errors: Vec<RelabelError>) -> RelabelError {
-    errors.into_iter().next().unwrap_or(RelabelError {
-        line: 1,
-        col: 1,
-        message: "invalid configuration".into(),
-    })
+    errors
+        .into_iter()
+        .next()
+        .unwrap_or(RelabelError::at_line(1, 1, "invalid configuration"))
 }
 
 /// A YAML syntax error, as the only problem.
 pub(super) fn yaml_error(e: o11y_model::yaml::YamlError) -> Vec<RelabelError> {
-    vec![RelabelError {
-        line: e.line,
-        col: e.col,
-        message: format!("yaml: {}", e.message),
-    }]
+    vec![RelabelError::at_line(
+        e.line,
+        e.col,
+        format!("yaml: {}", e.message),
+    )]
 }
 
 /// Whether a `target_label` is a label name, possibly with `$1`/`${name}` references.
@@ -182,7 +161,7 @@ fn configs_at(list: &Node, path: &str) -> Result<Vec<RelabelConfig>, Vec<Relabel
     let mut problems = Vec::new();
     typed::check(list, RELABEL_CONFIGS, path, &mut problems);
     if !problems.is_empty() {
-        return Err(problems.into_iter().map(RelabelError::from).collect());
+        return Err(problems);
     }
     let mut errors = Vec::new();
     let configs = configs_of(list, "empty or null relabeling rule", &mut errors);
@@ -241,6 +220,7 @@ fn parse_config(node: &Node) -> Result<RelabelConfig, RelabelError> {
     let regex_text = text("regex", "(.*)");
     // Compiled as Prometheus compiles it, in Go's syntax.
     let regex = go_regex(&format!("^(?s:{regex_text})$"))
+        .map_err(|e| e.to_string())
         .and_then(|translated| Regex::new(&translated).map_err(|e| e.to_string()))
         .map_err(|e| {
             err(

@@ -21,7 +21,7 @@
 /// assert!(go_regex("x{1001}").is_err());
 /// assert!(regex::Regex::new(&go_regex("a{,5}").unwrap()).unwrap().is_match("a{,5}"));
 /// ```
-pub fn go_regex(pattern: &str) -> Result<String, String> {
+pub fn go_regex(pattern: &str) -> Result<String, o11y_model::diag::Diagnostic> {
     GoRegex {
         chars: pattern.chars().collect(),
         at: 0,
@@ -29,6 +29,7 @@ pub fn go_regex(pattern: &str) -> Result<String, String> {
         names: Vec::new(),
     }
     .translate()
+    .map_err(o11y_model::diag::Diagnostic::new)
 }
 
 /// Go's limit on a repetition count, and on nested counts multiplied.

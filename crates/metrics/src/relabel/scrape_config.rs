@@ -166,17 +166,11 @@ pub fn parse_scrape_config(text: &str) -> Result<ScrapeConfig, RelabelError> {
 pub fn check_scrape_config(text: &str) -> Result<ScrapeConfig, Vec<RelabelError>> {
     let doc = o11y_model::yaml::parse(text)
         .map_err(yaml_error)?
-        .ok_or_else(|| {
-            vec![RelabelError {
-                line: 1,
-                col: 1,
-                message: "the scrape config is empty".into(),
-            }]
-        })?;
+        .ok_or_else(|| vec![RelabelError::at_line(1, 1, "the scrape config is empty")])?;
     let mut problems = Vec::new();
     typed::check(&doc, Ty::Struct(&SCRAPE_CONFIG), "", &mut problems);
     if !problems.is_empty() {
-        return Err(problems.into_iter().map(RelabelError::from).collect());
+        return Err(problems);
     }
     let mut errors = Vec::new();
     let config = scrape_config_of(&doc, DEFAULT_SCRAPE_INTERVAL_MS, &mut errors);
@@ -225,7 +219,7 @@ pub fn check_prometheus_config(text: &str) -> Result<Vec<ScrapeConfig>, Vec<Rela
     let mut problems = Vec::new();
     typed::check(&doc, Ty::Struct(&PROMETHEUS_CONFIG), "", &mut problems);
     if !problems.is_empty() {
-        return Err(problems.into_iter().map(RelabelError::from).collect());
+        return Err(problems);
     }
     let mut errors = Vec::new();
     let global = doc.get("global").filter(|g| !g.is_null());
@@ -310,7 +304,7 @@ fn scrape_config_of(
         errors.push(err(doc.get("job_name").unwrap_or(doc), "job_name is empty"));
     }
     if let Some(p) = typed::http_client_config_problem(doc) {
-        errors.push(p.into());
+        errors.push(p);
     }
     let duration = |k: &str| {
         get(k)

@@ -48,12 +48,7 @@ pub struct Struct {
 }
 
 /// A problem at a 1-based line and column.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
+pub type Problem = crate::diag::Diagnostic;
 
 impl Ty {
     fn expected(self) -> &'static str {
@@ -92,7 +87,7 @@ fn found(node: &Node) -> String {
 
 fn problem(node: &Node, message: String) -> Problem {
     let (line, col) = start(node);
-    Problem { line, col, message }
+    Problem::at_line(line, col, message)
 }
 
 /// Where a node starts. A block mapping's own mark is where its first

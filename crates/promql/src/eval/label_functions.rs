@@ -25,11 +25,11 @@ impl<S: SeriesStore> Evaluator<'_, S> {
                     "^(?s:{})$",
                     o11y_model::labels::ascii_perl_classes(&pattern)
                 ))
-                .map_err(|e| EvalError {
-                    span: args[4].span.clone(),
-                    message: format!(
-                        "invalid regular expression in label_replace(): {pattern}: {e}"
-                    ),
+                .map_err(|e| {
+                    EvalError::at_span(
+                        args[4].span.clone(),
+                        format!("invalid regular expression in label_replace(): {pattern}: {e}"),
+                    )
                 })?;
                 if !o11y_model::labels::is_valid_label_name(&dst) {
                     return fail(

@@ -93,20 +93,12 @@ pub enum Value {
 }
 
 /// Why a query could not be evaluated, at the span of the part responsible.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct EvalError {
-    pub span: Span,
-    pub message: String,
-}
+pub type EvalError = o11y_model::diag::Diagnostic;
 
 type Result<T> = std::result::Result<T, EvalError>;
 
 fn fail<T>(span: &Span, message: impl Into<String>) -> Result<T> {
-    Err(EvalError {
-        span: span.clone(),
-        message: message.into(),
-    })
+    Err(EvalError::at_span(span.clone(), message))
 }
 
 /// Bounds that keep a query from freezing the tab.

@@ -186,6 +186,25 @@ mod tests {
     }
 
     #[test]
+    fn every_error_converts_to_a_diagnostic_with_its_text() {
+        use o11y_model::diag::Diagnostic;
+        let syntax = Topology::from_text("services: [\n").unwrap_err();
+        let d = Diagnostic::from(&syntax);
+        assert_eq!((d.line, d.col, d.to_string()), (2, 1, syntax.to_string()));
+        let invalid =
+            Topology::from_text(&SMALL.replace("latency_ms: 5", "latency_ms: 0")).unwrap_err();
+        let d = Diagnostic::from(&invalid);
+        let place = (d.line, d.col, d.path.as_str());
+        assert_eq!(place, (5, 21, "services[0].endpoints[0].latency_ms"));
+        assert_eq!(d.to_string(), invalid.to_string());
+        let failure = TopologyError::Failure {
+            field: "service".into(),
+            message: "no such service".into(),
+        };
+        assert_eq!(Diagnostic::from(&failure).to_string(), failure.to_string());
+    }
+
+    #[test]
     fn every_number_out_of_range_is_refused_at_its_place() {
         assert!(Topology::from_text(SMALL).is_ok());
         let cases = [
