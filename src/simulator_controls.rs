@@ -1,7 +1,8 @@
 //! The simulator's controls, on every page: a toolbar (pause, step, speed,
 //! reset, traffic, error rate, the virtual clock) and a panel it opens with
 //! the seed, the daily shape, failure toggles and schedules, and the
-//! topology editor. (The simulator itself is the engine's `topology`.)
+//! topology editor. (The simulator itself is `o11y_sim`: its `shop`,
+//! `topology` and `failure`.)
 //!
 //! Settings read the demo tracked (they change only when edited); what
 //! changes with time (the clock, active failures) also follows the tick.
