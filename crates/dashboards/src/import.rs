@@ -194,6 +194,20 @@ fn import_variable(v: &Value, report: &mut ImportReport) -> Option<Variable> {
     // A regex that does not compile is kept, as Grafana keeps it: the
     // variable's picker shows the error (`Dashboard::resolve_answers`).
     let regex = str_of(v, "regex");
+    // Grafana's natural sorts (7 and 8, `Intl.Collator` with numeric
+    // collation) are not implemented: the values stay unsorted, and the
+    // report says so.
+    let sort_code = v.get("sort").and_then(Value::as_u64);
+    let sort = sort_code.and_then(VariableSort::from_code);
+    if let (Some(code), None) = (sort_code, sort) {
+        let what = match code {
+            7 | 8 => "natural sort",
+            _ => "an unknown sort",
+        };
+        report.unsupported.push(format!(
+            "variable ${name}: sort {code} ({what}) is not supported; its values are not sorted"
+        ));
+    }
     let current = match v.pointer("/current/value") {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(a)) => a
@@ -218,11 +232,7 @@ fn import_variable(v: &Value, report: &mut ImportReport) -> Option<Variable> {
             .map(str::to_string),
         current,
         regex,
-        sort: v
-            .get("sort")
-            .and_then(Value::as_u64)
-            .and_then(VariableSort::from_code)
-            .unwrap_or_default(),
+        sort: sort.unwrap_or_default(),
         auto: v.get("auto").and_then(Value::as_bool).unwrap_or(false),
         auto_count: v
             .get("auto_count")
@@ -476,5 +486,31 @@ pub(crate) mod tests {
         assert_eq!(report.unsupported.len(), 2, "{:?}", report.unsupported);
         assert!(report.unsupported.iter().any(|u| u.contains("piechart")));
         assert!(report.unsupported.iter().any(|u| u.contains("\"alert\"")));
+    }
+
+    #[test]
+    fn a_sort_grafana_has_and_we_do_not_is_listed() {
+        let text = r#"{"templating": {"list": [
+          {"name": "a", "type": "custom", "query": "b,a", "sort": 7},
+          {"name": "b", "type": "custom", "query": "b,a", "sort": 42},
+          {"name": "c", "type": "custom", "query": "b,a", "sort": 1}
+        ]}, "panels": []}"#;
+        let (d, report) = import(text).unwrap();
+        assert_eq!(
+            report.unsupported,
+            [
+                "variable $a: sort 7 (natural sort) is not supported; its values are not sorted",
+                "variable $b: sort 42 (an unknown sort) is not supported; its values are not sorted",
+            ]
+        );
+        let sorts: Vec<VariableSort> = d.variables.iter().map(|v| v.sort).collect();
+        assert_eq!(
+            sorts,
+            [
+                VariableSort::default(),
+                VariableSort::default(),
+                VariableSort::AlphabeticalAsc
+            ]
+        );
     }
 }
