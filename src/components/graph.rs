@@ -38,32 +38,6 @@ fn series_name(s: &RangeSeries) -> String {
     label_text(&s.labels)
 }
 
-/// Points of each drawn series, stacked when asked: (time, value) pairs.
-fn plotted(series: &[RangeSeries], stacked: bool) -> Vec<Vec<(i64, f64)>> {
-    let mut out: Vec<Vec<(i64, f64)>> = series
-        .iter()
-        .take(MAX_DRAWN)
-        .map(|s| {
-            s.samples
-                .iter()
-                .filter(|p| p.value.is_finite())
-                .map(|p| (p.ts_ms, p.value))
-                .collect()
-        })
-        .collect();
-    if stacked {
-        let mut below: std::collections::HashMap<i64, f64> = Default::default();
-        for points in out.iter_mut() {
-            for p in points.iter_mut() {
-                let base = below.entry(p.0).or_insert(0.0);
-                p.1 += *base;
-                *base = p.1;
-            }
-        }
-    }
-    out
-}
-
 /// An exemplar drawn on a graph: a diamond at its time and value that
 /// opens its trace.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,7 +114,7 @@ pub fn Graph(
         move |i: usize, s: &RangeSeries| names.get(i).cloned().unwrap_or_else(|| series_name(s))
     };
     let tooltip_name = name_of.clone();
-    let lines = plotted(&series, stacked);
+    let lines = o11y_engine::chart::lines(&series, MAX_DRAWN, stacked);
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for (_, v) in lines.iter().flatten() {
         lo = lo.min(*v);

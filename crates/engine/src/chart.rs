@@ -1,8 +1,10 @@
 //! Chart geometry: what to draw, independent of how it is drawn.
 //!
 //! The app's drawing code (generic over a plotters backend) asks this module
-//! for the y range, the per-pixel reduction of a series and the colour a
-//! threshold gives a value, so that geometry is tested without a canvas.
+//! for the y range, the per-pixel reduction of a series, the colour a
+//! threshold gives a value, the points of (stacked) lines and the one step
+//! rule for a query over a range, so that geometry is tested without a
+//! canvas.
 //!
 //! ```
 //! use o11y_engine::chart::{nice_ceiling, Thresholds, ThresholdColor};
@@ -11,6 +13,8 @@
 //! let t = Thresholds::error_ratio();
 //! assert_eq!(t.color_for(0.02), ThresholdColor::Yellow);
 //! ```
+
+use o11y_promql::eval::RangeSeries;
 
 /// The smallest "nice" number (1, 2, 2.5 or 5 × 10ⁿ) at or above `v`; 1 for
 /// values that are not positive and finite.
@@ -180,6 +184,68 @@ pub fn min_gap(times: &[i64], fallback: i64) -> i64 {
         .unwrap_or(fallback)
 }
 
+/// How many points a range query draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    /// About this many points over the range.
+    pub points: i64,
+    /// Never finer than this step.
+    pub min_step_ms: i64,
+    /// The step is a whole number of these.
+    pub unit_ms: i64,
+}
+
+impl Resolution {
+    /// PromQL graphs: about 250 points, never finer than the 15 s scrape
+    /// interval, in whole seconds.
+    pub const GRAPH: Resolution = Resolution {
+        points: 250,
+        min_step_ms: 15_000,
+        unit_ms: 1_000,
+    };
+    /// Metric queries over logs: about 100 points, never finer than a
+    /// second, in milliseconds.
+    pub const LOG_METRICS: Resolution = Resolution {
+        points: 100,
+        min_step_ms: 1_000,
+        unit_ms: 1,
+    };
+
+    /// The step of a query over `range_ms`.
+    pub fn step_ms(self, range_ms: i64) -> i64 {
+        let unit_ms = self.unit_ms.max(1);
+        (range_ms / self.points.max(1)).max(self.min_step_ms) / unit_ms * unit_ms
+    }
+}
+
+/// The points a graph draws of each series of a range query: the first
+/// `max` series, finite values only, as (time, value) pairs; stacked, each
+/// series sits on the sum of the ones before it at the same time.
+pub fn lines(series: &[RangeSeries], max: usize, stacked: bool) -> Vec<Vec<(i64, f64)>> {
+    let mut out: Vec<Vec<(i64, f64)>> = series
+        .iter()
+        .take(max)
+        .map(|s| {
+            s.samples
+                .iter()
+                .filter(|p| p.value.is_finite())
+                .map(|p| (p.ts_ms, p.value))
+                .collect()
+        })
+        .collect();
+    if stacked {
+        let mut below: std::collections::HashMap<i64, f64> = Default::default();
+        for points in out.iter_mut() {
+            for p in points.iter_mut() {
+                let base = below.entry(p.0).or_insert(0.0);
+                p.1 += *base;
+                *base = p.1;
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +329,51 @@ mod tests {
         assert_eq!(stacked[1][1].base, 2.0);
         assert_eq!(min_gap(&[0, 15, 45], 7), 15);
         assert_eq!(min_gap(&[5], 7), 7);
+    }
+
+    #[test]
+    fn graph_steps_are_the_scrape_interval_until_the_range_needs_fewer_points() {
+        let graph = |range_ms| Resolution::GRAPH.step_ms(range_ms);
+        // Explore's ranges, and the alert timeline's (15m, 30m, 1h).
+        assert_eq!(graph(300_000), 15_000);
+        assert_eq!(graph(900_000), 15_000);
+        assert_eq!(graph(1_800_000), 15_000);
+        assert_eq!(graph(3_600_000), 15_000);
+        assert_eq!(graph(6 * 3_600_000), 86_000);
+        assert_eq!(graph(24 * 3_600_000), 345_000);
+    }
+
+    #[test]
+    fn log_metric_steps_are_a_hundredth_of_the_range_at_least_a_second() {
+        let logs = |range_ms| Resolution::LOG_METRICS.step_ms(range_ms);
+        assert_eq!(logs(300_000), 3_000);
+        assert_eq!(logs(3_600_000), 36_000);
+        assert_eq!(logs(50_000), 1_000);
+        assert_eq!(logs(123_456), 1_234);
+    }
+
+    #[test]
+    fn stacked_lines_sit_on_the_ones_before() {
+        use o11y_metrics::store::Sample;
+        use o11y_model::labels::Labels;
+        let series = |v: &[(i64, f64)]| o11y_promql::eval::RangeSeries {
+            labels: Labels::default(),
+            samples: v
+                .iter()
+                .map(|&(ts_ms, value)| Sample { ts_ms, value })
+                .collect(),
+            histograms: Vec::new(),
+        };
+        let s = [
+            series(&[(0, 1.0), (15, f64::NAN), (30, 2.0)]),
+            series(&[(0, 10.0), (30, 20.0)]),
+            series(&[(0, 100.0)]),
+        ];
+        assert_eq!(
+            lines(&s, 2, false),
+            [vec![(0, 1.0), (30, 2.0)], vec![(0, 10.0), (30, 20.0)]]
+        );
+        assert_eq!(lines(&s, 3, true)[1], [(0, 11.0), (30, 22.0)]);
+        assert_eq!(lines(&s, 3, true)[2], [(0, 111.0)]);
     }
 }
