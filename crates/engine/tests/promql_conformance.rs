@@ -6,9 +6,9 @@
 
 use o11y_engine::promql::promqltest::{IN_SCOPE_FILES, run_script};
 
-/// Passing share reached so far (1085 of 1094 blocks in scope): raise it as
+/// Passing share reached so far (1086 of 1094 blocks in scope): raise it as
 /// the evaluator improves, never lower it.
-const FLOOR_PERCENT: f64 = 99.0;
+const FLOOR_PERCENT: f64 = 99.2;
 
 mod common;
 
