@@ -17,5 +17,6 @@ pub mod lexer;
 pub mod parser;
 pub mod promqltest;
 pub mod rate;
+pub mod typecheck;
 
 pub use parser::{ParseError, parse};

@@ -6,6 +6,7 @@
 use super::ast::*;
 use super::functions::{self, Function};
 use super::lexer::{Span, Token, TokenKind, tokenize, unquote};
+use crate::typecheck;
 use o11y_model::duration::parse_duration;
 use o11y_model::labels::{METRIC_NAME, MatchOp, Matcher};
 use o11y_model::number::parse_number;
@@ -220,18 +221,7 @@ impl<'a> Parser<'a> {
         } else {
             UnaryOp::Plus
         };
-        match operand.value_type() {
-            ValueType::Scalar | ValueType::InstantVector => {}
-            other => {
-                return error(
-                    span,
-                    format!(
-                        "unary expression only allowed on expressions of type scalar or instant vector, got {}",
-                        other.name()
-                    ),
-                );
-            }
-        }
+        typecheck::unary(&operand, span.clone())?;
         // A negated number literal is that number, as in Prometheus.
         if let (ExprKind::Number(v), UnaryOp::Minus) = (&operand.kind, op) {
             return Ok(Expr {
@@ -712,41 +702,11 @@ impl<'a> Parser<'a> {
         }
         let (without, grouping) = before.or(after).unwrap_or((false, Vec::new()));
         let span = name_span.start..end;
-        let expected = if op.param_type().is_some() { 2 } else { 1 };
-        if args.len() != expected {
-            return error(
-                span,
-                format!(
-                    "wrong number of arguments for aggregate expression provided, expected {expected}, got {}",
-                    args.len()
-                ),
-            );
-        }
+        typecheck::aggregation(op, &args, span.clone())?;
         let expr = args
             .pop()
             .ok_or_else(|| ParseError::at_span(span.clone(), "missing argument"))?;
         let param = args.pop();
-        if expr.value_type() != ValueType::InstantVector {
-            return error(
-                expr.span.clone(),
-                format!(
-                    "expected type instant vector in aggregation expression, got {}",
-                    expr.value_type().name()
-                ),
-            );
-        }
-        if let (Some(p), Some(want)) = (&param, op.param_type())
-            && p.value_type() != want
-        {
-            return error(
-                p.span.clone(),
-                format!(
-                    "expected type {} in aggregation parameter, got {}",
-                    want.name(),
-                    p.value_type().name()
-                ),
-            );
-        }
         let aggregate = AggregateExpr {
             op,
             expr,
@@ -776,55 +736,7 @@ impl<'a> Parser<'a> {
             &format!("to close the arguments of {}", func.name),
         )?;
         let span = name_span.start..close.span.end;
-        let declared = func.arg_types.len();
-        let got = args.len();
-        if func.variadic == 0 {
-            if got != declared {
-                return error(
-                    span,
-                    format!(
-                        "expected {declared} argument(s) in call to {:?}, got {got}",
-                        func.name
-                    ),
-                );
-            }
-        } else {
-            let min = declared.saturating_sub(1);
-            if got < min {
-                return error(
-                    span,
-                    format!(
-                        "expected at least {min} argument(s) in call to {:?}, got {got}",
-                        func.name
-                    ),
-                );
-            }
-            // A negative `variadic` means any number of further arguments.
-            let max = usize::try_from(func.variadic).map_or(usize::MAX, |more| min + more);
-            if got > max {
-                return error(
-                    span,
-                    format!(
-                        "expected at most {max} argument(s) in call to {:?}, got {got}",
-                        func.name
-                    ),
-                );
-            }
-        }
-        for (i, arg) in args.iter().enumerate() {
-            let want = func.arg_types[i.min(declared.saturating_sub(1))];
-            if arg.value_type() != want {
-                return error(
-                    arg.span.clone(),
-                    format!(
-                        "expected type {} in call to function {:?}, got {}",
-                        want.name(),
-                        func.name,
-                        arg.value_type().name()
-                    ),
-                );
-            }
-        }
+        typecheck::call(func, &args, span.clone())?;
         Ok(Expr {
             kind: ExprKind::Call { func, args },
             span,
@@ -894,51 +806,14 @@ impl<'a> Parser<'a> {
         rhs: Expr,
     ) -> Result<Expr> {
         let span = lhs.span.start..rhs.span.end;
-        let (lt, rt) = (lhs.value_type(), rhs.value_type());
-        for (side, t) in [(&lhs, lt), (&rhs, rt)] {
-            if !matches!(t, ValueType::Scalar | ValueType::InstantVector) {
-                return error(
-                    side.span.clone(),
-                    format!(
-                        "binary expression must contain only scalar and instant vector types, got {}",
-                        t.name()
-                    ),
-                );
-            }
-        }
-        if let Some(b) = &bool_token
-            && !op.is_comparison()
-        {
-            return error(
-                b.span.clone(),
-                "bool modifier can only be used on comparison operators",
-            );
-        }
-        if op.is_comparison()
-            && lt == ValueType::Scalar
-            && rt == ValueType::Scalar
-            && bool_token.is_none()
-        {
-            return error(
-                op_span,
-                "comparisons between scalars must use BOOL modifier",
-            );
-        }
-        if op.is_set() && (lt == ValueType::Scalar || rt == ValueType::Scalar) {
-            return error(
-                op_span,
-                format!(
-                    "set operator {:?} not allowed in binary scalar expression",
-                    op.symbol()
-                ),
-            );
-        }
-        if matching.is_some() && (lt == ValueType::Scalar || rt == ValueType::Scalar) {
-            return error(
-                op_span,
-                "vector matching only allowed between instant vectors",
-            );
-        }
+        typecheck::binary(
+            op,
+            op_span,
+            bool_token.as_ref().map(|b| b.span.clone()),
+            matching.is_some(),
+            &lhs,
+            &rhs,
+        )?;
         let binary = BinaryExpr {
             op,
             lhs,

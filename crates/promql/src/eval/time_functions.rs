@@ -70,6 +70,8 @@ impl<S: SeriesStore> Evaluator<'_, S> {
 
 /// Calendar parts of a Unix time in UTC, for the date functions.
 mod time_parts {
+    use o11y_model::time::{civil_from_days, days_from_civil, days_in_month};
+
     pub struct Civil {
         pub year: i64,
         pub month: u32,
@@ -81,39 +83,14 @@ mod time_parts {
         pub days_in_month: u32,
     }
 
-    fn is_leap(y: i64) -> bool {
-        (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-    }
-
     impl Civil {
-        /// Howard Hinnant's days-to-civil algorithm.
+        /// The calendar parts of `secs` since 1970 in UTC.
         pub fn from_unix_seconds(secs: i64) -> Civil {
             let days = secs.div_euclid(86_400);
             let rem = secs.rem_euclid(86_400);
-            let z = days + 719_468;
-            let era = z.div_euclid(146_097);
-            let doe = z.rem_euclid(146_097);
-            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-            let mp = (5 * doy + 2) / 153;
-            let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-            let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-            let year = yoe + era * 400 + i64::from(month <= 2);
-            let month_days = [
-                31,
-                if is_leap(year) { 29 } else { 28 },
-                31,
-                30,
-                31,
-                30,
-                31,
-                31,
-                30,
-                31,
-                30,
-                31,
-            ];
-            let day_of_year = month_days[..(month - 1) as usize].iter().sum::<u32>() + day;
+            let (year, month, day) = civil_from_days(days.into());
+            let day_of_year = days - days_from_civil(year, 1, 1) as i64 + 1;
+            let (year, month, day) = (year as i64, month as u32, day as u32);
             Civil {
                 year,
                 month,
@@ -121,8 +98,8 @@ mod time_parts {
                 hour: (rem / 3600) as u32,
                 minute: (rem / 60 % 60) as u32,
                 weekday: (days + 4).rem_euclid(7) as u32,
-                day_of_year,
-                days_in_month: month_days[(month - 1) as usize],
+                day_of_year: day_of_year as u32,
+                days_in_month: days_in_month(year.into(), month.into()) as u32,
             }
         }
     }

@@ -8,6 +8,8 @@
 //! parse("2006-01-02", "2021-11-02")    → Some(1_635_811_200_000_000_000)
 //! ```
 
+use o11y_model::time::{civil_from_days, days_from_civil};
+
 mod parse;
 
 pub(crate) use parse::parse;
@@ -205,16 +207,7 @@ fn civil(ns: i128) -> Civil {
     let secs = ns.div_euclid(NS_PER_S);
     let days = secs.div_euclid(S_PER_DAY);
     let sod = secs.rem_euclid(S_PER_DAY);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i128::from(month <= 2);
+    let (year, month, day) = civil_from_days(days);
     Civil {
         year,
         month: month as usize,
@@ -225,30 +218,6 @@ fn civil(ns: i128) -> Civil {
         nanos: ns.rem_euclid(NS_PER_S),
         yday: days - days_from_civil(year, 1, 1) + 1,
         weekday: (days + 4).rem_euclid(7) as usize,
-    }
-}
-
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i128, month: i128, day: i128) -> i128 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn is_leap(year: i128) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: i128, month: i128) -> i128 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
     }
 }
 

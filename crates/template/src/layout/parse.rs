@@ -8,9 +8,8 @@
 //! parse("2006-01-02T15:04:05Z07:00", "…+01:00") → an hour earlier in UTC
 //! ```
 
-use super::{
-    Chunk, DAYS, MONTHS, NS_PER_S, S_PER_DAY, chunks, days_from_civil, days_in_month, is_leap,
-};
+use super::{Chunk, DAYS, MONTHS, NS_PER_S, S_PER_DAY, chunks};
+use o11y_model::time::{days_from_civil, days_in_month, is_leap_year};
 
 /// Leading digits of `s`: at most `max`, at least `min`.
 fn digits(s: &str, min: usize, max: usize) -> Option<(i128, usize)> {
@@ -183,7 +182,7 @@ pub(crate) fn parse(layout: &str, value: &str) -> Option<i128> {
         hour = 0;
     }
     if let Some(yd) = yday.filter(|_| month.is_none() && day.is_none()) {
-        let days_in_year = if is_leap(year) { 366 } else { 365 };
+        let days_in_year = if is_leap_year(year) { 366 } else { 365 };
         if !(1..=days_in_year).contains(&yd) {
             return None;
         }
