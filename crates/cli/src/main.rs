@@ -11,11 +11,14 @@
 //! o11y check-rules rules.yml                    # promtool check rules
 //! o11y check-config alertmanager.yml            # amtool check-config
 //! o11y check-config --prometheus prometheus.yml # promtool check config (scrape jobs)
+//! o11y lessons check lessons/                   # references pass, traps fail
+//! o11y lessons answer FILE EXERCISE 'QUERY'     # the feedback the page gives
 //! ```
 
 mod alloc;
 mod bench;
 mod check_config;
+mod lessons;
 mod logql;
 mod rules;
 
@@ -71,6 +74,12 @@ enum Command {
         /// `logs.jsonl` and `traces.json` (OTLP/JSON) into this folder.
         #[arg(long, value_name = "DIR")]
         out: Option<std::path::PathBuf>,
+    },
+    /// Lessons: check lesson files (every reference passes, every trap
+    /// fails with its hint), or print the feedback for one answer.
+    Lessons {
+        #[command(subcommand)]
+        what: LessonsCommand,
     },
     /// Print performance figures (run a release build: `cargo run --release -p o11y-cli -- bench`).
     Bench {
@@ -184,6 +193,22 @@ enum BenchArg {
     Traces,
 }
 
+#[derive(Subcommand)]
+enum LessonsCommand {
+    /// Parse lesson files (the `*.md` of a directory), build each
+    /// scenario and check every exercise; exit 1 on any problem.
+    Check {
+        /// Lesson files or directories; the built-in lessons when none.
+        paths: Vec<std::path::PathBuf>,
+    },
+    /// Check one answer and print the feedback the page would show.
+    Answer {
+        file: std::path::PathBuf,
+        exercise: String,
+        answer: String,
+    },
+}
+
 /// The format `o11y expfmt` reads or writes.
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum FormatArg {
@@ -256,6 +281,14 @@ fn main() -> ExitCode {
             };
             logql::run(&query, &files, &options)
         }
+        Command::Lessons { what } => match what {
+            LessonsCommand::Check { paths } => lessons::check(&paths),
+            LessonsCommand::Answer {
+                file,
+                exercise,
+                answer,
+            } => lessons::answer(&file, &exercise, &answer),
+        },
         Command::TestRules { files } => rules::test_rules(&files),
         Command::PromtoolConformance { dir } => rules::promtool_conformance(&dir),
         Command::ExportRules { dir } => rules::export_rules(&dir),

@@ -114,13 +114,26 @@ impl Demo {
         text: &str,
         start_ms: i64,
     ) -> Result<o11y_alerting::rules::group::RuleEngine, Vec<o11y_alerting::rules::RuleError>> {
+        self.replay_rules_between(text, start_ms, self.now_ms())
+            .map(|(engine, _)| engine)
+    }
+
+    /// "What if" from `start_ms` to `end_ms`, with the series the rules
+    /// wrote (recording rules, `ALERTS`) in a store of their own.
+    pub fn replay_rules_between(
+        &self,
+        text: &str,
+        start_ms: i64,
+        end_ms: i64,
+    ) -> Result<(o11y_alerting::rules::group::RuleEngine, Tsdb), Vec<o11y_alerting::rules::RuleError>>
+    {
         let mut engine = o11y_alerting::rules::group::engine_for(text, RULE_INTERVAL_MS, start_ms)?;
         let mut overlay = Overlay {
             base: &self.store,
             top: Tsdb::default(),
         };
-        engine.advance_to(self.now_ms(), &mut overlay);
-        Ok(engine)
+        engine.advance_to(end_ms, &mut overlay);
+        Ok((engine, overlay.top))
     }
 
     pub fn alertmanager_text(&self) -> &str {

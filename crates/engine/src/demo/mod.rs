@@ -82,6 +82,11 @@ pub struct DemoConfig {
     /// The longest real pause a single tick simulates; a tab that slept
     /// longer catches up only this much, so a tick never freezes the page.
     pub max_tick_real_ms: f64,
+    /// Failures scheduled before the history is simulated, so the history
+    /// shows them (a lesson's scenario).
+    pub failures: Vec<o11y_sim::failure::Injection>,
+    /// A rule file instead of the default rules.
+    pub rules: Option<String>,
 }
 
 impl Default for DemoConfig {
@@ -95,6 +100,8 @@ impl Default for DemoConfig {
             rate_range_ms: 60_000,
             step_ms: 15_000,
             max_tick_real_ms: 5_000.0,
+            failures: Vec::new(),
+            rules: None,
         }
     }
 }
@@ -109,6 +116,9 @@ pub enum DemoError {
     /// Occurs when the shop's topology is invalid.
     #[error(transparent)]
     Topology(#[from] TopologyError),
+    /// Occurs when the settings' rule file is invalid.
+    #[error("rules: {0}")]
+    Rules(o11y_alerting::rules::RuleError),
 }
 
 impl From<&DemoError> for o11y_model::diag::Diagnostic {
@@ -117,6 +127,7 @@ impl From<&DemoError> for o11y_model::diag::Diagnostic {
         match e {
             DemoError::Store(e) => o11y_model::diag::Diagnostic::new(e.to_string()),
             DemoError::Topology(e) => e.into(),
+            DemoError::Rules(e) => e.clone(),
         }
     }
 }
@@ -177,7 +188,17 @@ impl Demo {
     /// Like [`Demo::new`], but reports invalid settings.
     pub fn try_new(config: DemoConfig, now_ms: i64) -> Result<Demo, DemoError> {
         let start_ms = now_ms.saturating_sub(config.backfill_ms.max(0));
-        let shop = ShopSim::new(config.topology.clone(), config.seed, start_ms)?;
+        let mut shop = ShopSim::new(config.topology.clone(), config.seed, start_ms)?;
+        for injection in &config.failures {
+            shop.inject(injection.clone())?;
+        }
+        let rules_text = config.rules.as_deref().unwrap_or(DEFAULT_RULES);
+        let rules = o11y_alerting::rules::group::engine_for(
+            rules_text,
+            RULE_INTERVAL_MS,
+            now_ms.saturating_sub(RULES_BACKFILL_MS),
+        )
+        .map_err(|e| DemoError::Rules(e.into_iter().next().unwrap_or_default()))?;
         let mut demo = Demo {
             clock: VirtualClock::new(now_ms),
             logs: o11y_logs::store::LogStore::with_limit(LOG_STORE_BYTES),
@@ -191,7 +212,7 @@ impl Demo {
             pasted: BTreeMap::new(),
             pasted_metadata: BTreeMap::new(),
             lagging: false,
-            rules_text: DEFAULT_RULES.to_string(),
+            rules_text: rules_text.to_string(),
             dashboards: Vec::new(),
             metrics_pastes: Vec::new(),
             logs_pastes: Vec::new(),
@@ -199,12 +220,7 @@ impl Demo {
             pastes_left_out: 0,
             // Rules are evaluated over the last part of the backfill only (the
             // alert timeline's default view); "what if" replays reach further.
-            rules: o11y_alerting::rules::group::engine_for(
-                DEFAULT_RULES,
-                RULE_INTERVAL_MS,
-                now_ms.saturating_sub(RULES_BACKFILL_MS),
-            )
-            .expect("the default rules are valid"),
+            rules,
             alertmanager_text: o11y_alerting::alertmanager::DEFAULT_CONFIG.to_string(),
             alertmanager: o11y_alerting::alertmanager::Alertmanager::new(
                 o11y_alerting::alertmanager::AmConfig::parse(

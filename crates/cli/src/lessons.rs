@@ -1,0 +1,196 @@
+//! `o11y lessons`: the trainer's side of Learn. `check` reads lesson files,
+//! builds each scenario and runs every exercise's reference (which must
+//! pass) and every trap (which must fail with its own hint); `answer`
+//! prints the feedback the page would give one answer.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use o11y_engine::learn::{self, Course, Lesson};
+
+/// Lesson files: the `*.md` files of each directory, and each file given.
+fn lesson_files(paths: &[PathBuf]) -> Result<Vec<(String, String)>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "md"))
+                .collect();
+            found.sort();
+            for f in found {
+                files.push(read(&f)?);
+            }
+        } else {
+            files.push(read(path)?);
+        }
+    }
+    Ok(files)
+}
+
+fn read(path: &Path) -> Result<(String, String), String> {
+    std::fs::read_to_string(path)
+        .map(|text| (path.display().to_string(), text))
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `o11y lessons check [PATH…]` (the built-in lessons when none).
+pub fn check(paths: &[PathBuf]) -> ExitCode {
+    let files = if paths.is_empty() {
+        learn::BUILTIN
+            .iter()
+            .map(|(n, t)| (format!("lessons/{n}"), t.to_string()))
+            .collect()
+    } else {
+        match lesson_files(paths) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("o11y lessons check: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    };
+    let course = Course::read(files.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+    let mut failed = false;
+    for (name, problem) in &course.problems {
+        println!("{name}:{problem}");
+        failed = true;
+    }
+    let (mut exercises, mut traps) = (0, 0);
+    let mut slowest: (f64, String) = (0.0, String::new());
+    for lesson in &course.lessons {
+        let t0 = Instant::now();
+        let demo = match lesson.scenario.build() {
+            Ok(d) => d,
+            Err(e) => {
+                println!("{}: scenario: {e}", lesson.id);
+                failed = true;
+                continue;
+            }
+        };
+        let built_ms = t0.elapsed().as_secs_f64() * 1e3;
+        let clock = {
+            let t = Instant::now();
+            move || t.elapsed().as_secs_f64() * 1e3
+        };
+        let reports = learn::self_check(lesson, &demo, &clock);
+        println!(
+            "\n{} ({}, level {}): {} — scenario built in {built_ms:.0} ms",
+            lesson.id,
+            lesson.pillar.name(),
+            lesson.level,
+            lesson.title
+        );
+        println!(
+            "  {:<28} {:<8} {:<10} {:<12} {:>8}",
+            "exercise", "kind", "reference", "traps", "ms"
+        );
+        for r in &reports {
+            let bad_traps = r.traps.iter().filter(|t| t.is_some()).count();
+            println!(
+                "  {:<28} {:<8} {:<10} {:<12} {:>8.1}",
+                r.exercise,
+                r.kind,
+                if r.reference.is_none() {
+                    "passes"
+                } else {
+                    "FAILS"
+                },
+                format!("{}/{} ok", r.traps.len() - bad_traps, r.traps.len()),
+                r.millis
+            );
+            if let Some(why) = &r.reference {
+                println!("    reference: {why}");
+            }
+            for why in r.traps.iter().flatten() {
+                println!("    {why}");
+            }
+            failed |= !r.ok();
+            exercises += 1;
+            traps += r.traps.len();
+            if r.millis > slowest.0 {
+                slowest = (r.millis, format!("{}/{}", lesson.id, r.exercise));
+            }
+        }
+    }
+    println!(
+        "\n{} lessons, {exercises} exercises, {traps} traps; slowest exercise check (reference and traps): {:.1} ms ({})",
+        course.lessons.len(),
+        slowest.0,
+        slowest.1
+    );
+    if failed {
+        println!("FAILED");
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `o11y lessons answer FILE EXERCISE ANSWER`: the feedback for one answer.
+pub fn answer(file: &Path, exercise: &str, answer: &str) -> ExitCode {
+    let text = match read(file) {
+        Ok((_, text)) => text,
+        Err(e) => {
+            eprintln!("o11y lessons answer: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let lesson: Lesson = match learn::parse_lesson(&text) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{}:{e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let Some(ex) = lesson.exercise(exercise) else {
+        let ids: Vec<&str> = lesson.exercises().map(|e| e.id.as_str()).collect();
+        eprintln!(
+            "no exercise {exercise:?} in {}; it has {}",
+            lesson.id,
+            ids.join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    let demo = match lesson.scenario.build() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{}: scenario: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let t0 = Instant::now();
+    let feedback = learn::Checker {
+        demo: &demo,
+        start_ms: lesson.scenario.start_ms,
+    }
+    .check(ex, answer);
+    let ms = t0.elapsed().as_secs_f64() * 1e3;
+    if feedback.passed {
+        println!("passed");
+    } else {
+        if let Some(e) = feedback
+            .error
+            .as_ref()
+            .filter(|e| e.span.end > e.span.start)
+        {
+            let before = answer.get(..e.span.start).unwrap_or(answer).chars().count();
+            let width = answer
+                .get(e.span.clone())
+                .map_or(1, |s| s.chars().count().max(1));
+            println!("{answer}\n{}{}", " ".repeat(before), "^".repeat(width));
+        }
+        for m in &feedback.messages {
+            println!("- {m}");
+        }
+    }
+    eprintln!("checked in {ms:.1} ms");
+    if feedback.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

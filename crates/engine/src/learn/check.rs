@@ -1,0 +1,416 @@
+//! Checking an answer by what it does: the reference and the answer run on
+//! the scenario, their outcomes are compared (`diff`), and a wrong answer
+//! gets the difference written for a learner, a trap's own hint first when
+//! it behaves like that trap.
+
+use o11y_model::diag::Diagnostic;
+use o11y_model::labels::Labels;
+
+use super::diff::{self, Frame, Outcome};
+use super::format::{Check, Exercise, Probe, QueryCheck, Take, Times, TraceTake};
+use crate::demo::Demo;
+
+/// What the checker says about an answer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Feedback {
+    pub passed: bool,
+    /// The answer does not parse or load: the error, at its place in the
+    /// answer (a span of a query, a line of a file).
+    pub error: Option<Diagnostic>,
+    /// What differs, for a learner, the most telling first.
+    pub messages: Vec<String>,
+    /// The trap the answer behaves like (its index), whose hint is first.
+    pub trap: Option<usize>,
+}
+
+impl Feedback {
+    fn error(d: Diagnostic) -> Feedback {
+        Feedback {
+            messages: vec![d.to_string()],
+            error: Some(d),
+            ..Feedback::default()
+        }
+    }
+
+    fn pass() -> Feedback {
+        Feedback {
+            passed: true,
+            ..Feedback::default()
+        }
+    }
+}
+
+/// The scenario's data, at its start, that answers run on.
+pub struct Checker<'a> {
+    pub demo: &'a Demo,
+    /// The scenario's start: exercise times are relative to it.
+    pub start_ms: i64,
+}
+
+impl Checker<'_> {
+    /// Checks `answer` to `exercise`.
+    pub fn check(&self, exercise: &Exercise, answer: &str) -> Feedback {
+        let expected = match self.run(&exercise.check, exercise.check.reference(), true) {
+            Ok(o) => o,
+            Err(e) => {
+                return Feedback::error(Diagnostic::new(format!(
+                    "the lesson's reference answer fails, which is the lesson's fault: {e}"
+                )));
+            }
+        };
+        let got = match self.run(&exercise.check, answer, false) {
+            Ok(o) => o,
+            Err(e) => return Feedback::error(e),
+        };
+        let mut messages = self.differences(&exercise.check, &expected, &got, answer);
+        if messages.is_empty() {
+            return Feedback::pass();
+        }
+        let mut trap = None;
+        for (i, t) in exercise.traps.iter().enumerate() {
+            let Ok(outcome) = self.run(&exercise.check, &t.answer, false) else {
+                continue;
+            };
+            if diff::same(&outcome, &got, tolerance(&exercise.check)) {
+                messages.insert(0, t.hint.clone());
+                trap = Some(i);
+                break;
+            }
+        }
+        Feedback {
+            passed: false,
+            error: None,
+            messages,
+            trap,
+        }
+    }
+
+    /// The answer that passes: the reference, or the value an `answer`
+    /// exercise's search finds on the scenario.
+    pub fn solution(&self, exercise: &Exercise) -> Result<String, Diagnostic> {
+        match &exercise.check {
+            Check::Answer(a) => self.probe(&a.probe),
+            other => Ok(other.reference().to_string()),
+        }
+    }
+
+    /// What `text` does on the scenario, as the exercise compares it.
+    fn run(&self, check: &Check, text: &str, reference: bool) -> Result<Outcome, Diagnostic> {
+        match check {
+            Check::Promql(q) => self.promql(q, text),
+            Check::Logql(q) => self.logql(q, text),
+            Check::Rule(r) => super::rules::run(self, r, text),
+            Check::Routing(r) => super::rules::routes(r, text),
+            Check::Relabel(r) => super::rules::relabel(r, text),
+            Check::Answer(a) if reference => self.probe(&a.probe).map(Outcome::Value),
+            Check::Answer(_) => Ok(Outcome::Value(normalize_answer(text))),
+        }
+    }
+
+    fn differences(
+        &self,
+        check: &Check,
+        expected: &Outcome,
+        got: &Outcome,
+        answer: &str,
+    ) -> Vec<String> {
+        match check {
+            Check::Promql(q) | Check::Logql(q) => {
+                let mut out = diff::differences(
+                    expected,
+                    got,
+                    q.tolerance,
+                    q.ordered,
+                    &ranges(&q.reference, answer),
+                );
+                if !out.is_empty()
+                    && let Some(shift) = self.time_shift(check, q, expected, answer)
+                {
+                    out.insert(0, shift);
+                }
+                out
+            }
+            Check::Rule(r) => super::rules::alert_differences(r, expected, got),
+            Check::Answer(a) => diff::differences(expected, got, a.tolerance, false, &[]),
+            _ => diff::differences(expected, got, 1e-9, false, &[]),
+        }
+    }
+
+    /// An instant answer that equals the expected values at another time
+    /// (an `offset`, an `@`).
+    fn time_shift(
+        &self,
+        check: &Check,
+        q: &QueryCheck,
+        expected: &Outcome,
+        answer: &str,
+    ) -> Option<String> {
+        let Times::Instant(times) = &q.times else {
+            return None;
+        };
+        const SHIFTS: [i64; 8] = [
+            60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, -300_000, -600_000,
+        ];
+        for shift in SHIFTS {
+            let moved = QueryCheck {
+                times: Times::Instant(times.iter().map(|t| t + shift).collect()),
+                ..q.clone()
+            };
+            let Ok(mut got) = (match check {
+                Check::Promql(_) => self.promql(&moved, answer),
+                _ => self.logql(&moved, answer),
+            }) else {
+                return None;
+            };
+            // Compare as if evaluated at the original times.
+            if let Outcome::Frames(frames) = &mut got {
+                for (f, t) in frames.iter_mut().zip(times) {
+                    f.at = *t;
+                }
+            }
+            if diff::same(expected, &got, q.tolerance) {
+                let d = o11y_model::duration::format_duration(shift.abs());
+                return Some(if shift > 0 {
+                    format!(
+                        "Your query gives the expected values {d} later than asked: it looks {d} into the past (an `offset {d}`?)."
+                    )
+                } else {
+                    format!(
+                        "Your query gives the expected values {d} earlier than asked: it looks {d} ahead (a negative offset, or an `@`?)."
+                    )
+                });
+            }
+        }
+        None
+    }
+
+    fn promql(&self, q: &QueryCheck, text: &str) -> Result<Outcome, Diagnostic> {
+        let expr = o11y_promql::parser::parse(text)?;
+        match &q.times {
+            Times::Instant(times) => {
+                if expr.value_type() == o11y_promql::functions::ValueType::RangeVector {
+                    return Ok(Outcome::RangeVector);
+                }
+                let mut frames = Vec::new();
+                for &t in times {
+                    let value = self.demo.instant_query(&expr, self.start_ms + t)?;
+                    frames.push(diff::frame(t, value));
+                }
+                if expr.value_type() == o11y_promql::functions::ValueType::Scalar {
+                    return Ok(Outcome::Scalar(frames));
+                }
+                Ok(Outcome::Frames(frames))
+            }
+            Times::Range { start, end, step } => {
+                if expr.value_type() == o11y_promql::functions::ValueType::RangeVector {
+                    return Ok(Outcome::RangeVector);
+                }
+                let (series, _) = self.demo.range_query(
+                    &expr,
+                    self.start_ms + start,
+                    self.start_ms + end,
+                    *step,
+                )?;
+                Ok(Outcome::Frames(diff::frames_of_matrix(
+                    series,
+                    self.start_ms,
+                )))
+            }
+        }
+    }
+
+    fn logql(&self, q: &QueryCheck, text: &str) -> Result<Outcome, Diagnostic> {
+        let run = |start_ms: i64, end_ms: i64, step_ms: i64| {
+            self.demo.logql(
+                text,
+                &o11y_logs::metric::LogQuery {
+                    start_ns: start_ms.saturating_mul(1_000_000),
+                    end_ns: end_ms.saturating_mul(1_000_000),
+                    step_ms,
+                    limit: q.limit,
+                },
+            )
+        };
+        let (start, end, step) = match &q.times {
+            Times::Range { start, end, step } => (*start, *end, *step),
+            Times::Instant(times) => {
+                // A log query reads the hour before each time; a metric
+                // query is evaluated at each.
+                let mut frames = Vec::new();
+                for &t in times {
+                    let at = self.start_ms + t;
+                    match run(at - 3_600_000, at, 0)? {
+                        o11y_logs::metric::LogqlResult::Logs(lines) => {
+                            return Ok(diff::lines(lines));
+                        }
+                        o11y_logs::metric::LogqlResult::Matrix(series) => {
+                            let mut f = diff::frames_of_matrix(series, self.start_ms);
+                            frames.push(f.pop().map_or(
+                                Frame {
+                                    at: t,
+                                    samples: Vec::new(),
+                                },
+                                |mut f| {
+                                    f.at = t;
+                                    f
+                                },
+                            ));
+                        }
+                    }
+                }
+                return Ok(Outcome::Frames(frames));
+            }
+        };
+        match run(self.start_ms + start, self.start_ms + end, step)? {
+            o11y_logs::metric::LogqlResult::Logs(lines) => Ok(diff::lines(lines)),
+            o11y_logs::metric::LogqlResult::Matrix(series) => Ok(Outcome::Frames(
+                diff::frames_of_matrix(series, self.start_ms),
+            )),
+        }
+    }
+
+    /// The expected value of an `answer` exercise, from the scenario.
+    pub fn probe(&self, probe: &Probe) -> Result<String, Diagnostic> {
+        let first_sample = |frames: Vec<Frame>, take: &Take| -> Result<String, Diagnostic> {
+            let samples = frames
+                .into_iter()
+                .next()
+                .map(|f| f.samples)
+                .unwrap_or_default();
+            match take {
+                Take::Count => Ok(samples.len().to_string()),
+                Take::Value => samples
+                    .first()
+                    .map(|(_, v)| o11y_model::number::format_float(*v))
+                    .ok_or_else(|| Diagnostic::new("the reference query returns nothing")),
+                Take::Label(name) => samples
+                    .first()
+                    .and_then(|(l, _)| l.get(name).map(str::to_string))
+                    .ok_or_else(|| {
+                        Diagnostic::new(format!(
+                            "the reference query's first series has no label {name}"
+                        ))
+                    }),
+            }
+        };
+        match probe {
+            Probe::Promql { query, at, take } => {
+                let expr = o11y_promql::parser::parse(query)?;
+                let value = self.demo.instant_query(&expr, self.start_ms + at)?;
+                first_sample(vec![diff::frame(*at, value)], take)
+            }
+            Probe::Logql {
+                query,
+                at,
+                range,
+                take,
+            } => {
+                let end = self.start_ms + at;
+                let result = self.demo.logql(
+                    query,
+                    &o11y_logs::metric::LogQuery {
+                        start_ns: (end - range).saturating_mul(1_000_000),
+                        end_ns: end.saturating_mul(1_000_000),
+                        step_ms: 0,
+                        limit: 5_000,
+                    },
+                )?;
+                match result {
+                    o11y_logs::metric::LogqlResult::Logs(lines) => match take {
+                        Take::Label(name) => lines
+                            .first()
+                            .and_then(|l| {
+                                l.labels
+                                    .iter()
+                                    .find(|(k, _)| k == name)
+                                    .map(|(_, v)| v.clone())
+                            })
+                            .ok_or_else(|| {
+                                Diagnostic::new(format!(
+                                    "the reference query's newest line has no label {name}"
+                                ))
+                            }),
+                        _ => Ok(lines.len().to_string()),
+                    },
+                    o11y_logs::metric::LogqlResult::Matrix(series) => {
+                        let mut frames = diff::frames_of_matrix(series, self.start_ms);
+                        first_sample(frames.pop().into_iter().collect(), take)
+                    }
+                }
+            }
+            Probe::Trace { query, take, .. } => {
+                let traces = self.demo.traces();
+                // Traces of the scenario's history only: the clock may have
+                // run on since the lesson opened.
+                let until_ns = self.start_ms.saturating_mul(1_000_000);
+                let slowest = traces
+                    .search(query)
+                    .into_iter()
+                    .filter(|t| t.start_ns + t.duration_ns <= until_ns)
+                    .max_by_key(|t| (t.duration_ns, std::cmp::Reverse(t.trace_id)))
+                    .ok_or_else(|| Diagnostic::new("the reference trace search finds nothing"))?;
+                match take {
+                    TraceTake::TraceId => Ok(slowest.trace_id.to_string()),
+                    TraceTake::Spans => Ok(slowest.spans.to_string()),
+                    TraceTake::CriticalService => {
+                        let spans = traces.trace(&slowest.trace_id).unwrap_or_default();
+                        let rows = o11y_traces::view::waterfall(&spans);
+                        rows.iter()
+                            .filter(|r| r.critical)
+                            .max_by_key(|r| r.depth)
+                            .map(|r| spans[r.span].service().to_string())
+                            .ok_or_else(|| Diagnostic::new("the trace has no critical path"))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An answer as typed: trimmed, without surrounding quotes.
+fn normalize_answer(text: &str) -> String {
+    let t = text.trim();
+    t.strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .or_else(|| t.strip_prefix('`').and_then(|r| r.strip_suffix('`')))
+        .unwrap_or(t)
+        .trim()
+        .to_string()
+}
+
+fn tolerance(check: &Check) -> f64 {
+    match check {
+        Check::Promql(q) | Check::Logql(q) => q.tolerance,
+        Check::Answer(a) => a.tolerance,
+        _ => 1e-9,
+    }
+}
+
+/// The ranges (`[5m]`) written in the queries, in seconds: a factor that
+/// equals one is `rate` against `increase`.
+fn ranges(reference: &str, answer: &str) -> Vec<f64> {
+    let mut out = Vec::new();
+    for text in [reference, answer] {
+        let mut rest = text;
+        while let Some(open) = rest.find('[') {
+            let inner = &rest[open + 1..];
+            let Some(close) = inner.find(']') else { break };
+            let body = inner[..close].split(':').next().unwrap_or_default().trim();
+            if let Ok(ms) = o11y_model::duration::parse_duration(body)
+                && ms > 0
+            {
+                let s = ms as f64 / 1000.0;
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+            rest = &inner[close..];
+        }
+    }
+    out
+}
+
+/// Labels written in a feedback message.
+pub(super) fn show(labels: &Labels) -> String {
+    labels.to_string()
+}

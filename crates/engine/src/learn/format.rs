@@ -1,0 +1,938 @@
+//! The lesson file (`docs/lessons.md`): Markdown whose YAML front matter
+//! holds the lesson's title, place in the course and scenario, and whose
+//! fenced ```` ```exercise ```` blocks (YAML) are its exercises. The prose
+//! before an exercise is its step's text. Every error names its line and
+//! column in the file.
+
+use o11y_model::diag::Diagnostic;
+use o11y_model::duration::parse_duration;
+use o11y_model::labels::Labels;
+use o11y_model::yaml::{self, Node, Value};
+
+use super::scenario::{FailureAt, Scenario};
+
+/// The pillar a lesson teaches, which orders the course map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Pillar {
+    Metrics,
+    Logs,
+    Traces,
+    Alerting,
+}
+
+impl Pillar {
+    pub const ALL: [Pillar; 4] = [
+        Pillar::Metrics,
+        Pillar::Logs,
+        Pillar::Traces,
+        Pillar::Alerting,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Pillar::Metrics => "metrics",
+            Pillar::Logs => "logs",
+            Pillar::Traces => "traces",
+            Pillar::Alerting => "alerting",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Pillar> {
+        Pillar::ALL.into_iter().find(|p| p.name() == text)
+    }
+}
+
+/// One lesson, as read from its file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lesson {
+    /// Unique in the course; progress is kept under it.
+    pub id: String,
+    pub title: String,
+    pub pillar: Pillar,
+    /// 1 = first steps; higher builds on lower.
+    pub level: u32,
+    /// One sentence for the course map.
+    pub summary: String,
+    /// The official documentation the lesson follows (URLs).
+    pub docs: Vec<String>,
+    pub scenario: Scenario,
+    pub steps: Vec<Step>,
+}
+
+impl Lesson {
+    /// The exercises, in order.
+    pub fn exercises(&self) -> impl Iterator<Item = &Exercise> {
+        self.steps.iter().filter_map(|s| s.exercise.as_ref())
+    }
+
+    pub fn exercise(&self, id: &str) -> Option<&Exercise> {
+        self.exercises().find(|e| e.id == id)
+    }
+}
+
+/// A step: prose, then (usually) an exercise.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// The first heading of the prose, else the exercise's id.
+    pub title: String,
+    /// Markdown.
+    pub prose: String,
+    pub exercise: Option<Exercise>,
+}
+
+/// An exercise: what to do, how its answer is checked, hints, traps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exercise {
+    pub id: String,
+    /// The task, in Markdown (one or two sentences).
+    pub prompt: String,
+    pub check: Check,
+    /// Graded hints, the gentlest first (at least two).
+    pub hints: Vec<String>,
+    /// Plausible wrong answers and the hint each should get (at least one).
+    pub traps: Vec<Trap>,
+    /// Where the exercise block starts in the file (1-based).
+    pub line: usize,
+}
+
+/// A plausible wrong answer and the hint it gets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trap {
+    pub answer: String,
+    pub hint: String,
+}
+
+/// When queries are evaluated, relative to the scenario's start (ms,
+/// usually negative: in its history).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Times {
+    /// Instant queries at these offsets.
+    Instant(Vec<i64>),
+    /// A range query.
+    Range { start: i64, end: i64, step: i64 },
+}
+
+/// How an exercise's answer is checked: always by what it does, against
+/// what the reference does on the scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Check {
+    /// A PromQL query, compared by result.
+    Promql(QueryCheck),
+    /// A LogQL query: lines for a log query, series for a metric query.
+    Logql(QueryCheck),
+    /// An alerting or recording rule file, replayed over the scenario.
+    Rule(RuleCheck),
+    /// An Alertmanager configuration, by where given alerts go.
+    Routing(RoutingCheck),
+    /// Relabel configs, by what they make of given targets.
+    Relabel(RelabelCheck),
+    /// A value found with the tools, computed from the scenario.
+    Answer(AnswerCheck),
+}
+
+impl Check {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Check::Promql(_) => "promql",
+            Check::Logql(_) => "logql",
+            Check::Rule(_) => "rule",
+            Check::Routing(_) => "routing",
+            Check::Relabel(_) => "relabel",
+            Check::Answer(_) => "answer",
+        }
+    }
+
+    /// The reference answer, shown as the solution.
+    pub fn reference(&self) -> &str {
+        match self {
+            Check::Promql(q) | Check::Logql(q) => &q.reference,
+            Check::Rule(r) => &r.reference,
+            Check::Routing(r) => &r.reference,
+            Check::Relabel(r) => &r.reference,
+            Check::Answer(a) => a.probe.text(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueryCheck {
+    pub reference: String,
+    pub times: Times,
+    /// Relative tolerance on values (default 1e-9).
+    pub tolerance: f64,
+    /// Whether the order of the result matters (`sort`, `topk`).
+    pub ordered: bool,
+    /// Lines a log query returns at most (default 100).
+    pub limit: usize,
+}
+
+/// An alert the rule must raise: its labels (those named must match) and
+/// the window it must be firing throughout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExpectedAlert {
+    pub labels: Vec<(String, String)>,
+    pub firing: (i64, i64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleCheck {
+    /// A rule file that passes.
+    pub reference: String,
+    /// Replayed from this offset to the scenario's start.
+    pub from: i64,
+    pub alerts: Vec<ExpectedAlert>,
+    /// Windows in which no alert of the expected names may fire.
+    pub quiet: Vec<(i64, i64)>,
+    /// Annotations whose text must equal the reference's.
+    pub annotations: Vec<String>,
+    /// Recording rules: series that must equal the reference's at the end.
+    pub records: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoutingCheck {
+    /// An Alertmanager configuration that passes.
+    pub reference: String,
+    /// Alerts (label sets) to route.
+    pub alerts: Vec<Labels>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RelabelCheck {
+    /// `relabel_configs` that pass.
+    pub reference: String,
+    /// Targets' discovered labels.
+    pub targets: Vec<Labels>,
+}
+
+/// What an `answer` exercise's expected value is computed by.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Probe {
+    /// The first sample of an instant query: its value, or a label's value.
+    Promql { query: String, at: i64, take: Take },
+    /// A LogQL query: a metric query as PromQL; a log query's line count,
+    /// or a label of its newest line.
+    Logql {
+        query: String,
+        at: i64,
+        range: i64,
+        take: Take,
+    },
+    /// The slowest trace matching a search.
+    Trace {
+        text: String,
+        query: o11y_traces::store::TraceQuery,
+        take: TraceTake,
+    },
+}
+
+impl Probe {
+    pub fn text(&self) -> &str {
+        match self {
+            Probe::Promql { query, .. } | Probe::Logql { query, .. } => query,
+            Probe::Trace { text, .. } => text,
+        }
+    }
+}
+
+/// What of a query's result an answer is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Take {
+    Value,
+    Label(String),
+    Count,
+}
+
+/// What of a trace an answer is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TraceTake {
+    TraceId,
+    /// The service of the deepest span on the critical path: where the
+    /// time went.
+    CriticalService,
+    /// How many spans the trace has.
+    Spans,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnswerCheck {
+    pub probe: Probe,
+    /// Relative tolerance when the answer is a number (default 1e-9).
+    pub tolerance: f64,
+}
+
+/// Reads a lesson file. `name` is its file name, for errors.
+pub fn parse_lesson(text: &str) -> Result<Lesson, Diagnostic> {
+    let (front, front_line, body, body_line) = split_front_matter(text)?;
+    let root = yaml::parse(front)
+        .map_err(|e| shift(e, front_line - 1))?
+        .ok_or_else(|| Diagnostic::at_line(front_line, 1, "the front matter is empty"))?;
+    let f = Fields::new(&root, front_line - 1, "lesson")?;
+    f.only(&[
+        "id", "title", "pillar", "level", "summary", "docs", "scenario",
+    ])?;
+    let id = f.req_str("id")?;
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(f.error("id", "an id is letters, digits and dashes"));
+    }
+    let pillar_text = f.req_str("pillar")?;
+    let pillar = Pillar::parse(&pillar_text).ok_or_else(|| {
+        f.error(
+            "pillar",
+            "the pillar is one of metrics, logs, traces, alerting",
+        )
+    })?;
+    let scenario = match f.get("scenario") {
+        Some(node) => Scenario::read(&Fields::new(node, front_line - 1, "scenario")?)?,
+        None => Scenario::default(),
+    };
+    let steps = read_steps(body, body_line)?;
+    let lesson = Lesson {
+        id,
+        title: f.req_str("title")?,
+        pillar,
+        level: f.opt_str("level")?.map_or(Ok(1), |t| {
+            t.parse()
+                .map_err(|_| f.error("level", "the level is a whole number"))
+        })?,
+        summary: f.opt_str("summary")?.unwrap_or_default(),
+        docs: f.str_list("docs")?,
+        scenario,
+        steps,
+    };
+    let mut ids = std::collections::HashSet::new();
+    for e in lesson.exercises() {
+        if !ids.insert(e.id.as_str()) {
+            return Err(Diagnostic::at_line(
+                e.line,
+                1,
+                format!("exercise id {:?} is used twice", e.id),
+            ));
+        }
+    }
+    if lesson.steps.is_empty() {
+        return Err(Diagnostic::at_line(body_line, 1, "the lesson has no text"));
+    }
+    Ok(lesson)
+}
+
+/// The front matter between `---` lines, its first line, the body and its
+/// first line (1-based).
+fn split_front_matter(text: &str) -> Result<(&str, usize, &str, usize), Diagnostic> {
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+        .ok_or_else(|| {
+            Diagnostic::at_line(1, 1, "a lesson starts with YAML front matter after `---`")
+        })?;
+    let mut offset = 0;
+    for (i, line) in rest.split_inclusive('\n').enumerate() {
+        if line.trim_end() == "---" {
+            let front = &rest[..offset];
+            let body = &rest[offset + line.len()..];
+            return Ok((front, 2, body, i + 3));
+        }
+        offset += line.len();
+    }
+    Err(Diagnostic::at_line(
+        1,
+        1,
+        "the front matter has no closing `---` line",
+    ))
+}
+
+/// Moves a diagnostic of an embedded document down by `lines`.
+pub(super) fn shift(mut d: Diagnostic, lines: usize) -> Diagnostic {
+    if d.line > 0 {
+        d.line += lines;
+    }
+    d
+}
+
+/// Splits the body into steps at its exercise blocks.
+fn read_steps(body: &str, first_line: usize) -> Result<Vec<Step>, Diagnostic> {
+    let mut steps = Vec::new();
+    let mut prose = String::new();
+    let mut fence: Option<(String, usize, String)> = None; // (marker, line, yaml)
+    let mut other_fence: Option<String> = None;
+    for (i, line) in body.lines().enumerate() {
+        let n = first_line + i;
+        let trimmed = line.trim_end();
+        if let Some((marker, start, yaml)) = &mut fence {
+            if trimmed == marker.as_str() {
+                let exercise = read_exercise(yaml, *start)?;
+                steps.push(Step {
+                    title: heading(&prose).unwrap_or_else(|| exercise.id.clone()),
+                    prose: std::mem::take(&mut prose).trim().to_string(),
+                    exercise: Some(exercise),
+                });
+                fence = None;
+            } else {
+                yaml.push_str(line);
+                yaml.push('\n');
+            }
+            continue;
+        }
+        if let Some(marker) = &other_fence {
+            if trimmed == marker.as_str() {
+                other_fence = None;
+            }
+        } else if let Some(marker) = fence_marker(trimmed) {
+            let info = trimmed[marker.len()..].trim();
+            if info == "exercise" {
+                fence = Some((marker, n, String::new()));
+                continue;
+            }
+            other_fence = Some(marker);
+        }
+        prose.push_str(line);
+        prose.push('\n');
+    }
+    if let Some((_, start, _)) = fence {
+        return Err(Diagnostic::at_line(
+            start,
+            1,
+            "this exercise block is not closed",
+        ));
+    }
+    if !prose.trim().is_empty() {
+        steps.push(Step {
+            title: heading(&prose).unwrap_or_else(|| "Summary".to_string()),
+            prose: prose.trim().to_string(),
+            exercise: None,
+        });
+    }
+    Ok(steps)
+}
+
+/// The backticks or tildes that open a fenced block, if the line opens one.
+fn fence_marker(line: &str) -> Option<String> {
+    let c = line.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let n = line.chars().take_while(|x| *x == c).count();
+    (n >= 3).then(|| c.to_string().repeat(n))
+}
+
+/// The text of the first ATX heading.
+fn heading(markdown: &str) -> Option<String> {
+    markdown
+        .lines()
+        .find_map(|l| l.strip_prefix('#'))
+        .map(|h| h.trim_start_matches('#').trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
+/// The YAML of an exercise block, whose first line is `start` + 1.
+fn read_exercise(text: &str, start: usize) -> Result<Exercise, Diagnostic> {
+    let root = yaml::parse(text)
+        .map_err(|e| shift(e, start))?
+        .ok_or_else(|| Diagnostic::at_line(start, 1, "the exercise block is empty"))?;
+    let f = Fields::new(&root, start, "exercise")?;
+    let kind = f.req_str("kind")?;
+    let common = [
+        "id",
+        "kind",
+        "prompt",
+        "hints",
+        "traps",
+        "reference",
+        "tolerance",
+    ];
+    let extra: &[&str] = match kind.as_str() {
+        "promql" | "logql" => &["at", "range", "ordered", "limit"],
+        "rule" => &["from", "alerts", "quiet", "annotations", "records"],
+        "routing" => &["alerts"],
+        "relabel" => &["targets"],
+        "answer" => &[],
+        _ => {
+            return Err(f.error(
+                "kind",
+                "the kind is one of promql, logql, rule, routing, relabel, answer",
+            ));
+        }
+    };
+    f.only(&[&common[..], extra].concat())?;
+    let tolerance = match f.opt_str("tolerance")? {
+        None => 1e-9,
+        Some(t) => t
+            .parse::<f64>()
+            .ok()
+            .filter(|t| t.is_finite() && *t >= 0.0)
+            .ok_or_else(|| f.error("tolerance", "the tolerance is a number, 0 or more"))?,
+    };
+    let check = match kind.as_str() {
+        "promql" | "logql" => {
+            let q = QueryCheck {
+                reference: f.req_str("reference")?,
+                times: read_times(&f)?,
+                tolerance,
+                ordered: f.opt_bool("ordered")?.unwrap_or(false),
+                limit: match f.opt_str("limit")? {
+                    None => 100,
+                    Some(t) => t
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=5000).contains(n))
+                        .ok_or_else(|| f.error("limit", "the limit is from 1 to 5000"))?,
+                },
+            };
+            if kind == "promql" {
+                Check::Promql(q)
+            } else {
+                Check::Logql(q)
+            }
+        }
+        "rule" => Check::Rule(read_rule_check(&f)?),
+        "routing" => Check::Routing(RoutingCheck {
+            reference: f.req_str("reference")?,
+            alerts: f.label_sets("alerts")?,
+        }),
+        "relabel" => Check::Relabel(RelabelCheck {
+            reference: f.req_str("reference")?,
+            targets: f.label_sets("targets")?,
+        }),
+        _ => Check::Answer(AnswerCheck {
+            probe: read_probe(&f)?,
+            tolerance,
+        }),
+    };
+    let hints = f.str_list("hints")?;
+    if hints.len() < 2 {
+        return Err(f.error("hints", "an exercise has at least two hints"));
+    }
+    let traps = read_traps(&f)?;
+    Ok(Exercise {
+        id: f.req_str("id")?,
+        prompt: f.req_str("prompt")?,
+        check,
+        hints,
+        traps,
+        line: start,
+    })
+}
+
+fn read_times(f: &Fields) -> Result<Times, Diagnostic> {
+    match (f.get("at"), f.get("range")) {
+        (Some(_), Some(_)) => Err(f.error("range", "give `at` or `range`, not both")),
+        (None, Some(node)) => {
+            let r = f.child(node, "range")?;
+            r.only(&["start", "end", "step"])?;
+            let step = r.req_offset("step")?;
+            if step <= 0 {
+                return Err(r.error("step", "the step is a positive duration"));
+            }
+            let (start, end) = (r.req_offset("start")?, r.req_offset("end")?);
+            if end < start || (end - start) / step > 11_000 {
+                return Err(r.error(
+                    "end",
+                    "the range ends after it starts, with at most 11,000 steps",
+                ));
+            }
+            Ok(Times::Range { start, end, step })
+        }
+        (Some(node), None) => {
+            let list = match &node.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![node],
+            };
+            let times = list
+                .into_iter()
+                .map(|n| f.offset_of(n))
+                .collect::<Result<Vec<_>, _>>()?;
+            if times.is_empty() {
+                return Err(f.error("at", "list at least one time"));
+            }
+            Ok(Times::Instant(times))
+        }
+        (None, None) => Ok(Times::Instant(vec![0])),
+    }
+}
+
+fn read_rule_check(f: &Fields) -> Result<RuleCheck, Diagnostic> {
+    let mut alerts = Vec::new();
+    for node in f.seq("alerts")? {
+        let a = f.child(node, "alerts")?;
+        a.only(&["labels", "firing"])?;
+        let labels = a.map_pairs("labels")?;
+        if !labels.iter().any(|(k, _)| k == "alertname") {
+            return Err(a.error("labels", "name the alert: `alertname` is required"));
+        }
+        alerts.push(ExpectedAlert {
+            labels,
+            firing: a.window("firing")?,
+        });
+    }
+    if alerts.is_empty() {
+        return Err(f.error("alerts", "list the alerts the rule must raise"));
+    }
+    let quiet = f
+        .seq("quiet")?
+        .into_iter()
+        .map(|n| f.window_of(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RuleCheck {
+        reference: f.req_str("reference")?,
+        from: f.opt_offset("from")?.unwrap_or(-3_600_000),
+        alerts,
+        quiet,
+        annotations: f.str_list("annotations")?,
+        records: f.str_list("records")?,
+    })
+}
+
+fn read_probe(f: &Fields) -> Result<Probe, Diagnostic> {
+    let node = f
+        .get("reference")
+        .ok_or_else(|| f.error("reference", "the reference is missing"))?;
+    let r = f.child(node, "reference")?;
+    r.only(&[
+        "promql",
+        "logql",
+        "trace",
+        "at",
+        "range",
+        "take",
+        "service",
+        "operation",
+        "errors",
+        "min_duration",
+    ])?;
+    let take = r.opt_str("take")?;
+    let at = r.opt_offset("at")?.unwrap_or(0);
+    let query_take = |default: Take| -> Result<Take, Diagnostic> {
+        Ok(match take.as_deref() {
+            None => default,
+            Some("value") => Take::Value,
+            Some("count") => Take::Count,
+            Some(t) => match t.strip_prefix("label:") {
+                Some(name) if !name.is_empty() => Take::Label(name.to_string()),
+                _ => {
+                    return Err(r.error("take", "take is `value`, `count` or `label:NAME`"));
+                }
+            },
+        })
+    };
+    if let Some(query) = r.opt_str("promql")? {
+        return Ok(Probe::Promql {
+            query,
+            at,
+            take: query_take(Take::Value)?,
+        });
+    }
+    if let Some(query) = r.opt_str("logql")? {
+        return Ok(Probe::Logql {
+            query,
+            at,
+            range: r.opt_offset("range")?.unwrap_or(3_600_000).abs(),
+            take: query_take(Take::Count)?,
+        });
+    }
+    if r.get("trace").is_some() {
+        let mut query = o11y_traces::store::TraceQuery {
+            service: r.opt_str("service")?,
+            operation: r.opt_str("operation")?,
+            errors_only: r.opt_bool("errors")?.unwrap_or(false),
+            limit: usize::MAX,
+            ..Default::default()
+        };
+        if let Some(d) = r.opt_offset("min_duration")? {
+            query.min_duration_ns = Some(d.saturating_mul(1_000_000));
+        }
+        let take = match take.as_deref().or(r.opt_str("trace")?.as_deref()) {
+            Some("trace_id") | None => TraceTake::TraceId,
+            Some("critical_service") => TraceTake::CriticalService,
+            Some("spans") => TraceTake::Spans,
+            Some(_) => {
+                return Err(r.error(
+                    "trace",
+                    "a trace answer is `trace_id`, `critical_service` or `spans`",
+                ));
+            }
+        };
+        let text = describe_trace_search(&query, take);
+        return Ok(Probe::Trace { text, query, take });
+    }
+    Err(r.error(
+        "promql",
+        "the reference is a `promql`, `logql` or `trace` search",
+    ))
+}
+
+/// A trace search as a sentence, for the solution.
+fn describe_trace_search(q: &o11y_traces::store::TraceQuery, take: TraceTake) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = &q.service {
+        parts.push(format!("service {s}"));
+    }
+    if let Some(o) = &q.operation {
+        parts.push(format!("operation {o}"));
+    }
+    if q.errors_only {
+        parts.push("errors only".to_string());
+    }
+    if let Some(d) = q.min_duration_ns {
+        parts.push(format!(
+            "at least {}",
+            o11y_model::duration::format_duration(d / 1_000_000)
+        ));
+    }
+    let what = match take {
+        TraceTake::TraceId => "its trace id",
+        TraceTake::CriticalService => "the service of the deepest span on its critical path",
+        TraceTake::Spans => "how many spans it has",
+    };
+    format!(
+        "Traces search ({}), the slowest trace: {what}",
+        if parts.is_empty() {
+            "everything".to_string()
+        } else {
+            parts.join(", ")
+        }
+    )
+}
+
+fn read_traps(f: &Fields) -> Result<Vec<Trap>, Diagnostic> {
+    let mut traps = Vec::new();
+    for node in f.seq("traps")? {
+        let t = f.child(node, "traps")?;
+        t.only(&["answer", "hint"])?;
+        traps.push(Trap {
+            answer: t.req_str("answer")?,
+            hint: t.req_str("hint")?,
+        });
+    }
+    if traps.is_empty() {
+        return Err(f.error(
+            "traps",
+            "an exercise lists at least one trap (a plausible wrong answer and its hint)",
+        ));
+    }
+    Ok(traps)
+}
+
+/// A YAML mapping read field by field, errors at the field's place in the
+/// lesson file (the mapping's document starts after line `offset`).
+pub(super) struct Fields<'a> {
+    node: &'a Node,
+    offset: usize,
+    what: &'static str,
+}
+
+impl<'a> Fields<'a> {
+    pub(super) fn new(
+        node: &'a Node,
+        offset: usize,
+        what: &'static str,
+    ) -> Result<Fields<'a>, Diagnostic> {
+        if !matches!(node.value, Value::Map(_)) {
+            return Err(Diagnostic::at_line(
+                node.line + offset,
+                node.col,
+                format!("the {what} is a mapping of fields"),
+            ));
+        }
+        Ok(Fields { node, offset, what })
+    }
+
+    pub(super) fn child(
+        &self,
+        node: &'a Node,
+        what: &'static str,
+    ) -> Result<Fields<'a>, Diagnostic> {
+        Fields::new(node, self.offset, what)
+    }
+
+    /// Where the mapping starts in the file.
+    pub(super) fn place(&self) -> (usize, usize) {
+        (self.node.line + self.offset, self.node.col)
+    }
+
+    /// The line of the document's first line in the file, minus one.
+    pub(super) fn offset(&self) -> usize {
+        self.offset
+    }
+
+    pub(super) fn get(&self, key: &str) -> Option<&'a Node> {
+        self.node.get(key).filter(|n| !n.is_null())
+    }
+
+    pub(super) fn at(&self, node: &Node, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at_line(node.line + self.offset, node.col, message)
+    }
+
+    /// An error at a field (or at the mapping when the field is missing).
+    pub(super) fn error(&self, key: &str, message: &str) -> Diagnostic {
+        let node = self.node.get(key).unwrap_or(self.node);
+        self.at(node, format!("{key}: {message}"))
+    }
+
+    /// Refuses fields not in `known`.
+    pub(super) fn only(&self, known: &[&str]) -> Result<(), Diagnostic> {
+        for (k, _) in self.node.entries() {
+            let name = k.as_str().unwrap_or_default();
+            if !known.contains(&name) {
+                return Err(self.at(
+                    k,
+                    format!(
+                        "unknown field {name:?} in the {}; known: {}",
+                        self.what,
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn opt_str(&self, key: &str) -> Result<Option<String>, Diagnostic> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(n) => n.as_str().map(|s| Some(s.to_string())).ok_or_else(|| {
+                self.at(
+                    n,
+                    format!("{key}: expected text, found a {}", n.kind_name()),
+                )
+            }),
+        }
+    }
+
+    pub(super) fn req_str(&self, key: &str) -> Result<String, Diagnostic> {
+        self.opt_str(key)?
+            .ok_or_else(|| self.error(key, "this field is required"))
+    }
+
+    pub(super) fn opt_bool(&self, key: &str) -> Result<Option<bool>, Diagnostic> {
+        match self.opt_str(key)?.as_deref() {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(_) => Err(self.error(key, "expected true or false")),
+        }
+    }
+
+    pub(super) fn seq(&self, key: &str) -> Result<Vec<&'a Node>, Diagnostic> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(n) => match &n.value {
+                Value::Seq(items) => Ok(items.iter().collect()),
+                _ => Err(self.at(
+                    n,
+                    format!("{key}: expected a list, found a {}", n.kind_name()),
+                )),
+            },
+        }
+    }
+
+    pub(super) fn str_list(&self, key: &str) -> Result<Vec<String>, Diagnostic> {
+        self.seq(key)?
+            .into_iter()
+            .map(|n| {
+                n.as_str().map(str::to_string).ok_or_else(|| {
+                    self.at(
+                        n,
+                        format!("{key}: expected text, found a {}", n.kind_name()),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// A mapping of names to text, in the order written.
+    pub(super) fn map_pairs(&self, key: &str) -> Result<Vec<(String, String)>, Diagnostic> {
+        let Some(n) = self.get(key) else {
+            return Ok(Vec::new());
+        };
+        if !matches!(n.value, Value::Map(_)) {
+            return Err(self.at(n, format!("{key}: expected a mapping of names to values")));
+        }
+        n.entries()
+            .iter()
+            .map(|(k, v)| match (k.as_str(), v.as_str()) {
+                (Some(k), Some(v)) => Ok((k.to_string(), v.to_string())),
+                _ => Err(self.at(v, format!("{key}: values are text"))),
+            })
+            .collect()
+    }
+
+    /// A list of label sets, each written `{a="b", …}`.
+    pub(super) fn label_sets(&self, key: &str) -> Result<Vec<Labels>, Diagnostic> {
+        let list = self
+            .seq(key)?
+            .into_iter()
+            .map(|n| {
+                let text = n.as_str().ok_or_else(|| {
+                    self.at(n, format!("{key}: each is a label set `{{a=\"b\"}}`"))
+                })?;
+                crate::relabel::parse_labels(text)
+                    .map_err(|e| self.at(n, format!("{key}: {}", e.message)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if list.is_empty() {
+            return Err(self.error(key, "list at least one label set"));
+        }
+        Ok(list)
+    }
+
+    /// A time relative to the scenario's start: `0`, `now`, `-10m`, `5m`.
+    pub(super) fn offset_of(&self, node: &Node) -> Result<i64, Diagnostic> {
+        let text = node
+            .as_str()
+            .ok_or_else(|| self.at(node, "a time is a duration such as -10m"))?;
+        parse_offset(text).ok_or_else(|| {
+            self.at(
+                node,
+                format!("{text:?} is not a time: write a duration from the scenario's start, such as -10m, or 0"),
+            )
+        })
+    }
+
+    pub(super) fn opt_offset(&self, key: &str) -> Result<Option<i64>, Diagnostic> {
+        self.get(key).map(|n| self.offset_of(n)).transpose()
+    }
+
+    pub(super) fn req_offset(&self, key: &str) -> Result<i64, Diagnostic> {
+        self.opt_offset(key)?
+            .ok_or_else(|| self.error(key, "this field is required"))
+    }
+
+    /// `[from, to]`, two times.
+    pub(super) fn window_of(&self, node: &Node) -> Result<(i64, i64), Diagnostic> {
+        match &node.value {
+            Value::Seq(items) if items.len() == 2 => {
+                let (a, b) = (self.offset_of(&items[0])?, self.offset_of(&items[1])?);
+                if b < a {
+                    return Err(self.at(node, "a window ends after it starts"));
+                }
+                Ok((a, b))
+            }
+            _ => Err(self.at(node, "a window is [from, to], such as [-20m, -10m]")),
+        }
+    }
+
+    pub(super) fn window(&self, key: &str) -> Result<(i64, i64), Diagnostic> {
+        let n = self
+            .get(key)
+            .ok_or_else(|| self.error(key, "this field is required"))?;
+        self.window_of(n)
+    }
+
+    /// Failures as the scenario lists them.
+    pub(super) fn failures(&self, key: &str) -> Result<Vec<FailureAt>, Diagnostic> {
+        self.seq(key)?
+            .into_iter()
+            .map(|n| FailureAt::read(&self.child(n, "failure")?))
+            .collect()
+    }
+}
+
+/// `0`, `now`, or a Prometheus duration with an optional sign, in ms.
+pub fn parse_offset(text: &str) -> Option<i64> {
+    let t = text.trim();
+    if t == "0" || t == "now" {
+        return Some(0);
+    }
+    let (sign, d) = match t.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, t.strip_prefix('+').unwrap_or(t)),
+    };
+    parse_duration(d).ok().map(|ms| sign * ms)
+}

@@ -1,0 +1,167 @@
+//! Learn: lessons whose exercises are checked by their results.
+//!
+//! A lesson is a Markdown file (`lessons/*.md`, compiled in as
+//! [`BUILTIN`]; the format is `format` and `docs/lessons.md`) with a
+//! scenario (`scenario`: seed, topology, traffic, failures at virtual
+//! times, history, pastes, rules) that builds the same demo session every
+//! time. An answer is checked by what it does on that session against
+//! what the exercise's reference does (`check`), never by its text; a
+//! wrong one gets the difference written for a learner (`diff`, and
+//! `rules` for rule files, routing trees and relabel configs). `progress`
+//! is the learner's record; `markdown` turns prose into blocks the page
+//! draws as elements.
+
+pub mod check;
+pub mod diff;
+pub mod format;
+pub mod markdown;
+pub mod progress;
+mod rules;
+pub mod scenario;
+#[cfg(test)]
+mod tests;
+
+pub use check::{Checker, Feedback};
+pub use format::{Check, Exercise, Lesson, Pillar, Step, parse_lesson};
+pub use progress::Progress;
+pub use scenario::Scenario;
+
+use o11y_model::diag::Diagnostic;
+
+/// The lessons of `lessons/`: file name and text.
+pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
+
+/// Lessons in course order (pillar, level, file name), and the files that
+/// did not read.
+#[derive(Clone, Debug, Default)]
+pub struct Course {
+    pub lessons: Vec<Lesson>,
+    pub problems: Vec<(String, Diagnostic)>,
+}
+
+impl Course {
+    /// Reads lesson files given as `(name, text)`.
+    pub fn read<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Course {
+        let mut course = Course::default();
+        let mut named: Vec<(String, Lesson)> = Vec::new();
+        for (name, text) in files {
+            match parse_lesson(text) {
+                Ok(lesson) => {
+                    if named.iter().any(|(_, l)| l.id == lesson.id) {
+                        course.problems.push((
+                            name.to_string(),
+                            Diagnostic::at_line(
+                                2,
+                                1,
+                                format!("lesson id {:?} is used twice", lesson.id),
+                            ),
+                        ));
+                    } else {
+                        named.push((name.to_string(), lesson));
+                    }
+                }
+                Err(e) => course.problems.push((name.to_string(), e)),
+            }
+        }
+        named.sort_by(|(a, x), (b, y)| (x.pillar, x.level, a).cmp(&(y.pillar, y.level, b)));
+        course.lessons = named.into_iter().map(|(_, l)| l).collect();
+        course
+    }
+
+    /// The lessons compiled into the page.
+    pub fn builtin() -> Course {
+        Course::read(BUILTIN.iter().copied())
+    }
+
+    pub fn lesson(&self, id: &str) -> Option<&Lesson> {
+        self.lessons.iter().find(|l| l.id == id)
+    }
+}
+
+/// Checks `answer` to exercise `exercise` of `lesson` on `demo`, a session
+/// built from the lesson's scenario.
+pub fn check_answer(
+    lesson: &Lesson,
+    demo: &crate::demo::Demo,
+    exercise: &str,
+    answer: &str,
+) -> Option<Feedback> {
+    let exercise = lesson.exercise(exercise)?;
+    let checker = Checker {
+        demo,
+        start_ms: lesson.scenario.start_ms,
+    };
+    Some(checker.check(exercise, answer))
+}
+
+/// A lesson's own checks, as `o11y lessons check` runs them: every
+/// reference passes, and every trap fails and gets its hint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExerciseReport {
+    pub exercise: String,
+    pub kind: &'static str,
+    /// `None` when the reference passes; else why not.
+    pub reference: Option<String>,
+    /// Per trap: `None` when it fails with its hint; else what went wrong.
+    pub traps: Vec<Option<String>>,
+    /// How long the checks took (ms), for the figures.
+    pub millis: f64,
+}
+
+impl ExerciseReport {
+    pub fn ok(&self) -> bool {
+        self.reference.is_none() && self.traps.iter().all(Option::is_none)
+    }
+}
+
+/// Checks a lesson's references and traps on its scenario's session.
+/// `clock` reads milliseconds for the timings (the engine has none).
+pub fn self_check(
+    lesson: &Lesson,
+    demo: &crate::demo::Demo,
+    clock: &dyn Fn() -> f64,
+) -> Vec<ExerciseReport> {
+    let checker = Checker {
+        demo,
+        start_ms: lesson.scenario.start_ms,
+    };
+    lesson
+        .exercises()
+        .map(|e| {
+            let t0 = clock();
+            let reference = match checker.solution(e) {
+                Ok(answer) => {
+                    let f = checker.check(e, &answer);
+                    (!f.passed).then(|| f.messages.join(" "))
+                }
+                Err(err) => Some(err.to_string()),
+            };
+            let traps = e
+                .traps
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let f = checker.check(e, &t.answer);
+                    if f.passed {
+                        Some(format!("trap {} passes: it is not wrong", i + 1))
+                    } else if f.trap != Some(i) {
+                        Some(format!(
+                            "trap {} fails without its hint (it got: {})",
+                            i + 1,
+                            f.messages.join(" ")
+                        ))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            ExerciseReport {
+                exercise: e.id.clone(),
+                kind: e.check.kind(),
+                reference,
+                traps,
+                millis: clock() - t0,
+            }
+        })
+        .collect()
+}

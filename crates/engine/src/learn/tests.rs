@@ -1,0 +1,505 @@
+//! Native tests of the lesson format and the checker: each diagnostic is
+//! produced by a case built for it, on one scenario built once.
+
+use std::sync::OnceLock;
+
+use super::*;
+
+/// A lesson whose scenario has an error burst in `payment` from 20 to 8
+/// minutes before its start; `{service}` is the failing service.
+fn lesson_text(service: &str) -> String {
+    LESSON.replace("{service}", service)
+}
+
+const LESSON: &str = r#"---
+id: test-lesson
+title: A test lesson
+pillar: metrics
+level: 1
+scenario:
+  seed: 3
+  start: 2026-01-05T10:00:00Z
+  history: 25m
+  detail: 25m
+  traffic: 10
+  failures:
+    - kind: error_burst
+      service: {service}
+      rate: 0.6
+      from: -20m
+      to: -8m
+---
+
+# Rates
+
+Prose.
+
+```exercise
+id: rate
+kind: promql
+prompt: The per-second rate of requests per service over 5 minutes.
+reference: sum by (service) (rate(http_requests_total[5m]))
+at: [0s, -10m]
+hints: [one, two]
+traps:
+  - answer: sum by (service) (increase(http_requests_total[5m]))
+    hint: That is the increase over five minutes, not a per-second rate.
+```
+
+```exercise
+id: ordered
+kind: promql
+prompt: Services by request rate, highest first.
+reference: sort_desc(sum by (service) (rate(http_requests_total[5m])))
+ordered: true
+hints: [one, two]
+traps:
+  - answer: sort(sum by (service) (rate(http_requests_total[5m])))
+    hint: Highest first.
+```
+
+```exercise
+id: tolerant
+kind: promql
+prompt: Requests per service.
+reference: sum by (service) (rate(http_requests_total[5m]))
+tolerance: 0.01
+hints: [one, two]
+traps:
+  - answer: sum by (service) (rate(http_requests_total[5m])) * 2
+    hint: Twice.
+```
+
+```exercise
+id: ranged
+kind: promql
+prompt: The rate over the last ten minutes, every minute.
+reference: sum(rate(http_requests_total[1m]))
+range: {start: -10m, end: 0s, step: 1m}
+hints: [one, two]
+traps:
+  - answer: sum(rate(http_requests_total[5m]))
+    hint: A one-minute window.
+```
+
+```exercise
+id: errors-logs
+kind: logql
+prompt: The payment service's error lines.
+reference: '{service_name="payment", level="error"}'
+at: [-5m]
+limit: 5000
+hints: [one, two]
+traps:
+  - answer: '{service_name="payment"}'
+    hint: Only the errors.
+```
+
+```exercise
+id: culprit
+kind: answer
+prompt: Which service failed?
+reference:
+  promql: topk(1, sum by (service) (rate(http_requests_total{status=~"5.."}[5m])) / sum by (service) (rate(http_requests_total[5m])))
+  at: -9m
+  take: label:service
+hints: [one, two]
+traps:
+  - answer: frontend
+    hint: The frontend only passes errors on.
+```
+
+```exercise
+id: alert
+kind: rule
+prompt: Alert on the failing service's errors.
+reference: |
+  groups:
+    - name: test
+      rules:
+        - alert: ServiceErrors
+          expr: sum by (service) (rate(http_requests_total{status=~"5..", service="{service}"}[1m])) / sum by (service) (rate(http_requests_total{service="{service}"}[1m])) > 0.2
+          for: 2m
+          annotations:
+            summary: '{{ $labels.service }} fails'
+from: -25m
+alerts:
+  - labels: {alertname: ServiceErrors, service: {service}}
+    firing: [-15m, -9m]
+quiet: [[-25m, -21m], [-4m, 0s]]
+annotations: [summary]
+hints: [one, two]
+traps:
+  - answer: |
+      groups:
+        - name: test
+          rules:
+            - alert: ServiceErrors
+              expr: sum by (service) (rate(http_requests_total{status=~"5..", service="{service}"}[1m])) / sum by (service) (rate(http_requests_total{service="{service}"}[1m])) > 0.2
+              for: 30m
+    hint: Thirty minutes is longer than the failure.
+```
+
+```exercise
+id: route
+kind: routing
+prompt: Send payment alerts to the payments team.
+reference: |
+  route:
+    receiver: default
+    group_by: [alertname]
+    routes:
+      - receiver: payments
+        matchers: ['service="payment"']
+        group_by: [alertname, service]
+  receivers:
+    - name: default
+    - name: payments
+alerts: ['{alertname="X", service="payment"}', '{alertname="X", service="orders"}']
+hints: [one, two]
+traps:
+  - answer: |
+      route:
+        receiver: default
+        group_by: [alertname]
+      receivers:
+        - name: default
+        - name: payments
+    hint: Add a child route.
+```
+
+```exercise
+id: relabel
+kind: relabel
+prompt: Keep only the shop's targets.
+reference: |
+  - source_labels: [job]
+    regex: shop
+    action: keep
+targets: ['{job="shop", instance="a"}', '{job="other", instance="b"}']
+hints: [one, two]
+traps:
+  - answer: |
+      - source_labels: [job]
+        regex: shop
+        action: drop
+    hint: keep, not drop.
+```
+"#;
+
+struct Built {
+    lesson: Lesson,
+    demo: crate::demo::Demo,
+}
+
+fn built() -> &'static Built {
+    static B: OnceLock<Built> = OnceLock::new();
+    B.get_or_init(|| {
+        let lesson = parse_lesson(&lesson_text("payment")).expect("the test lesson reads");
+        let demo = lesson.scenario.build().expect("its scenario builds");
+        Built { lesson, demo }
+    })
+}
+
+fn check(exercise: &str, answer: &str) -> Feedback {
+    let b = built();
+    check_answer(&b.lesson, &b.demo, exercise, answer).expect("the exercise exists")
+}
+
+fn says(f: &Feedback, part: &str) -> bool {
+    f.messages.iter().any(|m| m.contains(part))
+}
+
+#[test]
+fn every_reference_passes_and_every_trap_fails_with_its_hint() {
+    let b = built();
+    let reports = self_check(&b.lesson, &b.demo, &|| 0.0);
+    assert_eq!(reports.len(), 9);
+    for r in reports {
+        assert!(r.ok(), "{r:?}");
+    }
+}
+
+#[test]
+fn equal_results_pass_whatever_the_text() {
+    assert!(check("rate", "sum by (service) (rate(http_requests_total[5m]))").passed);
+    // Another text with the same result.
+    assert!(
+        check(
+            "rate",
+            "sum without (instance, job, method, route, status) (rate(http_requests_total[300s]))"
+        )
+        .passed
+    );
+}
+
+#[test]
+fn a_parse_error_is_at_its_span() {
+    let f = check("rate", "sum by (service) (rate(http_requests_total[5m])");
+    assert!(!f.passed);
+    let e = f.error.expect("a parse error");
+    assert!(e.span.start > 0, "{e:?}");
+}
+
+#[test]
+fn missing_and_extra_series_name_up_to_three() {
+    let f = check(
+        "rate",
+        r#"sum by (service) (rate(http_requests_total{service!~"payment|orders"}[5m]))"#,
+    );
+    assert!(says(&f, "2 expected series are missing"), "{f:?}");
+    assert!(says(&f, r#"service="payment""#), "{f:?}");
+    let f = check(
+        "rate",
+        r#"sum by (service) (rate(http_requests_total[5m])) or vector(1)"#,
+    );
+    assert!(says(&f, "1 series are not expected"), "{f:?}");
+}
+
+#[test]
+fn labels_that_differ_by_name() {
+    let f = check(
+        "rate",
+        "sum by (service, instance) (rate(http_requests_total[5m]))",
+    );
+    assert!(
+        says(
+            &f,
+            "Your series keep `instance`; the expected ones are grouped by `service` only."
+        ),
+        "{f:?}"
+    );
+    let f = check("rate", "sum(rate(http_requests_total[5m]))");
+    assert!(says(&f, "Your series have no `service`"), "{f:?}");
+}
+
+#[test]
+fn telling_factors() {
+    let f = check(
+        "rate",
+        "sum by (service) (increase(http_requests_total[5m]))",
+    );
+    assert!(
+        says(&f, "300 times the expected ones: the range in seconds"),
+        "{f:?}"
+    );
+    // The trap's own hint comes first.
+    assert_eq!(f.trap, Some(0));
+    assert!(f.messages[0].contains("not a per-second rate"), "{f:?}");
+    let f = check(
+        "rate",
+        "sum by (service) (rate(http_requests_total[5m])) * 60",
+    );
+    assert!(says(&f, "per minute where per second"), "{f:?}");
+    let f = check(
+        "rate",
+        "sum by (service) (rate(http_requests_total[5m])) * 100",
+    );
+    assert!(says(&f, "a percentage where a ratio"), "{f:?}");
+}
+
+#[test]
+fn values_from_another_time() {
+    let f = check(
+        "rate",
+        "sum by (service) (rate(http_requests_total[5m] offset 5m))",
+    );
+    assert!(says(&f, "5m later than asked"), "{f:?}");
+}
+
+#[test]
+fn a_range_vector_where_an_instant_vector_is_asked() {
+    let f = check("rate", "http_requests_total[5m]");
+    assert!(says(&f, "returns a range vector"), "{f:?}");
+}
+
+#[test]
+fn tolerance_is_relative_and_settable() {
+    // Within the default 1e-9.
+    assert!(
+        check(
+            "rate",
+            "sum by (service) (rate(http_requests_total[5m])) * (1 + 1e-12)"
+        )
+        .passed
+    );
+    assert!(
+        !check(
+            "rate",
+            "sum by (service) (rate(http_requests_total[5m])) * 1.001"
+        )
+        .passed
+    );
+    // The exercise allows 1 %.
+    assert!(
+        check(
+            "tolerant",
+            "sum by (service) (rate(http_requests_total[5m])) * 1.005"
+        )
+        .passed
+    );
+    assert!(
+        !check(
+            "tolerant",
+            "sum by (service) (rate(http_requests_total[5m])) * 1.02"
+        )
+        .passed
+    );
+}
+
+#[test]
+fn order_counts_only_where_the_exercise_says() {
+    let f = check(
+        "ordered",
+        "sort(sum by (service) (rate(http_requests_total[5m])))",
+    );
+    assert!(!f.passed);
+    assert!(says(&f, "in another order"), "{f:?}");
+    // Unordered exercises take any order.
+    assert!(
+        check(
+            "rate",
+            "sort(sum by (service) (rate(http_requests_total[5m])))"
+        )
+        .passed
+    );
+}
+
+#[test]
+fn range_exercises_compare_every_step() {
+    assert!(check("ranged", "sum(rate(http_requests_total[60s]))").passed);
+    assert!(!check("ranged", "sum(rate(http_requests_total[2m]))").passed);
+}
+
+#[test]
+fn log_queries_compare_lines() {
+    assert!(check("errors-logs", r#"{service_name="payment"} | level="error""#).passed);
+    let f = check("errors-logs", r#"{service_name="payment"}"#);
+    assert!(says(&f, "keeps too much"), "{f:?}");
+    let f = check(
+        "errors-logs",
+        r#"count_over_time({service_name="payment", level="error"}[5m])"#,
+    );
+    assert!(says(&f, "metric query"), "{f:?}");
+}
+
+#[test]
+fn an_answer_follows_its_scenario() {
+    assert!(check("culprit", "payment").passed);
+    assert!(check("culprit", " \"payment\" ").passed);
+    let f = check("culprit", "Payment");
+    assert!(says(&f, "check the case"), "{f:?}");
+    // Change the failing service: the expected answer changes with it.
+    let lesson = parse_lesson(&lesson_text("orders")).expect("reads");
+    let demo = lesson.scenario.build().expect("builds");
+    assert!(
+        check_answer(&lesson, &demo, "culprit", "orders")
+            .expect("exists")
+            .passed
+    );
+    assert!(
+        !check_answer(&lesson, &demo, "culprit", "payment")
+            .expect("exists")
+            .passed
+    );
+}
+
+#[test]
+fn rules_fire_in_their_windows_and_not_outside() {
+    let b = built();
+    let reference = b
+        .lesson
+        .exercise("alert")
+        .expect("exists")
+        .check
+        .reference()
+        .to_string();
+    assert!(check("alert", &reference).passed);
+    let late = reference.replace("for: 2m", "for: 10m");
+    let f = check("alert", &late);
+    assert!(says(&f, "starts too late"), "{f:?}");
+    let noisy = reference.replace("> 0.2", "> -1");
+    let f = check("alert", &noisy);
+    assert!(says(&f, "must stay quiet"), "{f:?}");
+    let renamed = reference.replace("fails'", "is failing'");
+    let f = check("alert", &renamed);
+    assert!(
+        says(
+            &f,
+            "`summary` reads \"payment is failing\"; expected \"payment fails\""
+        ),
+        "{f:?}"
+    );
+    let f = check("alert", "groups: [");
+    assert!(f.error.is_some_and(|e| e.line > 0));
+}
+
+#[test]
+fn routes_and_relabeling() {
+    let f = check(
+        "route",
+        "route:\n  receiver: payments\n  group_by: [alertname]\nreceivers:\n  - name: default\n  - name: payments\n",
+    );
+    assert!(says(&f, "reaches `payments`; expected `default`"), "{f:?}");
+    let f = check(
+        "relabel",
+        "- source_labels: [job]\n  regex: shop\n  action: drop\n",
+    );
+    assert!(says(&f, "is dropped; expected kept"), "{f:?}");
+    assert_eq!(f.trap, Some(0));
+}
+
+#[test]
+fn lesson_errors_name_their_line_and_column() {
+    let text = lesson_text("payment");
+    let bad = text.replace(
+        "prompt: Which service failed?",
+        "promt: Which service failed?",
+    );
+    let e = parse_lesson(&bad).expect_err("unknown field");
+    let line = bad
+        .lines()
+        .position(|l| l.starts_with("promt:"))
+        .expect("there")
+        + 1;
+    assert_eq!((e.line, e.col), (line, 1), "{e}");
+    assert!(e.message.contains("unknown field \"promt\""), "{e}");
+    let bad = text.replace(
+        "hints: [one, two]\ntraps:\n  - answer: frontend",
+        "hints: [one]\ntraps:\n  - answer: frontend",
+    );
+    assert!(
+        parse_lesson(&bad)
+            .expect_err("one hint")
+            .message
+            .contains("two hints")
+    );
+    let e = parse_lesson(&lesson_text("nowhere")).expect_err("unknown service");
+    assert!(e.line > 10 && e.message.contains("nowhere"), "{e}");
+    let e = parse_lesson("no front matter").expect_err("no front matter");
+    assert_eq!(e.line, 1);
+}
+
+#[test]
+fn the_builtin_lessons_read() {
+    let course = Course::builtin();
+    assert!(course.problems.is_empty(), "{:?}", course.problems);
+    assert!(!course.lessons.is_empty());
+}
+
+#[test]
+fn progress_round_trips_and_a_corrupt_record_says_where() {
+    let mut p = Progress::default();
+    p.record_attempt("l", "e", "up", false);
+    p.record_attempt("l", "e", "up{job=\"x\"}", true);
+    assert_eq!(p.take_hint("l", "e", 2), 1);
+    assert_eq!(p.take_hint("l", "e", 2), 2);
+    assert_eq!(p.take_hint("l", "e", 2), 2);
+    p.visit("l", 1);
+    let back = Progress::from_json(&p.to_json()).expect("reads");
+    assert_eq!(back, p);
+    let e = back.exercise("l", "e");
+    assert_eq!((e.attempts, e.hints, e.passed), (2, 2, true));
+    let err = Progress::from_json("{\"version\": 1,\n \"lessons\": 5}").expect_err("corrupt");
+    assert_eq!(err.line, 2, "{err}");
+}
