@@ -47,6 +47,9 @@ fi
 echo "  the project's own cases:"
 cargo run -q -p o11y-cli -- promqltest --show 3 crates/engine/testdata/promql/*.test | sed 's/^/  | /'
 
+step "lessons: every reference passes, every trap fails with its hint (o11y lessons check lessons/)"
+# pipefail: a failing check fails the run.
+cargo run -q -p o11y-cli -- lessons check lessons/ | sed 's/^/  | /'
 
 step "trunk build --release (wasm toolchain: $WASM_MODE)"
 prebuild_wasm

@@ -11,6 +11,7 @@ use crate::fragment::{self, Page};
 use crate::pages::alerts::AlertsPage;
 use crate::pages::dashboards::DashboardsPage;
 use crate::pages::explore::ExplorePage;
+use crate::pages::learn::LearnPage;
 use crate::pages::live::LivePage;
 use crate::pages::logs::LogsPage;
 use crate::pages::metrics::MetricsPage;
@@ -24,6 +25,7 @@ use crate::state::AppState;
 fn title(page: Page) -> &'static str {
     match page {
         Page::Live => "Live demo",
+        Page::Learn => "Learn",
         Page::Metrics => "Metrics",
         Page::Explore => "Explore",
         Page::Logs => "Logs",
@@ -36,18 +38,28 @@ fn title(page: Page) -> &'static str {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let (first_demo, first_notice) = crate::workspace::initial_demo();
+    let (first_demo, first_notice, shared_progress) = crate::workspace::initial_demo();
+    // Progress from a share link wins over this browser's.
+    let (progress, progress_notice) = match shared_progress {
+        Some(p) => (p, None),
+        None => crate::learn::initial_progress(),
+    };
     let demo = RwSignal::new(first_demo);
     let error = RwSignal::new(None);
     let state = AppState {
         demo,
         error,
         page: RwSignal::new(Page::from_fragment(&fragment::current())),
-        notice: RwSignal::new(first_notice),
+        notice: RwSignal::new(first_notice.or(progress_notice)),
         tick: use_tick(demo, error),
+        lesson: RwSignal::new(None),
+        progress: RwSignal::new(progress),
+        stashed: StoredValue::new(None),
+        drafts: crate::state::Drafts::new(),
     };
     provide_context(state);
-    crate::workspace::use_autosave(state.demo, state.tick);
+    crate::workspace::use_autosave(state);
+    crate::learn::use_progress_saving(state);
 
     // Links between pages (a span's logs, a log line's trace) change the fragment.
     let _ = window_event_listener(leptos::ev::hashchange, move |_| {
@@ -89,8 +101,11 @@ pub fn App() -> impl IntoView {
             }}
             <crate::workspace::WorkspaceNotice notice=state.notice />
             <Controls />
+            <div class="layout" class:with-lesson=move || state.lesson.with(Option::is_some)>
+            <div class="page-area">
             {move || match state.page.get() {
                 Page::Live => view! { <LivePage /> }.into_any(),
+                Page::Learn => view! { <LearnPage /> }.into_any(),
                 Page::Metrics => view! { <MetricsPage /> }.into_any(),
                 Page::Explore => view! { <ExplorePage /> }.into_any(),
                 Page::Logs => view! { <LogsPage /> }.into_any(),
@@ -99,6 +114,9 @@ pub fn App() -> impl IntoView {
                 Page::Relabel => view! { <RelabelPage /> }.into_any(),
                 Page::Dashboards => view! { <DashboardsPage /> }.into_any(),
             }}
+            </div>
+            <crate::components::LessonPanel />
+            </div>
         </main>
     }
 }

@@ -18,6 +18,7 @@ use o11y_engine::traces::TraceId;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
     Live,
+    Learn,
     Metrics,
     Explore,
     Logs,
@@ -29,8 +30,9 @@ pub enum Page {
 
 impl Page {
     /// Every page, in the order the navigation lists them.
-    pub const ALL: [Page; 8] = [
+    pub const ALL: [Page; 9] = [
         Page::Live,
+        Page::Learn,
         Page::Dashboards,
         Page::Metrics,
         Page::Explore,
@@ -44,6 +46,7 @@ impl Page {
     pub fn fragment(self) -> &'static str {
         match self {
             Page::Live => "#/live",
+            Page::Learn => "#/learn",
             Page::Metrics => "#/metrics",
             Page::Explore => "#/explore",
             Page::Logs => "#/logs",

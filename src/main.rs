@@ -11,6 +11,7 @@ mod charts;
 mod components;
 mod files;
 mod fragment;
+mod learn;
 mod pages;
 mod perf;
 mod prometheus_http;

@@ -8,7 +8,10 @@
 //! ```
 
 use leptos::prelude::*;
+use std::sync::Arc;
+
 use o11y_engine::demo::{Demo, DemoConfig};
+use o11y_engine::learn::{Feedback, Lesson, Progress};
 
 use crate::fragment::Page;
 use crate::refresh::Tick;
@@ -25,13 +28,76 @@ pub struct AppState {
     pub notice: RwSignal<Option<Notice>>,
     /// Counts while the page runs: what changes with time refreshes on it.
     pub tick: Tick,
+    /// The lesson open, if one (its panel is docked beside every page).
+    pub lesson: RwSignal<Option<OpenLesson>>,
+    /// The learner's progress in the lessons.
+    pub progress: RwSignal<Progress>,
+    /// The learner's own demo, kept while a lesson's scenario runs.
+    pub stashed: StoredValue<Option<Demo>>,
+    /// What the editors hold now, for a lesson's Check.
+    pub drafts: Drafts,
+}
+
+/// The text of each editor an exercise can take its answer from: pages
+/// write theirs as it changes.
+#[derive(Clone, Copy)]
+pub struct Drafts {
+    /// Explore's query.
+    pub promql: RwSignal<String>,
+    /// The Logs page's query.
+    pub logql: RwSignal<String>,
+    /// The Alerts page's rule file.
+    pub rules: RwSignal<String>,
+    /// The Alerts page's Alertmanager configuration.
+    pub alertmanager: RwSignal<String>,
+    /// The Relabel page's `relabel_configs`.
+    pub relabel: RwSignal<String>,
+}
+
+impl Drafts {
+    pub fn new() -> Drafts {
+        Drafts {
+            promql: RwSignal::new(String::new()),
+            logql: RwSignal::new(String::new()),
+            rules: RwSignal::new(String::new()),
+            alertmanager: RwSignal::new(String::new()),
+            relabel: RwSignal::new(String::new()),
+        }
+    }
+}
+
+/// The scenario's session as the lesson opened, and the outcomes of
+/// references and traps computed on it so far.
+pub struct Pristine {
+    pub demo: Demo,
+    pub cache: o11y_engine::learn::Cache,
+}
+
+impl Pristine {
+    pub fn checker(&self, lesson: &Lesson) -> o11y_engine::learn::Checker<'_> {
+        o11y_engine::learn::Checker::new(&self.demo, lesson.scenario.start_ms)
+            .with_cache(&self.cache)
+    }
+}
+
+/// A lesson being taken: the lesson, its step, the scenario's session as
+/// it opened (answers are checked on it, whatever the learner does to the
+/// running one), and the last feedback.
+#[derive(Clone)]
+pub struct OpenLesson {
+    pub lesson: Arc<Lesson>,
+    pub step: usize,
+    pub pristine: Arc<Pristine>,
+    /// The exercise checked last and what the checker said.
+    pub feedback: Option<(String, Feedback)>,
 }
 
 /// A message about the workspace, with the text of an unreadable one to download.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
     pub message: String,
-    pub download: Option<String>,
+    /// A file to offer for download: its name and text.
+    pub download: Option<(&'static str, String)>,
 }
 
 /// A demo started now with the default settings.

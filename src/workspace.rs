@@ -10,7 +10,6 @@ use o11y_engine::workspace::Workspace;
 
 use crate::files::download_url;
 use crate::fragment::{self, share_payload, view_to_keep};
-use crate::refresh::Tick;
 use crate::state::{AppState, Notice, fresh_demo};
 use crate::timer::real_now_ms;
 
@@ -25,15 +24,18 @@ fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
 }
 
-/// The demo the page starts with, and what to tell the user about it.
-pub fn initial_demo() -> (Demo, Option<Notice>) {
+/// The demo the page starts with, what to tell the user about it, and
+/// the lesson progress a share link carried.
+pub fn initial_demo() -> (Demo, Option<Notice>, Option<o11y_engine::learn::Progress>) {
     let now = real_now_ms() as i64;
     let hash = fragment::current();
     if let Some(link) = share_payload(&hash) {
-        return match Workspace::from_link(link)
-            .and_then(|ws| restore(&ws, now).map_err(o11y_engine::workspace::WorkspaceError::Json))
-        {
-            Ok((demo, view, skipped)) => {
+        return match Workspace::from_link(link).and_then(|ws| {
+            restore(&ws, now)
+                .map(|r| (r, ws.progress.clone()))
+                .map_err(o11y_engine::workspace::WorkspaceError::Json)
+        }) {
+            Ok(((demo, view, skipped), progress)) => {
                 let _ = window().location().replace(&format!(
                     "{}{}",
                     page_url(),
@@ -49,6 +51,7 @@ pub fn initial_demo() -> (Demo, Option<Notice>) {
                         message: with_skipped("Opened a shared workspace.", &skipped),
                         download: None,
                     }),
+                    progress,
                 )
             }
             Err(e) => (
@@ -57,11 +60,12 @@ pub fn initial_demo() -> (Demo, Option<Notice>) {
                     message: format!("{e} The page started clean."),
                     download: None,
                 }),
+                None,
             ),
         };
     }
     let Some(saved) = storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()) else {
-        return (fresh_demo(), None);
+        return (fresh_demo(), None, None);
     };
     match Workspace::from_json(&saved)
         .map_err(|e| e.to_string())
@@ -72,7 +76,7 @@ pub fn initial_demo() -> (Demo, Option<Notice>) {
                 message: with_skipped("Restored your workspace.", &skipped),
                 download: None,
             });
-            (demo, notice)
+            (demo, notice, None)
         }
         Err(e) => {
             if let Some(s) = storage() {
@@ -86,8 +90,9 @@ pub fn initial_demo() -> (Demo, Option<Notice>) {
                 fresh_demo(),
                 Some(Notice {
                     message,
-                    download: Some(saved),
+                    download: Some(("unreadable-workspace.json", saved)),
                 }),
+                None,
             )
         }
     }
@@ -121,13 +126,20 @@ fn current_view() -> String {
     view_to_keep(&fragment::current())
 }
 
-/// Saves the workspace whenever it changed, every two seconds.
-pub fn use_autosave(demo: RwSignal<Demo>, tick: Tick) {
+/// Saves the workspace whenever it changed, every two seconds; not while
+/// a lesson runs (its scenario is not the learner's workspace).
+pub fn use_autosave(state: AppState) {
+    let AppState {
+        demo, tick, lesson, ..
+    } = state;
     let last = StoredValue::new(String::new());
     let every_save = tick.every(SAVE_REAL_MS);
     Effect::watch(
         move || every_save.get(),
         move |_, _, _| {
+            if lesson.with_untracked(Option::is_some) {
+                return;
+            }
             let json = demo.with_untracked(|d| d.workspace(&current_view()).to_json());
             if json != last.get_value() {
                 if let Some(s) = storage() {
@@ -145,11 +157,14 @@ pub fn use_autosave(demo: RwSignal<Demo>, tick: Tick) {
 pub fn WorkspaceNotice(notice: RwSignal<Option<Notice>>) -> impl IntoView {
     move || {
         notice.get().map(|n| {
-            let link = n.download.as_deref().and_then(download_url);
+            let link = n
+                .download
+                .as_ref()
+                .and_then(|(name, text)| download_url(text).map(|url| (*name, url)));
             view! {
                 <div class="banner notice" role="status" data-testid="workspace-notice">
                     {n.message}
-                    {link.map(|url| view! { " " <a href=url download="unreadable-workspace.json" data-testid="workspace-download-unreadable">"Download it"</a> })}
+                    {link.map(|(name, url)| view! { " " <a href=url download=name data-testid="workspace-download-unreadable">"Download it"</a> })}
                     " " <button class="link" on:click=move |_| notice.set(None)>"×"</button>
                 </div>
             }
@@ -160,17 +175,26 @@ pub fn WorkspaceNotice(notice: RwSignal<Option<Notice>>) -> impl IntoView {
 /// Export, import, share link and a clean start, in the simulator panel.
 #[component]
 pub fn WorkspacePanel() -> impl IntoView {
-    let AppState { demo, notice, .. } = expect_context::<AppState>();
+    let AppState {
+        demo,
+        notice,
+        progress,
+        ..
+    } = expect_context::<AppState>();
+    let with_progress = move |mut ws: Workspace| {
+        ws.progress = Some(progress.get_untracked());
+        ws
+    };
     let export_url = RwSignal::new(None::<String>);
     let share = RwSignal::new(None::<Result<String, String>>);
     let status = RwSignal::new(None::<String>);
     let on_export = move |_| {
-        let json = demo.with_untracked(|d| d.workspace(&current_view()).to_json());
+        let json = with_progress(demo.with_untracked(|d| d.workspace(&current_view()))).to_json();
         export_url.set(download_url(&json));
     };
     let on_share = move |_| {
-        let link = demo
-            .with_untracked(|d| d.workspace(&current_view()).to_link())
+        let link = with_progress(demo.with_untracked(|d| d.workspace(&current_view())))
+            .to_link()
             .map(|payload| format!("{}{}{payload}", page_url(), fragment::SHARE_PREFIX))
             .map_err(|e| e.to_string());
         if let Ok(url) = &link {
@@ -186,10 +210,13 @@ pub fn WorkspacePanel() -> impl IntoView {
             let text = crate::files::text_of(file).await;
             match Workspace::from_json(&text)
                 .map_err(|e| e.to_string())
-                .and_then(|ws| restore(&ws, real_now_ms() as i64))
+                .and_then(|ws| restore(&ws, real_now_ms() as i64).map(|r| (r, ws.progress)))
             {
-                Ok((d, _, skipped)) => {
+                Ok(((d, _, skipped), shared)) => {
                     demo.set(d);
+                    if let Some(p) = shared {
+                        progress.set(p);
+                    }
                     status.set(Some(with_skipped("Imported.", &skipped)));
                 }
                 Err(e) => status.set(Some(format!("Not imported: {e}"))),

@@ -283,8 +283,21 @@ fn rule_expr(engine: &RuleEngine, name: &str) -> Option<String> {
 /// The rule file: checked as you type, applied, or replayed.
 #[component]
 fn RulesEditor(replay: RwSignal<Option<Replay>>, tab: RwSignal<Tab>) -> impl IntoView {
-    let AppState { demo, tick, .. } = expect_context::<AppState>();
-    let text = RwSignal::new(demo.with_untracked(|d| d.rules_text().to_string()));
+    let AppState {
+        demo,
+        tick,
+        lesson,
+        drafts,
+        ..
+    } = expect_context::<AppState>();
+    // In a lesson the editor keeps the learner's draft across tabs (Check
+    // takes it from there).
+    let text = RwSignal::new(if lesson.with_untracked(Option::is_some) {
+        drafts.rules.get_untracked()
+    } else {
+        demo.with_untracked(|d| d.rules_text().to_string())
+    });
+    Effect::new(move |_| drafts.rules.set(text.get()));
     // Groups and rules, or the problems.
     let checked = Memo::new(move |_| {
         text.with(|t| {
@@ -472,8 +485,18 @@ fn op(m: &o11y_engine::model::labels::Matcher) -> &'static str {
 
 #[component]
 fn AlertmanagerConfig() -> impl IntoView {
-    let AppState { demo, .. } = expect_context::<AppState>();
-    let text = RwSignal::new(demo.with_untracked(|d| d.alertmanager_text().to_string()));
+    let AppState {
+        demo,
+        lesson,
+        drafts,
+        ..
+    } = expect_context::<AppState>();
+    let text = RwSignal::new(if lesson.with_untracked(Option::is_some) {
+        drafts.alertmanager.get_untracked()
+    } else {
+        demo.with_untracked(|d| d.alertmanager_text().to_string())
+    });
+    Effect::new(move |_| drafts.alertmanager.set(text.get()));
     let status = RwSignal::new(None::<(bool, String)>);
     let apply = move |_| {
         let t = text.get_untracked();

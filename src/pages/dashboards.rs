@@ -774,25 +774,10 @@ fn gauge_max(steps: &[Step], unit: &str, value: f64) -> f64 {
     .max(1e-12)
 }
 
-/// Markdown as text elements: headings, list items and paragraphs (no HTML).
+/// A text panel's Markdown, as elements (no HTML).
 fn markdown(text: &str) -> impl IntoView + use<> {
-    let blocks = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let t = l.trim();
-            if let Some(h) = t.strip_prefix("# ") {
-                view! { <h3>{h.to_string()}</h3> }.into_any()
-            } else if let Some(h) = t.strip_prefix("## ") {
-                view! { <h4>{h.to_string()}</h4> }.into_any()
-            } else if let Some(item) = t.strip_prefix("- ").or_else(|| t.strip_prefix("* ")) {
-                view! { <li>{item.to_string()}</li> }.into_any()
-            } else {
-                view! { <p>{t.to_string()}</p> }.into_any()
-            }
-        })
-        .collect_view();
-    view! { <div class="markdown" data-testid="text-panel">{blocks}</div> }
+    let text = text.to_string();
+    view! { <div class="markdown" data-testid="text-panel"><crate::components::Markdown text=text /></div> }
 }
 
 /// Edits a panel: title, type, query, legend, unit, thresholds.

@@ -54,6 +54,9 @@ pub fn ExplorePage() -> impl IntoView {
     let completions = RwSignal::new(Completions::default());
     let selected = RwSignal::new(0usize);
     let refresh = RwSignal::new(0u64);
+    // A lesson's Check takes the query from here.
+    let drafts = expect_context::<AppState>().drafts;
+    Effect::new(move |_| drafts.promql.set(query.get()));
 
     // The URL follows the state (replaceState: no history entry per keystroke).
     Effect::new(move |_| {

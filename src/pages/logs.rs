@@ -90,6 +90,9 @@ pub fn LogsPage() -> impl IntoView {
     let completions = RwSignal::new(Completions::default());
     let selected = RwSignal::new(0usize);
     let refresh = RwSignal::new(0u64);
+    // A lesson's Check takes the query from here.
+    let drafts = expect_context::<AppState>().drafts;
+    Effect::new(move |_| drafts.logql.set(query.get()));
 
     // Ingests `text` in chunks at line boundaries, one per timer turn.
     let start_ingest = move |text: String| {

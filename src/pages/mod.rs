@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod dashboards;
 pub mod explore;
+pub mod learn;
 pub mod live;
 pub mod logs;
 pub mod metrics;

@@ -13,7 +13,14 @@ use crate::state::AppState;
 
 #[component]
 pub fn RelabelPage() -> impl IntoView {
-    let config = RwSignal::new(KUBERNETES_EXAMPLE.to_string());
+    let AppState { lesson, drafts, .. } = expect_context::<AppState>();
+    // In a lesson the box starts from the learner's draft (Check takes it).
+    let config = RwSignal::new(if lesson.with_untracked(Option::is_some) {
+        drafts.relabel.get_untracked()
+    } else {
+        KUBERNETES_EXAMPLE.to_string()
+    });
+    Effect::new(move |_| drafts.relabel.set(config.get()));
     let target = RwSignal::new(KUBERNETES_TARGET.to_string());
     let result = move || {
         let configs = match config.with(|c| parse_configs(c)) {
@@ -60,15 +67,8 @@ pub fn RelabelPage() -> impl IntoView {
         let final_labels = match kept {
             None => "The target is dropped: it is not scraped.".to_string(),
             Some(l) => {
-                let mut l = l;
-                if l.get("instance").is_none()
-                    && let Some(a) = l.get("__address__").map(str::to_string)
-                {
-                    l = l.with("instance", &a);
-                }
-                let shown: Vec<String> = l
+                let shown: Vec<String> = o11y_engine::metrics::relabel::target_labels(&l)
                     .iter()
-                    .filter(|x| !x.name.starts_with("__"))
                     .map(|x| format!("{}={:?}", x.name, x.value))
                     .collect();
                 format!("{{{}}}", shown.join(", "))

@@ -163,11 +163,7 @@ pub fn answer(file: &Path, exercise: &str, answer: &str) -> ExitCode {
         }
     };
     let t0 = Instant::now();
-    let feedback = learn::Checker {
-        demo: &demo,
-        start_ms: lesson.scenario.start_ms,
-    }
-    .check(ex, answer);
+    let feedback = learn::Checker::new(&demo, lesson.scenario.start_ms).check(ex, answer);
     let ms = t0.elapsed().as_secs_f64() * 1e3;
     if feedback.passed {
         println!("passed");

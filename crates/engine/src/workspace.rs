@@ -70,6 +70,10 @@ pub struct Workspace {
     /// The page and its state (a URL fragment such as `#/explore?q=…`).
     #[serde(default)]
     pub view: String,
+    /// The learner's progress in the lessons (kept beside the workspace in
+    /// the browser; carried in exports and share links).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress: Option<crate::learn::Progress>,
 }
 
 /// Why a workspace could not be read.
@@ -172,6 +176,7 @@ fn base(view: &str) -> Workspace {
         pastes_left_out: 0,
         dashboards: Vec::new(),
         view: view.to_string(),
+        progress: None,
     }
 }
 
@@ -264,6 +269,11 @@ mod tests {
             pastes_left_out: 0,
             dashboards: Vec::new(),
             view: "#/alerts".into(),
+            progress: Some({
+                let mut p = crate::learn::Progress::default();
+                p.record_attempt("promql-selectors", "payment-requests", "up", true);
+                p
+            }),
         }
     }
 

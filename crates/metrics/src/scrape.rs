@@ -92,15 +92,9 @@ impl Scraper {
         relabel: &[crate::relabel::RelabelConfig],
         metric_relabel: Vec<crate::relabel::RelabelConfig>,
     ) -> Option<Scraper> {
-        let mut labels = crate::relabel::process(discovered, relabel)?;
-        if labels.get("instance").is_none()
-            && let Some(address) = labels.get("__address__")
-        {
-            labels = labels.with("instance", address);
-        }
-        let target_labels = labels
+        let labels = crate::relabel::process(discovered, relabel)?;
+        let target_labels = crate::relabel::target_labels(&labels)
             .iter()
-            .filter(|l| !l.name.starts_with("__"))
             .map(|l| (l.name.clone(), l.value.clone()))
             .collect();
         Some(Scraper {

@@ -7,6 +7,29 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::model::{Span, SpanId, SpanKind, StatusCode};
 use super::store::TraceStore;
 
+/// How long span `index` worked on its own: its duration less the time
+/// covered by its children (clipped to it, overlaps counted once). The
+/// critical span with the most of it is where a slow trace's time went.
+pub fn self_time_ns(spans: &[&Span], index: usize) -> i64 {
+    let span = spans[index];
+    let mut children: Vec<(i64, i64)> = spans
+        .iter()
+        .filter(|s| s.parent_span_id == Some(span.span_id))
+        .map(|s| (s.start_ns.max(span.start_ns), s.end_ns.min(span.end_ns)))
+        .filter(|(a, b)| a < b)
+        .collect();
+    children.sort_unstable();
+    let (mut covered, mut reach) = (0, i64::MIN);
+    for (a, b) in children {
+        let a = a.max(reach);
+        if b > a {
+            covered += b - a;
+        }
+        reach = reach.max(b);
+    }
+    span.duration_ns() - covered
+}
+
 /// One row of a waterfall.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
@@ -169,4 +192,36 @@ pub fn service_map(store: &TraceStore) -> (Vec<Node>, Vec<Edge>) {
         })
         .collect();
     (nodes, edges)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(id: u8, parent: Option<u8>, start: i64, end: i64) -> Span {
+        Span {
+            span_id: SpanId([id; 8]),
+            parent_span_id: parent.map(|p| SpanId([p; 8])),
+            start_ns: start,
+            end_ns: end,
+            ..Span::default()
+        }
+    }
+
+    #[test]
+    fn self_time_is_what_children_do_not_cover() {
+        // A root of 100 with two overlapping children (10..40, 30..60) and
+        // one that runs past its end (90..120).
+        let spans = [
+            span(1, None, 0, 100),
+            span(2, Some(1), 10, 40),
+            span(3, Some(1), 30, 60),
+            span(4, Some(1), 90, 120),
+            span(5, Some(2), 10, 20),
+        ];
+        let refs: Vec<&Span> = spans.iter().collect();
+        assert_eq!(self_time_ns(&refs, 0), 100 - 50 - 10);
+        assert_eq!(self_time_ns(&refs, 1), 30 - 10);
+        assert_eq!(self_time_ns(&refs, 2), 30);
+    }
 }

@@ -35,6 +35,7 @@ impl Demo {
                 .map(o11y_dashboards::export)
                 .collect(),
             view: view.to_string(),
+            progress: None,
         }
     }
 

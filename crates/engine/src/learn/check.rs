@@ -40,17 +40,61 @@ impl Feedback {
     }
 }
 
+/// Outcomes already computed on a session, by exercise and text: the
+/// reference and the traps run once per lesson opened, not per Check.
+pub type Cache =
+    std::sync::Mutex<std::collections::HashMap<(String, String), Result<Outcome, Diagnostic>>>;
+
 /// The scenario's data, at its start, that answers run on.
 pub struct Checker<'a> {
     pub demo: &'a Demo,
     /// The scenario's start: exercise times are relative to it.
     pub start_ms: i64,
+    /// Where outcomes are remembered, if anywhere.
+    pub cache: Option<&'a Cache>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    pub fn new(demo: &'a Demo, start_ms: i64) -> Checker<'a> {
+        Checker {
+            demo,
+            start_ms,
+            cache: None,
+        }
+    }
+
+    /// Remembers outcomes in `cache` (valid for this session only).
+    pub fn with_cache(self, cache: &'a Cache) -> Checker<'a> {
+        Checker {
+            cache: Some(cache),
+            ..self
+        }
+    }
+
+    /// `run`, remembered in the cache when there is one.
+    fn run_cached(
+        &self,
+        exercise: &Exercise,
+        text: &str,
+        reference: bool,
+    ) -> Result<Outcome, Diagnostic> {
+        let key = (
+            format!("{}{}", if reference { "=" } else { "" }, exercise.id),
+            text.to_string(),
+        );
+        if let Some(found) = self.cache.and_then(|c| c.lock().ok()?.get(&key).cloned()) {
+            return found;
+        }
+        let out = self.run(&exercise.check, text, reference);
+        if let Some(mut c) = self.cache.and_then(|c| c.lock().ok()) {
+            c.insert(key, out.clone());
+        }
+        out
+    }
+
     /// Checks `answer` to `exercise`.
     pub fn check(&self, exercise: &Exercise, answer: &str) -> Feedback {
-        let expected = match self.run(&exercise.check, exercise.check.reference(), true) {
+        let expected = match self.run_cached(exercise, exercise.check.reference(), true) {
             Ok(o) => o,
             Err(e) => {
                 return Feedback::error(Diagnostic::new(format!(
@@ -58,9 +102,23 @@ impl Checker<'_> {
                 )));
             }
         };
-        let got = match self.run(&exercise.check, answer, false) {
+        let got = match self.run_cached(exercise, answer, false) {
             Ok(o) => o,
-            Err(e) => return Feedback::error(e),
+            Err(e) => {
+                // A trap may be an answer that does not parse or load: the
+                // same error gets its hint.
+                let mut feedback = Feedback::error(e.clone());
+                for (i, t) in exercise.traps.iter().enumerate() {
+                    if let Err(te) = self.run_cached(exercise, &t.answer, false)
+                        && te.message == e.message
+                    {
+                        feedback.messages.insert(0, t.hint.clone());
+                        feedback.trap = Some(i);
+                        break;
+                    }
+                }
+                return feedback;
+            }
         };
         let mut messages = self.differences(&exercise.check, &expected, &got, answer);
         if messages.is_empty() {
@@ -68,7 +126,7 @@ impl Checker<'_> {
         }
         let mut trap = None;
         for (i, t) in exercise.traps.iter().enumerate() {
-            let Ok(outcome) = self.run(&exercise.check, &t.answer, false) else {
+            let Ok(outcome) = self.run_cached(exercise, &t.answer, false) else {
                 continue;
             };
             if diff::same(&outcome, &got, tolerance(&exercise.check)) {
@@ -124,6 +182,7 @@ impl Checker<'_> {
                     &ranges(&q.reference, answer),
                 );
                 if !out.is_empty()
+                    && diff::same_series(expected, got)
                     && let Some(shift) = self.time_shift(check, q, expected, answer)
                 {
                     out.insert(0, shift);
@@ -357,7 +416,7 @@ impl Checker<'_> {
                         let rows = o11y_traces::view::waterfall(&spans);
                         rows.iter()
                             .filter(|r| r.critical)
-                            .max_by_key(|r| r.depth)
+                            .max_by_key(|r| o11y_traces::view::self_time_ns(&spans, r.span))
                             .map(|r| spans[r.span].service().to_string())
                             .ok_or_else(|| Diagnostic::new("the trace has no critical path"))
                     }
@@ -410,7 +469,7 @@ fn ranges(reference: &str, answer: &str) -> Vec<f64> {
     out
 }
 
-/// Labels written in a feedback message.
+/// Labels written in a feedback message (Markdown: as code).
 pub(super) fn show(labels: &Labels) -> String {
-    labels.to_string()
+    format!("`{labels}`")
 }

@@ -88,7 +88,18 @@ pub fn lines(lines: Vec<o11y_logs::metric::LogLine>) -> Outcome {
 
 /// Whether two numbers are equal within a relative tolerance (NaN equals NaN).
 pub fn close(a: f64, b: f64, tolerance: f64) -> bool {
-    a == b || (a.is_nan() && b.is_nan()) || (a - b).abs() <= tolerance * a.abs().max(b.abs())
+    a == b
+        || (a.is_nan() && b.is_nan())
+        || (a.is_finite() && b.is_finite() && (a - b).abs() <= tolerance * a.abs().max(b.abs()))
+}
+
+/// Whether two outcomes have the same series (label sets), whatever their
+/// values: only then can a time shift explain the difference.
+pub fn same_series(a: &Outcome, b: &Outcome) -> bool {
+    match (a, b) {
+        (Outcome::Frames(x), Outcome::Frames(y)) => label_sets(x) == label_sets(y),
+        _ => false,
+    }
 }
 
 /// Whether two outcomes are the same, order aside.
@@ -257,8 +268,9 @@ fn frame_differences(
         }
         if !missing.is_empty() {
             out.push(format!(
-                "Your series have no {}; the expected ones keep it.",
-                quoted(&missing)
+                "Your series have no {}; the expected ones keep {}.",
+                quoted(&missing),
+                if missing.len() == 1 { "it" } else { "them" }
             ));
         }
         if extra.contains("__name__") {
@@ -347,13 +359,13 @@ fn factor_message(f: f64, ranges: &[f64]) -> String {
     for &s in ranges {
         if s != 1.0 && close(f, s, 0.01) {
             return format!(
-                "Your values are {} times the expected ones: the range in seconds. That is a total over the range (`increase`, `…_over_time`) where a per-second rate (`rate`) is asked.",
+                "Your values are {} times the expected ones: the range in seconds. That is a total over the range (PromQL's `increase`, LogQL's `count_over_time`) where a per-second rate (`rate`) is asked.",
                 format_float(s)
             );
         }
         if s != 1.0 && close(f, 1.0 / s, 0.01) {
             return format!(
-                "Your values are the expected ones divided by {}, the range in seconds: a per-second rate (`rate`) where the total over the range (`increase`) is asked.",
+                "Your values are the expected ones divided by {}, the range in seconds: a per-second rate (`rate`) where the total over the range (PromQL's `increase`, LogQL's `count_over_time`) is asked.",
                 format_float(s)
             );
         }
@@ -505,9 +517,12 @@ fn value_differences(expected: &str, got: &str, tolerance: f64) -> Vec<String> {
     }
     match (expected.parse::<f64>(), got.parse::<f64>()) {
         (Ok(_), Err(_)) => vec!["The answer is a number.".to_string()],
-        (Ok(e), Ok(g)) if close(e, g, 0.1) => vec![format!(
-            "{got} is close, but not within the tolerance: read the value more precisely."
-        )],
+        // A count off by a few is a miscount, not a matter of precision.
+        (Ok(e), Ok(g)) if close(e, g, 0.1) && !(e.fract() == 0.0 && g.fract() == 0.0) => {
+            vec![format!(
+                "{got} is close, but not within the tolerance: read the value more precisely."
+            )]
+        }
         _ if expected.eq_ignore_ascii_case(got) => {
             vec!["Almost: check the case (names are case-sensitive).".to_string()]
         }

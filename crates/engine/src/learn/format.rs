@@ -247,8 +247,8 @@ pub enum Take {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TraceTake {
     TraceId,
-    /// The service of the deepest span on the critical path: where the
-    /// time went.
+    /// The service of the span on the critical path that worked longest on
+    /// its own (self time): where the time went.
     CriticalService,
     /// How many spans the trace has.
     Spans,
@@ -478,6 +478,14 @@ fn read_exercise(text: &str, start: usize) -> Result<Exercise, Diagnostic> {
             if kind == "promql" {
                 Check::Promql(q)
             } else {
+                // A log query's lines are compared once: at one time.
+                let is_log_query = matches!(
+                    o11y_logs::parser::parse(&q.reference),
+                    Ok(o11y_logs::parser::Expr::Log(_))
+                );
+                if is_log_query && matches!(&q.times, Times::Instant(t) if t.len() > 1) {
+                    return Err(f.error("at", "a log query is checked at one time: give one `at`"));
+                }
                 Check::Logql(q)
             }
         }
@@ -677,7 +685,7 @@ fn describe_trace_search(q: &o11y_traces::store::TraceQuery, take: TraceTake) ->
     }
     let what = match take {
         TraceTake::TraceId => "its trace id",
-        TraceTake::CriticalService => "the service of the deepest span on its critical path",
+        TraceTake::CriticalService => "the service of the critical span with the most self time",
         TraceTake::Spans => "how many spans it has",
     };
     format!(

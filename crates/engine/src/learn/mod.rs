@@ -21,7 +21,7 @@ pub mod scenario;
 #[cfg(test)]
 mod tests;
 
-pub use check::{Checker, Feedback};
+pub use check::{Cache, Checker, Feedback};
 pub use format::{Check, Exercise, Lesson, Pillar, Step, parse_lesson};
 pub use progress::Progress;
 pub use scenario::Scenario;
@@ -87,11 +87,7 @@ pub fn check_answer(
     answer: &str,
 ) -> Option<Feedback> {
     let exercise = lesson.exercise(exercise)?;
-    let checker = Checker {
-        demo,
-        start_ms: lesson.scenario.start_ms,
-    };
-    Some(checker.check(exercise, answer))
+    Some(Checker::new(demo, lesson.scenario.start_ms).check(exercise, answer))
 }
 
 /// A lesson's own checks, as `o11y lessons check` runs them: every
@@ -121,10 +117,8 @@ pub fn self_check(
     demo: &crate::demo::Demo,
     clock: &dyn Fn() -> f64,
 ) -> Vec<ExerciseReport> {
-    let checker = Checker {
-        demo,
-        start_ms: lesson.scenario.start_ms,
-    };
+    let cache = check::Cache::default();
+    let checker = Checker::new(demo, lesson.scenario.start_ms).with_cache(&cache);
     lesson
         .exercises()
         .map(|e| {

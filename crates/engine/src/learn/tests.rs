@@ -503,3 +503,36 @@ fn progress_round_trips_and_a_corrupt_record_says_where() {
     let err = Progress::from_json("{\"version\": 1,\n \"lessons\": 5}").expect_err("corrupt");
     assert_eq!(err.line, 2, "{err}");
 }
+
+#[test]
+fn infinite_values_are_not_close_to_anything_else() {
+    assert!(
+        !check(
+            "rate",
+            "sum by (service) (rate(http_requests_total[5m])) / 0"
+        )
+        .passed
+    );
+    assert!(diff::close(f64::INFINITY, f64::INFINITY, 1e-9));
+    assert!(!diff::close(f64::INFINITY, 1.0, 1e-9));
+}
+
+#[test]
+fn an_answer_that_does_not_parse_gets_the_hint_of_a_trap_that_does_not_either() {
+    let mut lesson = built().lesson.clone();
+    let Some(Step {
+        exercise: Some(e), ..
+    }) = lesson.steps.first_mut()
+    else {
+        panic!("the first step has an exercise")
+    };
+    e.traps.push(format::Trap {
+        answer: "rate(http_requests_total)".into(),
+        hint: "rate needs a range: `[5m]`.".into(),
+    });
+    let f =
+        check_answer(&lesson, &built().demo, "rate", "rate(http_requests_total)").expect("exists");
+    assert_eq!(f.trap, Some(1));
+    assert!(f.error.is_some());
+    assert_eq!(f.messages[0], "rate needs a range: `[5m]`.");
+}

@@ -40,6 +40,24 @@ pub fn process(input: &Labels, configs: &[RelabelConfig]) -> Option<Labels> {
     Some(l)
 }
 
+/// The labels relabeled labels leave on a target, as Prometheus's
+/// `PopulateLabels` does after `relabel_configs`: `instance` defaults to
+/// `__address__`, then every label starting with `__` is removed.
+pub fn target_labels(relabeled: &Labels) -> Labels {
+    let mut labels = relabeled.clone();
+    if labels.get("instance").is_none()
+        && let Some(address) = labels.get("__address__").map(str::to_string)
+    {
+        labels = labels.with("instance", &address);
+    }
+    Labels::new(
+        labels
+            .iter()
+            .filter(|l| !l.name.starts_with("__"))
+            .map(|l| (l.name.as_str(), l.value.as_str())),
+    )
+}
+
 /// The last 8 bytes of the MD5 of `value`, big-endian, modulo `modulus`
 /// (Prometheus's `hashmod`).
 pub fn hashmod(value: &str, modulus: u64) -> u64 {

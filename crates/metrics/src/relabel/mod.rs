@@ -26,7 +26,7 @@ mod config;
 mod go_regex;
 mod scrape_config;
 
-pub use apply::{Step, hashmod, process, steps};
+pub use apply::{Step, hashmod, process, steps, target_labels};
 pub use config::{
     Action, RelabelConfig, RelabelError, check_configs, configs_from_node, parse_configs,
 };

@@ -1,0 +1,101 @@
+//! The Learn page (`#/learn`): the course map by pillar and level, each
+//! lesson's progress, and "continue where you left off". Opening a lesson
+//! puts the playground into its scenario and docks its panel beside every
+//! page (`components::LessonPanel`).
+
+use leptos::prelude::*;
+use o11y_engine::learn::Pillar;
+
+use crate::components::Markdown;
+use crate::learn::{self, course};
+use crate::state::AppState;
+
+#[component]
+pub fn LearnPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let status = RwSignal::new(None::<String>);
+    let start = move |id: String, step: Option<usize>| {
+        if let Err(e) = learn::open(state, &id, step) {
+            status.set(Some(e));
+        }
+    };
+    let resume = move || {
+        let place = state.progress.with(|p| p.current.clone())?;
+        let lesson = course().lesson(&place.lesson)?;
+        let (id, step) = (lesson.id.clone(), place.step);
+        Some(view! {
+            <div class="card resume" data-testid="learn-continue">
+                "Continue where you left off: "
+                <strong>{lesson.title.clone()}</strong>
+                {format!(", step {} of {}. ", step + 1, lesson.steps.len())}
+                <button class="primary" data-testid="learn-continue-button" on:click=move |_| start(id.clone(), Some(step))>"Continue"</button>
+            </div>
+        })
+    };
+    let problems = course()
+        .problems
+        .iter()
+        .map(|(file, e)| view! { <li class="error-text">{format!("{file}:{e}")}</li> })
+        .collect_view();
+    let pillars = Pillar::ALL
+        .into_iter()
+        .filter(|p| course().lessons.iter().any(|l| l.pillar == *p))
+        .map(|pillar| {
+            let cards = course()
+                .lessons
+                .iter()
+                .filter(|l| l.pillar == pillar)
+                .map(|l| {
+                    let id = l.id.clone();
+                    let for_score = l.clone();
+                    let score = move || state.progress.with(|p| p.score(&for_score));
+                    let started = {
+                        let id = id.clone();
+                        move || state.progress.with(|p| p.lessons.contains_key(&id))
+                    };
+                    let open_id = id.clone();
+                    view! {
+                        <article class="card lesson-card" data-testid=format!("learn-lesson-{id}")>
+                            <h3>{l.title.clone()} <span class="muted">{format!(" · level {}", l.level)}</span></h3>
+                            <Markdown text=l.summary.clone() />
+                            <p class="muted" data-testid="learn-lesson-progress">
+                                {move || {
+                                    let (passed, total) = score();
+                                    format!("{passed} of {total} exercises passed")
+                                }}
+                            </p>
+                            <button class="primary" data-testid=format!("learn-start-{id}") on:click=move |_| start(open_id.clone(), None)>
+                                {move || if started() { "Continue" } else { "Start" }}
+                            </button>
+                        </article>
+                    }
+                })
+                .collect_view();
+            view! {
+                <section class="pillar">
+                    <h2>{capitalized(pillar.name())}</h2>
+                    <div class="lesson-grid">{cards}</div>
+                </section>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="learn" data-testid="learn-page">
+            <h2>"Learn"</h2>
+            <p class="muted">
+                "Lessons run on a scenario built the same way every time. Your answers are checked by their results on it, not by their text; the pages stay yours to use while a lesson is open, and leaving it gives your own workspace back."
+            </p>
+            {resume}
+            {move || status.get().map(|s| view! { <p class="error-text" data-testid="learn-error">{s}</p> })}
+            <ul>{problems}</ul>
+            {pillars}
+        </section>
+    }
+}
+
+fn capitalized(name: &str) -> String {
+    let mut c = name.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}

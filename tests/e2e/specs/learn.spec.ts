@@ -1,0 +1,195 @@
+import { type Page } from '@playwright/test';
+import { expect, test } from '../support/guard';
+
+/** The duration of the last performance measure `name`, in ms. */
+async function lastMeasure(page: Page, name: string): Promise<number> {
+  return page.evaluate((n) => {
+    const all = performance.getEntriesByName(n);
+    return all.length ? all[all.length - 1].duration : -1;
+  }, name);
+}
+
+/** Starts lesson `id` from the Learn page and waits for its panel. */
+async function startLesson(page: Page, id: string) {
+  await page.goto('/#/learn');
+  await expect(page.getByTestId('learn-page')).toBeVisible();
+  await page.getByTestId(`learn-start-${id}`).click();
+  await expect(page.getByTestId('lesson-panel')).toBeVisible();
+  console.log(`lesson-open ${id}: ${(await lastMeasure(page, 'lesson-open')).toFixed(0)} ms (its scenario built in the page)`);
+}
+
+/** Moves to the step with an exercise of kind shown by `source` text, if not there. */
+async function stepWithExercise(page: Page) {
+  for (let i = 0; i < 10 && !(await page.getByTestId('lesson-exercise').isVisible()); i++) {
+    await page.getByTestId('lesson-next').click();
+  }
+  await expect(page.getByTestId('lesson-exercise')).toBeVisible();
+}
+
+/** Takes every hint, then shows the solution, and returns it. */
+async function solution(page: Page): Promise<string> {
+  const panel = page.getByTestId('lesson-panel');
+  while (await panel.getByTestId('lesson-hint').isVisible()) {
+    await panel.getByTestId('lesson-hint').click();
+  }
+  await panel.getByTestId('lesson-show-solution').click();
+  return (await panel.getByTestId('lesson-solution').textContent()) ?? '';
+}
+
+test('a new learner takes the first PromQL lesson: a wrong answer gets its diagnostic, a hint, a right answer passes, progress survives a reload', async ({ page }) => {
+  await startLesson(page, 'promql-selectors');
+  await expect(page.getByTestId('explore-page')).toBeVisible();
+  await expect(page.getByTestId('lesson-step')).toContainText('step 1 of');
+  await expect(page.getByTestId('lesson-source')).toContainText('the query in Explore');
+
+  // A wrong answer: a label value in the wrong case. The trap's hint, then the difference.
+  const input = page.getByTestId('query-input');
+  await input.fill('');
+  await input.pressSequentially('http_requests_total{service="Payment"}');
+  await page.getByTestId('lesson-check').click();
+  const feedback = page.getByTestId('lesson-feedback');
+  await expect(feedback).toContainText('Not yet');
+  await expect(feedback).toContainText('case-sensitive');
+  await expect(feedback).toContainText('Your query returns nothing');
+  const check = await lastMeasure(page, 'lesson-check');
+  console.log(`lesson-check: ${check.toFixed(1)} ms (checking an answer in the page)`);
+
+  // Another wrong answer: no matcher at all.
+  await input.fill('');
+  await input.pressSequentially('http_requests_total');
+  await page.getByTestId('lesson-check').click();
+  await expect(feedback).toContainText('series are not expected');
+
+  // A hint.
+  await page.getByTestId('lesson-hint').click();
+  await expect(page.getByTestId('lesson-hint-text')).toHaveCount(1);
+  await expect(page.getByTestId('lesson-hint')).toContainText('Hint (2 of 2)');
+
+  // The right answer.
+  await input.fill('');
+  await input.pressSequentially('http_requests_total{service="payment"}');
+  await page.getByTestId('lesson-check').click();
+  await expect(feedback).toContainText('Correct');
+  await expect(page.getByTestId('lesson-exercise').locator('h4')).toContainText('✓');
+  await page.screenshot({ path: test.info().outputPath('learn-explore-pass.png'), fullPage: true });
+
+  // A parse error is shown at its place.
+  await page.getByTestId('lesson-next').click();
+  await expect(page.getByTestId('lesson-step')).toContainText('step 2 of');
+  await input.fill('');
+  await input.pressSequentially('http_requests_total{status=~"5..}');
+  await page.getByTestId('lesson-check').click();
+  await expect(feedback).toContainText('At characters');
+
+  // Reloaded, the progress is kept and the learner can continue.
+  await page.goto('/#/learn');
+  await page.reload();
+  await expect(page.getByTestId('learn-continue')).toContainText('Selectors and matchers');
+  await expect(page.getByTestId('learn-lesson-promql-selectors').getByTestId('learn-lesson-progress')).toHaveText(/^1 of \d+ exercises passed$/);
+  await page.screenshot({ path: test.info().outputPath('learn-course-map.png'), fullPage: true });
+  await page.getByTestId('learn-continue-button').click();
+  await expect(page.getByTestId('lesson-step')).toContainText('step 2 of');
+  await page.getByTestId('lesson-prev').click();
+  await expect(page.getByTestId('lesson-exercise').locator('h4')).toContainText('✓');
+
+  // Leaving the lesson gives the learner's own demo back.
+  await page.getByTestId('lesson-leave').click();
+  await expect(page.getByTestId('lesson-panel')).toHaveCount(0);
+  await expect(page.getByTestId('learn-page')).toBeVisible();
+});
+
+test('an alerting-rule exercise is checked by replaying the rule over the scenario', async ({ page }) => {
+  await startLesson(page, 'alerting-for');
+  await stepWithExercise(page);
+  await expect(page.getByTestId('lesson-source')).toContainText('Alerts → Rules');
+  await page.getByTestId('alerts-tab-rules').click();
+  const editor = page.getByTestId('rules-editor');
+  await editor.fill('groups:\n  - name: empty\n    rules: []\n');
+  await page.getByTestId('lesson-check').click();
+  await expect(page.getByTestId('lesson-feedback')).toContainText('never fires');
+
+  const rule = await solution(page);
+  expect(rule).toContain('alert:');
+  await editor.fill(rule);
+  await page.getByTestId('lesson-check').click();
+  await expect(page.getByTestId('lesson-feedback')).toContainText('Correct');
+  console.log(`lesson-check (rule replayed): ${(await lastMeasure(page, 'lesson-check')).toFixed(1)} ms`);
+  await page.screenshot({ path: test.info().outputPath('learn-alerts-pass.png'), fullPage: true });
+});
+
+test('the lesson panel works beside Explore, Logs, Traces and Alerts', async ({ page }) => {
+  // A logs lesson: the query comes from the Logs page's editor.
+  await startLesson(page, 'logql-filters');
+  await stepWithExercise(page);
+  await page.getByTestId('nav-logs').click();
+  await expect(page.getByTestId('lesson-panel')).toBeVisible();
+  await expect(page.getByTestId('lesson-source')).toContainText('Logs page');
+  const logql = page.getByTestId('logql-input');
+  await logql.fill('');
+  await logql.pressSequentially('{job="nothing-here"}');
+  await page.getByTestId('lesson-check').click();
+  await expect(page.getByTestId('lesson-feedback')).toContainText('Not yet');
+  const reference = await solution(page);
+  await logql.fill(reference.trim());
+  await page.getByTestId('lesson-check').click();
+  await expect(page.getByTestId('lesson-feedback')).toContainText('Correct');
+  await page.screenshot({ path: test.info().outputPath('learn-logs.png'), fullPage: true });
+
+  // A traces lesson: the answer is typed in the panel, found with the Traces page.
+  await startLesson(page, 'traces-critical-path');
+  await page.getByTestId('nav-traces').click();
+  await expect(page.getByTestId('lesson-panel')).toBeVisible();
+  for (let i = 0; i < 10 && !(await page.getByTestId('lesson-answer').isVisible()); i++) {
+    await page.getByTestId('lesson-next').click();
+  }
+  const answer = page.getByTestId('lesson-answer');
+  await answer.fill('0');
+  await page.getByTestId('lesson-check').click();
+  await expect(page.getByTestId('lesson-feedback')).toContainText('is not the answer');
+  const value = (await solution(page)).split('\n')[0].trim();
+  await answer.fill(value);
+  await page.getByTestId('lesson-check').click();
+  await expect(page.getByTestId('lesson-feedback')).toContainText('Correct');
+  await page.screenshot({ path: test.info().outputPath('learn-traces.png'), fullPage: true });
+
+  // The panel stays beside Explore and Alerts too, and Check still reads its editor.
+  for (const p of ['explore', 'alerts']) {
+    await page.getByTestId(`nav-${p}`).click();
+    await expect(page.getByTestId('lesson-panel')).toBeVisible();
+    await expect(page.getByTestId(`${p}-page`)).toBeVisible();
+    await page.screenshot({ path: test.info().outputPath(`learn-panel-${p}.png`), fullPage: true });
+  }
+  await page.getByTestId('lesson-check').click();
+  await expect(page.getByTestId('lesson-feedback')).toContainText('Correct');
+});
+
+test('progress travels in a share link, and a corrupt record starts clean and is kept for download', async ({ page, browser }) => {
+  await startLesson(page, 'promql-selectors');
+  const input = page.getByTestId('query-input');
+  await input.fill('');
+  await input.pressSequentially('http_requests_total{service="payment"}');
+  await page.getByTestId('lesson-check').click();
+  await expect(page.getByTestId('lesson-feedback')).toContainText('Correct');
+  await page.getByTestId('lesson-leave').click();
+
+  // The share link carries the progress to another browser.
+  await page.getByTestId('simulator-toggle').click();
+  await page.getByTestId('workspace-share').click();
+  const link = await page.getByTestId('workspace-share-link').inputValue();
+  const other = await browser.newContext();
+  const fresh = await other.newPage();
+  await fresh.goto(link);
+  await expect(fresh.getByTestId('workspace-notice')).toContainText('Opened a shared workspace.');
+  await fresh.getByTestId('nav-learn').click();
+  await expect(fresh.getByTestId('learn-lesson-promql-selectors').getByTestId('learn-lesson-progress')).toHaveText(/^1 of \d+ exercises passed$/);
+  await other.close();
+
+  // A corrupt record: a message, a clean start, the text kept for download.
+  await page.evaluate(() => localStorage.setItem('o11y-learn-progress', '{"version": 1, "lessons": 5'));
+  await page.goto('/#/learn');
+  await page.reload();
+  await expect(page.getByTestId('workspace-notice')).toContainText('lesson progress could not be read');
+  await expect(page.getByTestId('workspace-download-unreadable')).toHaveAttribute('download', 'unreadable-lesson-progress.json');
+  await expect(page.getByTestId('learn-lesson-promql-selectors').getByTestId('learn-lesson-progress')).toHaveText(/^0 of \d+ exercises passed$/);
+  expect(await page.evaluate(() => localStorage.getItem('o11y-learn-progress-unreadable'))).toContain('"lessons": 5');
+});
