@@ -47,8 +47,11 @@ pub fn LearnPage() -> impl IntoView {
                 .filter(|l| l.pillar == pillar)
                 .map(|l| {
                     let id = l.id.clone();
-                    let for_score = l.clone();
-                    let score = move || state.progress.with(|p| p.score(&for_score));
+                    let exercises: Vec<String> = l.exercises().map(|e| e.id.clone()).collect();
+                    let score = {
+                        let id = id.clone();
+                        move || state.progress.with(|p| p.score(&id, exercises.iter().map(String::as_str)))
+                    };
                     let started = {
                         let id = id.clone();
                         move || state.progress.with(|p| p.lessons.contains_key(&id))

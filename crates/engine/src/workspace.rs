@@ -73,7 +73,7 @@ pub struct Workspace {
     /// The learner's progress in the lessons (kept beside the workspace in
     /// the browser; carried in exports and share links).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub progress: Option<crate::learn::Progress>,
+    pub progress: Option<crate::progress::Progress>,
 }
 
 /// Why a workspace could not be read.
@@ -270,7 +270,7 @@ mod tests {
             dashboards: Vec::new(),
             view: "#/alerts".into(),
             progress: Some({
-                let mut p = crate::learn::Progress::default();
+                let mut p = crate::progress::Progress::default();
                 p.record_attempt("promql-selectors", "payment-requests", "up", true);
                 p
             }),

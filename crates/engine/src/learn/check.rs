@@ -4,7 +4,6 @@
 //! it behaves like that trap.
 
 use o11y_model::diag::Diagnostic;
-use o11y_model::labels::Labels;
 
 use super::diff::{self, Frame, Outcome};
 use super::format::{Check, Exercise, Probe, QueryCheck, Take, Times, TraceTake};
@@ -157,7 +156,7 @@ impl<'a> Checker<'a> {
         match check {
             Check::Promql(q) => self.promql(q, text),
             Check::Logql(q) => self.logql(q, text),
-            Check::Rule(r) => super::rules::run(self, r, text),
+            Check::Rule(r) => super::rules::run(self.demo, self.start_ms, r, text),
             Check::Routing(r) => super::rules::routes(r, text),
             Check::Relabel(r) => super::rules::relabel(r, text),
             Check::Answer(a) if reference => self.probe(&a.probe).map(Outcome::Value),
@@ -467,9 +466,4 @@ fn ranges(reference: &str, answer: &str) -> Vec<f64> {
         }
     }
     out
-}
-
-/// Labels written in a feedback message (Markdown: as code).
-pub(super) fn show(labels: &Labels) -> String {
-    format!("`{labels}`")
 }

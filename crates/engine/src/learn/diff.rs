@@ -7,8 +7,6 @@ use std::collections::BTreeSet;
 use o11y_model::labels::Labels;
 use o11y_model::number::format_float;
 
-use super::check::show;
-
 /// A query's samples at one time (relative to the scenario's start).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Frame {
@@ -42,6 +40,11 @@ pub enum Outcome {
     Relabeled(Vec<(Labels, Option<Labels>)>),
     /// A value found with the tools.
     Value(String),
+}
+
+/// Labels written in a feedback message (Markdown: as code).
+pub fn show(labels: &Labels) -> String {
+    format!("`{labels}`")
 }
 
 /// An instant query's value as a frame.

@@ -13,17 +13,17 @@
 
 pub mod check;
 pub mod diff;
+mod fields;
 pub mod format;
 pub mod markdown;
-pub mod progress;
 mod rules;
 pub mod scenario;
 #[cfg(test)]
 mod tests;
 
+pub use crate::progress::{self, Progress};
 pub use check::{Cache, Checker, Feedback};
 pub use format::{Check, Exercise, Lesson, Pillar, Step, parse_lesson};
-pub use progress::Progress;
 pub use scenario::Scenario;
 
 use o11y_model::diag::Diagnostic;

@@ -9,18 +9,21 @@ use o11y_model::diag::Diagnostic;
 use o11y_model::duration::format_duration;
 use o11y_model::labels::Labels;
 
-use super::check::{Checker, show};
-use super::diff::{self, Outcome};
+use super::diff::{self, Outcome, show};
 use super::format::{RelabelCheck, RoutingCheck, RuleCheck};
+use crate::demo::Demo;
 
 /// Slack on a window's edges: one evaluation interval.
 const SLACK_MS: i64 = crate::demo::RULE_INTERVAL_MS;
 
 /// A rule file replayed from the exercise's `from` to the scenario's start.
-pub(super) fn run(checker: &Checker, r: &RuleCheck, text: &str) -> Result<Outcome, Diagnostic> {
-    let start = checker.start_ms;
-    let (engine, written) = checker
-        .demo
+pub(super) fn run(
+    demo: &Demo,
+    start: i64,
+    r: &RuleCheck,
+    text: &str,
+) -> Result<Outcome, Diagnostic> {
+    let (engine, written) = demo
         .replay_rules_between(text, start + r.from, start)
         .map_err(|errors| errors.into_iter().next().unwrap_or_default())?;
     let mut open: std::collections::BTreeMap<Labels, i64> = Default::default();

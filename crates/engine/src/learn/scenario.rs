@@ -7,7 +7,7 @@ use o11y_model::labels::Labels;
 use o11y_sim::failure::{Failure, Injection};
 use o11y_sim::topology::Topology;
 
-use super::format::Fields;
+use super::fields::Fields;
 use crate::demo::{Demo, DemoConfig};
 
 /// What a lesson runs on. Times in failures and exercises are relative to
@@ -175,7 +175,7 @@ impl Scenario {
                 s.topology = Topology::from_text(text).map_err(|e| {
                     let d = Diagnostic::from(&e);
                     if d.line > 0 {
-                        super::format::shift(d, node.line + f.offset())
+                        super::fields::shift(d, node.line + f.offset())
                     } else {
                         f.at(node, format!("topology: {d}"))
                     }
@@ -191,7 +191,11 @@ impl Scenario {
                 .ok_or_else(|| f.error("traffic", "requests per second, a number from 0 on"))?;
             s.topology.requests_per_s = rate;
         }
-        s.failures = f.failures("failures")?;
+        s.failures = f
+            .seq("failures")?
+            .into_iter()
+            .map(|n| FailureAt::read(&f.child(n, "failure")?))
+            .collect::<Result<_, _>>()?;
         for fa in &s.failures {
             let injection = Injection {
                 failure: fa.failure.clone(),
@@ -210,14 +214,14 @@ impl Scenario {
             o11y_alerting::rules::parse_rule_file(&rules).map_err(|errors| {
                 let node = f.get("rules").map_or(0, |n| n.line);
                 let first = errors.into_iter().next().unwrap_or_default();
-                super::format::shift(first, node + f.offset())
+                super::fields::shift(first, node + f.offset())
             })?;
             s.rules = Some(rules);
         }
         if let Some(am) = f.opt_str("alertmanager")? {
             o11y_alerting::alertmanager::AmConfig::parse(&am).map_err(|e| {
                 let node = f.get("alertmanager").map_or(0, |n| n.line);
-                super::format::shift(e, node + f.offset())
+                super::fields::shift(e, node + f.offset())
             })?;
             s.alertmanager = Some(am);
         }

@@ -1,4 +1,4 @@
-//! A learner's progress: per lesson and exercise, attempts, hints taken,
+//! A learner's progress in the lessons (`learn`): per lesson and exercise, attempts, hints taken,
 //! whether the solution was shown and whether it passed; and where they
 //! left off. Kept in local storage and in the workspace; a record that
 //! does not read is an error with its place, and the page starts clean.
@@ -7,8 +7,6 @@ use std::collections::BTreeMap;
 
 use o11y_model::diag::Diagnostic;
 use serde::{Deserialize, Serialize};
-
-use super::format::Lesson;
 
 /// The record's version; later ones are refused.
 pub const VERSION: u32 = 1;
@@ -132,13 +130,18 @@ impl Progress {
         });
     }
 
-    /// Exercises passed and in all.
-    pub fn score(&self, lesson: &Lesson) -> (usize, usize) {
-        let total = lesson.exercises().count();
-        let passed = lesson
-            .exercises()
-            .filter(|e| self.exercise(&lesson.id, &e.id).passed)
-            .count();
-        (passed, total)
+    /// Of the exercises `exercises` of lesson `lesson`, how many passed,
+    /// and how many there are.
+    pub fn score<'a>(
+        &self,
+        lesson: &str,
+        exercises: impl IntoIterator<Item = &'a str>,
+    ) -> (usize, usize) {
+        exercises.into_iter().fold((0, 0), |(passed, total), e| {
+            (
+                passed + usize::from(self.exercise(lesson, e).passed),
+                total + 1,
+            )
+        })
     }
 }
