@@ -148,7 +148,7 @@ pub fn Controls() -> impl IntoView {
                 {move || {
                     tick.track();
                     let active = demo.with(|d| d.shop().active_failures(d.now_ms()).len());
-                    let badge = if active > 0 { format!(" · {active} failing") } else { String::new() };
+                    let badge = if active > 0 && !failures_hidden() { format!(" · {active} failing") } else { String::new() };
                     format!("Simulator {}{badge}", if open.get() { "▴" } else { "▾" })
                 }}
             </button>
@@ -159,13 +159,29 @@ pub fn Controls() -> impl IntoView {
     }
 }
 
+/// Whether an investigation is open, whose failures are the learner's to find.
+fn failures_hidden() -> bool {
+    expect_context::<AppState>()
+        .lesson
+        .with(|l| l.as_ref().is_some_and(|l| l.lesson.scenario.hidden))
+}
+
 /// Seed, daily shape, failures (now or scheduled) and the topology.
 #[component]
 fn SimulatorPanel() -> impl IntoView {
     view! {
         <section class="panel simulator" data-testid="simulator-panel" aria-label="Simulator">
             <RunSettings />
-            <FailureToggles />
+            {move || if failures_hidden() {
+                view! {
+                    <div class="sim-column failures" data-testid="failures-hidden">
+                        <h2>"Failures"</h2>
+                        <p class="muted">"Hidden during this investigation: finding them is the exercise. The lesson's debrief shows what was injected."</p>
+                    </div>
+                }.into_any()
+            } else {
+                view! { <FailureToggles /> }.into_any()
+            }}
             <TopologyEditor />
             <crate::workspace::WorkspacePanel />
         </section>

@@ -141,6 +141,20 @@ pub fn LessonPanel() -> impl IntoView {
                 </section>
             }
         });
+        // An investigation's debrief, once every answer is in (passed or shown).
+        let debrief = lesson.scenario.hidden.then(|| {
+            let open = open.clone();
+            let lesson = lesson.clone();
+            move || {
+                let done = state.progress.with(|p| {
+                    lesson.exercises().all(|e| {
+                        let x = p.exercise(&lesson.id, &e.id);
+                        x.passed || x.solution_shown
+                    })
+                });
+                done.then(|| view! { <Debrief open=open.clone() /> })
+            }
+        });
         let docs = (index == 0).then(|| {
             lesson
                 .docs
@@ -165,8 +179,96 @@ pub fn LessonPanel() -> impl IntoView {
                 {move || problem.get().map(|p| view! { <p class="error-text">{p}</p> })}
                 <div class="prose" data-testid="lesson-prose"><Markdown text=current.prose.clone() /></div>
                 {exercise_view}
+                {debrief}
                 {docs.map(|d| view! { <details><summary>"Documentation"</summary><ul>{d}</ul></details> })}
             </aside>
         })
+    }
+}
+
+/// After an investigation's answers: what the scenario injected, on a
+/// timeline of its history, beside what the learner answered.
+#[component]
+fn Debrief(open: crate::state::OpenLesson) -> impl IntoView {
+    use o11y_engine::learn::format::{FailureField, Probe};
+    let state = expect_context::<AppState>();
+    let lesson = open.lesson.clone();
+    let start = lesson.scenario.start_ms;
+    let from = start - lesson.scenario.history_ms;
+    let injections = open.pristine.demo.shop().injections().to_vec();
+    let x = move |t: i64| {
+        10.0 + 320.0 * ((t.clamp(from, start) - from) as f64 / (start - from).max(1) as f64)
+    };
+    let bars = injections
+        .iter()
+        .enumerate()
+        .map(|(i, inj)| {
+            let (a, b) = (x(inj.start_ms), x(inj.end_ms.unwrap_or(start)));
+            let y = 8.0 + 18.0 * i as f64;
+            view! {
+                <rect x=a y=y width=(b - a).max(2.0) height="12" class="debrief-failure" />
+            }
+        })
+        .collect_view();
+    let height = 20.0 + 18.0 * injections.len().max(1) as f64;
+    let progress = state.progress.get_untracked();
+    let found_times: Vec<i64> = lesson
+        .exercises()
+        .filter(|e| matches!(&e.check, Check::Answer(a) if matches!(a.probe, Probe::Failure { field: FailureField::Start, .. })))
+        .filter_map(|e| o11y_engine::learn::check::parse_time(&progress.exercise(&lesson.id, &e.id).answer, start))
+        .collect();
+    let ticks = found_times
+        .iter()
+        .map(
+            |t| view! { <line x1=x(*t) x2=x(*t) y1="2" y2=height - 10.0 class="debrief-answer" /> },
+        )
+        .collect_view();
+    let injected = injections
+        .iter()
+        .map(|inj| {
+            let until = inj
+                .end_ms
+                .map_or("the end".to_string(), crate::charts::format_clock_time);
+            view! {
+                <li data-testid="debrief-injected">
+                    {o11y_engine::sim::failure::presets::describe(&inj.failure)}
+                    {format!(" · {} to {until}", crate::charts::format_clock_time(inj.start_ms))}
+                </li>
+            }
+        })
+        .collect_view();
+    let found = lesson
+        .exercises()
+        .map(|e| {
+            let p = progress.exercise(&lesson.id, &e.id);
+            let answer = if p.answer.trim().is_empty() {
+                "—".to_string()
+            } else {
+                p.answer.clone()
+            };
+            view! {
+                <li data-testid="debrief-found">
+                    {if p.passed { "✓ " } else { "✗ " }}
+                    <Markdown text=e.prompt.clone() />
+                    <code>{answer}</code>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="debrief" data-testid="lesson-debrief">
+            <h4>"Debrief"</h4>
+            <p class="muted">"What the scenario injected, and what you found."</p>
+            <svg viewBox=format!("0 0 340 {height}") width="340" height=height role="img" aria-label="Timeline of the injected failures and your answers">
+                {bars}
+                {ticks}
+                <text x="10" y=height - 1.0 class="debrief-axis">{crate::charts::format_clock_time(from)}</text>
+                <text x="330" y=height - 1.0 text-anchor="end" class="debrief-axis">{crate::charts::format_clock_time(start)}</text>
+            </svg>
+            <h5>"Injected"</h5>
+            <ul>{injected}</ul>
+            <h5>"You found"</h5>
+            <ul class="found">{found}</ul>
+        </section>
     }
 }

@@ -117,6 +117,28 @@ pub fn check(paths: &[PathBuf]) -> ExitCode {
         }
     }
     println!(
+        "\n  {:<10} {:>7} {:>9} {:>6}",
+        "pillar", "lessons", "exercises", "traps"
+    );
+    for pillar in learn::Pillar::ALL {
+        let lessons: Vec<&Lesson> = course
+            .lessons
+            .iter()
+            .filter(|l| l.pillar == pillar)
+            .collect();
+        let exercises = lessons.iter().flat_map(|l| l.exercises()).count();
+        let traps: usize = lessons
+            .iter()
+            .flat_map(|l| l.exercises())
+            .map(|e| e.traps.len())
+            .sum();
+        println!(
+            "  {:<10} {:>7} {exercises:>9} {traps:>6}",
+            pillar.name(),
+            lessons.len()
+        );
+    }
+    println!(
         "\n{} lessons, {exercises} exercises, {traps} traps; slowest exercise check (reference and traps): {:.1} ms ({})",
         course.lessons.len(),
         slowest.0,
@@ -163,8 +185,14 @@ pub fn answer(file: &Path, exercise: &str, answer: &str) -> ExitCode {
         }
     };
     let t0 = Instant::now();
-    let feedback = learn::Checker::new(&demo, lesson.scenario.start_ms).check(ex, answer);
+    let checker = learn::Checker::new(&demo, lesson.scenario.start_ms);
+    let feedback = checker.check(ex, answer);
     let ms = t0.elapsed().as_secs_f64() * 1e3;
+    // For the trainer: what passes (the page shows it on request).
+    match checker.solution(ex) {
+        Ok(s) => eprintln!("solution: {}", s.trim_end()),
+        Err(e) => eprintln!("the reference fails: {e}"),
+    }
     if feedback.passed {
         println!("passed");
     } else {

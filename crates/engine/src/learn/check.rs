@@ -6,7 +6,7 @@
 use o11y_model::diag::Diagnostic;
 
 use super::diff::{self, Frame, Outcome};
-use super::format::{Check, Exercise, Probe, QueryCheck, Take, Times, TraceTake};
+use super::format::{Check, Exercise, FailureField, Probe, QueryCheck, Take, Times, TraceTake};
 use crate::demo::Demo;
 
 /// What the checker says about an answer.
@@ -159,8 +159,7 @@ impl<'a> Checker<'a> {
             Check::Rule(r) => super::rules::run(self.demo, self.start_ms, r, text),
             Check::Routing(r) => super::rules::routes(r, text),
             Check::Relabel(r) => super::rules::relabel(r, text),
-            Check::Answer(a) if reference => self.probe(&a.probe).map(Outcome::Value),
-            Check::Answer(_) => Ok(Outcome::Value(normalize_answer(text))),
+            Check::Answer(a) => self.answer_outcome(&a.probe, text, reference),
         }
     }
 
@@ -327,6 +326,84 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// What an answer to an `answer` exercise is, compared as its probe
+    /// asks: a time, a verdict on evidence, a kind, or a value.
+    fn answer_outcome(
+        &self,
+        probe: &Probe,
+        text: &str,
+        reference: bool,
+    ) -> Result<Outcome, Diagnostic> {
+        let text = if reference {
+            self.probe(probe)?
+        } else {
+            normalize_answer(text)
+        };
+        Ok(match probe {
+            Probe::Failure {
+                field: FailureField::Start,
+                ..
+            } => parse_time(&text, self.start_ms).map_or(Outcome::Value(text), Outcome::Time),
+            Probe::Failure {
+                field: FailureField::Kind,
+                ..
+            } => Outcome::Value(text.to_lowercase().replace([' ', '-'], "_")),
+            Probe::MetricType { .. } => Outcome::Value(text.to_lowercase()),
+            Probe::TraceThrough { service, index, .. } => {
+                let service = self.through_service(service.as_deref(), *index)?;
+                Outcome::Verdict(self.trace_through(&text, &service).err())
+            }
+            _ => Outcome::Value(text),
+        })
+    }
+
+    /// The service a `trace_through` probe names, or its failure's.
+    fn through_service(&self, service: Option<&str>, index: usize) -> Result<String, Diagnostic> {
+        match service {
+            Some(s) => Ok(s.to_string()),
+            None => self
+                .failure(index)?
+                .failure
+                .service()
+                .map(str::to_string)
+                .ok_or_else(|| Diagnostic::new("the failure is not aimed at a service")),
+        }
+    }
+
+    fn failure(&self, index: usize) -> Result<&o11y_sim::failure::Injection, Diagnostic> {
+        self.demo
+            .shop()
+            .injections()
+            .get(index)
+            .ok_or_else(|| Diagnostic::new(format!("the scenario has no failure {}", index + 1)))
+    }
+
+    /// Whether `text` is the id of a trace of the scenario whose critical
+    /// path runs through `service`; if not, why, for the learner.
+    fn trace_through(&self, text: &str, service: &str) -> Result<(), String> {
+        let id = o11y_traces::TraceId::from_hex(text.trim()).ok_or_else(|| {
+            "A trace id is 32 hex digits: open a trace on the Traces page and copy the id from its header.".to_string()
+        })?;
+        let spans = self
+            .demo
+            .traces()
+            .trace(&id)
+            .filter(|s| {
+                s.iter()
+                    .all(|s| s.end_ns <= self.start_ms.saturating_mul(1_000_000))
+            })
+            .ok_or_else(|| "There is no such trace in the scenario's history.".to_string())?;
+        let path = critical_services(&spans);
+        if path.iter().any(|s| s == service) {
+            Ok(())
+        } else {
+            Err(format!(
+                "This trace's critical path runs through {}: not through the service at fault. Pick a slow or failed trace of that service.",
+                path.join(" → ")
+            ))
+        }
+    }
+
     /// The expected value of an `answer` exercise, from the scenario.
     pub fn probe(&self, probe: &Probe) -> Result<String, Diagnostic> {
         let first_sample = |frames: Vec<Frame>, take: &Take| -> Result<String, Diagnostic> {
@@ -396,6 +473,50 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
+            Probe::MetricType { metric, .. } => self
+                .demo
+                .catalog()
+                .into_iter()
+                .find(|m| m.name == *metric)
+                .map(|m| m.kind.name(o11y_metrics::expfmt::Format::Text).to_string())
+                .ok_or_else(|| Diagnostic::new(format!("the scenario has no metric {metric}"))),
+            Probe::Failure { index, field, .. } => {
+                let injection = self.failure(*index)?;
+                Ok(match field {
+                    FailureField::Service => injection
+                        .failure
+                        .service()
+                        .unwrap_or("the whole shop")
+                        .to_string(),
+                    FailureField::Kind => failure_kind(&injection.failure).to_string(),
+                    FailureField::Start => o11y_model::time::format_rfc3339_nanos(
+                        injection.start_ms.saturating_mul(1_000_000),
+                    ),
+                })
+            }
+            Probe::TraceThrough { service, index, .. } => {
+                let service = self.through_service(service.as_deref(), *index)?;
+                let until_ns = self.start_ms.saturating_mul(1_000_000);
+                let traces = self.demo.traces();
+                let query = o11y_traces::store::TraceQuery {
+                    service: Some(service.clone()),
+                    limit: usize::MAX,
+                    ..Default::default()
+                };
+                let mut found = traces.search(&query);
+                found.retain(|t| t.start_ns + t.duration_ns <= until_ns);
+                found.sort_by_key(|t| std::cmp::Reverse((t.duration_ns, t.trace_id)));
+                found
+                    .into_iter()
+                    .find(|t| {
+                        self.trace_through(&t.trace_id.to_string(), &service)
+                            .is_ok()
+                    })
+                    .map(|t| t.trace_id.to_string())
+                    .ok_or_else(|| {
+                        Diagnostic::new(format!("no trace's critical path runs through {service}"))
+                    })
+            }
             Probe::Trace { query, take, .. } => {
                 let traces = self.demo.traces();
                 // Traces of the scenario's history only: the clock may have
@@ -423,6 +544,66 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// The services on a trace's critical path, root first, each once.
+fn critical_services(spans: &[&o11y_traces::model::Span]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for row in o11y_traces::view::waterfall(spans)
+        .iter()
+        .filter(|r| r.critical)
+    {
+        let s = spans[row.span].service();
+        if out.last().is_none_or(|l| l != s) && !out.iter().any(|o| o == s) {
+            out.push(s.to_string());
+        }
+    }
+    out
+}
+
+/// A failure's kind as scenarios name it.
+pub fn failure_kind(f: &o11y_sim::failure::Failure) -> &'static str {
+    use o11y_sim::failure::Failure;
+    match f {
+        Failure::LatencySpike { .. } => "latency_spike",
+        Failure::ErrorBurst { .. } => "error_burst",
+        Failure::Outage { .. } => "outage",
+        Failure::CacheMissStorm => "cache_miss_storm",
+        Failure::MemoryLeak { .. } => "memory_leak",
+        Failure::TrafficFlood { .. } => "traffic_flood",
+    }
+}
+
+/// A time as a learner writes it: `HH:MM` or `HH:MM:SS` (the virtual
+/// clock's, UTC, the day of `start_ms` or the day before, whichever is
+/// nearer before the start), RFC 3339, or an offset from the start (`-25m`).
+pub fn parse_time(text: &str, start_ms: i64) -> Option<i64> {
+    let t = text.trim();
+    if let Some(ns) = o11y_model::time::parse_rfc3339(t) {
+        return Some(ns.div_euclid(1_000_000));
+    }
+    if t.starts_with(['-', '+']) {
+        return super::fields::parse_offset(t).map(|o| start_ms + o);
+    }
+    let parts: Vec<&str> = t.split(':').collect();
+    if !(2..=3).contains(&parts.len()) {
+        return None;
+    }
+    let num = |s: &str, max: i64| {
+        s.parse::<i64>()
+            .ok()
+            .filter(|n| (0..=max).contains(n) && (1..=2).contains(&s.len()))
+    };
+    let (h, m) = (num(parts[0], 23)?, num(parts[1], 59)?);
+    let s = parts.get(2).map_or(Some(0), |s| num(s, 59))?;
+    let day = start_ms.div_euclid(86_400_000) * 86_400_000;
+    let at = day + ((h * 60 + m) * 60 + s) * 1000;
+    // A time of day after the start (by more than an hour) is yesterday's.
+    Some(if at > start_ms + 3_600_000 {
+        at - 86_400_000
+    } else {
+        at
+    })
 }
 
 /// An answer as typed: trimmed, without surrounding quotes.

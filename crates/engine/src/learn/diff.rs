@@ -40,6 +40,10 @@ pub enum Outcome {
     Relabeled(Vec<(Labels, Option<Labels>)>),
     /// A value found with the tools.
     Value(String),
+    /// A time (ms since the epoch); answers within a minute pass.
+    Time(i64),
+    /// A verdict on evidence: `None` when it holds, else why not.
+    Verdict(Option<String>),
 }
 
 /// Labels written in a feedback message (Markdown: as code).
@@ -112,6 +116,7 @@ pub fn same(a: &Outcome, b: &Outcome, tolerance: f64) -> bool {
             frames_equal(x, y, tolerance, false)
         }
         (Outcome::Value(x), Outcome::Value(y)) => values_equal(x, y, tolerance),
+        (Outcome::Time(x), Outcome::Time(y)) => (x - y).abs() <= TIME_SLACK_MS,
         _ => a == b,
     }
 }
@@ -178,6 +183,11 @@ pub fn differences(
         (Outcome::Routes(e), Outcome::Routes(g)) => route_differences(e, g),
         (Outcome::Relabeled(e), Outcome::Relabeled(g)) => relabel_differences(e, g),
         (Outcome::Value(e), Outcome::Value(g)) => value_differences(e, g, tolerance),
+        (Outcome::Time(e), Outcome::Time(g)) => time_differences(*e, *g),
+        (Outcome::Time(_), Outcome::Value(_)) => vec![
+            "Write a time as HH:MM (the virtual clock's, above the pages), HH:MM:SS, or RFC 3339.".to_string(),
+        ],
+        (Outcome::Verdict(None), Outcome::Verdict(Some(why))) => vec![why.clone()],
         (e, g) if e == g => Vec::new(),
         _ => vec!["Your answer gives another kind of result than the one asked.".to_string()],
     }
@@ -531,4 +541,22 @@ fn value_differences(expected: &str, got: &str, tolerance: f64) -> Vec<String> {
         }
         _ => vec![format!("{got} is not the answer.")],
     }
+}
+
+/// How far a time answer may be from the expected one.
+pub const TIME_SLACK_MS: i64 = 60_000;
+
+fn time_differences(expected: i64, got: i64) -> Vec<String> {
+    let off = got - expected;
+    if off.abs() <= TIME_SLACK_MS {
+        return Vec::new();
+    }
+    let d = o11y_model::duration::format_duration(off.abs() / 1000 * 1000);
+    vec![if off > 0 {
+        format!(
+            "That is {d} too late: look for the first minute where the signal leaves its usual level."
+        )
+    } else {
+        format!("That is {d} too early: the signals were still normal then.")
+    }]
 }

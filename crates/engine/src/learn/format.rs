@@ -18,14 +18,17 @@ pub enum Pillar {
     Logs,
     Traces,
     Alerting,
+    /// Investigations: a hidden failure, and the learner finds it.
+    Incidents,
 }
 
 impl Pillar {
-    pub const ALL: [Pillar; 4] = [
+    pub const ALL: [Pillar; 5] = [
         Pillar::Metrics,
         Pillar::Logs,
         Pillar::Traces,
         Pillar::Alerting,
+        Pillar::Incidents,
     ];
 
     pub fn name(self) -> &'static str {
@@ -34,6 +37,7 @@ impl Pillar {
             Pillar::Logs => "logs",
             Pillar::Traces => "traces",
             Pillar::Alerting => "alerting",
+            Pillar::Incidents => "incidents",
         }
     }
 
@@ -224,13 +228,43 @@ pub enum Probe {
         query: o11y_traces::store::TraceQuery,
         take: TraceTake,
     },
+    /// A metric's type (`counter`, `gauge`, `histogram`, `summary`…), as
+    /// its metadata says.
+    MetricType { text: String, metric: String },
+    /// What the scenario injected: failure `index`'s service, kind or start.
+    Failure {
+        text: String,
+        index: usize,
+        field: FailureField,
+    },
+    /// Evidence rather than a value: any trace of the scenario whose
+    /// critical path runs through `service` (failure `index`'s service when
+    /// `None`) passes.
+    TraceThrough {
+        text: String,
+        service: Option<String>,
+        index: usize,
+    },
+}
+
+/// What of an injected failure an answer is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FailureField {
+    Service,
+    /// Its kind as the scenario names it (`error_burst`, `latency_spike`…).
+    Kind,
+    /// When it started (a time; answers within a minute pass).
+    Start,
 }
 
 impl Probe {
     pub fn text(&self) -> &str {
         match self {
             Probe::Promql { query, .. } | Probe::Logql { query, .. } => query,
-            Probe::Trace { text, .. } => text,
+            Probe::Trace { text, .. }
+            | Probe::MetricType { text, .. }
+            | Probe::Failure { text, .. }
+            | Probe::TraceThrough { text, .. } => text,
         }
     }
 }
@@ -279,7 +313,7 @@ pub fn parse_lesson(text: &str) -> Result<Lesson, Diagnostic> {
     let pillar = Pillar::parse(&pillar_text).ok_or_else(|| {
         f.error(
             "pillar",
-            "the pillar is one of metrics, logs, traces, alerting",
+            "the pillar is one of metrics, logs, traces, alerting, incidents",
         )
     })?;
     let scenario = match f.get("scenario") {
@@ -595,7 +629,56 @@ fn read_probe(f: &Fields) -> Result<Probe, Diagnostic> {
         "operation",
         "errors",
         "min_duration",
+        "metric_type",
+        "failure",
+        "index",
+        "trace_through",
     ])?;
+    let index = match r.opt_str("index")? {
+        None => 0,
+        Some(t) => t.parse().map_err(|_| {
+            r.error(
+                "index",
+                "the index is a whole number (0: the first failure)",
+            )
+        })?,
+    };
+    if let Some(metric) = r.opt_str("metric_type")? {
+        return Ok(Probe::MetricType {
+            text: format!("the type of {metric}, from its metadata (the Metrics page)"),
+            metric,
+        });
+    }
+    if let Some(field) = r.opt_str("failure")? {
+        let field = match field.as_str() {
+            "service" => FailureField::Service,
+            "kind" => FailureField::Kind,
+            "start" => FailureField::Start,
+            _ => {
+                return Err(r.error(
+                    "failure",
+                    "a failure answer is `service`, `kind` or `start`",
+                ));
+            }
+        };
+        return Ok(Probe::Failure {
+            text: format!("the scenario's failure {}: its {field:?}", index + 1).to_lowercase(),
+            index,
+            field,
+        });
+    }
+    if let Some(through) = r.opt_str("trace_through")? {
+        let service = (through != "failure").then_some(through);
+        let text = match &service {
+            Some(s) => format!("any trace whose critical path runs through {s}"),
+            None => "any trace whose critical path runs through the failing service".to_string(),
+        };
+        return Ok(Probe::TraceThrough {
+            text,
+            service,
+            index,
+        });
+    }
     let take = r.opt_str("take")?;
     let at = r.opt_offset("at")?.unwrap_or(0);
     let query_take = |default: Take| -> Result<Take, Diagnostic> {

@@ -30,6 +30,9 @@ pub struct Scenario {
     pub logs: Vec<crate::workspace::LogsPaste>,
     /// The page the lesson opens (`explore`, `logs`, `traces`, `alerts`…).
     pub page: String,
+    /// The failures are the learner's to find: the simulator panel does
+    /// not list them while the lesson is open (an investigation).
+    pub hidden: bool,
 }
 
 /// 2026-01-05T10:00:00Z, a Monday morning.
@@ -49,6 +52,7 @@ impl Default for Scenario {
             metrics: Vec::new(),
             logs: Vec::new(),
             page: "explore".to_string(),
+            hidden: false,
         }
     }
 }
@@ -138,6 +142,7 @@ impl Scenario {
             "metrics",
             "logs",
             "page",
+            "hidden",
         ])?;
         let mut s = Scenario::default();
         if let Some(seed) = f.opt_str("seed")? {
@@ -243,6 +248,7 @@ impl Scenario {
                 text: l.req_str("text")?,
             });
         }
+        s.hidden = f.opt_bool("hidden")?.unwrap_or(false);
         if let Some(page) = f.opt_str("page")? {
             if !PAGES.contains(&page.as_str()) {
                 return Err(f.error("page", &format!("the page is one of {}", PAGES.join(", "))));
@@ -284,7 +290,11 @@ impl Scenario {
             let options = o11y_logs::ingest::IngestOptions {
                 labels: Labels::new(p.labels.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
                 label_fields: p.label_fields.clone(),
-                arrival_ns: self.start_ms.saturating_mul(1_000_000),
+                // Lines without a time of their own arrive a millisecond
+                // apart, the last one just before the start, so queries
+                // at the start see them.
+                arrival_ns: (self.start_ms - 1 - p.text.lines().count() as i64)
+                    .saturating_mul(1_000_000),
             };
             demo.ingest_logs(&p.text, &options)
                 .map_err(|e| Diagnostic::new(format!("logs paste: {e}")))?;

@@ -110,6 +110,61 @@ traps:
 ```
 
 ```exercise
+id: failing-service
+kind: answer
+prompt: Which service failed?
+reference: {failure: service}
+hints: [one, two]
+traps:
+  - answer: frontend
+    hint: The frontend only passes errors on.
+```
+
+```exercise
+id: failure-kind
+kind: answer
+prompt: What kind of failure?
+reference: {failure: kind}
+hints: [one, two]
+traps:
+  - answer: latency spike
+    hint: Slower is not failing.
+```
+
+```exercise
+id: failure-start
+kind: answer
+prompt: When did it start?
+reference: {failure: start}
+hints: [one, two]
+traps:
+  - answer: "-8m"
+    hint: That is when it ended.
+```
+
+```exercise
+id: evidence
+kind: answer
+prompt: A trace whose critical path runs through the failing service.
+reference: {trace_through: failure}
+hints: [one, two]
+traps:
+  - answer: 00000000000000000000000000000000
+    hint: That is no trace of the scenario.
+```
+
+```exercise
+id: metric-type
+kind: answer
+prompt: What type is http_requests_total?
+reference: {metric_type: http_requests_total}
+hints: [one, two]
+traps:
+  - answer: gauge
+    hint: It only goes up.
+```
+
+```exercise
 id: alert
 kind: rule
 prompt: Alert on the failing service's errors.
@@ -214,7 +269,7 @@ fn says(f: &Feedback, part: &str) -> bool {
 fn every_reference_passes_and_every_trap_fails_with_its_hint() {
     let b = built();
     let reports = self_check(&b.lesson, &b.demo, &|| 0.0);
-    assert_eq!(reports.len(), 9);
+    assert_eq!(reports.len(), 14);
     for r in reports {
         assert!(r.ok(), "{r:?}");
     }
@@ -535,4 +590,59 @@ fn an_answer_that_does_not_parse_gets_the_hint_of_a_trap_that_does_not_either() 
     assert_eq!(f.trap, Some(1));
     assert!(f.error.is_some());
     assert_eq!(f.messages[0], "rate needs a range: `[5m]`.");
+}
+
+#[test]
+fn what_the_scenario_injected_is_the_answer() {
+    assert!(check("failing-service", "payment").passed);
+    assert!(check("failure-kind", "Error burst").passed);
+    assert!(check("failure-kind", "error-burst").passed);
+    assert!(check("metric-type", "counter").passed);
+    assert!(check("metric-type", "Counter").passed);
+    // The failure starts 20 minutes before 10:00: within a minute passes.
+    for ok in [
+        "09:40",
+        "9:40",
+        "09:40:45",
+        "09:39:30",
+        "-20m",
+        "2026-01-05T09:40:30Z",
+    ] {
+        assert!(check("failure-start", ok).passed, "{ok}");
+    }
+    let f = check("failure-start", "09:45");
+    assert!(says(&f, "5m too late"), "{f:?}");
+    let f = check("failure-start", "-8m");
+    assert_eq!(f.trap, Some(0), "{f:?}");
+    let f = check("failure-start", "when it broke");
+    assert!(says(&f, "Write a time as HH:MM"), "{f:?}");
+}
+
+#[test]
+fn evidence_is_any_trace_through_the_failing_service() {
+    let b = built();
+    let exercise = b.lesson.exercise("evidence").expect("exists");
+    let checker = Checker::new(&b.demo, b.lesson.scenario.start_ms);
+    let solution = checker
+        .solution(exercise)
+        .expect("a trace runs through payment");
+    assert!(check("evidence", &solution).passed);
+    // A trace of the front page never reaches payment.
+    let other = b
+        .demo
+        .traces()
+        .search(&o11y_traces::store::TraceQuery {
+            operation: Some("GET /".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .first()
+        .map(|t| t.trace_id.to_string())
+        .expect("a front page trace");
+    let f = check("evidence", &other);
+    assert!(says(&f, "not through the service at fault"), "{f:?}");
+    let f = check("evidence", "not an id");
+    assert!(says(&f, "32 hex digits"), "{f:?}");
+    let f = check("evidence", "ffffffffffffffffffffffffffffffff");
+    assert_eq!(f.trap, Some(0), "{f:?}");
 }
