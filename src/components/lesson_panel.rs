@@ -250,7 +250,7 @@ fn Debrief(open: crate::state::OpenLesson) -> impl IntoView {
                 <li data-testid="debrief-found">
                     {if p.passed { "✓ " } else { "✗ " }}
                     <Markdown text=e.prompt.clone() />
-                    <code>{answer}</code>
+                    <div class="found-answer">"You answered: " <code>{answer}</code></div>
                 </li>
             }
         })

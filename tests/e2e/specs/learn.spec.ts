@@ -193,3 +193,93 @@ test('progress travels in a share link, and a corrupt record starts clean and is
   await expect(page.getByTestId('learn-lesson-promql-selectors').getByTestId('learn-lesson-progress')).toHaveText(/^0 of \d+ exercises passed$/);
   expect(await page.evaluate(() => localStorage.getItem('o11y-learn-progress-unreadable'))).toContain('"lessons": 5');
 });
+
+/** Runs `query` in Explore's table and returns the first row's value. */
+async function exploreValue(page: Page, query: string): Promise<number> {
+  await page.getByTestId('nav-explore').click();
+  const input = page.getByTestId('query-input');
+  await input.fill(query);
+  await page.getByTestId('view-table').click();
+  const value = page.getByTestId('result-row').first().locator('td.value');
+  await expect(value).toHaveText(/\d/);
+  return Number((await value.textContent())?.trim());
+}
+
+/** Types `answer` in the panel's answer field of the step whose prompt matches, and checks it. */
+async function answerStep(page: Page, prompt: RegExp, answer: string) {
+  for (let i = 0; i < 12 && !(await page.getByTestId('lesson-exercise').filter({ hasText: prompt }).isVisible()); i++) {
+    await page.getByTestId('lesson-next').click();
+  }
+  await page.getByTestId('lesson-answer').fill(answer);
+  await page.getByTestId('lesson-check').click();
+}
+
+test('an incident investigated through the pages: culprit, kind, start, a trace and a log query as evidence, then the debrief', async ({ page }) => {
+  await startLesson(page, 'incident-failing-requests');
+  // The on-call alert is firing; the injected failures are hidden.
+  await expect(page.getByTestId('alerts-page')).toBeVisible();
+  await page.getByTestId('simulator-toggle').click();
+  await expect(page.getByTestId('failures-hidden')).toBeVisible();
+  await page.getByTestId('simulator-toggle').click();
+
+  // Failed traces: in each, the deepest failed span is where the errors start.
+  await page.getByTestId('nav-traces').click();
+  await page.getByTestId('trace-errors').check();
+  const rows = page.getByTestId('trace-row');
+  await expect(rows.first()).toBeVisible();
+  const origins = new Map<string, string[]>();
+  for (let i = 0; i < 15; i++) {
+    await rows.nth(i).click();
+    const failed = page.getByTestId('waterfall-row').and(page.locator('.error'));
+    await expect(failed.first()).toBeVisible();
+    const service = ((await failed.last().locator('.wf-service').textContent()) ?? '').trim();
+    const id = new URL(page.url()).hash.match(/trace=([0-9a-f]{32})/)?.[1] ?? '';
+    origins.set(service, [...(origins.get(service) ?? []), id]);
+  }
+  const [culprit, traces] = [...origins.entries()].sort((a, b) => b[1].length - a[1].length)[0];
+  console.log(`failed traces by deepest failed service: ${[...origins.entries()].map(([s, t]) => `${s} ${t.length}`).join(', ')}`);
+
+  // How much it failed, and since when: Explore.
+  const ratio = `sum(rate(http_requests_total{service="${culprit}", status=~"5.."}[1m])) / sum(rate(http_requests_total{service="${culprit}"}[1m]))`;
+  const worst = await exploreValue(page, `max_over_time((${ratio})[45m:15s])`);
+  const kind = worst > 0.95 ? 'outage' : 'error burst';
+  const since = await exploreValue(page, `min_over_time(timestamp((${ratio}) > 0.05)[45m:15s])`);
+  const started = new Date(since * 1000).toISOString().slice(11, 16);
+  console.log(`culprit ${culprit}, worst error ratio ${worst}, so ${kind}; errors since ${started}`);
+
+  await answerStep(page, /caused the incident/, culprit);
+  await expect(page.getByTestId('lesson-feedback')).toContainText('Correct');
+  await answerStep(page, /What kind of failure/, kind);
+  await expect(page.getByTestId('lesson-feedback')).toContainText('Correct');
+  await answerStep(page, /At what time/, started);
+  await expect(page.getByTestId('lesson-feedback')).toContainText('Correct');
+  // A trace through the culprit: the first of those whose critical path runs through it.
+  let passed = false;
+  for (const id of traces) {
+    await answerStep(page, /id of a trace/, id);
+    await expect(page.getByTestId('lesson-feedback')).toBeVisible();
+    if ((await page.getByTestId('lesson-feedback').textContent())?.includes('Correct')) {
+      passed = true;
+      break;
+    }
+  }
+  expect(passed).toBe(true);
+
+  // The logs: the culprit's error lines over the last 15 minutes.
+  for (let i = 0; i < 12 && !(await page.getByTestId('lesson-exercise').filter({ hasText: /error lines/ }).isVisible()); i++) {
+    await page.getByTestId('lesson-next').click();
+  }
+  await page.getByTestId('nav-logs').click();
+  const logql = page.getByTestId('logql-input');
+  await logql.fill(`sum(count_over_time({service_name="${culprit}", level="error"}[15m]))`);
+  await page.getByTestId('lesson-check').click();
+  await expect(page.getByTestId('lesson-feedback')).toContainText('Correct');
+
+  // Every answer in: the debrief shows what was injected beside what was found.
+  const debrief = page.getByTestId('lesson-debrief');
+  await expect(debrief).toBeVisible();
+  await expect(debrief.getByTestId('debrief-injected')).toContainText(culprit);
+  await expect(debrief.getByTestId('debrief-found')).toHaveCount(5);
+  await debrief.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: test.info().outputPath('learn-incident-debrief.png') });
+});
