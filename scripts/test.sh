@@ -50,6 +50,8 @@ cargo run -q -p o11y-cli -- promqltest --show 3 crates/engine/testdata/promql/*.
 step "lessons: every reference passes, every trap fails with its hint (o11y lessons check lessons/)"
 # pipefail: a failing check fails the run.
 cargo run -q -p o11y-cli -- lessons check lessons/ | sed 's/^/  | /'
+echo "  demo scripts: each reads, builds and plays to its end (o11y demos check demos/)"
+cargo run -q -p o11y-cli -- demos check demos/ | sed 's/^/  | /'
 
 step "trunk build --release (wasm toolchain: $WASM_MODE)"
 prebuild_wasm

@@ -56,13 +56,23 @@ pub fn App() -> impl IntoView {
         progress: RwSignal::new(progress),
         stashed: StoredValue::new(None),
         drafts: crate::state::Drafts::new(),
+        playing: RwSignal::new(None),
     };
     provide_context(state);
     crate::workspace::use_autosave(state);
     crate::learn::use_progress_saving(state);
 
+    // A lesson link opens its lesson.
+    if let Some(payload) = fragment::lesson_payload(&fragment::current()) {
+        crate::learn::open_link(state, payload);
+    }
+
     // Links between pages (a span's logs, a log line's trace) change the fragment.
     let _ = window_event_listener(leptos::ev::hashchange, move |_| {
+        if let Some(payload) = fragment::lesson_payload(&fragment::current()) {
+            crate::learn::open_link(state, payload);
+            return;
+        }
         let page = Page::from_fragment(&fragment::current());
         if state.page.get_untracked() != page {
             state.page.set(page);
@@ -117,6 +127,7 @@ pub fn App() -> impl IntoView {
             </div>
             <crate::components::LessonPanel />
             </div>
+            <crate::components::DemoPlayer />
         </main>
     }
 }

@@ -10,6 +10,19 @@ pub fn chosen_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
         .and_then(|f| f.get(0))
 }
 
+/// Every file chosen in the `<input type="file" multiple>` an event came from.
+pub fn chosen_files(ev: &leptos::ev::Event) -> Vec<web_sys::File> {
+    use wasm_bindgen::JsCast;
+    let Some(list) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .and_then(|i| i.files())
+    else {
+        return Vec::new();
+    };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
 /// A file's whole text (empty if it cannot be read).
 pub async fn text_of(file: web_sys::File) -> String {
     wasm_bindgen_futures::JsFuture::from(file.text())

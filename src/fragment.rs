@@ -71,6 +71,14 @@ impl Page {
 /// The fragment prefix of a share link: `#/share/<payload>`.
 pub const SHARE_PREFIX: &str = "#/share/";
 
+/// The fragment prefix of a lesson link: `#/lesson/<payload>`.
+pub const LESSON_PREFIX: &str = "#/lesson/";
+
+/// The lesson payload of a lesson link's fragment.
+pub fn lesson_payload(fragment: &str) -> Option<&str> {
+    fragment.strip_prefix(LESSON_PREFIX)
+}
+
 /// The workspace payload of a share link's fragment.
 pub fn share_payload(fragment: &str) -> Option<&str> {
     fragment.strip_prefix(SHARE_PREFIX)

@@ -6,7 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use leptos::prelude::*;
-use o11y_engine::learn::{Check, Course, Progress};
+use o11y_engine::learn::{Check, Course, Lesson, Progress};
 
 use crate::fragment::{self, Page};
 use crate::state::{AppState, Notice, OpenLesson, Pristine};
@@ -92,6 +92,13 @@ pub fn open(state: AppState, id: &str, step: Option<usize>) -> Result<(), String
         .lesson(id)
         .ok_or_else(|| format!("no lesson {id:?}"))?
         .clone();
+    open_lesson(state, lesson, step)
+}
+
+/// Opens a lesson, built in or not (a file, a link, the editor).
+pub fn open_lesson(state: AppState, lesson: Lesson, step: Option<usize>) -> Result<(), String> {
+    let id = lesson.id.clone();
+    let id = id.as_str();
     let demo = crate::perf::measure("lesson-open", || lesson.scenario.build())
         .map_err(|e| format!("the lesson's scenario does not build: {e}"))?;
     let step = step
@@ -220,6 +227,19 @@ pub fn check(state: AppState, typed: &str) {
             l.feedback = Some((id, feedback));
         }
     });
+}
+
+/// Opens the lesson a `#/lesson/…` link carries, or says why it cannot.
+pub fn open_link(state: AppState, payload: &str) {
+    let opened = o11y_engine::learn::lesson_from_link(payload)
+        .map_err(|e| e.to_string())
+        .and_then(|(_, lesson)| open_lesson(state, lesson, Some(0)));
+    if let Err(e) = opened {
+        state.notice.set(Some(Notice {
+            message: format!("The lesson link could not be opened: {e}"),
+            download: None,
+        }));
+    }
 }
 
 /// The solution to show: the reference, or for an `answer` exercise the

@@ -14,6 +14,7 @@ mod fragment;
 mod learn;
 mod pages;
 mod perf;
+mod present;
 mod prometheus_http;
 mod refresh;
 mod simulator_controls;

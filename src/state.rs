@@ -36,6 +36,22 @@ pub struct AppState {
     pub stashed: StoredValue<Option<Demo>>,
     /// What the editors hold now, for a lesson's Check.
     pub drafts: Drafts,
+    /// The demo script playing, if one.
+    pub playing: RwSignal<Option<Playing>>,
+}
+
+/// A demo script playing on the virtual clock.
+#[derive(Clone)]
+pub struct Playing {
+    pub script: Arc<o11y_engine::learn::script::Script>,
+    /// The last step shown.
+    pub applied: Option<usize>,
+    /// Stopped at a `pause` step until the presenter goes on.
+    pub waiting: bool,
+    /// The presentation view is on.
+    pub presenting: bool,
+    /// The last step is shown.
+    pub finished: bool,
 }
 
 /// The text of each editor an exercise can take its answer from: pages

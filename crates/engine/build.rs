@@ -1,34 +1,37 @@
-//! Compiles the lessons of `lessons/` (at the repository root) into the
-//! engine: `learn::BUILTIN` lists every `*.md` file there, by file name,
-//! with its text (`include_str!`), so a new lesson file is in the page
+//! Compiles the lessons of `lessons/` and the demo scripts of `demos/` (at
+//! the repository root) into the engine: `learn::BUILTIN` and
+//! `learn::script::BUILTIN_DEMOS` list every `*.md` file there, by file
+//! name, with its text (`include_str!`), so a new file is in the page
 //! without touching code.
 
 use std::path::Path;
 
 fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    let dir = Path::new(&manifest).join("../../lessons");
-    println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "md"))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    let mut out = String::from("&[\n");
-    for f in &files {
-        println!("cargo:rerun-if-changed={}", f.display());
-        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let path = f.canonicalize().unwrap_or_else(|_| f.clone());
-        out.push_str(&format!(
-            "    ({name:?}, include_str!({:?})),\n",
-            path.display().to_string()
-        ));
-    }
-    out.push(']');
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    std::fs::write(Path::new(&out_dir).join("lessons.rs"), out).expect("OUT_DIR is writable");
+    for (dir, out) in [("lessons", "lessons.rs"), ("demos", "demos.rs")] {
+        let dir = Path::new(&manifest).join("../..").join(dir);
+        println!("cargo:rerun-if-changed={}", dir.display());
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "md"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        let mut list = String::from("&[\n");
+        for f in &files {
+            println!("cargo:rerun-if-changed={}", f.display());
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let path = f.canonicalize().unwrap_or_else(|_| f.clone());
+            list.push_str(&format!(
+                "    ({name:?}, include_str!({:?})),\n",
+                path.display().to_string()
+            ));
+        }
+        list.push(']');
+        std::fs::write(Path::new(&out_dir).join(out), list).expect("OUT_DIR is writable");
+    }
 }

@@ -7,6 +7,7 @@
 //! here, never from another page.
 
 pub mod data_source_field;
+pub mod demo_player;
 pub mod graph;
 pub mod lesson_panel;
 pub mod markdown;
@@ -15,6 +16,7 @@ pub mod state_bands;
 pub mod time_range;
 
 pub use data_source_field::DataSourceField;
+pub use demo_player::DemoPlayer;
 pub use graph::{ChartError, ExemplarDot, Graph};
 pub use lesson_panel::LessonPanel;
 pub use markdown::Markdown;

@@ -218,3 +218,124 @@ pub fn answer(file: &Path, exercise: &str, answer: &str) -> ExitCode {
         ExitCode::from(1)
     }
 }
+
+/// `o11y demos check [PATH…]` (the built-in demos when none): every script
+/// reads, its scenario builds, and its timeline plays to the end with every
+/// step's query running (PromQL on Explore, LogQL on the Logs page).
+pub fn check_demos(paths: &[PathBuf]) -> ExitCode {
+    let files = if paths.is_empty() {
+        learn::script::BUILTIN_DEMOS
+            .iter()
+            .map(|(n, t)| (format!("demos/{n}"), t.to_string()))
+            .collect()
+    } else {
+        match lesson_files(paths) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("o11y demos check: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    };
+    let mut failed = false;
+    for (name, text) in &files {
+        let script = match learn::script::parse_script(text) {
+            Ok(s) => s,
+            Err(e) => {
+                println!("{name}:{e}");
+                failed = true;
+                continue;
+            }
+        };
+        let t0 = Instant::now();
+        let mut demo = match script.scenario.build() {
+            Ok(d) => d,
+            Err(e) => {
+                println!("{name}: scenario: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        println!(
+            "\n{} ({}): {} steps, built in {:.0} ms",
+            script.id,
+            script.title,
+            script.steps.len(),
+            t0.elapsed().as_secs_f64() * 1e3
+        );
+        println!(
+            "  {:<6} {:<11} {:<18} {:<28} firing",
+            "at", "page", "query", "failing"
+        );
+        for step in &script.steps {
+            let to = script.scenario.start_ms + step.at;
+            if to > demo.now_ms()
+                && let Err(e) = demo.step(to - demo.now_ms())
+            {
+                println!("  the simulator stopped: {e}");
+                failed = true;
+                break;
+            }
+            let query = match (&step.query, step.page.as_deref()) {
+                (None, _) => "—".to_string(),
+                (Some(q), Some("logs")) => {
+                    let end_ns = demo.now_ms() * 1_000_000;
+                    let q2 = o11y_engine::logs::metric::LogQuery {
+                        start_ns: end_ns - 3_600_000_000_000,
+                        end_ns,
+                        step_ms: 15_000,
+                        limit: 100,
+                    };
+                    match demo.logql(q, &q2) {
+                        Ok(_) => "runs".to_string(),
+                        Err(e) => {
+                            failed = true;
+                            format!("FAILS: {e}")
+                        }
+                    }
+                }
+                (Some(q), _) => match o11y_engine::promql::parse(q)
+                    .map_err(|e| e.to_string())
+                    .and_then(|expr| {
+                        demo.instant_query(&expr, demo.now_ms())
+                            .map_err(|e| e.to_string())
+                    }) {
+                    Ok(_) => "runs".to_string(),
+                    Err(e) => {
+                        failed = true;
+                        format!("FAILS: {e}")
+                    }
+                },
+            };
+            let failing: Vec<String> = demo
+                .shop()
+                .active_failures(demo.now_ms())
+                .iter()
+                .map(o11y_engine::sim::failure::presets::describe)
+                .collect();
+            let firing: Vec<String> = demo
+                .rules()
+                .alerts()
+                .filter(|(_, _, a)| {
+                    a.state == o11y_engine::alerting::rules::group::AlertState::Firing
+                })
+                .map(|(_, _, a)| a.labels.to_string())
+                .collect();
+            println!(
+                "  {:<6} {:<11} {:<18} {:<28} {}",
+                o11y_engine::model::duration::format_duration(step.at),
+                step.page.as_deref().unwrap_or("—"),
+                query,
+                failing.join("; "),
+                firing.join("; ")
+            );
+        }
+    }
+    println!("\n{} demos", files.len());
+    if failed {
+        println!("FAILED");
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

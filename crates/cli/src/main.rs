@@ -81,6 +81,11 @@ enum Command {
         #[command(subcommand)]
         what: LessonsCommand,
     },
+    /// Demo scripts: check that each reads, builds and plays to its end.
+    Demos {
+        #[command(subcommand)]
+        what: DemosCommand,
+    },
     /// Print performance figures (run a release build: `cargo run --release -p o11y-cli -- bench`).
     Bench {
         /// What to measure.
@@ -209,6 +214,16 @@ enum LessonsCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum DemosCommand {
+    /// Read demo scripts (the `*.md` of a directory), build each scenario
+    /// and play its timeline, running every step's query; exit 1 on any problem.
+    Check {
+        /// Script files or directories; the built-in demos when none.
+        paths: Vec<std::path::PathBuf>,
+    },
+}
+
 /// The format `o11y expfmt` reads or writes.
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum FormatArg {
@@ -289,6 +304,9 @@ fn main() -> ExitCode {
                 answer,
             } => lessons::answer(&file, &exercise, &answer),
         },
+        Command::Demos {
+            what: DemosCommand::Check { paths },
+        } => lessons::check_demos(&paths),
         Command::TestRules { files } => rules::test_rules(&files),
         Command::PromtoolConformance { dir } => rules::promtool_conformance(&dir),
         Command::ExportRules { dir } => rules::export_rules(&dir),

@@ -32,6 +32,7 @@ pub mod chart;
 pub mod defaults;
 pub mod demo;
 pub mod learn;
+pub mod link;
 pub mod progress;
 pub mod promapi;
 pub mod relabel;

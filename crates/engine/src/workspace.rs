@@ -21,7 +21,7 @@ pub const MAX_PASTE_BYTES: usize = 512 * 1024;
 
 /// Longest share link fragment offered (browsers and chat tools cut
 /// longer URLs).
-pub const MAX_SHARE_CHARS: usize = 32_000;
+pub const MAX_SHARE_CHARS: usize = crate::link::MAX_LINK_CHARS;
 
 /// A `/metrics` paste: the target it was stored as, and the text.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -91,6 +91,15 @@ pub enum WorkspaceError {
     TooBig(usize),
 }
 
+impl From<crate::link::LinkError> for WorkspaceError {
+    fn from(e: crate::link::LinkError) -> WorkspaceError {
+        match e {
+            crate::link::LinkError::Damaged(why) => WorkspaceError::Link(why),
+            crate::link::LinkError::TooBig(n) => WorkspaceError::TooBig(n),
+        }
+    }
+}
+
 impl From<&WorkspaceError> for o11y_model::diag::Diagnostic {
     /// The error's text, without a place.
     fn from(e: &WorkspaceError) -> o11y_model::diag::Diagnostic {
@@ -125,29 +134,13 @@ impl Workspace {
 
     /// The share link's fragment payload: deflated JSON in base64url.
     pub fn to_link(&self) -> Result<String, WorkspaceError> {
-        use base64::Engine;
         let json = serde_json::to_vec(self).unwrap_or_default();
-        let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
-        let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed);
-        if text.len() > MAX_SHARE_CHARS {
-            return Err(WorkspaceError::TooBig(text.len()));
-        }
-        Ok(text)
+        crate::link::pack(&json).map_err(WorkspaceError::from)
     }
 
     pub fn from_link(text: &str) -> Result<Workspace, WorkspaceError> {
-        use base64::Engine;
-        if text.len() > 4 * MAX_SHARE_CHARS {
-            return Err(WorkspaceError::TooBig(text.len()));
-        }
-        let packed = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(text.trim())
-            .map_err(|e| WorkspaceError::Link(e.to_string()))?;
-        // A small link cannot inflate to a huge document.
-        let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, 16 * 1024 * 1024)
-            .map_err(|e| WorkspaceError::Link(format!("{e:?}")))?;
-        let text = String::from_utf8(json).map_err(|e| WorkspaceError::Link(e.to_string()))?;
-        Workspace::from_json(&text)
+        let json = crate::link::unpack(text).map_err(WorkspaceError::from)?;
+        Workspace::from_json(&json)
     }
 }
 

@@ -283,3 +283,107 @@ test('an incident investigated through the pages: culprit, kind, start, a trace 
   await debrief.scrollIntoViewIfNeeded();
   await page.screenshot({ path: test.info().outputPath('learn-incident-debrief.png') });
 });
+
+test('a trainer writes a lesson, checks it, shares it as a link that opens it; a class\'s progress files sum up', async ({ page, browser }) => {
+  await page.goto('/#/learn');
+  await page.getByTestId('lesson-editor').locator('summary').click();
+  const editor = page.getByTestId('lesson-editor-text');
+  const original = await editor.inputValue();
+  expect(original).toContain('id: promql-selectors');
+
+  // Errors as one types, at their line and column.
+  await editor.fill(original.replace('prompt: Select every', 'promt: Select every'));
+  await expect(page.getByTestId('lesson-editor-error')).toContainText('unknown field "promt"');
+  await expect(page.getByTestId('lesson-editor-error')).toHaveText(/^\d+:1: /);
+
+  // A lesson of one's own: checked as `o11y lessons check` does.
+  const mine = original.replace('id: promql-selectors', 'id: my-selectors').replace('title: Selectors and matchers', 'title: My selectors');
+  await editor.fill(mine);
+  await expect(page.getByTestId('lesson-editor-ok')).toContainText('My selectors');
+  await page.getByTestId('lesson-editor-check').click();
+  await expect(page.getByTestId('lesson-check-summary')).toContainText('Every reference passes and every trap fails with its hint', { timeout: 30_000 });
+  await expect(page.getByTestId('lesson-check-row')).toHaveCount(3);
+  await page.getByTestId('lesson-editor').screenshot({ path: test.info().outputPath('learn-lesson-editor.png') });
+
+  // Shared as a link: another browser opens the lesson itself.
+  await page.getByTestId('lesson-editor-share').click();
+  const link = await page.getByTestId('lesson-editor-link').inputValue();
+  expect(link).toContain('#/lesson/');
+  const other = await browser.newContext();
+  const fresh = await other.newPage();
+  await fresh.goto(link);
+  await expect(fresh.getByTestId('lesson-panel')).toBeVisible();
+  await expect(fresh.getByTestId('lesson-title')).toHaveText('My selectors');
+  await expect(fresh.getByTestId('explore-page')).toBeVisible();
+  // A damaged link says so.
+  await fresh.goto(link.replace(/#\/lesson\/.*$/, '#/lesson/not-a-lesson'));
+  await fresh.reload();
+  await expect(fresh.getByTestId('workspace-notice')).toContainText('The lesson link could not be opened');
+  await other.close();
+
+  // A class's progress files: who passed what, with how many hints.
+  await page.getByTestId('progress-files').locator('summary').click();
+  await page.getByTestId('progress-export').click();
+  await expect(page.getByTestId('progress-export-link')).toHaveAttribute('href', /^blob:/);
+  const ann = { version: 1, lessons: { 'promql-selectors': { step: 1, exercises: { 'payment-requests': { attempts: 2, hints: 1, passed: true, answer: 'x' } } } } };
+  const bob = { version: 1, lessons: { 'promql-selectors': { step: 0, exercises: { 'payment-requests': { attempts: 3, hints: 2, passed: false } } } } };
+  await page.getByTestId('progress-import').setInputFiles([
+    { name: 'ann.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(ann)) },
+    { name: 'bob.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bob)) },
+    { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 1, "lessons": [') },
+  ]);
+  const summary = page.getByTestId('class-summary');
+  await expect(summary.locator('th')).toContainText(['lesson', 'exercise', 'ann', 'bob']);
+  const first = page.getByTestId('class-row').first();
+  await expect(first).toContainText('payment-requests');
+  await expect(first).toContainText('✓ 1 hint');
+  await expect(first).toContainText('✗ 3 tries');
+  await expect(page.getByTestId('progress-files')).toContainText('broken.json: 1:');
+  await page.getByTestId('progress-files').screenshot({ path: test.info().outputPath('learn-class-summary.png') });
+});
+
+test('a demo script plays to its end: captions, pages and failures at their times, a pause, back and forth, the presentation view', async ({ page }) => {
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.goto('/#/learn');
+  await page.getByTestId('demo-start-three-pillars').click();
+  const caption = page.getByTestId('demo-caption');
+  await expect(caption).toContainText('A shop, measured');
+  await expect(page.getByTestId('explore-page')).toBeVisible();
+  await expect(page.getByTestId('query-input')).toHaveValue('sum by (service) (rate(http_requests_total[1m]))');
+  await expect(page.getByTestId('simulator-toggle')).not.toContainText('failing');
+
+  // The clock plays the timeline: the failure starts at its time, the caption follows.
+  await expect(caption).toContainText('Something fails', { timeout: 20_000 });
+  await expect(page.getByTestId('simulator-toggle')).toContainText('1 failing');
+  await expect(page.getByTestId('demo-step')).toContainText('step 2 of 5');
+
+  // A pause step waits for the presenter.
+  await expect(caption).toContainText('Where: a trace', { timeout: 20_000 });
+  await expect(page.getByTestId('traces-page')).toBeVisible();
+  await expect(page.getByTestId('demo-waiting')).toBeVisible();
+  await page.getByTestId('demo-present').click();
+  await page.screenshot({ path: test.info().outputPath('demo-presentation-1920x1080.png') });
+  await expect(page.locator('.topbar nav')).toBeHidden();
+  await page.keyboard.press(' ');
+  await expect(page.getByTestId('demo-waiting')).toHaveCount(0);
+
+  // → jumps to the next steps; ← goes back to the same data.
+  await page.keyboard.press('ArrowRight');
+  await expect(caption).toContainText('Why: the logs');
+  await expect(page.getByTestId('logs-page')).toBeVisible();
+  await expect(page.getByTestId('logql-input')).toHaveValue('{service_name="payment", level="error"}');
+  await page.keyboard.press('ArrowRight');
+  await expect(caption).toContainText('Back to normal');
+  await expect(page.getByTestId('demo-finished')).toBeVisible();
+  await expect(page.getByTestId('simulator-toggle')).not.toContainText('failing');
+  await page.keyboard.press('ArrowLeft');
+  await expect(caption).toContainText('Why: the logs');
+  await expect(page.getByTestId('simulator-toggle')).toContainText('1 failing');
+  await page.keyboard.press('Escape');
+  await expect(page.locator('.topbar nav')).toBeVisible();
+
+  // Stopping gives the learner's own demo back.
+  await page.getByTestId('demo-stop').click();
+  await expect(page.getByTestId('demo-player')).toHaveCount(0);
+  await expect(page.getByTestId('learn-page')).toBeVisible();
+});

@@ -352,7 +352,7 @@ pub fn parse_lesson(text: &str) -> Result<Lesson, Diagnostic> {
 
 /// The front matter between `---` lines, its first line, the body and its
 /// first line (1-based).
-fn split_front_matter(text: &str) -> Result<(&str, usize, &str, usize), Diagnostic> {
+pub(super) fn split_front_matter(text: &str) -> Result<(&str, usize, &str, usize), Diagnostic> {
     let rest = text
         .strip_prefix("---\n")
         .or_else(|| text.strip_prefix("---\r\n"))
@@ -375,9 +375,21 @@ fn split_front_matter(text: &str) -> Result<(&str, usize, &str, usize), Diagnost
     ))
 }
 
-/// Splits the body into steps at its exercise blocks.
-fn read_steps(body: &str, first_line: usize) -> Result<Vec<Step>, Diagnostic> {
-    let mut steps = Vec::new();
+/// Prose, and the fenced YAML block that ends it (none after the last).
+pub(super) struct Section {
+    pub prose: String,
+    /// The block's YAML and the line of its opening fence.
+    pub block: Option<(String, usize)>,
+}
+
+/// Splits a body at its fenced blocks whose info string is `info`
+/// (```` ```exercise ````, ```` ```step ````); other fenced blocks are prose.
+pub(super) fn sections(
+    body: &str,
+    first_line: usize,
+    info: &str,
+) -> Result<Vec<Section>, Diagnostic> {
+    let mut out = Vec::new();
     let mut prose = String::new();
     let mut fence: Option<(String, usize, String)> = None; // (marker, line, yaml)
     let mut other_fence: Option<String> = None;
@@ -386,11 +398,9 @@ fn read_steps(body: &str, first_line: usize) -> Result<Vec<Step>, Diagnostic> {
         let trimmed = line.trim_end();
         if let Some((marker, start, yaml)) = &mut fence {
             if trimmed == marker.as_str() {
-                let exercise = read_exercise(yaml, *start)?;
-                steps.push(Step {
-                    title: heading(&prose).unwrap_or_else(|| exercise.id.clone()),
-                    prose: std::mem::take(&mut prose).trim().to_string(),
-                    exercise: Some(exercise),
+                out.push(Section {
+                    prose: std::mem::take(&mut prose),
+                    block: Some((std::mem::take(yaml), *start)),
                 });
                 fence = None;
             } else {
@@ -404,8 +414,7 @@ fn read_steps(body: &str, first_line: usize) -> Result<Vec<Step>, Diagnostic> {
                 other_fence = None;
             }
         } else if let Some(marker) = fence_marker(trimmed) {
-            let info = trimmed[marker.len()..].trim();
-            if info == "exercise" {
+            if trimmed[marker.len()..].trim() == info {
                 fence = Some((marker, n, String::new()));
                 continue;
             }
@@ -418,17 +427,33 @@ fn read_steps(body: &str, first_line: usize) -> Result<Vec<Step>, Diagnostic> {
         return Err(Diagnostic::at_line(
             start,
             1,
-            "this exercise block is not closed",
+            format!("this {info} block is not closed"),
         ));
     }
     if !prose.trim().is_empty() {
-        steps.push(Step {
-            title: heading(&prose).unwrap_or_else(|| "Summary".to_string()),
-            prose: prose.trim().to_string(),
-            exercise: None,
-        });
+        out.push(Section { prose, block: None });
     }
-    Ok(steps)
+    Ok(out)
+}
+
+/// Splits the body into steps at its exercise blocks.
+fn read_steps(body: &str, first_line: usize) -> Result<Vec<Step>, Diagnostic> {
+    sections(body, first_line, "exercise")?
+        .into_iter()
+        .map(|s| {
+            let exercise = s
+                .block
+                .map(|(yaml, line)| read_exercise(&yaml, line))
+                .transpose()?;
+            Ok(Step {
+                title: heading(&s.prose)
+                    .or_else(|| exercise.as_ref().map(|e| e.id.clone()))
+                    .unwrap_or_else(|| "Summary".to_string()),
+                prose: s.prose.trim().to_string(),
+                exercise,
+            })
+        })
+        .collect()
 }
 
 /// The backticks or tildes that open a fenced block, if the line opens one.
@@ -439,7 +464,7 @@ fn fence_marker(line: &str) -> Option<String> {
 }
 
 /// The text of the first ATX heading.
-fn heading(markdown: &str) -> Option<String> {
+pub(super) fn heading(markdown: &str) -> Option<String> {
     markdown
         .lines()
         .find_map(|l| l.strip_prefix('#'))

@@ -18,6 +18,7 @@ pub mod format;
 pub mod markdown;
 mod rules;
 pub mod scenario;
+pub mod script;
 #[cfg(test)]
 mod tests;
 
@@ -156,6 +157,53 @@ pub fn self_check(
                 traps,
                 millis: clock() - t0,
             }
+        })
+        .collect()
+}
+
+/// A lesson's text as a link's payload (`#/lesson/…`), deflated.
+pub fn lesson_link(text: &str) -> Result<String, crate::link::LinkError> {
+    crate::link::pack(text.as_bytes())
+}
+
+/// The lesson a link carries, and its text; a damaged link, or a lesson
+/// that does not read, says why (the latter at its line and column).
+pub fn lesson_from_link(payload: &str) -> Result<(String, Lesson), Diagnostic> {
+    let text =
+        crate::link::unpack(payload).map_err(|e| Diagnostic::new(format!("lesson link: {e}")))?;
+    let lesson = parse_lesson(&text)?;
+    Ok((text, lesson))
+}
+
+/// One exercise of a class summary: what each learner did with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryRow {
+    pub lesson: String,
+    pub exercise: String,
+    /// Per learner, in the order given: their record of it, if any.
+    pub learners: Vec<Option<progress::ExerciseProgress>>,
+}
+
+/// Who passed what, with how many hints: every exercise of the lessons any
+/// of `learners` opened, in course order.
+pub fn class_summary(lessons: &[Lesson], learners: &[Progress]) -> Vec<SummaryRow> {
+    lessons
+        .iter()
+        .filter(|l| learners.iter().any(|p| p.lessons.contains_key(&l.id)))
+        .flat_map(|l| {
+            l.exercises().map(move |e| SummaryRow {
+                lesson: l.title.clone(),
+                exercise: e.id.clone(),
+                learners: learners
+                    .iter()
+                    .map(|p| {
+                        p.lessons
+                            .get(&l.id)
+                            .and_then(|x| x.exercises.get(&e.id))
+                            .cloned()
+                    })
+                    .collect(),
+            })
         })
         .collect()
 }

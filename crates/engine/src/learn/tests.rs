@@ -646,3 +646,36 @@ fn evidence_is_any_trace_through_the_failing_service() {
     let f = check("evidence", "ffffffffffffffffffffffffffffffff");
     assert_eq!(f.trap, Some(0), "{f:?}");
 }
+
+#[test]
+fn lessons_travel_in_links_and_progress_sums_up_a_class() {
+    let text = lesson_text("payment");
+    let payload = lesson_link(&text).expect("small enough");
+    let (back, lesson) = lesson_from_link(&payload).expect("reads");
+    assert_eq!(back, text);
+    assert_eq!(lesson.id, "test-lesson");
+    assert!(
+        lesson_from_link("not-a-link!")
+            .expect_err("damaged")
+            .message
+            .contains("damaged")
+    );
+    let broken = lesson_link("---\nid: x\n").expect("packs");
+    assert_eq!(
+        lesson_from_link(&broken).expect_err("no closing ---").line,
+        1
+    );
+
+    let mut ann = Progress::default();
+    ann.record_attempt("test-lesson", "rate", "x", false);
+    ann.record_attempt("test-lesson", "rate", "y", true);
+    ann.take_hint("test-lesson", "rate", 2);
+    let bob = Progress::default();
+    let rows = class_summary(std::slice::from_ref(&lesson), &[ann, bob]);
+    assert_eq!(rows.len(), lesson.exercises().count());
+    let rate = &rows[0];
+    assert_eq!(rate.exercise, "rate");
+    let a = rate.learners[0].as_ref().expect("ann tried");
+    assert_eq!((a.passed, a.attempts, a.hints), (true, 2, 1));
+    assert!(rate.learners[1].is_none());
+}

@@ -3,6 +3,8 @@
 //! puts the playground into its scenario and docks its panel beside every
 //! page (`components::LessonPanel`).
 
+mod authoring;
+
 use leptos::prelude::*;
 use o11y_engine::learn::Pillar;
 
@@ -92,6 +94,8 @@ pub fn LearnPage() -> impl IntoView {
             {move || status.get().map(|s| view! { <p class="error-text" data-testid="learn-error">{s}</p> })}
             <ul>{problems}</ul>
             {pillars}
+            <Demos />
+            <authoring::Authoring />
         </section>
     }
 }
@@ -101,4 +105,42 @@ fn capitalized(name: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
+}
+
+/// The built-in demo scripts, for presenters.
+#[component]
+fn Demos() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let status = RwSignal::new(None::<String>);
+    let (scripts, problems) = o11y_engine::learn::script::builtin_demos();
+    let problems = problems
+        .into_iter()
+        .map(|(file, e)| view! { <p class="error-text">{format!("demos/{file}:{e}")}</p> })
+        .collect_view();
+    let cards = scripts
+        .into_iter()
+        .map(|script| {
+            let id = script.id.clone();
+            let (title, summary, steps) = (script.title.clone(), script.summary.clone(), script.steps.len());
+            view! {
+                <article class="card lesson-card" data-testid=format!("demo-{id}")>
+                    <h3>{title}</h3>
+                    <Markdown text=summary />
+                    <p class="muted">{format!("{steps} steps")}</p>
+                    <button class="primary" data-testid=format!("demo-start-{id}") on:click=move |_| {
+                        status.set(crate::present::start(state, script.clone()).err());
+                    }>"Play"</button>
+                </article>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="pillar" data-testid="demos">
+            <h2>"Demos, for presenters"</h2>
+            <p class="muted">"A script plays the shop's story on the virtual clock: captions, failures at their times, the pages and queries to show. Space pauses or goes on, → and ← step, the presentation view is for a projector."</p>
+            {move || status.get().map(|s| view! { <p class="error-text">{s}</p> })}
+            {problems}
+            <div class="lesson-grid">{cards}</div>
+        </section>
+    }
 }
