@@ -67,6 +67,8 @@ fn apply(state: AppState, index: usize) {
         // state (the query) from the URL.
         state.page.set(Page::Learn);
         state.page.set(p);
+        // The new page from its top, as a presenter would show it.
+        window().scroll_to_with_x_and_y(0.0, 0.0);
     }
     let last = index + 1 == playing.script.steps.len();
     state.demo.update(|d| {

@@ -59,11 +59,11 @@ pub fn DemoPlayer() -> impl IntoView {
                     <span class="muted" data-testid="demo-step">{format!("{} · step {} of {total}", script.title, index + 1)}</span>
                     {playing.waiting.then(|| view! { <span class="badge" data-testid="demo-waiting">"paused: press space or →"</span> })}
                     {playing.finished.then(|| view! { <span class="badge" data-testid="demo-finished">"the end"</span> })}
-                    <button data-testid="demo-back" title="Back (←)" on:click=move |_| present::previous(state)>"⏮"</button>
+                    <button data-testid="demo-back" title="Back (←)" on:click=move |_| present::previous(state)>"← Back"</button>
                     <button data-testid="demo-play" title="Play or pause (space)" on:click=move |_| present::toggle(state)>
-                        {move || if paused() { "▶" } else { "⏸" }}
+                        {move || if paused() { "▶ Play" } else { "❚❚ Pause" }}
                     </button>
-                    <button data-testid="demo-next" title="Next (→)" on:click=move |_| present::next(state)>"⏭"</button>
+                    <button data-testid="demo-next" title="Next (→)" on:click=move |_| present::next(state)>"Next →"</button>
                     <button data-testid="demo-present" on:click=move |_| present::set_presenting(state, !playing.presenting)>
                         {if playing.presenting { "Leave the presentation view" } else { "Presentation view" }}
                     </button>

@@ -18,16 +18,19 @@ pub enum Pillar {
     Logs,
     Traces,
     Alerting,
+    /// Dashboards and relabeling: what is shown, and what is scraped.
+    Dashboards,
     /// Investigations: a hidden failure, and the learner finds it.
     Incidents,
 }
 
 impl Pillar {
-    pub const ALL: [Pillar; 5] = [
+    pub const ALL: [Pillar; 6] = [
         Pillar::Metrics,
         Pillar::Logs,
         Pillar::Traces,
         Pillar::Alerting,
+        Pillar::Dashboards,
         Pillar::Incidents,
     ];
 
@@ -37,6 +40,7 @@ impl Pillar {
             Pillar::Logs => "logs",
             Pillar::Traces => "traces",
             Pillar::Alerting => "alerting",
+            Pillar::Dashboards => "dashboards",
             Pillar::Incidents => "incidents",
         }
     }
@@ -313,7 +317,7 @@ pub fn parse_lesson(text: &str) -> Result<Lesson, Diagnostic> {
     let pillar = Pillar::parse(&pillar_text).ok_or_else(|| {
         f.error(
             "pillar",
-            "the pillar is one of metrics, logs, traces, alerting, incidents",
+            "the pillar is one of metrics, logs, traces, alerting, dashboards, incidents",
         )
     })?;
     let scenario = match f.get("scenario") {
