@@ -37,20 +37,28 @@ fn read(path: &Path) -> Result<(String, String), String> {
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The files given, or the built-in ones (named as in `dir`) when none.
+fn files_or_builtin(
+    paths: &[PathBuf],
+    builtin: &[(&str, &str)],
+    dir: &str,
+) -> Result<Vec<(String, String)>, String> {
+    if paths.is_empty() {
+        return Ok(builtin
+            .iter()
+            .map(|(n, t)| (format!("{dir}/{n}"), t.to_string()))
+            .collect());
+    }
+    lesson_files(paths)
+}
+
 /// `o11y lessons check [PATH…]` (the built-in lessons when none).
 pub fn check(paths: &[PathBuf]) -> ExitCode {
-    let files = if paths.is_empty() {
-        learn::BUILTIN
-            .iter()
-            .map(|(n, t)| (format!("lessons/{n}"), t.to_string()))
-            .collect()
-    } else {
-        match lesson_files(paths) {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("o11y lessons check: {e}");
-                return ExitCode::from(2);
-            }
+    let files = match files_or_builtin(paths, learn::BUILTIN, "lessons") {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("o11y lessons check: {e}");
+            return ExitCode::from(2);
         }
     };
     let course = Course::read(files.iter().map(|(n, t)| (n.as_str(), t.as_str())));
@@ -223,18 +231,11 @@ pub fn answer(file: &Path, exercise: &str, answer: &str) -> ExitCode {
 /// reads, its scenario builds, and its timeline plays to the end with every
 /// step's query running (PromQL on Explore, LogQL on the Logs page).
 pub fn check_demos(paths: &[PathBuf]) -> ExitCode {
-    let files = if paths.is_empty() {
-        learn::script::BUILTIN_DEMOS
-            .iter()
-            .map(|(n, t)| (format!("demos/{n}"), t.to_string()))
-            .collect()
-    } else {
-        match lesson_files(paths) {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("o11y demos check: {e}");
-                return ExitCode::from(2);
-            }
+    let files = match files_or_builtin(paths, learn::script::BUILTIN_DEMOS, "demos") {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("o11y demos check: {e}");
+            return ExitCode::from(2);
         }
     };
     let mut failed = false;

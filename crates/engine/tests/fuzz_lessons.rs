@@ -1,4 +1,5 @@
-//! Fuzzing of Learn: lesson files (front matter, exercise blocks), the
+//! Fuzzing of Learn: lesson files and demo scripts (front matter,
+//! exercise and step blocks), the
 //! Markdown of their prose (and of dashboards' text panels), and answers
 //! checked against a scenario, mutated byte by byte and token by token
 //! from the built-in lessons and their references.
@@ -36,7 +37,11 @@ const PIECES: [&str; 20] = [
 
 #[test]
 fn lesson_files_and_markdown_never_panic() {
-    let seeds: Vec<&str> = learn::BUILTIN.iter().map(|(_, t)| *t).collect();
+    let seeds: Vec<&str> = learn::BUILTIN
+        .iter()
+        .chain(learn::script::BUILTIN_DEMOS)
+        .map(|(_, t)| *t)
+        .collect();
     let fuzz = common::Fuzz {
         target: "fuzz_lessons",
         seed: 11,
@@ -49,6 +54,9 @@ fn lesson_files_and_markdown_never_panic() {
             common::mutate(rng, seed, &PIECES)
         },
         |text| {
+            if let Err(e) = learn::script::parse_script(text) {
+                assert!(e.line >= 1 && e.line <= text.lines().count() + 1, "{e}");
+            }
             let blocks = markdown::parse(text);
             assert!(blocks.len() <= text.lines().count() + 1);
             match learn::parse_lesson(text) {

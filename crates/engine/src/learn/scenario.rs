@@ -127,6 +127,17 @@ impl FailureAt {
     }
 }
 
+/// An error of a document embedded in field `key` (a block scalar), at its
+/// place in the lesson file: its own line shifted, or the field's place
+/// when it has none (a template's error inside a rule, say).
+fn embedded(f: &Fields, key: &str, d: Diagnostic) -> Diagnostic {
+    match f.get(key) {
+        Some(node) if d.line > 0 => super::fields::shift(d, node.line + f.offset()),
+        Some(node) => f.at(node, format!("{key}: {d}")),
+        None => d,
+    }
+}
+
 impl Scenario {
     pub(super) fn read(f: &Fields) -> Result<Scenario, Diagnostic> {
         f.only(&[
@@ -217,17 +228,14 @@ impl Scenario {
         }
         if let Some(rules) = f.opt_str("rules")? {
             o11y_alerting::rules::parse_rule_file(&rules).map_err(|errors| {
-                let node = f.get("rules").map_or(0, |n| n.line);
                 let first = errors.into_iter().next().unwrap_or_default();
-                super::fields::shift(first, node + f.offset())
+                embedded(f, "rules", first)
             })?;
             s.rules = Some(rules);
         }
         if let Some(am) = f.opt_str("alertmanager")? {
-            o11y_alerting::alertmanager::AmConfig::parse(&am).map_err(|e| {
-                let node = f.get("alertmanager").map_or(0, |n| n.line);
-                super::fields::shift(e, node + f.offset())
-            })?;
+            o11y_alerting::alertmanager::AmConfig::parse(&am)
+                .map_err(|e| embedded(f, "alertmanager", e))?;
             s.alertmanager = Some(am);
         }
         for node in f.seq("metrics")? {
