@@ -183,6 +183,11 @@ pub fn answer_source(check: &Check) -> Option<(Page, &'static str)> {
         Check::Rule(_) => Some((Page::Alerts, "the rule file in Alerts → Rules")),
         Check::Routing(_) => Some((Page::Alerts, "the configuration in Alerts → Alertmanager")),
         Check::Relabel(_) => Some((Page::Relabel, "the relabel_configs on the Relabel page")),
+        Check::Silence(_) => Some((
+            Page::Alerts,
+            "the matchers of a new silence in Alerts → Silences",
+        )),
+        Check::RuleTest(_) => Some((Page::Alerts, "the test file in Alerts → Rule tests")),
         Check::Answer(_) => None,
     }
 }
@@ -196,6 +201,8 @@ pub fn current_answer(state: AppState, check: &Check, typed: &str) -> String {
         Check::Rule(_) => d.rules.get_untracked(),
         Check::Routing(_) => d.alertmanager.get_untracked(),
         Check::Relabel(_) => d.relabel.get_untracked(),
+        Check::Silence(_) => d.silence.get_untracked(),
+        Check::RuleTest(_) => d.rule_tests.get_untracked(),
         Check::Answer(_) => typed.to_string(),
     }
 }

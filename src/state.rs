@@ -68,6 +68,10 @@ pub struct Drafts {
     pub alertmanager: RwSignal<String>,
     /// The Relabel page's `relabel_configs`.
     pub relabel: RwSignal<String>,
+    /// The matchers of the Alerts page's new silence.
+    pub silence: RwSignal<String>,
+    /// The Alerts page's rule test file.
+    pub rule_tests: RwSignal<String>,
 }
 
 impl Drafts {
@@ -78,6 +82,8 @@ impl Drafts {
             rules: RwSignal::new(String::new()),
             alertmanager: RwSignal::new(String::new()),
             relabel: RwSignal::new(String::new()),
+            silence: RwSignal::new(String::new()),
+            rule_tests: RwSignal::new(String::new()),
         }
     }
 }

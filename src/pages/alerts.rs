@@ -398,8 +398,10 @@ fn RulesEditor(replay: RwSignal<Option<Replay>>, tab: RwSignal<Tab>) -> impl Int
 
 #[component]
 fn Silences(refresh: Memo<u64>) -> impl IntoView {
-    let AppState { demo, .. } = expect_context::<AppState>();
+    let AppState { demo, drafts, .. } = expect_context::<AppState>();
     let matchers = RwSignal::new("alertname=\"HighErrorRate\"".to_string());
+    // A lesson's Check takes the silence's matchers from here.
+    Effect::new(move |_| drafts.silence.set(matchers.get()));
     let minutes = RwSignal::new("60".to_string());
     let comment = RwSignal::new("Investigating".to_string());
     let parsed = move || matchers.with(|m| parse_matchers(m));
@@ -600,7 +602,10 @@ fn SloForm(tab: RwSignal<Tab>) -> impl IntoView {
 #[component]
 fn RuleTests() -> impl IntoView {
     let AppState { demo, .. } = expect_context::<AppState>();
+    let drafts = expect_context::<AppState>().drafts;
     let text = RwSignal::new(o11y_engine::demo::DEFAULT_RULE_TESTS.to_string());
+    // A lesson's Check takes the test file from here.
+    Effect::new(move |_| drafts.rule_tests.set(text.get()));
     let result = RwSignal::new(None::<o11y_engine::alerting::rules::unittest::TestFileResult>);
     let run = move |_| {
         let rules = demo.with_untracked(|d| d.rules_text().to_string());

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use o11y_model::labels::Matcher;
+use o11y_model::labels::{Labels, Matcher};
 use o11y_model::yaml::Node;
 use o11y_model::yaml::typed::{self, Ty};
 
@@ -20,6 +20,17 @@ pub struct InhibitRule {
     pub source: Vec<Matcher>,
     pub target: Vec<Matcher>,
     pub equal: Vec<String>,
+}
+
+impl InhibitRule {
+    /// Whether a firing alert `source` mutes the alert `target` under this
+    /// rule (an alert never mutes itself).
+    pub fn mutes(&self, target: &Labels, source: &Labels) -> bool {
+        source != target
+            && self.target.iter().all(|m| m.matches(target))
+            && self.source.iter().all(|m| m.matches(source))
+            && self.equal.iter().all(|e| source.get(e) == target.get(e))
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -36,17 +36,10 @@ impl Alertmanager {
             .flat_map(|g| g.alerts.values())
             .filter(|a| !a.resolved(now_ms))
             .collect();
-        self.config.inhibit_rules.iter().any(|rule| {
-            rule.target.iter().all(|m| m.matches(labels))
-                && firing.iter().any(|src| {
-                    src.labels != *labels
-                        && rule.source.iter().all(|m| m.matches(&src.labels))
-                        && rule
-                            .equal
-                            .iter()
-                            .all(|e| src.labels.get(e) == labels.get(e))
-                })
-        })
+        self.config
+            .inhibit_rules
+            .iter()
+            .any(|rule| firing.iter().any(|src| rule.mutes(labels, &src.labels)))
     }
 
     /// Whether an active silence matches.

@@ -159,6 +159,8 @@ impl<'a> Checker<'a> {
             Check::Rule(r) => super::rules::run(self.demo, self.start_ms, r, text),
             Check::Routing(r) => super::rules::routes(r, text),
             Check::Relabel(r) => super::rules::relabel(r, text),
+            Check::Silence(s) => super::rules::silence(s, text),
+            Check::RuleTest(t) => super::rules::rule_tests(t, text),
             Check::Answer(a) => self.answer_outcome(&a.probe, text, reference),
         }
     }
@@ -188,6 +190,7 @@ impl<'a> Checker<'a> {
                 out
             }
             Check::Rule(r) => super::rules::alert_differences(r, expected, got),
+            Check::RuleTest(t) => super::rules::test_differences(t, got),
             Check::Answer(a) => diff::differences(expected, got, a.tolerance, false, &[]),
             _ => diff::differences(expected, got, 1e-9, false, &[]),
         }

@@ -34,8 +34,16 @@ pub enum Outcome {
         annotations: Vec<(Labels, Vec<(String, String)>)>,
         records: Vec<Frame>,
     },
-    /// Where each alert goes: `(receiver, grouped by)` per route.
-    Routes(Vec<(Labels, Vec<(String, String)>)>),
+    /// Where each alert goes.
+    Routes(Vec<Routed>),
+    /// Which alerts a silence mutes.
+    Silenced(Vec<(Labels, bool)>),
+    /// A test file's run on the rules (`None`: it passes; else promtool's
+    /// output), and whether it fails on each broken variant.
+    Tests {
+        on_rules: Option<String>,
+        catches: Vec<bool>,
+    },
     /// What relabeling makes of each target (`None`: dropped).
     Relabeled(Vec<(Labels, Option<Labels>)>),
     /// A value found with the tools.
@@ -49,6 +57,16 @@ pub enum Outcome {
 /// Labels written in a feedback message (Markdown: as code).
 pub fn show(labels: &Labels) -> String {
     format!("`{labels}`")
+}
+
+/// Where one alert goes under an Alertmanager configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Routed {
+    pub alert: Labels,
+    /// `(receiver, grouped by)` per route it matches.
+    pub routes: Vec<(String, String)>,
+    /// An inhibition rule mutes it (the other alerts firing).
+    pub muted: bool,
 }
 
 /// An instant query's value as a frame.
@@ -181,6 +199,7 @@ pub fn differences(
         ],
         (Outcome::Lines(e), Outcome::Lines(g)) => line_differences(e, g),
         (Outcome::Routes(e), Outcome::Routes(g)) => route_differences(e, g),
+        (Outcome::Silenced(e), Outcome::Silenced(g)) => silence_differences(e, g),
         (Outcome::Relabeled(e), Outcome::Relabeled(g)) => relabel_differences(e, g),
         (Outcome::Value(e), Outcome::Value(g)) => value_differences(e, g, tolerance),
         (Outcome::Time(e), Outcome::Time(g)) => time_differences(*e, *g),
@@ -441,12 +460,42 @@ fn line_differences(e: &[(i64, Labels, String)], g: &[(i64, Labels, String)]) ->
     out
 }
 
-fn route_differences(
-    e: &[(Labels, Vec<(String, String)>)],
-    g: &[(Labels, Vec<(String, String)>)],
-) -> Vec<String> {
+fn silence_differences(e: &[(Labels, bool)], g: &[(Labels, bool)]) -> Vec<String> {
+    e.iter()
+        .zip(g)
+        .filter(|(w, x)| w.1 != x.1)
+        .map(|((alert, want), _)| {
+            if *want {
+                format!(
+                    "Your silence does not mute {}, which it should.",
+                    show(alert)
+                )
+            } else {
+                format!(
+                    "Your silence also mutes {}, which must still notify.",
+                    show(alert)
+                )
+            }
+        })
+        .collect()
+}
+
+fn route_differences(e: &[Routed], g: &[Routed]) -> Vec<String> {
     let mut out = Vec::new();
-    for ((alert, want), (_, got)) in e.iter().zip(g) {
+    for (w, x) in e.iter().zip(g) {
+        let (alert, want, want_muted) = (&w.alert, &w.routes, &w.muted);
+        let (got, muted) = (&x.routes, &x.muted);
+        if want_muted != muted {
+            out.push(if *muted {
+                format!("An inhibition rule mutes {}, which must still notify.", show(alert))
+            } else {
+                format!(
+                    "{} is not muted, though an inhibition rule should mute it while the other alerts fire.",
+                    show(alert)
+                )
+            });
+            continue;
+        }
         let names = |r: &[(String, String)]| {
             r.iter()
                 .map(|(n, _)| format!("`{n}`"))

@@ -136,6 +136,11 @@ pub enum Check {
     Relabel(RelabelCheck),
     /// A value found with the tools, computed from the scenario.
     Answer(AnswerCheck),
+    /// Alertmanager matchers of a silence, by which alerts they mute.
+    Silence(SilenceCheck),
+    /// A `promtool test rules` file, by what it catches: it passes on the
+    /// rules and fails on each broken variant of them.
+    RuleTest(RuleTestCheck),
 }
 
 impl Check {
@@ -147,6 +152,8 @@ impl Check {
             Check::Routing(_) => "routing",
             Check::Relabel(_) => "relabel",
             Check::Answer(_) => "answer",
+            Check::Silence(_) => "silence",
+            Check::RuleTest(_) => "ruletest",
         }
     }
 
@@ -158,6 +165,8 @@ impl Check {
             Check::Routing(r) => &r.reference,
             Check::Relabel(r) => &r.reference,
             Check::Answer(a) => a.probe.text(),
+            Check::Silence(s) => &s.reference,
+            Check::RuleTest(t) => &t.reference,
         }
     }
 }
@@ -203,6 +212,31 @@ pub struct RoutingCheck {
     pub reference: String,
     /// Alerts (label sets) to route.
     pub alerts: Vec<Labels>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SilenceCheck {
+    /// Matchers that pass (`alertname="X", service=~"pay.*"`).
+    pub reference: String,
+    /// Alerts (label sets) the silence is tried on.
+    pub alerts: Vec<Labels>,
+}
+
+/// A broken variant of the rules a test file must catch, and what is
+/// broken (told to a learner whose tests miss it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mutant {
+    pub rules: String,
+    pub why: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleTestCheck {
+    /// A test file that passes.
+    pub reference: String,
+    /// The rule file under test, served to the tests as `rules.yml`.
+    pub rules: String,
+    pub mutants: Vec<Mutant>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -497,11 +531,13 @@ fn read_exercise(text: &str, start: usize) -> Result<Exercise, Diagnostic> {
         "rule" => &["from", "alerts", "quiet", "annotations", "records"],
         "routing" => &["alerts"],
         "relabel" => &["targets"],
+        "silence" => &["alerts"],
+        "ruletest" => &["rules", "mutants"],
         "answer" => &[],
         _ => {
             return Err(f.error(
                 "kind",
-                "the kind is one of promql, logql, rule, routing, relabel, answer",
+                "the kind is one of promql, logql, rule, routing, relabel, silence, ruletest, answer",
             ));
         }
     };
@@ -553,6 +589,32 @@ fn read_exercise(text: &str, start: usize) -> Result<Exercise, Diagnostic> {
             reference: f.req_str("reference")?,
             targets: f.label_sets("targets")?,
         }),
+        "silence" => Check::Silence(SilenceCheck {
+            reference: f.req_str("reference")?,
+            alerts: f.label_sets("alerts")?,
+        }),
+        "ruletest" => {
+            let mut mutants = Vec::new();
+            for node in f.seq("mutants")? {
+                let m = f.child(node, "mutant")?;
+                m.only(&["rules", "why"])?;
+                mutants.push(Mutant {
+                    rules: m.req_str("rules")?,
+                    why: m.req_str("why")?,
+                });
+            }
+            if mutants.is_empty() {
+                return Err(f.error(
+                    "mutants",
+                    "list at least one broken variant of the rules the tests must catch",
+                ));
+            }
+            Check::RuleTest(RuleTestCheck {
+                reference: f.req_str("reference")?,
+                rules: f.req_str("rules")?,
+                mutants,
+            })
+        }
         _ => Check::Answer(AnswerCheck {
             probe: read_probe(&f)?,
             tolerance,

@@ -9,7 +9,8 @@
 //! wrong one gets the difference written for a learner (`diff`, and
 //! `rules` for rule files, routing trees and relabel configs). `progress`
 //! is the learner's record; `markdown` turns prose into blocks the page
-//! draws as elements.
+//! draws as elements. `script` reads demo scripts (`demos/*.md`): the same
+//! kind of file, whose `step` blocks are a timeline on the virtual clock.
 
 pub mod check;
 pub mod diff;

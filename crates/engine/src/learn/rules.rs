@@ -10,7 +10,7 @@ use o11y_model::duration::format_duration;
 use o11y_model::labels::Labels;
 
 use super::diff::{self, Outcome, show};
-use super::format::{RelabelCheck, RoutingCheck, RuleCheck};
+use super::format::{RelabelCheck, RoutingCheck, RuleCheck, RuleTestCheck, SilenceCheck};
 use crate::demo::Demo;
 
 /// Slack on a window's edges: one evaluation interval.
@@ -289,10 +289,72 @@ pub(super) fn routes(r: &RoutingCheck, text: &str) -> Result<Outcome, Diagnostic
                         (route.receiver.clone(), group)
                     })
                     .collect();
-                (alert.clone(), routes)
+                // The exercise's alerts all fire together.
+                let muted = config
+                    .inhibit_rules
+                    .iter()
+                    .any(|rule| r.alerts.iter().any(|source| rule.mutes(alert, source)));
+                super::diff::Routed {
+                    alert: alert.clone(),
+                    routes,
+                    muted,
+                }
             })
             .collect(),
     ))
+}
+
+/// Which alerts a silence's matchers mute.
+pub(super) fn silence(s: &SilenceCheck, text: &str) -> Result<Outcome, Diagnostic> {
+    let matchers = o11y_alerting::alertmanager::parse_matchers(text)?;
+    if matchers.is_empty() {
+        return Err(Diagnostic::new("a silence needs at least one matcher"));
+    }
+    Ok(Outcome::Silenced(
+        s.alerts
+            .iter()
+            .map(|a| (a.clone(), matchers.iter().all(|m| m.matches(a))))
+            .collect(),
+    ))
+}
+
+/// A test file run on the rules, and on each broken variant of them.
+pub(super) fn rule_tests(t: &RuleTestCheck, text: &str) -> Result<Outcome, Diagnostic> {
+    let run = |rules: &str| {
+        o11y_alerting::rules::unittest::run_test_file(text, &|name| {
+            if name == "rules.yml" {
+                Ok(rules.to_string())
+            } else {
+                Err(format!(
+                    "{name}: the tests read rules.yml, the rules of this exercise"
+                ))
+            }
+        })
+    };
+    let on_rules = run(&t.rules);
+    Ok(Outcome::Tests {
+        on_rules: (!on_rules.passed).then(|| on_rules.output.trim().to_string()),
+        catches: t.mutants.iter().map(|m| !run(&m.rules).passed).collect(),
+    })
+}
+
+/// What a test file misses: it fails on the right rules, or passes on a
+/// broken variant (each named by what is broken).
+pub(super) fn test_differences(t: &RuleTestCheck, got: &Outcome) -> Vec<String> {
+    let Outcome::Tests { on_rules, catches } = got else {
+        return vec!["Your answer gives another kind of result than the one asked.".to_string()];
+    };
+    if let Some(output) = on_rules {
+        return vec![format!(
+            "Your tests fail on the rules they test, which are right:\n\n```\n{output}\n```"
+        )];
+    }
+    t.mutants
+        .iter()
+        .zip(catches)
+        .filter(|(_, caught)| !**caught)
+        .map(|(m, _)| format!("Your tests pass on a broken version of the rules ({}): they do not check what that changes.", m.why))
+        .collect()
 }
 
 /// What relabel configs make of each target.

@@ -224,6 +224,107 @@ traps:
 ```
 
 ```exercise
+id: inhibit
+kind: routing
+prompt: Mute the warnings of a service while its page fires.
+reference: |
+  route:
+    receiver: default
+  receivers:
+    - name: default
+  inhibit_rules:
+    - source_matchers: [severity="page"]
+      target_matchers: [severity="warning"]
+      equal: [service]
+alerts: ['{alertname="A", severity="page", service="payment"}', '{alertname="B", severity="warning", service="payment"}', '{alertname="C", severity="warning", service="orders"}']
+hints: [one, two]
+traps:
+  - answer: |
+      route:
+        receiver: default
+      receivers:
+        - name: default
+      inhibit_rules:
+        - source_matchers: [severity="page"]
+          target_matchers: [severity="warning"]
+    hint: Without `equal`, a page of one service mutes the warnings of all.
+```
+
+```exercise
+id: silence
+kind: silence
+prompt: Silence the payment service's latency alerts only.
+reference: alertname="HighLatency", service="payment"
+alerts: ['{alertname="HighLatency", service="payment"}', '{alertname="HighLatency", service="orders"}', '{alertname="HighErrorRate", service="payment"}']
+hints: [one, two]
+traps:
+  - answer: service="payment"
+    hint: That mutes every payment alert, errors too.
+```
+
+```exercise
+id: tests
+kind: ruletest
+prompt: Test that the alert fires after its `for`.
+rules: |
+  groups:
+    - name: g
+      rules:
+        - alert: Down
+          expr: up == 0
+          for: 2m
+reference: |
+  rule_files: [rules.yml]
+  evaluation_interval: 1m
+  tests:
+    - interval: 1m
+      input_series:
+        - series: 'up{job="a"}'
+          values: '0x5'
+      alert_rule_test:
+        - eval_time: 1m
+          alertname: Down
+          exp_alerts: []
+        - eval_time: 3m
+          alertname: Down
+          exp_alerts:
+            - exp_labels: {job: a}
+mutants:
+  - rules: |
+      groups:
+        - name: g
+          rules:
+            - alert: Down
+              expr: up == 0
+              for: 0s
+    why: "`for` is gone"
+  - rules: |
+      groups:
+        - name: g
+          rules:
+            - alert: Down
+              expr: up == 1
+              for: 2m
+    why: the condition is the opposite
+hints: [one, two]
+traps:
+  - answer: |
+      rule_files: [rules.yml]
+      evaluation_interval: 1m
+      tests:
+        - interval: 1m
+          input_series:
+            - series: 'up{job="a"}'
+              values: '0x5'
+          alert_rule_test:
+            - eval_time: 3m
+              alertname: Down
+              exp_alerts:
+                - exp_labels: {job: a}
+    hint: Check that it does not fire before its `for` too.
+```
+
+```exercise
 id: relabel
 kind: relabel
 prompt: Keep only the shop's targets.
@@ -269,7 +370,7 @@ fn says(f: &Feedback, part: &str) -> bool {
 fn every_reference_passes_and_every_trap_fails_with_its_hint() {
     let b = built();
     let reports = self_check(&b.lesson, &b.demo, &|| 0.0);
-    assert_eq!(reports.len(), 14);
+    assert_eq!(reports.len(), 17);
     for r in reports {
         assert!(r.ok(), "{r:?}");
     }
@@ -678,4 +779,41 @@ fn lessons_travel_in_links_and_progress_sums_up_a_class() {
     let a = rate.learners[0].as_ref().expect("ann tried");
     assert_eq!((a.passed, a.attempts, a.hints), (true, 2, 1));
     assert!(rate.learners[1].is_none());
+}
+
+#[test]
+fn inhibition_silences_and_rule_tests() {
+    // No inhibition at all: the warning of payment still notifies.
+    let f = check(
+        "inhibit",
+        "route:\n  receiver: default\nreceivers:\n  - name: default\n",
+    );
+    assert!(
+        says(&f, "is not muted, though an inhibition rule should mute it"),
+        "{f:?}"
+    );
+    let f = check("silence", "alertname=\"HighLatency\"");
+    assert!(says(&f, "also mutes"), "{f:?}");
+    let f = check("silence", "service=\"payment\"");
+    assert_eq!(f.trap, Some(0), "{f:?}");
+    assert!(check("silence", "{alertname=\"HighLatency\", service=~\"pay.*\"}").passed);
+    // Tests that fail on the right rules say so with promtool's output.
+    let b = built();
+    let reference = b
+        .lesson
+        .exercise("tests")
+        .expect("exists")
+        .check
+        .reference()
+        .to_string();
+    let wrong = reference.replace("eval_time: 1m\n        alertname: Down\n        exp_alerts: []", "eval_time: 1m\n        alertname: Down\n        exp_alerts:\n          - exp_labels: {job: a}");
+    let f = check("tests", &wrong);
+    assert!(says(&f, "Your tests fail on the rules they test"), "{f:?}");
+    // Tests that miss a broken variant name what they miss.
+    let trap = b.lesson.exercise("tests").expect("exists").traps[0]
+        .answer
+        .clone();
+    let f = check("tests", &trap);
+    assert_eq!(f.trap, Some(0), "{f:?}");
+    assert!(says(&f, "`for` is gone"), "{f:?}");
 }
