@@ -14,6 +14,8 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
 TRUNK_VERSION=0.21.14
+# twiggy reads the built wasm for the test command's weight report.
+TWIGGY_VERSION=0.8.0
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock, and
 # Trunk.toml's [tools] wasm_bindgen must name the same version.
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock")"
@@ -190,6 +192,7 @@ ensure_prometheus() {
 
 setup_test() {
   setup_build
+  ensure_cargo_tool twiggy twiggy "$TWIGGY_VERSION"
   command -v python3 >/dev/null 2>&1 || apt_install python3
   ensure_npm_deps tests/e2e
   ensure_browser

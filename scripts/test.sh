@@ -59,6 +59,8 @@ wasm_env trunk build --release
 
 step "bundle size"
 scripts/bundle-size.sh dist
+echo "  weight before wasm-opt, by crate and by function (scripts/weight-report.sh):"
+scripts/weight-report.sh | sed 's/^/  | /'
 
 step "exports checked by Debian's promtool"
 if command -v promtool >/dev/null 2>&1; then
