@@ -52,6 +52,46 @@ fn files_or_builtin(
     lesson_files(paths)
 }
 
+/// Each lesson's scenario built (how long it took, ms) and its exercises
+/// checked, or why its scenario does not build; on as many threads as
+/// there are cores, in the lessons' order.
+fn check_all(lessons: &[Lesson]) -> Vec<Result<(f64, Vec<learn::ExerciseReport>), String>> {
+    let one = |lesson: &Lesson| {
+        let t0 = Instant::now();
+        let demo = lesson.scenario.build().map_err(|e| e.to_string())?;
+        let built_ms = t0.elapsed().as_secs_f64() * 1e3;
+        let clock = {
+            let t = Instant::now();
+            move || t.elapsed().as_secs_f64() * 1e3
+        };
+        Ok((built_ms, learn::self_check(lesson, &demo, &clock)))
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(vec![None; lessons.len()]);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(lesson) = lessons.get(i) else { break };
+                    let checked = one(lesson);
+                    let mut r = results
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    r[i] = Some(checked);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("not checked: a checking thread failed".to_string())))
+        .collect()
+}
+
 /// `o11y lessons check [PATH…]` (the built-in lessons when none).
 pub fn check(paths: &[PathBuf]) -> ExitCode {
     let files = match files_or_builtin(paths, learn::BUILTIN, "lessons") {
@@ -69,22 +109,16 @@ pub fn check(paths: &[PathBuf]) -> ExitCode {
     }
     let (mut exercises, mut traps) = (0, 0);
     let mut slowest: (f64, String) = (0.0, String::new());
-    for lesson in &course.lessons {
-        let t0 = Instant::now();
-        let demo = match lesson.scenario.build() {
-            Ok(d) => d,
+    // Lessons are checked on every core, then printed in course order.
+    for (lesson, checked) in course.lessons.iter().zip(check_all(&course.lessons)) {
+        let (built_ms, reports) = match checked {
+            Ok(c) => c,
             Err(e) => {
                 println!("{}: scenario: {e}", lesson.id);
                 failed = true;
                 continue;
             }
         };
-        let built_ms = t0.elapsed().as_secs_f64() * 1e3;
-        let clock = {
-            let t = Instant::now();
-            move || t.elapsed().as_secs_f64() * 1e3
-        };
-        let reports = learn::self_check(lesson, &demo, &clock);
         println!(
             "\n{} ({}, level {}): {} — scenario built in {built_ms:.0} ms",
             lesson.id,
