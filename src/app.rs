@@ -38,7 +38,9 @@ fn title(page: Page) -> &'static str {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let (first_demo, first_notice, shared_progress) = crate::workspace::initial_demo();
+    // How long the demo's history takes to simulate before the first frame.
+    let (first_demo, first_notice, shared_progress) =
+        crate::perf::measure("demo-start", crate::workspace::initial_demo);
     // Progress from a share link wins over this browser's.
     let (progress, progress_notice) = match shared_progress {
         Some(p) => (p, None),

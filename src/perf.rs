@@ -10,6 +10,15 @@ pub fn mark(name: &str) {
     }
 }
 
+/// Marks the first time this `name` is reached in the page's life.
+pub fn mark_once(name: &str) {
+    if let Some(p) = window().performance()
+        && p.get_entries_by_name(name).length() == 0
+    {
+        let _ = p.mark(name);
+    }
+}
+
 /// Records a measure `name` from the mark `start` until now.
 pub fn measure_since(name: &str, start: &str) {
     if let Some(p) = window().performance() {

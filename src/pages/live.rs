@@ -84,6 +84,10 @@ fn RequestsChart() -> impl IntoView {
         };
         if let Err(e) = draw_time_series(backend, &view) {
             leptos::logging::warn!("requests chart: {e}");
+        } else if !points.is_empty() {
+            // Its start time is the time from navigation to the first
+            // frame with data (the end-to-end tests print it).
+            crate::perf::mark_once("first-data-frame");
         }
     });
     // The entry service of the topology in effect: the panel follows a

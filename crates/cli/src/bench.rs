@@ -288,8 +288,9 @@ pub fn expfmt(series: usize) {
     }
 }
 
-/// PromQL range-query throughput: the two dashboard queries of issue 4
-/// over `series` series of each kind, `hours` of samples at 15 s, a
+/// PromQL range-query throughput: issue 4's two dashboard queries and
+/// issue 18's set (rates, `*_over_time`, histogram quantiles, `topk`,
+/// vector matching, a subquery) over `series` series of each kind, `hours` of samples at 15 s, a
 /// range query at a 15 s step. Samples are those the selectors read over
 /// all steps (Prometheus's "total samples").
 pub fn promql(series: usize, hours: i64) {
@@ -380,6 +381,21 @@ pub fn promql(series: usize, hours: i64) {
     for query in [
         "sum by (route) (rate(http_requests_total[5m]))",
         "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))",
+        "rate(http_requests_total[5m])",
+        "sum without (instance) (increase(http_requests_total[5m]))",
+        "avg_over_time(http_requests_total[5m])",
+        "max_over_time(http_requests_total[5m])",
+        "min_over_time(http_requests_total[5m])",
+        "sum_over_time(http_requests_total[5m])",
+        "count_over_time(http_requests_total[5m])",
+        "quantile_over_time(0.9, http_requests_total[5m])",
+        "last_over_time(http_requests_total[5m])",
+        "histogram_quantile(0.9, sum by (route, le) (rate(http_request_duration_seconds_bucket[5m])))",
+        "topk(5, rate(http_requests_total[5m]))",
+        "sum by (route) (rate(http_requests_total[5m])) / on (route) sum by (route) (rate(http_request_duration_seconds_bucket{le=\"+Inf\"}[5m]))",
+        "rate(http_requests_total[5m]) * on (route, instance) group_left rate(http_request_duration_seconds_bucket{le=\"+Inf\"}[5m])",
+        "max_over_time(sum by (route) (rate(http_requests_total[5m]))[30m:1m])",
+        "sum by (route) (http_requests_total)",
     ] {
         let expr = o11y_engine::promql::parse(query).expect("the benchmark's queries parse");
         let limits = QueryLimits {

@@ -14,7 +14,7 @@ pub fn sort_by_le(series: &mut [RangeSeries]) {
             .and_then(o11y_model::number::parse_float)
             .unwrap_or(f64::INFINITY)
     };
-    series.sort_by(|a, b| le(a).total_cmp(&le(b)));
+    o11y_model::sort::sort_by(&mut series[..], |a, b| le(a).total_cmp(&le(b)));
 }
 
 /// Cumulative histogram buckets (series with an `le` label) as the count

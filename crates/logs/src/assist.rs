@@ -272,7 +272,7 @@ pub fn matches_in(expr: &LogExpr, line: &str) -> Vec<std::ops::Range<usize>> {
             }
         }
     }
-    out.sort_by_key(|r| r.start);
+    o11y_model::sort::sort_by_key(&mut out[..], |r| r.start);
     let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
     for r in out {
         match merged.last_mut() {

@@ -550,7 +550,9 @@ impl MetricFamily {
         };
         // Children in the order of their label values, as client_golang sorts them.
         let mut order: Vec<usize> = (0..self.children.len()).collect();
-        order.sort_by(|&a, &b| self.children[a].0.cmp(&self.children[b].0));
+        o11y_model::sort::sort_by(&mut order[..], |&a, &b| {
+            self.children[a].0.cmp(&self.children[b].0)
+        });
         for i in order {
             let (values, value) = &mut self.children[i];
             let labels: Vec<(String, String)> = self

@@ -109,7 +109,7 @@ impl Histogram {
         count: Option<f64>,
         sum: Option<f64>,
     ) -> Histogram {
-        buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+        crate::sort::sort_by(&mut buckets[..], |a, b| a.0.total_cmp(&b.0));
         let mut custom_values = Vec::new();
         let mut positive = Vec::new();
         let mut previous = 0.0;

@@ -2,7 +2,8 @@
 //! and matchers (with name validation), durations, wall-clock times as
 //! text (RFC 3339), the virtual clock, numbers as Go and Prometheus write
 //! and read them (and Kahan sums), native and classic histogram math, the
-//! positioned YAML tree config readers are built on, and the one error type
+//! positioned YAML tree config readers are built on, stable sorts that
+//! compile to one copy of the sorting code, and the one error type
 //! (`diag::Diagnostic`) every parser and config reader reports. It depends
 //! on no other crate of the workspace.
 
@@ -12,5 +13,6 @@ pub mod duration;
 pub mod histogram;
 pub mod labels;
 pub mod number;
+pub mod sort;
 pub mod time;
 pub mod yaml;

@@ -161,7 +161,7 @@ pub fn highlight(source: &str) -> Vec<(Range<usize>, TokenClass)> {
             out.push((t.span.clone(), class));
         }
     }
-    out.sort_by_key(|(r, _)| r.start);
+    o11y_model::sort::sort_by_key(&mut out[..], |(r, _)| r.start);
     out
 }
 
@@ -364,7 +364,7 @@ pub fn complete(source: &str, cursor: usize, completer: &Completer) -> Completio
                 .flat_map(|(_, _, v)| v)
                 .filter(|v| v.starts_with(typed) && *v != typed)
                 .collect();
-            values.sort();
+            o11y_model::sort::sort(&mut values[..]);
             values.dedup();
             return Completions {
                 replace: quote_at + 1..cursor,
@@ -387,7 +387,7 @@ pub fn complete(source: &str, cursor: usize, completer: &Completer) -> Completio
                 .map(|(_, n, _)| n)
                 .filter(|n| matches(n))
                 .collect();
-            names.sort();
+            o11y_model::sort::sort(&mut names[..]);
             names.dedup();
             suggestions.extend(names.into_iter().take(MAX_SUGGESTIONS).map(|n| Suggestion {
                 text: n.clone(),

@@ -33,14 +33,11 @@ pub fn extrapolated_rate(
         [first, .., last] => (first, last),
         _ => return None,
     };
-    let mut result = last.value - first.value;
-    if is_counter {
-        for pair in samples.windows(2) {
-            if pair[1].value < pair[0].value {
-                result += pair[0].value;
-            }
-        }
-    }
+    let result = if is_counter {
+        counter_increase(samples)
+    } else {
+        last.value - first.value
+    };
     Some(
         result
             * extrapolation_factor(
@@ -53,6 +50,22 @@ pub fn extrapolated_rate(
                 result,
             ),
     )
+}
+
+/// A counter's increase from the first to the last of `samples`: the
+/// difference, with the value before each reset added back (in order, as
+/// Prometheus sums them). Zero for fewer than two samples.
+pub fn counter_increase(samples: &[Sample]) -> f64 {
+    let (Some(first), Some(last)) = (samples.first(), samples.last()) else {
+        return 0.0;
+    };
+    let mut result = last.value - first.value;
+    for pair in samples.windows(2) {
+        if pair[1].value < pair[0].value {
+            result += pair[0].value;
+        }
+    }
+    result
 }
 
 /// How much a range's increase is scaled to cover the whole window (and,

@@ -126,7 +126,7 @@ pub(crate) fn call(f: &str, a: Vec<Value>, env: &Env<'_>) -> Result<Value, CallE
                 Value::Sample(s) => s.labels.get(&l).cloned().unwrap_or_default(),
                 _ => String::new(),
             };
-            items.sort_by_key(key);
+            o11y_model::sort::sort_by_key(&mut items[..], key);
             Value::List(items)
         }
         "args" => Value::Map(

@@ -10,6 +10,23 @@ test('the page loads with the live demo running and nothing leaves 127.0.0.1', a
   await page.screenshot({ path: test.info().outputPath('live-demo.png') });
 });
 
+test('the first frame with data: time from navigation (printed, with the history simulation in it)', async ({ page }) => {
+  const demo = new LiveDemoPage(page);
+  await demo.open();
+  await expect(page.getByTestId('rps-now')).toContainText('req/s');
+  const figures = await page.evaluate(() => {
+    const frame = performance.getEntriesByName('first-data-frame');
+    const start = performance.getEntriesByName('demo-start');
+    return {
+      frame: frame.length ? frame[0].startTime : -1,
+      history: start.length ? start[0].duration : -1,
+    };
+  });
+  console.log(`start: first frame with data ${figures.frame.toFixed(0)} ms after navigation (simulating the demo's history: ${figures.history.toFixed(0)} ms of it)`);
+  expect(figures.frame).toBeGreaterThan(0);
+  expect(figures.history).toBeGreaterThan(0);
+});
+
 test('the chart moves over time, and pause stops it', async ({ page }) => {
   const demo = new LiveDemoPage(page);
   await demo.open();

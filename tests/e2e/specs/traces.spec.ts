@@ -77,22 +77,28 @@ test('a latency spike on payment raises its p99 and the slow trace shows the cul
   await page.getByTestId('failure-latency-payment').uncheck();
 });
 
-test('a 5,000-span trace imports as OTLP/JSON and its waterfall renders (time printed)', async ({ page }) => {
-  await page.goto('/#/traces');
-  const trace = '0af7651916cd43dd8448eb211c80319c';
+/** An OTLP/JSON trace of `total` spans: a root, 50 steps, and work spans under them. */
+function bigTrace(trace: string, total: number) {
   const hex = (n: number) => n.toString(16).padStart(16, '0');
+  const perStep = Math.ceil((total - 51) / 50);
   const spans = [];
-  // A root, 50 children, and under them work spans up to 5,000 spans in all.
   spans.push({ traceId: trace, spanId: hex(1), name: 'GET /big', kind: 2, startTimeUnixNano: '1000000000', endTimeUnixNano: '9000000000' });
   let id = 2;
   for (let i = 0; i < 50; i++) {
     const parent = hex(id++);
     spans.push({ traceId: trace, spanId: parent, parentSpanId: hex(1), name: `step ${i}`, kind: 1, startTimeUnixNano: String(1e9 + i * 1e8), endTimeUnixNano: String(1e9 + i * 1e8 + 9e7) });
-    for (let j = 0; j < 99 && spans.length < 5000; j++) {
-      spans.push({ traceId: trace, spanId: hex(id++), parentSpanId: parent, name: `work ${i}.${j}`, kind: 3, startTimeUnixNano: String(1e9 + i * 1e8 + j * 9e5), endTimeUnixNano: String(1e9 + i * 1e8 + j * 9e5 + 8e5) });
+    for (let j = 0; j < perStep && spans.length < total; j++) {
+      const at = 1e9 + i * 1e8 + Math.floor((j * 9e7) / perStep);
+      spans.push({ traceId: trace, spanId: hex(id++), parentSpanId: parent, name: `work ${i}.${j}`, kind: 3, startTimeUnixNano: String(at), endTimeUnixNano: String(at + 8e5) });
     }
   }
-  const doc = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'big' } }] }, scopeSpans: [{ scope: { name: 't' }, spans }] }] };
+  return { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'big' } }] }, scopeSpans: [{ scope: { name: 't' }, spans }] }] };
+}
+
+test('a 5,000-span trace imports as OTLP/JSON and its waterfall renders (time printed)', async ({ page }) => {
+  await page.goto('/#/traces');
+  const trace = '0af7651916cd43dd8448eb211c80319c';
+  const doc = bigTrace(trace, 5000);
   await page.getByTestId('trace-import').setInputFiles({ name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
   await expect(page.getByTestId('trace-import-status')).toHaveText('Imported 5000 spans.');
   await expect(page.getByTestId('trace-row')).toHaveCount(1);
@@ -112,4 +118,37 @@ test('a 5,000-span trace imports as OTLP/JSON and its waterfall renders (time pr
 
   await page.getByTestId('trace-export').click();
   await expect(page.getByTestId('trace-export-link')).toHaveAttribute('href', /^blob:/);
+});
+
+test('a 50,000-span trace: waterfall render and scroll frames (printed)', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/#/traces');
+  const doc = bigTrace('1bf7651916cd43dd8448eb211c80319d', 50_000);
+  await page.getByTestId('trace-import').setInputFiles({ name: 'huge.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+  await expect(page.getByTestId('trace-import-status')).toHaveText('Imported 50000 spans.', { timeout: 60_000 });
+  await page.getByTestId('trace-row').first().click();
+  const list = page.getByTestId('waterfall-rows');
+  await expect(list).toHaveAttribute('data-rows', '50000', { timeout: 60_000 });
+  const render = await page.evaluate(() => {
+    const all = performance.getEntriesByName('waterfall-render');
+    return all.length ? all[all.length - 1].duration : -1;
+  });
+  // Scroll through the rows a screen at a time, one step per frame, and
+  // keep the longest gap between frames.
+  const frames = await list.evaluate(async (el) => {
+    const gaps: number[] = [];
+    let last = performance.now();
+    for (let i = 0; i < 120; i++) {
+      el.scrollTop += el.clientHeight;
+      await new Promise((r) => requestAnimationFrame(r));
+      const now = performance.now();
+      gaps.push(now - last);
+      last = now;
+    }
+    gaps.sort((a, b) => a - b);
+    return { max: gaps[gaps.length - 1], median: gaps[Math.floor(gaps.length / 2)] };
+  });
+  console.log(`traces: waterfall of a 50000-span trace rendered in ${render.toFixed(1)} ms; scrolling 120 screens: longest frame ${frames.max.toFixed(1)} ms, median ${frames.median.toFixed(1)} ms`);
+  expect(render).toBeGreaterThan(0);
+  await expect(page.getByTestId('waterfall-row').last()).toContainText('work');
 });

@@ -197,7 +197,7 @@ impl AmConfig {
         }
         let mut errors = checker.errors;
         if !errors.is_empty() {
-            errors.sort_by_key(|e| (e.line, e.col));
+            o11y_model::sort::sort_by_key(&mut errors[..], |e| (e.line, e.col));
             return Err(errors);
         }
         Ok(AmConfig {

@@ -133,7 +133,7 @@ impl Checker<'_> {
         };
         let mut matchers = self.matchers(node, "");
         // Sorted as Alertmanager sorts them, which makes the route's key.
-        matchers.sort_by(|a, b| {
+        o11y_model::sort::sort_by(&mut matchers[..], |a, b| {
             let rank = |m: &Matcher| match m.op {
                 MatchOp::Equal => 0,
                 MatchOp::NotEqual => 1,

@@ -505,7 +505,7 @@ pub fn duplicate_rules(file: &RuleFile) -> Vec<Duplicate> {
                 continue;
             };
             let mut labels = r.labels.clone();
-            labels.sort();
+            o11y_model::sort::sort(&mut labels[..]);
             if seen.iter().any(|(n, l)| n == name && *l == labels) {
                 dups.push((name.clone(), labels.clone()));
             } else {

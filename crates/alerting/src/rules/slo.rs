@@ -82,7 +82,7 @@ impl Slo {
         let budget = 1.0 - self.objective;
         let label = format!("slo=\"{}\"", self.name);
         let mut windows: Vec<&str> = PAIRS.iter().flat_map(|(_, l, s, _)| [*l, *s]).collect();
-        windows.sort_by_key(|w| parse_duration(w).unwrap_or(0));
+        o11y_model::sort::sort_by_key(&mut windows[..], |w| parse_duration(w).unwrap_or(0));
         windows.dedup();
         let quote = |s: &str| serde_json::to_string(s).unwrap_or_default();
         let mut y = format!("groups:\n  - name: slo-{}\n    rules:\n", self.name);

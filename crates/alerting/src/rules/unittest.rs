@@ -139,7 +139,7 @@ fn parse_group<'n>(node: &'n Node, eval_interval_ms: i64) -> Result<TestGroup<'n
                 labels_of(&string_map(a.get("exp_annotations"))),
             ));
         }
-        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        o11y_model::sort::sort_by(&mut expected[..], |a, b| a.0.cmp(&b.0));
         g.alert_tests.push(AlertTest {
             eval_ms: duration(t.get("eval_time"), "eval_time")?.unwrap_or(0),
             alertname,
@@ -334,7 +334,7 @@ fn run_group(
     }
     let mut errs = Vec::new();
     let mut alert_tests: Vec<&AlertTest> = g.alert_tests.iter().collect();
-    alert_tests.sort_by_key(|t| t.eval_ms);
+    o11y_model::sort::sort_by_key(&mut alert_tests[..], |t| t.eval_ms);
     let mut next_alert = 0;
     let mut ts = 0;
     while ts <= max_eval {
@@ -372,7 +372,7 @@ fn run_group(
                     }
                 }
             }
-            got.sort_by(|a, b| a.0.cmp(&b.0));
+            o11y_model::sort::sort_by(&mut got[..], |a, b| a.0.cmp(&b.0));
             if got != t.expected {
                 errs.push(format!(
                     "    alertname: {}, time: {}, \n        exp:{}, \n        got:{}",
@@ -486,8 +486,8 @@ fn check_expr(
             histogram,
         });
     }
-    expected.sort_by(|a, b| a.labels.cmp(&b.labels));
-    got.sort_by(|a, b| a.labels.cmp(&b.labels));
+    o11y_model::sort::sort_by(&mut expected[..], |a, b| a.labels.cmp(&b.labels));
+    o11y_model::sort::sort_by(&mut got[..], |a, b| a.labels.cmp(&b.labels));
     let same_value = |a: f64, b: f64| {
         a == b
             || (a.is_nan() && b.is_nan())

@@ -208,21 +208,27 @@ fn sort_options(o: &mut [VarOption], sort: VariableSort) {
         digits.parse::<f64>().ok()
     };
     match sort {
-        VariableSort::AlphabeticalAsc => o.sort_by(|a, b| a.text.cmp(&b.text)),
-        VariableSort::AlphabeticalDesc => o.sort_by(|a, b| b.text.cmp(&a.text)),
-        VariableSort::NumericalAsc => o.sort_by(|a, b| {
+        VariableSort::AlphabeticalAsc => {
+            o11y_model::sort::sort_by(&mut o[..], |a, b| a.text.cmp(&b.text))
+        }
+        VariableSort::AlphabeticalDesc => {
+            o11y_model::sort::sort_by(&mut o[..], |a, b| b.text.cmp(&a.text))
+        }
+        VariableSort::NumericalAsc => o11y_model::sort::sort_by(&mut o[..], |a, b| {
             number(&a.text)
                 .unwrap_or(f64::MIN)
                 .total_cmp(&number(&b.text).unwrap_or(f64::MIN))
         }),
-        VariableSort::NumericalDesc => o.sort_by(|a, b| {
+        VariableSort::NumericalDesc => o11y_model::sort::sort_by(&mut o[..], |a, b| {
             number(&b.text)
                 .unwrap_or(f64::MIN)
                 .total_cmp(&number(&a.text).unwrap_or(f64::MIN))
         }),
-        VariableSort::AlphabeticalCaseInsensitiveAsc => o.sort_by_key(|a| a.text.to_lowercase()),
+        VariableSort::AlphabeticalCaseInsensitiveAsc => {
+            o11y_model::sort::sort_by_key(&mut o[..], |a| a.text.to_lowercase())
+        }
         VariableSort::AlphabeticalCaseInsensitiveDesc => {
-            o.sort_by_key(|a| std::cmp::Reverse(a.text.to_lowercase()))
+            o11y_model::sort::sort_by_key(&mut o[..], |a| std::cmp::Reverse(a.text.to_lowercase()))
         }
         VariableSort::Disabled => {}
     }

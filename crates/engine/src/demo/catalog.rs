@@ -76,7 +76,7 @@ impl Demo {
                 });
             }
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
+        o11y_model::sort::sort_by(&mut out[..], |a, b| a.name.cmp(&b.name));
         out
     }
 

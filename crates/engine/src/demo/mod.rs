@@ -341,7 +341,7 @@ impl Demo {
             self.logs.evict_oldest(self.logs.max_bytes() / 10 * 7);
         }
         for ((service, level), mut entries) in streams {
-            entries.sort_by_key(|e| e.ts_ns);
+            o11y_model::sort::sort_by_key(&mut entries[..], |e| e.ts_ns);
             let labels = Labels::new([
                 ("job", "shop"),
                 ("service_name", service.as_str()),

@@ -81,7 +81,7 @@ impl Demo {
                 };
             }
         };
-        values.sort();
+        o11y_model::sort::sort(&mut values[..]);
         values.dedup();
         Ok(values)
     }

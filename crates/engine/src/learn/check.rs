@@ -508,7 +508,9 @@ impl<'a> Checker<'a> {
                 };
                 let mut found = traces.search(&query);
                 found.retain(|t| t.start_ns + t.duration_ns <= until_ns);
-                found.sort_by_key(|t| std::cmp::Reverse((t.duration_ns, t.trace_id)));
+                o11y_model::sort::sort_by_key(&mut found[..], |t| {
+                    std::cmp::Reverse((t.duration_ns, t.trace_id))
+                });
                 found
                     .into_iter()
                     .find(|t| {

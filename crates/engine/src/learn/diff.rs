@@ -95,7 +95,7 @@ pub fn frames_of_matrix(series: Vec<o11y_promql::eval::RangeSeries>, start_ms: i
     by_time
         .into_iter()
         .map(|(at, mut samples)| {
-            samples.sort_by(|a, b| a.0.cmp(&b.0));
+            o11y_model::sort::sort_by(&mut samples[..], |a, b| a.0.cmp(&b.0));
             Frame { at, samples }
         })
         .collect()
@@ -161,8 +161,8 @@ fn frames_equal(a: &[Frame], b: &[Frame], tolerance: f64, ordered: bool) -> bool
             }
             let mut xs: Vec<_> = x.samples.iter().collect();
             let mut ys: Vec<_> = y.samples.iter().collect();
-            xs.sort_by(|p, q| p.0.cmp(&q.0));
-            ys.sort_by(|p, q| p.0.cmp(&q.0));
+            o11y_model::sort::sort_by(&mut xs[..], |p, q| p.0.cmp(&q.0));
+            o11y_model::sort::sort_by(&mut ys[..], |p, q| p.0.cmp(&q.0));
             xs.iter()
                 .zip(&ys)
                 .all(|(p, q)| p.0 == q.0 && close(p.1, q.1, tolerance))

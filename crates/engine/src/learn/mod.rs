@@ -65,7 +65,9 @@ impl Course {
                 Err(e) => course.problems.push((name.to_string(), e)),
             }
         }
-        named.sort_by(|(a, x), (b, y)| (x.pillar, x.level, a).cmp(&(y.pillar, y.level, b)));
+        o11y_model::sort::sort_by(&mut named[..], |(a, x), (b, y)| {
+            (x.pillar, x.level, a).cmp(&(y.pillar, y.level, b))
+        });
         course.lessons = named.into_iter().map(|(_, l)| l).collect();
         course
     }

@@ -282,7 +282,7 @@ pub(super) fn routes(r: &RoutingCheck, text: &str) -> Result<Outcome, Diagnostic
                             None => "every label (`...`)".to_string(),
                             Some(names) => {
                                 let mut names = names.clone();
-                                names.sort();
+                                o11y_model::sort::sort(&mut names[..]);
                                 format!("[{}]", names.join(", "))
                             }
                         };

@@ -121,7 +121,7 @@ pub fn log_lines(expr: &LogExpr, store: &LogStore, q: &LogQuery) -> Vec<LogLine>
             });
         }
     }
-    out.sort_by_key(|l| std::cmp::Reverse(l.ts_ns));
+    o11y_model::sort::sort_by_key(&mut out[..], |l| std::cmp::Reverse(l.ts_ns));
     out.truncate(q.limit);
     out
 }

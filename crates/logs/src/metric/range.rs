@@ -173,7 +173,7 @@ fn samples(
         }
     }
     for points in out.values_mut() {
-        points.sort_by_key(|p| p.0);
+        o11y_model::sort::sort_by_key(&mut points[..], |p| p.0);
     }
     Ok(out)
 }

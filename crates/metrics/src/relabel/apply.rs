@@ -158,7 +158,7 @@ mod tests {
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect();
-        v.sort();
+        o11y_model::sort::sort(&mut v[..]);
         Some(v)
     }
 

@@ -187,7 +187,7 @@ pub fn check_scrape_config(text: &str) -> Result<ScrapeConfig, Vec<RelabelError>
         errors.push(err(at, "static_configs needs a target"));
     }
     if !errors.is_empty() {
-        errors.sort_by_key(|e| (e.line, e.col));
+        o11y_model::sort::sort_by_key(&mut errors[..], |e| (e.line, e.col));
         return Err(errors);
     }
     Ok(config)
@@ -285,7 +285,7 @@ pub fn check_prometheus_config(text: &str) -> Result<Vec<ScrapeConfig>, Vec<Rela
         jobs.push(config);
     }
     if !errors.is_empty() {
-        errors.sort_by_key(|e| (e.line, e.col));
+        o11y_model::sort::sort_by_key(&mut errors[..], |e| (e.line, e.col));
         return Err(errors);
     }
     Ok(jobs)

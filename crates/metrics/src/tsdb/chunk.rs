@@ -101,6 +101,14 @@ impl<'a> BitReader<'a> {
     }
 
     fn read_bits(&mut self, mut count: u8) -> Option<u64> {
+        // Most reads fit in the 8 bytes from the current one: one load.
+        let (byte, offset) = (self.bit_pos / 8, self.bit_pos % 8);
+        if count > 0 && offset + count as usize <= 64 && byte + 8 <= self.bytes.len() {
+            let mut window = [0u8; 8];
+            window.copy_from_slice(&self.bytes[byte..byte + 8]);
+            self.bit_pos += count as usize;
+            return Some((u64::from_be_bytes(window) << offset) >> (64 - count as u32));
+        }
         let mut out = 0u64;
         while count > 0 {
             let byte = *self.bytes.get(self.bit_pos / 8)?;

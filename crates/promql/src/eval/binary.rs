@@ -3,10 +3,10 @@
 //! `group_left`, `group_right`) with the errors Prometheus gives when a
 //! match is ambiguous. Histograms add, subtract, scale and compare.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{Evaluator, Result, Value, VectorSample, drop_name, fail, label_values};
+use super::steps::{Grid, StepSeries, Steps, merge_same_labels};
+use super::{Evaluator, Result, drop_name, fail, label_values};
 use crate::ast::*;
 use o11y_metrics::store::SeriesStore;
 use o11y_model::histogram::Histogram;
@@ -86,73 +86,105 @@ fn signature(labels: &Labels, matching: Option<&VectorMatching>) -> Labels {
     }
 }
 
+/// One step's result of a vector-vector operator on a matched pair (or
+/// `None` where Prometheus leaves it out): `swapped` when the "one" side
+/// is on the left (`group_right`), so `(lv, lh)` are from the left.
+fn matched_point(
+    b: &BinaryExpr,
+    swapped: bool,
+    (lv, lh): (f64, Option<&Arc<Histogram>>),
+    (rv, rh): (f64, Option<&Arc<Histogram>>),
+) -> Option<(f64, Option<Arc<Histogram>>)> {
+    let mut histogram = None;
+    let (value, keep) = if lh.is_some() || rh.is_some() {
+        match histogram_op(b.op, lh.map(|h| &**h), lv, rh.map(|h| &**h), rv)? {
+            HistogramOpResult::Histogram(h) => {
+                histogram = Some(Arc::new(h));
+                (f64::NAN, true)
+            }
+            HistogramOpResult::Comparison(keep) => {
+                histogram = if b.return_bool { None } else { lh.cloned() };
+                (f64::NAN, keep)
+            }
+        }
+    } else {
+        apply_op(b.op, lv, rv)
+    };
+    let value = if b.op.is_comparison() && swapped {
+        rv
+    } else {
+        value
+    };
+    if b.return_bool {
+        return Some((if keep { 1.0 } else { 0.0 }, None));
+    }
+    keep.then_some((value, histogram))
+}
+
+/// Signatures as small numbers: each distinct label set once.
+#[derive(Default)]
+struct Signatures {
+    ids: rustc_hash::FxHashMap<Labels, usize>,
+    labels: Vec<Labels>,
+}
+
+impl Signatures {
+    fn id(&mut self, sig: Labels) -> usize {
+        let next = self.labels.len();
+        let id = *self.ids.entry(sig.clone()).or_insert(next);
+        if id == next {
+            self.labels.push(sig);
+        }
+        id
+    }
+
+    fn find(&self, sig: &Labels) -> Option<usize> {
+        self.ids.get(sig).copied()
+    }
+}
+
+/// Per signature and step, whether a series of that signature is present.
+fn present_by_signature(
+    series: &[StepSeries],
+    sigs: &[usize],
+    n_sigs: usize,
+    len: usize,
+) -> Vec<bool> {
+    let mut present = vec![false; n_sigs * len];
+    for (s, g) in series.iter().zip(sigs) {
+        for (p, q) in present[g * len..(g + 1) * len].iter_mut().zip(&s.present) {
+            *p |= *q;
+        }
+    }
+    present
+}
+
 impl<S: SeriesStore> Evaluator<'_, S> {
-    pub(super) fn binary(&self, expr: &Expr, b: &BinaryExpr, ts: i64) -> Result<Value> {
-        let lhs = self.eval(&b.lhs, ts)?;
-        let rhs = self.eval(&b.rhs, ts)?;
-        let keep_or_bool = |value: f64, keep: bool| -> Option<f64> {
-            if b.return_bool {
-                Some(if keep { 1.0 } else { 0.0 })
-            } else {
-                keep.then_some(value)
-            }
-        };
+    /// A binary operator over `grid`. Series are matched once, by
+    /// signatures computed once per series; values are combined per step.
+    pub(super) fn binary(&self, expr: &Expr, b: &BinaryExpr, grid: Grid) -> Result<Steps> {
+        let lhs = self.eval_steps(&b.lhs, grid)?;
+        let rhs = self.eval_steps(&b.rhs, grid)?;
         match (lhs, rhs) {
-            (Value::Scalar(l), Value::Scalar(r)) => {
-                let (v, keep) = apply_op(b.op, l, r);
-                Ok(Value::Scalar(if b.op.is_comparison() {
-                    if keep { 1.0 } else { 0.0 }
-                } else {
-                    v
-                }))
-            }
-            (Value::Vector(v), Value::Scalar(s)) | (Value::Scalar(s), Value::Vector(v)) => {
-                let vector_on_left = matches!(b.lhs.value_type(), ValueType::InstantVector);
-                let mut out = Vec::new();
-                for sample in v {
-                    if let Some(h) = &sample.histogram {
-                        // Histograms can only be scaled by a scalar.
-                        let scaled = match (b.op, vector_on_left) {
-                            (BinOp::Mul, _) => Some(h.scale(s)),
-                            (BinOp::Div, true) => Some(h.scale(1.0 / s)),
-                            _ => None,
-                        };
-                        if let Some(h) = scaled {
-                            out.push(VectorSample {
-                                labels: drop_name(&sample.labels),
-                                value: f64::NAN,
-                                histogram: Some(Arc::new(h)),
-                            });
-                        }
-                        continue;
-                    }
-                    let (l, r) = if vector_on_left {
-                        (sample.value, s)
-                    } else {
-                        (s, sample.value)
-                    };
-                    let (mut value, keep) = apply_op(b.op, l, r);
-                    if b.op.is_comparison() {
-                        value = sample.value; // the vector's value, whichever side it is on
-                    }
-                    if let Some(value) = keep_or_bool(value, keep) {
-                        let drop = !b.op.is_comparison() || b.return_bool;
-                        let labels = if drop {
-                            drop_name(&sample.labels)
+            (Steps::Scalar(l), Steps::Scalar(r)) => Ok(Steps::Scalar(
+                l.iter()
+                    .zip(&r)
+                    .map(|(l, r)| {
+                        let (v, keep) = apply_op(b.op, *l, *r);
+                        if b.op.is_comparison() {
+                            if keep { 1.0 } else { 0.0 }
                         } else {
-                            sample.labels
-                        };
-                        out.push(VectorSample::float(labels, value));
-                    }
-                }
-                self.check_unique(&expr.span, out).map(Value::Vector)
+                            v
+                        }
+                    })
+                    .collect(),
+            )),
+            (Steps::Vector(v), Steps::Scalar(s)) => self.vector_scalar(expr, b, v, &s, true),
+            (Steps::Scalar(s), Steps::Vector(v)) => self.vector_scalar(expr, b, v, &s, false),
+            (Steps::Vector(l), Steps::Vector(r)) if b.op.is_set() => {
+                self.set_op(expr, b, l, r, grid.len)
             }
-            (Value::Vector(l), Value::Vector(r)) if b.op.is_set() => {
-                Ok(Value::Vector(self.set_op(b, l, r)))
-            }
-            (Value::Vector(l), Value::Vector(r)) => {
-                self.vector_binary(expr, b, l, r).map(Value::Vector)
-            }
+            (Steps::Vector(l), Steps::Vector(r)) => self.vector_binary(expr, b, l, r, grid.len),
             _ => fail(
                 &expr.span,
                 "binary operations need scalars or instant vectors",
@@ -160,44 +192,109 @@ impl<S: SeriesStore> Evaluator<'_, S> {
         }
     }
 
-    fn set_op(
+    fn vector_scalar(
         &self,
+        expr: &Expr,
         b: &BinaryExpr,
-        l: Vec<VectorSample>,
-        r: Vec<VectorSample>,
-    ) -> Vec<VectorSample> {
-        let m = b.matching.as_ref();
-        let right: std::collections::HashSet<Labels> =
-            r.iter().map(|s| signature(&s.labels, m)).collect();
-        match b.op {
-            BinOp::And => l
-                .into_iter()
-                .filter(|s| right.contains(&signature(&s.labels, m)))
-                .collect(),
-            BinOp::Unless => l
-                .into_iter()
-                .filter(|s| !right.contains(&signature(&s.labels, m)))
-                .collect(),
-            _ => {
-                let left: std::collections::HashSet<Labels> =
-                    l.iter().map(|s| signature(&s.labels, m)).collect();
-                let mut out = l;
-                out.extend(
-                    r.into_iter()
-                        .filter(|s| !left.contains(&signature(&s.labels, m))),
-                );
-                out
+        series: Vec<StepSeries>,
+        scalars: &[f64],
+        vector_on_left: bool,
+    ) -> Result<Steps> {
+        let drop = !b.op.is_comparison() || b.return_bool;
+        let mut out = Vec::with_capacity(series.len());
+        for s in series {
+            let labels = if drop {
+                drop_name(&s.labels)
+            } else {
+                s.labels.clone()
+            };
+            let mut result = StepSeries::new(labels, scalars.len());
+            for (i, &scalar) in scalars.iter().enumerate() {
+                if !s.present[i] {
+                    continue;
+                }
+                if let Some(h) = s.histogram(i) {
+                    // Histograms can only be scaled by a scalar.
+                    let scaled = match (b.op, vector_on_left) {
+                        (BinOp::Mul, _) => Some(h.scale(scalar)),
+                        (BinOp::Div, true) => Some(h.scale(1.0 / scalar)),
+                        _ => None,
+                    };
+                    if let Some(h) = scaled {
+                        result.set_histogram(i, Arc::new(h));
+                    }
+                    continue;
+                }
+                let value = s.values[i];
+                let (l, r) = if vector_on_left {
+                    (value, scalar)
+                } else {
+                    (scalar, value)
+                };
+                let (mut v, keep) = apply_op(b.op, l, r);
+                if b.op.is_comparison() {
+                    v = value; // the vector's value, whichever side it is on
+                }
+                if b.return_bool {
+                    result.set(i, if keep { 1.0 } else { 0.0 });
+                } else if keep {
+                    result.set(i, v);
+                }
+            }
+            if !result.is_empty() {
+                out.push(result);
             }
         }
+        merge_same_labels(&expr.span, out).map(Steps::Vector)
+    }
+
+    fn set_op(
+        &self,
+        expr: &Expr,
+        b: &BinaryExpr,
+        l: Vec<StepSeries>,
+        r: Vec<StepSeries>,
+        len: usize,
+    ) -> Result<Steps> {
+        let m = b.matching.as_ref();
+        let mut sigs = Signatures::default();
+        let left: Vec<usize> = l.iter().map(|s| sigs.id(signature(&s.labels, m))).collect();
+        let right: Vec<usize> = r.iter().map(|s| sigs.id(signature(&s.labels, m))).collect();
+        let n = sigs.labels.len();
+        let mut out = Vec::with_capacity(l.len() + r.len());
+        let keep_where = |mut s: StepSeries, other: &[bool], g: usize, present: bool| {
+            for (p, o) in s.present.iter_mut().zip(&other[g * len..(g + 1) * len]) {
+                *p &= *o == present;
+            }
+            s
+        };
+        match b.op {
+            BinOp::And | BinOp::Unless => {
+                let on_right = present_by_signature(&r, &right, n, len);
+                for (s, g) in l.into_iter().zip(left) {
+                    out.push(keep_where(s, &on_right, g, b.op == BinOp::And));
+                }
+            }
+            _ => {
+                let on_left = present_by_signature(&l, &left, n, len);
+                out.extend(l);
+                for (s, g) in r.into_iter().zip(right) {
+                    out.push(keep_where(s, &on_left, g, false));
+                }
+            }
+        }
+        out.retain(|s| !s.is_empty());
+        merge_same_labels(&expr.span, out).map(Steps::Vector)
     }
 
     fn vector_binary(
         &self,
         expr: &Expr,
         b: &BinaryExpr,
-        l: Vec<VectorSample>,
-        r: Vec<VectorSample>,
-    ) -> Result<Vec<VectorSample>> {
+        l: Vec<StepSeries>,
+        r: Vec<StepSeries>,
+        len: usize,
+    ) -> Result<Steps> {
         let default_matching = VectorMatching {
             card: Cardinality::OneToOne,
             on: false,
@@ -208,108 +305,124 @@ impl<S: SeriesStore> Evaluator<'_, S> {
         // The "one" side is looked up by signature; group_right swaps the sides.
         let swapped = matching.card == Cardinality::OneToMany;
         let (many, one) = if swapped { (r, l) } else { (l, r) };
-        let mut one_side: HashMap<Labels, &VectorSample> = HashMap::new();
-        for s in &one {
-            let sig = signature(&s.labels, Some(matching));
-            if one_side.insert(sig.clone(), s).is_some() {
-                let side = if swapped { "left" } else { "right" };
-                return fail(
-                    &expr.span,
-                    format!(
-                        "found duplicate series for the match group {sig} on the {side} hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side"
-                    ),
-                );
+        let mut sigs = Signatures::default();
+        let mut one_members: Vec<Vec<usize>> = Vec::new();
+        for (k, s) in one.iter().enumerate() {
+            let g = sigs.id(signature(&s.labels, Some(matching)));
+            if g == one_members.len() {
+                one_members.push(Vec::new());
             }
+            one_members[g].push(k);
         }
-        let mut matched_many: HashMap<Labels, usize> = HashMap::new();
-        let mut out = Vec::new();
-        for s in &many {
-            let sig = signature(&s.labels, Some(matching));
-            let Some(other) = one_side.get(&sig) else {
+        // Two series of one signature on the "one" side at the same step.
+        for (g, members) in one_members.iter().enumerate() {
+            if members.len() < 2 {
                 continue;
-            };
-            if matching.card == Cardinality::OneToOne {
-                let n = matched_many.entry(sig.clone()).or_default();
-                *n += 1;
-                if *n > 1 {
+            }
+            for i in 0..len {
+                if members.iter().filter(|k| one[**k].present[i]).count() > 1 {
+                    let side = if swapped { "left" } else { "right" };
+                    let sig = &sigs.labels[g];
                     return fail(
                         &expr.span,
                         format!(
-                            "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right); found duplicate series for the match group {sig} on the left hand-side"
+                            "found duplicate series for the match group {sig} on the {side} hand-side of the operation: many-to-many matching not allowed: matching labels must be unique on one side"
                         ),
                     );
                 }
             }
-            let (lv, rv) = if swapped {
-                (other.value, s.value)
-            } else {
-                (s.value, other.value)
-            };
-            let (lh, rh) = if swapped {
-                (&other.histogram, &s.histogram)
-            } else {
-                (&s.histogram, &other.histogram)
-            };
-            let mut histogram = None;
-            let (value, keep) = if lh.is_some() || rh.is_some() {
-                match histogram_op(b.op, lh.as_deref(), lv, rh.as_deref(), rv) {
-                    Some(HistogramOpResult::Histogram(h)) => {
-                        histogram = Some(Arc::new(h));
-                        (f64::NAN, true)
-                    }
-                    Some(HistogramOpResult::Comparison(keep)) => {
-                        histogram = if b.return_bool { None } else { lh.clone() };
-                        (f64::NAN, keep)
-                    }
-                    None => continue,
-                }
-            } else {
-                apply_op(b.op, lv, rv)
-            };
-            let value = if b.op.is_comparison() && swapped {
-                rv
-            } else {
-                value
-            };
-            let Some(value) = (if b.return_bool {
-                Some(if keep { 1.0 } else { 0.0 })
-            } else {
-                keep.then_some(value)
-            }) else {
-                continue;
-            };
-            // The result's labels come from the "many" side.
-            let mut labels = if !b.op.is_comparison() || b.return_bool {
-                drop_name(&s.labels)
-            } else {
-                s.labels.clone()
-            };
-            if matching.card == Cardinality::OneToOne {
-                labels = if matching.on {
-                    label_values(&labels, &matching.labels)
-                } else {
-                    Labels::new(
-                        labels
-                            .iter()
-                            .filter(|l| !matching.labels.contains(&l.name))
-                            .map(|l| (l.name.clone(), l.value.clone())),
-                    )
-                };
-            }
-            for name in &matching.include {
-                labels = labels.with(name, other.labels.get(name).unwrap_or(""));
-            }
-            if b.return_bool {
-                histogram = None;
-            }
-            out.push(VectorSample {
-                labels,
-                value,
-                histogram,
-            });
         }
-        self.check_unique(&expr.span, out)
+        let many_sigs: Vec<Option<usize>> = many
+            .iter()
+            .map(|s| sigs.find(&signature(&s.labels, Some(matching))))
+            .collect();
+        // Signatures matched by more than one "many" series: each step may
+        // match only one of them one-to-one.
+        let mut many_count = vec![0usize; one_members.len()];
+        for g in many_sigs.iter().flatten() {
+            many_count[*g] += 1;
+        }
+        let mut matched = Vec::new();
+        if matching.card == Cardinality::OneToOne && many_count.iter().any(|n| *n > 1) {
+            matched = vec![false; one_members.len() * len];
+        }
+        let mut out: Vec<StepSeries> = Vec::new();
+        for (s, g) in many.iter().zip(&many_sigs) {
+            let Some(g) = *g else { continue };
+            let members = &one_members[g];
+            // The output series of each "one" series matched with `s`.
+            let mut outputs: Vec<(usize, usize)> = Vec::new();
+            for i in 0..len {
+                if !s.present[i] {
+                    continue;
+                }
+                let Some(&o) = members.iter().find(|k| one[**k].present[i]) else {
+                    continue;
+                };
+                if !matched.is_empty() && many_count[g] > 1 {
+                    if matched[g * len + i] {
+                        let sig = &sigs.labels[g];
+                        return fail(
+                            &expr.span,
+                            format!(
+                                "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right); found duplicate series for the match group {sig} on the left hand-side"
+                            ),
+                        );
+                    }
+                    matched[g * len + i] = true;
+                }
+                let other = &one[o];
+                let here = (s.values[i], s.histogram(i));
+                let there = (other.values[i], other.histogram(i));
+                let (left, right) = if swapped {
+                    (there, here)
+                } else {
+                    (here, there)
+                };
+                let Some((value, histogram)) = matched_point(b, swapped, left, right) else {
+                    continue;
+                };
+                let target = match outputs.iter().find(|(k, _)| *k == o) {
+                    Some((_, target)) => *target,
+                    None => {
+                        let labels = result_labels(b, matching, &s.labels, &other.labels);
+                        out.push(StepSeries::new(labels, len));
+                        outputs.push((o, out.len() - 1));
+                        out.len() - 1
+                    }
+                };
+                out[target].set_point(i, value, histogram);
+            }
+        }
+        merge_same_labels(&expr.span, out).map(Steps::Vector)
     }
+}
+
+/// The labels of a matched pair's result: from the "many" side, without
+/// the name for arithmetic, only the matching labels one-to-one, plus the
+/// `group_*` labels from the "one" side.
+fn result_labels(b: &BinaryExpr, matching: &VectorMatching, many: &Labels, one: &Labels) -> Labels {
+    let mut labels = if !b.op.is_comparison() || b.return_bool {
+        drop_name(many)
+    } else {
+        many.clone()
+    };
+    if matching.card == Cardinality::OneToOne {
+        labels = if matching.on {
+            label_values(&labels, &matching.labels)
+        } else {
+            Labels::new(
+                labels
+                    .iter()
+                    .filter(|l| !matching.labels.contains(&l.name))
+                    .map(|l| (l.name.clone(), l.value.clone())),
+            )
+        };
+    }
+    for name in &matching.include {
+        labels = labels.with(name, one.get(name).unwrap_or(""));
+    }
+    labels
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use super::call::Call;
 use super::quantile::{bucket_fraction, bucket_quantile};
+use super::steps::{StepSeries, Steps};
 use super::{Evaluator, Result, Value, VectorSample, drop_name, fail};
+use crate::ast::Expr;
 use o11y_metrics::store::SeriesStore;
 use o11y_model::histogram::Histogram;
 use o11y_model::labels::Labels;
@@ -17,9 +19,9 @@ impl<S: SeriesStore> Evaluator<'_, S> {
     /// `f` of each native histogram sample of the last argument (float
     /// samples are left out), without its name.
     fn map_histograms(&self, call: Call, f: &dyn Fn(&Histogram) -> f64) -> Result<Value> {
-        let Call { expr, args, ts, .. } = call;
-        let out = self
-            .vector(&args[args.len() - 1], ts)?
+        let Call { expr, args, .. } = call;
+        let out = call
+            .vector(args.len() - 1)?
             .into_iter()
             .filter_map(|s| {
                 let h = s.histogram.as_ref()?;
@@ -29,33 +31,103 @@ impl<S: SeriesStore> Evaluator<'_, S> {
         self.check_unique(&expr.span, out).map(Value::Vector)
     }
 
+    /// `histogram_quantile` and `histogram_fraction` of classic buckets
+    /// over a grid, the buckets grouped once per series; `None` for
+    /// another function, or when the input holds native histograms (then
+    /// the instant implementation runs at each step).
+    pub(super) fn classic_histogram_function(
+        &self,
+        expr: &Expr,
+        name: &str,
+        values: &[Steps],
+    ) -> Result<Option<Steps>> {
+        let (params, input) = match (name, values) {
+            ("histogram_quantile", [Steps::Scalar(q), Steps::Vector(input)]) => ([q, q], input),
+            (
+                "histogram_fraction",
+                [Steps::Scalar(lo), Steps::Scalar(hi), Steps::Vector(input)],
+            ) => ([lo, hi], input),
+            _ => return Ok(None),
+        };
+        if input.iter().any(StepSeries::has_histograms) {
+            return Ok(None);
+        }
+        let len = params[0].len();
+        // Each series' bucket bound and group, once.
+        let mut index: BTreeMap<Labels, Vec<(f64, usize)>> = BTreeMap::new();
+        let mut same: rustc_hash::FxHashMap<Labels, Vec<usize>> = Default::default();
+        for (k, s) in input.iter().enumerate() {
+            let Some(le) = s.labels.get("le").and_then(o11y_model::number::parse_float) else {
+                continue;
+            };
+            let labels = drop_name(&s.labels);
+            index
+                .entry(labels.with("le", ""))
+                .or_default()
+                .push((le, k));
+            same.entry(labels).or_default().push(k);
+        }
+        // Bucket series that differ only by name, at the same step.
+        for members in same.values().filter(|m| m.len() > 1) {
+            for i in 0..len {
+                if members.iter().filter(|k| input[**k].present[i]).count() > 1 {
+                    return fail(
+                        &expr.span,
+                        "vector cannot contain metrics with the same labelset",
+                    );
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(index.len());
+        let mut buckets = Vec::new();
+        for (labels, mut members) in index {
+            // In bound order (stable: equal bounds merge in input order).
+            members.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut series = StepSeries::new(labels, len);
+            for (i, (lo, hi)) in params[0].iter().zip(params[1]).enumerate() {
+                buckets.clear();
+                buckets.extend(
+                    members
+                        .iter()
+                        .filter(|(_, k)| input[*k].present[i])
+                        .map(|(le, k)| (*le, input[*k].values[i])),
+                );
+                if buckets.is_empty() {
+                    continue;
+                }
+                series.set(
+                    i,
+                    if name == "histogram_fraction" {
+                        bucket_fraction(*lo, *hi, &mut buckets)
+                    } else {
+                        bucket_quantile(*lo, &mut buckets)
+                    },
+                );
+            }
+            out.push(series);
+        }
+        Ok(Some(Steps::Vector(out)))
+    }
+
     /// The histogram functions; `None` for another name.
     pub(super) fn histogram_function(&self, call: Call) -> Result<Option<Value>> {
         let Call {
-            expr,
-            name,
-            args,
-            ts,
+            expr, name, args, ..
         } = call;
         let value = match name {
             "histogram_quantile" | "histogram_quantiles" | "histogram_fraction" => {
                 let (input, label, params) = match name {
-                    "histogram_quantile" => (&args[1], None, vec![self.scalar(&args[0], ts)?]),
-                    "histogram_fraction" => (
-                        &args[2],
-                        None,
-                        vec![self.scalar(&args[0], ts)?, self.scalar(&args[1], ts)?],
-                    ),
+                    "histogram_quantile" => (1, None, vec![call.scalar(0)?]),
+                    "histogram_fraction" => (2, None, vec![call.scalar(0)?, call.scalar(1)?]),
                     _ => {
-                        let label = self.string(&args[1], ts)?;
+                        let label = call.string(1)?;
                         if !o11y_model::labels::is_valid_label_name(&label) {
                             return fail(&args[1].span, format!("invalid label name {label:?}"));
                         }
-                        let qs = args[2..]
-                            .iter()
-                            .map(|a| self.scalar(a, ts))
+                        let qs = (2..args.len())
+                            .map(|i| call.scalar(i))
                             .collect::<Result<Vec<f64>>>()?;
-                        (&args[0], Some(label), qs)
+                        (0, Some(label), qs)
                     }
                 };
                 // One output per quantile (or the single fraction).
@@ -73,7 +145,7 @@ impl<S: SeriesStore> Evaluator<'_, S> {
                 let mut out = Vec::new();
                 let mut groups: BTreeMap<Labels, Vec<(f64, f64)>> = BTreeMap::new();
                 let mut seen = std::collections::HashSet::new();
-                for s in self.vector(input, ts)? {
+                for s in call.vector(input)? {
                     let labels = drop_name(&s.labels);
                     if let Some(h) = &s.histogram {
                         out.extend(outputs(&labels, &|p| {

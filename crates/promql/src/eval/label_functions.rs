@@ -9,18 +9,15 @@ impl<S: SeriesStore> Evaluator<'_, S> {
     /// The label functions; `None` for another name.
     pub(super) fn label_function(&self, call: Call) -> Result<Option<Value>> {
         let Call {
-            expr,
-            name,
-            args,
-            ts,
+            expr, name, args, ..
         } = call;
         let value = match name {
             "label_replace" => {
-                let v = self.vector(&args[0], ts)?;
-                let dst = self.string(&args[1], ts)?;
-                let replacement = self.string(&args[2], ts)?;
-                let src = self.string(&args[3], ts)?;
-                let pattern = self.string(&args[4], ts)?;
+                let v = call.vector(0)?;
+                let dst = call.string(1)?;
+                let replacement = call.string(2)?;
+                let src = call.string(3)?;
+                let pattern = call.string(4)?;
                 let regex = regex::Regex::new(&format!(
                     "^(?s:{})$",
                     o11y_model::labels::ascii_perl_classes(&pattern)
@@ -59,12 +56,11 @@ impl<S: SeriesStore> Evaluator<'_, S> {
                 self.check_unique(&expr.span, out).map(Value::Vector)
             }
             "label_join" => {
-                let v = self.vector(&args[0], ts)?;
-                let dst = self.string(&args[1], ts)?;
-                let separator = self.string(&args[2], ts)?;
-                let sources: Vec<String> = args[3..]
-                    .iter()
-                    .map(|a| self.string(a, ts))
+                let v = call.vector(0)?;
+                let dst = call.string(1)?;
+                let separator = call.string(2)?;
+                let sources: Vec<String> = (3..args.len())
+                    .map(|i| call.string(i))
                     .collect::<Result<_>>()?;
                 if !o11y_model::labels::is_valid_label_name(&dst) {
                     return fail(
@@ -90,10 +86,9 @@ impl<S: SeriesStore> Evaluator<'_, S> {
                 self.check_unique(&expr.span, out).map(Value::Vector)
             }
             "sort_by_label" | "sort_by_label_desc" => {
-                let mut v = self.vector(&args[0], ts)?;
-                let names: Vec<String> = args[1..]
-                    .iter()
-                    .map(|a| self.string(a, ts))
+                let mut v = call.vector(0)?;
+                let names: Vec<String> = (1..args.len())
+                    .map(|i| call.string(i))
                     .collect::<Result<_>>()?;
                 v.sort_by(|a, b| {
                     let key = |s: &VectorSample| {

@@ -10,19 +10,18 @@ use o11y_metrics::store::SeriesStore;
 impl<S: SeriesStore> Evaluator<'_, S> {
     /// `f` of each float sample of the first argument, without its name.
     pub(super) fn map_values(&self, call: Call, f: &dyn Fn(f64) -> f64) -> Result<Value> {
-        let Call { expr, args, ts, .. } = call;
-        let out = self
-            .vector(&args[0], ts)?
+        let out = call
+            .vector(0)?
             .into_iter()
             .filter(|s| s.histogram.is_none())
             .map(|s| VectorSample::float(drop_name(&s.labels), f(s.value)))
             .collect();
-        self.check_unique(&expr.span, out).map(Value::Vector)
+        self.check_unique(&call.expr.span, out).map(Value::Vector)
     }
 
     /// The math functions; `None` for another name.
     pub(super) fn math_function(&self, call: Call) -> Result<Option<Value>> {
-        let Call { name, args, ts, .. } = call;
+        let Call { name, args, .. } = call;
         let value = match name {
             "abs" => self.map_values(call, &f64::abs),
             "ceil" => self.map_values(call, &f64::ceil),
@@ -56,33 +55,29 @@ impl<S: SeriesStore> Evaluator<'_, S> {
             "deg" => self.map_values(call, &f64::to_degrees),
             "rad" => self.map_values(call, &f64::to_radians),
             "round" => {
-                let to_nearest = if args.len() > 1 {
-                    self.scalar(&args[1], ts)?
-                } else {
-                    1.0
-                };
+                let to_nearest = if args.len() > 1 { call.scalar(1)? } else { 1.0 };
                 // Rounds half up, as Prometheus (floor(v / n + 0.5) * n).
                 let inverse = 1.0 / to_nearest;
                 self.map_values(call, &|v| (v * inverse + 0.5).floor() / inverse)
             }
             "clamp" => {
-                let (lo, hi) = (self.scalar(&args[1], ts)?, self.scalar(&args[2], ts)?);
+                let (lo, hi) = (call.scalar(1)?, call.scalar(2)?);
                 if lo > hi {
                     return Ok(Some(Value::Vector(Vec::new())));
                 }
                 self.map_values(call, &|v| go_max(lo, go_min(hi, v)))
             }
             "clamp_min" => {
-                let lo = self.scalar(&args[1], ts)?;
+                let lo = call.scalar(1)?;
                 self.map_values(call, &|v| go_max(lo, v))
             }
             "clamp_max" => {
-                let hi = self.scalar(&args[1], ts)?;
+                let hi = call.scalar(1)?;
                 self.map_values(call, &|v| go_min(hi, v))
             }
             "pi" => Ok(Value::Scalar(std::f64::consts::PI)),
             "min_of" | "max_of" => {
-                let (a, b) = (self.scalar(&args[0], ts)?, self.scalar(&args[1], ts)?);
+                let (a, b) = (call.scalar(0)?, call.scalar(1)?);
                 let pick = if a.is_nan() || b.is_nan() {
                     f64::NAN
                 } else if name == "min_of" {

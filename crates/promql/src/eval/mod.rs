@@ -6,15 +6,36 @@
 //! `on`/`ignoring`/`group_*`, and the errors Prometheus gives for
 //! ambiguous matches and duplicate output series.
 //!
+//! One evaluator for range and instant queries, built for range queries as
+//! Prometheus's engine is: each node of the expression is evaluated once
+//! over all the steps of the query (a `steps::Grid`), not the tree once
+//! per step. A node gives a scalar per step or a step matrix — series whose
+//! labels are computed once, each with a dense value per step and whether
+//! it is present there; an instant query is the grid of one step, so the
+//! range path is the only path. Selectors read each series once for all
+//! steps; range functions run series by series over all steps with a
+//! window that slides forward (`select::WindowCursor`), O(1) per step where
+//! that is exact (`rate`, `increase`, `count_over_time`, `last_over_time`);
+//! aggregations and vector matching find each series' group or signature
+//! once and then fold per step without hashing; a subquery evaluates its
+//! expression once over the union of its windows' steps. What is written
+//! for one instant vector (label functions, `sort`, `count_values`…) runs
+//! at each step on its arguments' values there, as Prometheus's
+//! `rangeEval` does. Float arithmetic follows the instant evaluation's
+//! order exactly (Kahan sums per step, in series order), so a range query
+//! at a step equals the instant query at that step bit for bit
+//! (`tests/range_matches_instant.rs`).
+//!
 //! The evaluator is split by concern, as Prometheus splits `engine.go`,
 //! `functions.go` and `quantile.go`: this file holds the value types, the
-//! query entry points and limits, and the expression walk; `select` reads
+//! query entry points and limits, and the expression walk; `steps` the
+//! grid, the step matrix and the per-step adapter; `select` reads
 //! the store (instant and range selectors, lookback, staleness, `@` and
-//! `offset`, subqueries); `binary` the operators and vector matching;
-//! `aggregate` the aggregation operators; `call` dispatches a function call
-//! to its family (`range_functions`, `math_functions`, `time_functions`,
-//! `label_functions`, `histogram_functions`, `vector_functions`); `quantile`
-//! holds the quantile arithmetic they share.
+//! `offset`, window cursors, subqueries); `binary` the operators and vector
+//! matching; `aggregate` the aggregation operators; `call` dispatches a
+//! function call to its family (`range_functions`, `math_functions`,
+//! `time_functions`, `label_functions`, `histogram_functions`,
+//! `vector_functions`); `quantile` holds the quantile arithmetic they share.
 //!
 //! ```
 //! use o11y_metrics::store::{Sample, SeriesStore};
@@ -39,10 +60,11 @@ mod math_functions;
 mod quantile;
 mod range_functions;
 mod select;
+mod steps;
 mod time_functions;
 mod vector_functions;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::ast::*;
@@ -50,6 +72,7 @@ use crate::lexer::Span;
 use o11y_metrics::store::{HistogramPoint, Sample, SeriesStore};
 use o11y_model::histogram::Histogram;
 use o11y_model::labels::{Labels, METRIC_NAME};
+use steps::{Grid, StepSeries, Steps, merge_same_labels};
 
 /// How far back an instant selector looks for a sample.
 pub const LOOKBACK_MS: i64 = 300_000;
@@ -119,9 +142,6 @@ impl Default for QueryLimits {
     }
 }
 
-/// Per matrix selector (by span), each series' last window `(from, to)`.
-type WindowCursors = HashMap<(usize, usize), Vec<(usize, usize)>>;
-
 /// Series loaded per selector, keyed by the selector's span.
 type SelectorCache = HashMap<(usize, usize), std::rc::Rc<Vec<RangeSeries>>>;
 
@@ -136,11 +156,6 @@ pub struct Evaluator<'a, S: SeriesStore> {
     cache: std::cell::RefCell<SelectorCache>,
     samples_loaded: std::cell::Cell<usize>,
     samples_touched: std::cell::Cell<u64>,
-    /// Label sets derived from others (name dropped, aggregation groups),
-    /// remembered across steps: (which derivation, input) → output.
-    label_memo: std::cell::RefCell<rustc_hash::FxHashMap<(usize, usize), (Labels, Labels)>>,
-    /// Per matrix selector (by span) and series: the last window's bounds.
-    cursors: std::cell::RefCell<WindowCursors>,
     /// The time each selector needs loaded (by span), once known.
     windows: HashMap<(usize, usize), (i64, i64)>,
 }
@@ -208,55 +223,43 @@ pub fn range_query_with_stats<S: SeriesStore>(
             ),
         );
     }
+    if matches!(
+        expr.value_type(),
+        ValueType::String | ValueType::RangeVector
+    ) {
+        return fail(
+            &expr.span,
+            "range queries need an expression of type instant vector or scalar",
+        );
+    }
     let evaluator = Evaluator::new(store, start_ms, end_ms, step_ms, limits).prepare(expr);
-    let mut series = StepCollector::default();
-    let mut ts = start_ms;
-    while ts <= end_ms {
-        match evaluator.eval(expr, ts)? {
-            Value::Scalar(v) => series.push(VectorSample::float(Labels::default(), v), ts),
-            Value::Vector(samples) => {
-                for s in samples {
-                    series.push(s, ts);
-                }
+    let grid = Grid {
+        start_ms,
+        step_ms,
+        len: ((end_ms - start_ms) / step_ms) as usize + 1,
+    };
+    let mut series: Vec<RangeSeries> = match evaluator.eval_steps(expr, grid)? {
+        Steps::Scalar(values) => {
+            let mut s = StepSeries::new(Labels::default(), grid.len);
+            for (i, v) in values.into_iter().enumerate() {
+                s.set(i, v);
             }
-            Value::String(_) | Value::Matrix(_) => {
-                return fail(
-                    &expr.span,
-                    "range queries need an expression of type instant vector or scalar",
-                );
-            }
+            vec![s.into_range_series(grid)]
         }
-        ts += step_ms;
-    }
-    Ok((series.finish(), evaluator.stats()))
-}
-
-/// Instant vectors of successive steps gathered into series.
-#[derive(Default)]
-struct StepCollector(BTreeMap<Labels, RangeSeries>);
-
-impl StepCollector {
-    fn push(&mut self, sample: VectorSample, ts_ms: i64) {
-        let series = self
-            .0
-            .entry(sample.labels)
-            .or_insert_with_key(|labels| RangeSeries {
-                labels: labels.clone(),
-                samples: Vec::new(),
-                histograms: Vec::new(),
-            });
-        match sample.histogram {
-            Some(histogram) => series.histograms.push(HistogramPoint { ts_ms, histogram }),
-            None => series.samples.push(Sample {
-                ts_ms,
-                value: sample.value,
-            }),
+        Steps::Vector(series) => series
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.into_range_series(grid))
+            .collect(),
+        Steps::String(_) => {
+            return fail(
+                &expr.span,
+                "range queries need an expression of type instant vector or scalar",
+            );
         }
-    }
-
-    fn finish(self) -> Vec<RangeSeries> {
-        self.0.into_values().collect()
-    }
+    };
+    series.sort_by(|a, b| a.labels.cmp(&b.labels));
+    Ok((series, evaluator.stats()))
 }
 
 fn drop_name(labels: &Labels) -> Labels {
@@ -289,34 +292,8 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             cache: Default::default(),
             samples_loaded: Default::default(),
             samples_touched: Default::default(),
-            label_memo: Default::default(),
-            cursors: Default::default(),
             windows: HashMap::new(),
         }
-    }
-
-    /// `derive(labels)`, remembered for this derivation `kind` (allocating a
-    /// label set costs more than looking one up).
-    fn memo_labels(
-        &self,
-        kind: usize,
-        labels: &Labels,
-        derive: &dyn Fn(&Labels) -> Labels,
-    ) -> Labels {
-        const MAX_REMEMBERED: usize = 100_000;
-        // Keyed by the shared set's address: the entry keeps the set alive,
-        // so no other set can have that address while the entry exists.
-        let key = (kind, labels.address());
-        if let Some((_, found)) = self.label_memo.borrow().get(&key) {
-            return found.clone();
-        }
-        let derived = derive(labels);
-        let mut memo = self.label_memo.borrow_mut();
-        if memo.len() >= MAX_REMEMBERED {
-            memo.clear();
-        }
-        memo.insert(key, (labels.clone(), derived.clone()));
-        derived
     }
 
     /// What the evaluation has cost so far.
@@ -327,41 +304,56 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
         }
     }
 
-    /// Evaluates `expr` at `ts`.
+    /// Evaluates `expr` at `ts`: the grid of one step.
     pub fn eval(&self, expr: &Expr, ts: i64) -> Result<Value> {
+        if expr.value_type() == ValueType::RangeVector {
+            return self.range_vector_at(expr, ts).map(Value::Matrix);
+        }
+        Ok(self.eval_steps(expr, Grid::single(ts))?.value_at(0))
+    }
+
+    /// Evaluates `expr` at every step of `grid`.
+    fn eval_steps(&self, expr: &Expr, grid: Grid) -> Result<Steps> {
         match &expr.kind {
-            ExprKind::Number(v) => Ok(Value::Scalar(*v)),
-            ExprKind::String(s) => Ok(Value::String(s.clone())),
-            ExprKind::Paren(e) => self.eval(e, ts),
-            ExprKind::VectorSelector(vs) => {
-                Ok(Value::Vector(self.vector_selector(&expr.span, vs, ts)?))
-            }
-            ExprKind::MatrixSelector { selector, range_ms } => Ok(Value::Matrix(
-                self.matrix_selector(&expr.span, selector, *range_ms, ts)?,
+            ExprKind::Number(v) => Ok(Steps::Scalar(vec![*v; grid.len])),
+            ExprKind::String(s) => Ok(Steps::String(s.clone())),
+            ExprKind::Paren(e) => self.eval_steps(e, grid),
+            ExprKind::VectorSelector(vs) => Ok(Steps::Vector(
+                self.vector_selector(&expr.span, vs, grid, false)?,
             )),
-            ExprKind::Subquery(sq) => Ok(Value::Matrix(self.subquery(sq, ts)?)),
-            ExprKind::Unary { op, expr: inner } => match (self.eval(inner, ts)?, op) {
+            ExprKind::MatrixSelector { .. } | ExprKind::Subquery(_) => fail(
+                &expr.span,
+                "a range vector can only be a function's argument",
+            ),
+            ExprKind::Unary { op, expr: inner } => match (self.eval_steps(inner, grid)?, op) {
                 (v, UnaryOp::Plus) => Ok(v),
-                (Value::Scalar(v), UnaryOp::Minus) => Ok(Value::Scalar(-v)),
-                (Value::Vector(samples), UnaryOp::Minus) => {
-                    let negated = samples
+                (Steps::Scalar(v), UnaryOp::Minus) => {
+                    Ok(Steps::Scalar(v.into_iter().map(|x| -x).collect()))
+                }
+                (Steps::Vector(series), UnaryOp::Minus) => {
+                    let negated = series
                         .into_iter()
-                        .map(|s| VectorSample {
-                            labels: drop_name(&s.labels),
-                            value: -s.value,
-                            histogram: s.histogram.map(|h| Arc::new(h.scale(-1.0))),
+                        .map(|mut s| {
+                            s.labels = drop_name(&s.labels);
+                            for v in &mut s.values {
+                                *v = -*v;
+                            }
+                            for h in s.histograms.iter_mut().flatten() {
+                                *h = Arc::new(h.scale(-1.0));
+                            }
+                            s
                         })
                         .collect();
-                    self.check_unique(&expr.span, negated).map(Value::Vector)
+                    merge_same_labels(&expr.span, negated).map(Steps::Vector)
                 }
                 _ => fail(
                     &expr.span,
                     "unary minus needs a scalar or an instant vector",
                 ),
             },
-            ExprKind::Binary(b) => self.binary(expr, b, ts),
-            ExprKind::Aggregate(a) => self.aggregate(expr, a, ts),
-            ExprKind::Call { func, args } => self.call(expr, func.name, args, ts),
+            ExprKind::Binary(b) => self.binary(expr, b, grid),
+            ExprKind::Aggregate(a) => self.aggregate(expr, a, grid),
+            ExprKind::Call { func, args } => self.call(expr, func.name, args, grid),
         }
     }
 
@@ -374,34 +366,6 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
             }
         }
         Ok(samples)
-    }
-
-    fn vector(&self, expr: &Expr, ts: i64) -> Result<Vec<VectorSample>> {
-        match self.eval(expr, ts)? {
-            Value::Vector(v) => Ok(v),
-            _ => fail(&expr.span, "expected an instant vector"),
-        }
-    }
-
-    fn matrix(&self, expr: &Expr, ts: i64) -> Result<Vec<RangeSeries>> {
-        match self.eval(expr, ts)? {
-            Value::Matrix(m) => Ok(m),
-            _ => fail(&expr.span, "expected a range vector"),
-        }
-    }
-
-    fn scalar(&self, expr: &Expr, ts: i64) -> Result<f64> {
-        match self.eval(expr, ts)? {
-            Value::Scalar(v) => Ok(v),
-            _ => fail(&expr.span, "expected a scalar"),
-        }
-    }
-
-    fn string(&self, expr: &Expr, ts: i64) -> Result<String> {
-        match self.eval(expr, ts)? {
-            Value::String(s) => Ok(s),
-            _ => fail(&expr.span, "expected a string"),
-        }
     }
 }
 

@@ -3,8 +3,28 @@
 //! of classic histogram buckets (`histogram_quantile`,
 //! `histogram_fraction`).
 
-/// Prometheus's quantile over sorted values, with linear interpolation.
+/// Prometheus's quantile of values, with linear interpolation (sorts them).
 pub(super) fn quantile(q: f64, values: &mut [f64]) -> f64 {
+    if values.is_empty() || q.is_nan() || !(0.0..=1.0).contains(&q) {
+        return quantile_of_sorted(q, values);
+    }
+    values.sort_by(value_order);
+    quantile_of_sorted(q, values)
+}
+
+/// The order `quantile` sorts values in: NaN first, as in Prometheus's
+/// quantile, then by value.
+pub(super) fn value_order(a: &f64, b: &f64) -> std::cmp::Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        _ => a.total_cmp(b),
+    }
+}
+
+/// [`quantile`] of values already in [`value_order`].
+pub(super) fn quantile_of_sorted(q: f64, values: &[f64]) -> f64 {
     if values.is_empty() || q.is_nan() {
         return f64::NAN;
     }
@@ -14,13 +34,6 @@ pub(super) fn quantile(q: f64, values: &mut [f64]) -> f64 {
     if q > 1.0 {
         return f64::INFINITY;
     }
-    // NaN sorts first, as in Prometheus's quantile.
-    values.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
-        (true, true) => std::cmp::Ordering::Equal,
-        (true, false) => std::cmp::Ordering::Less,
-        (false, true) => std::cmp::Ordering::Greater,
-        _ => a.total_cmp(b),
-    });
     let rank = q * (values.len() - 1) as f64;
     let lower = rank.floor() as usize;
     let upper = (lower + 1).min(values.len() - 1);

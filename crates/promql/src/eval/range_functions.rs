@@ -1,384 +1,571 @@
-//! Functions of a range vector, evaluated per series over its window
-//! `(t - range, t]`: `rate`, `increase`, `delta` (extrapolated, for
-//! floats and native histograms), `irate`, `idelta`, `changes`, `resets`,
-//! the `*_over_time` family, `deriv`, `predict_linear` and
-//! `double_exponential_smoothing`.
+//! Functions of a range vector: `rate`, `increase`, `delta` (extrapolated,
+//! for floats and native histograms), `irate`, `idelta`, `changes`,
+//! `resets`, the `*_over_time` family, `deriv`, `predict_linear`,
+//! `double_exponential_smoothing` and `absent_over_time`.
+//!
+//! They are evaluated as Prometheus evaluates them in a range query: series
+//! by series over all steps, the window `(t - range, t]` sliding forward
+//! from step to step ([`WindowCursor`]), so a series' labels are derived
+//! once and no window is copied. Where a window's value can be found
+//! without reading the whole window exactly, it is: `count_over_time` and
+//! `last_over_time` are O(1), and `rate`/`increase` find whether the window
+//! holds a counter reset from a prefix count computed once per series (a
+//! window without one is `last - first`). Sums stay sequential Kahan sums
+//! over the window, as Prometheus computes them, so results do not depend
+//! on the step.
 
 use std::sync::Arc;
 
-use super::aggregate::{prometheus_avg, welford_variance};
-use super::call::Call;
-use super::quantile::quantile;
-use super::{Evaluator, RangeSeries, Result, Value, VectorSample, drop_name, fail};
-use crate::ast::ExprKind;
-use crate::rate::extrapolated_rate;
+use super::aggregate::{Accumulator, Mean, Variance};
+use super::quantile::{quantile, quantile_of_sorted, value_order};
+use super::select::{Window, WindowCursor};
+use super::steps::{Grid, StepSeries, Steps, merge_same_labels};
+use super::vector_functions::absent_labels;
+use super::{Evaluator, Result, drop_name, fail};
+use crate::ast::Expr;
+use crate::rate::{counter_increase, extrapolation_factor};
 use o11y_metrics::store::{HistogramPoint, Sample, SeriesStore};
 use o11y_model::histogram::Histogram;
 use o11y_model::number::{format_float, kahan_sum_inc};
 
-/// A function of one series' samples in a window `(from, to]`.
-type RangeFn<'f> = &'f dyn Fn(&[Sample], i64, i64) -> Option<f64>;
+/// A function of a range vector, resolved from its name once per call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RangeOp {
+    Rate,
+    Increase,
+    Delta,
+    Irate,
+    Idelta,
+    Changes,
+    Resets,
+    AvgOverTime,
+    SumOverTime,
+    CountOverTime,
+    MadOverTime,
+    TsOfMinOverTime,
+    TsOfMaxOverTime,
+    DoubleExponentialSmoothing,
+    MinOverTime,
+    MaxOverTime,
+    LastOverTime,
+    FirstOverTime,
+    PresentOverTime,
+    TsOfLastOverTime,
+    TsOfFirstOverTime,
+    StddevOverTime,
+    StdvarOverTime,
+    QuantileOverTime,
+    Deriv,
+    PredictLinear,
+    AbsentOverTime,
+}
 
-/// A function of one series' float and histogram samples in a window.
-type SeriesFn<'f> = &'f dyn Fn(&RangeSeries, i64, i64) -> Option<(f64, Option<Arc<Histogram>>)>;
-
-impl<S: SeriesStore> Evaluator<'_, S> {
-    /// Applies `f` to each series' samples (floats and histograms) in the
-    /// window of argument `range_arg`; the series' name is dropped unless
-    /// `keep_name`.
-    fn over_time_series(
-        &self,
-        call: Call,
-        f: SeriesFn,
-        keep_name: bool,
-        range_arg: usize,
-    ) -> Result<Value> {
-        let Call { expr, args, ts, .. } = call;
-        let arg = &args[range_arg];
-        let mut inner = arg;
-        while let ExprKind::Paren(e) = &inner.kind {
-            inner = e;
-        }
-        let (range_ms, t) = match &inner.kind {
-            ExprKind::MatrixSelector { selector, range_ms } => (
-                *range_ms,
-                self.effective_time(ts, selector.at, selector.offset_ms),
-            ),
-            ExprKind::Subquery(sq) => (sq.range_ms, self.effective_time(ts, sq.at, sq.offset_ms)),
-            _ => (0, ts),
-        };
-        let mut out = Vec::new();
-        let input = self.matrix(arg, ts)?;
-        // Dropping one shared metric name cannot make two series equal.
-        let first_name = input.first().and_then(|s| s.labels.metric_name());
-        let one_name = input.iter().all(|s| s.labels.metric_name() == first_name);
-        for s in input {
-            if let Some((value, histogram)) = f(&s, t - range_ms, t) {
-                let labels = if keep_name {
-                    s.labels
-                } else {
-                    self.memo_labels(usize::MAX, &s.labels, &drop_name)
-                };
-                out.push(VectorSample {
-                    labels,
-                    value,
-                    histogram,
-                });
-            }
-        }
-        if keep_name || one_name {
-            return Ok(Value::Vector(out));
-        }
-        self.check_unique(&expr.span, out).map(Value::Vector)
+impl RangeOp {
+    fn from_name(name: &str) -> Option<RangeOp> {
+        use RangeOp::*;
+        Some(match name {
+            "rate" => Rate,
+            "increase" => Increase,
+            "delta" => Delta,
+            "irate" => Irate,
+            "idelta" => Idelta,
+            "changes" => Changes,
+            "resets" => Resets,
+            "avg_over_time" => AvgOverTime,
+            "sum_over_time" => SumOverTime,
+            "count_over_time" => CountOverTime,
+            "mad_over_time" => MadOverTime,
+            "ts_of_min_over_time" => TsOfMinOverTime,
+            "ts_of_max_over_time" => TsOfMaxOverTime,
+            "double_exponential_smoothing" => DoubleExponentialSmoothing,
+            "min_over_time" => MinOverTime,
+            "max_over_time" => MaxOverTime,
+            "last_over_time" => LastOverTime,
+            "first_over_time" => FirstOverTime,
+            "present_over_time" => PresentOverTime,
+            "ts_of_last_over_time" => TsOfLastOverTime,
+            "ts_of_first_over_time" => TsOfFirstOverTime,
+            "stddev_over_time" => StddevOverTime,
+            "stdvar_over_time" => StdvarOverTime,
+            "quantile_over_time" => QuantileOverTime,
+            "deriv" => Deriv,
+            "predict_linear" => PredictLinear,
+            "absent_over_time" => AbsentOverTime,
+            _ => return None,
+        })
     }
 
-    /// Applies `f` to each series' float samples in the window of argument
-    /// `range_arg` (series with only histograms give nothing).
-    fn over_time(
-        &self,
-        call: Call,
-        f: RangeFn,
-        keep_name: bool,
-        range_arg: usize,
-    ) -> Result<Value> {
-        self.over_time_series(
-            call,
-            &|s, from, to| {
-                if s.samples.is_empty() {
-                    return None;
-                }
-                f(&s.samples, from, to).map(|v| (v, None))
-            },
-            keep_name,
-            range_arg,
+    /// Whether the function reads only float samples (a series with only
+    /// histograms in the window gives nothing).
+    fn floats_only(self) -> bool {
+        use RangeOp::*;
+        matches!(
+            self,
+            Irate
+                | Idelta
+                | MadOverTime
+                | TsOfMinOverTime
+                | TsOfMaxOverTime
+                | DoubleExponentialSmoothing
+                | MinOverTime
+                | MaxOverTime
+                | StddevOverTime
+                | StdvarOverTime
+                | QuantileOverTime
+                | Deriv
+                | PredictLinear
         )
     }
+}
 
-    /// The range functions; `None` for another name.
-    pub(super) fn range_function(&self, call: Call) -> Result<Option<Value>> {
-        let Call { name, args, ts, .. } = call;
-        let values = |s: &[Sample]| s.iter().map(|x| x.value).collect::<Vec<f64>>();
-        let value = match name {
-            "rate" | "increase" | "delta" => {
-                let (counter, per_second) = (name != "delta", name == "rate");
-                self.over_time_series(
-                    call,
-                    &|s, from, to| match (s.samples.is_empty(), s.histograms.is_empty()) {
-                        (false, true) => {
-                            extrapolated_rate(&s.samples, from, to, counter, per_second)
-                                .map(|v| (v, None))
-                        }
-                        (true, false) => {
-                            histogram_rate(&s.histograms, from, to, counter, per_second)
-                                .map(|h| (f64::NAN, Some(Arc::new(h))))
-                        }
-                        // Floats and histograms mixed in one range have no rate.
-                        _ => None,
-                    },
-                    false,
-                    0,
-                )
-            }
-            "irate" | "idelta" => self.over_time(
-                call,
-                &|s, _, _| {
-                    let [.., a, b] = s else { return None };
-                    let mut diff = b.value - a.value;
-                    if name == "irate" {
-                        if b.value < a.value {
-                            diff = b.value; // a counter reset
-                        }
-                        let dt = (b.ts_ms - a.ts_ms) as f64 / 1000.0;
-                        if dt == 0.0 {
-                            return None;
-                        }
-                        diff /= dt;
-                    }
-                    Some(diff)
-                },
-                false,
-                0,
-            ),
-            "changes" | "resets" => self.over_time_series(
-                call,
-                &|s, _, _| {
-                    let merged = merged_samples(s);
-                    let counted = merged.windows(2).filter(|w| match (&w[0].1, &w[1].1) {
-                        (Either::Float(a), Either::Float(b)) if name == "changes" => {
-                            a != b && !(a.is_nan() && b.is_nan())
-                        }
-                        (Either::Float(a), Either::Float(b)) => b < a,
-                        (Either::Histogram(a), Either::Histogram(b)) if name == "changes" => a != b,
-                        (Either::Histogram(a), Either::Histogram(b)) => b.is_reset_after(a),
-                        // A switch between floats and histograms is a change and a reset.
-                        _ => true,
-                    });
-                    Some((counted.count() as f64, None))
-                },
-                false,
-                0,
-            ),
-            "avg_over_time" | "sum_over_time" => self.over_time_series(
-                call,
-                &|s, _, _| {
-                    if s.histograms.is_empty() {
-                        let v = values(&s.samples);
-                        return Some(if name == "avg_over_time" {
-                            (prometheus_avg(&v), None)
-                        } else {
-                            let (sum, c) = v
-                                .iter()
-                                .fold((0.0, 0.0), |(sum, c), x| kahan_sum_inc(*x, sum, c));
-                            (sum + c, None)
-                        });
-                    }
-                    if !s.samples.is_empty() {
-                        return None; // floats and histograms mixed
-                    }
-                    let mut total = s.histograms[0].histogram.as_ref().clone();
-                    for h in &s.histograms[1..] {
-                        total = total.add_scaled(&h.histogram, 1.0)?;
-                    }
-                    if name == "avg_over_time" {
-                        total = total.scale(1.0 / s.histograms.len() as f64);
-                    }
-                    Some((f64::NAN, Some(Arc::new(total))))
-                },
-                false,
-                0,
-            ),
-            "count_over_time" => self.over_time_series(
-                call,
-                &|s, _, _| Some(((s.samples.len() + s.histograms.len()) as f64, None)),
-                false,
-                0,
-            ),
-            "mad_over_time" => self.over_time(
-                call,
-                &|s, _, _| {
-                    let mut v = values(s);
-                    if v.iter().any(|x| x.is_nan()) {
-                        return Some(f64::NAN);
-                    }
-                    let median = quantile(0.5, &mut v);
-                    let mut deviations: Vec<f64> = v.iter().map(|x| (x - median).abs()).collect();
-                    Some(quantile(0.5, &mut deviations))
-                },
-                false,
-                0,
-            ),
-            "ts_of_min_over_time" | "ts_of_max_over_time" => self.over_time(
-                call,
-                &|s, _, _| {
-                    let mut best: Option<&Sample> = None;
-                    for x in s {
-                        let better = match best {
-                            None => true,
-                            Some(b) if b.value.is_nan() => !x.value.is_nan(),
-                            Some(b) if name == "ts_of_min_over_time" => x.value < b.value,
-                            Some(b) => x.value > b.value,
-                        };
-                        if better {
-                            best = Some(x);
-                        }
-                    }
-                    best.map(|b| b.ts_ms as f64 / 1000.0)
-                },
-                false,
-                0,
-            ),
-            "double_exponential_smoothing" => {
-                let smoothing = self.scalar(&args[1], ts)?;
-                let trend = self.scalar(&args[2], ts)?;
-                if !(smoothing > 0.0 && smoothing < 1.0) {
-                    return fail(
-                        &args[1].span,
-                        format!(
-                            "invalid smoothing factor. Expected: 0 < sf < 1, got: {}",
-                            format_float(smoothing)
-                        ),
-                    );
-                }
-                if !(trend > 0.0 && trend < 1.0) {
-                    return fail(
-                        &args[2].span,
-                        format!(
-                            "invalid trend factor. Expected: 0 < tf < 1, got: {}",
-                            format_float(trend)
-                        ),
-                    );
-                }
-                self.over_time(
-                    call,
-                    &|s, _, _| {
-                        if s.len() < 2 {
-                            return None;
-                        }
-                        // Holt's linear method, as Prometheus's funcDoubleExponentialSmoothing.
-                        let (mut s0, mut s1) = (0.0, s[0].value);
-                        let mut b = s[1].value - s[0].value;
-                        for (i, x) in s.iter().enumerate().skip(1) {
-                            if i > 1 {
-                                b = trend * (s1 - s0) + (1.0 - trend) * b;
-                            }
-                            let next = smoothing * x.value + (1.0 - smoothing) * (s1 + b);
-                            (s0, s1) = (s1, next);
-                        }
-                        Some(s1)
-                    },
-                    false,
-                    0,
-                )
-            }
-            "min_over_time" => self.over_time(
-                call,
-                &|s, _, _| {
-                    s.iter()
-                        .map(|x| x.value)
-                        .reduce(|m, v| if m.is_nan() || v < m { v } else { m })
-                },
-                false,
-                0,
-            ),
-            "max_over_time" => self.over_time(
-                call,
-                &|s, _, _| {
-                    s.iter()
-                        .map(|x| x.value)
-                        .reduce(|m, v| if m.is_nan() || v > m { v } else { m })
-                },
-                false,
-                0,
-            ),
-            "last_over_time"
-            | "first_over_time"
-            | "present_over_time"
-            | "ts_of_last_over_time"
-            | "ts_of_first_over_time" => self.over_time_series(
-                call,
-                &|s, _, _| {
-                    let merged = merged_samples(s);
-                    let (at, picked) = if name.contains("first") {
-                        merged.first()?
-                    } else {
-                        merged.last()?
-                    };
-                    Some(match name {
-                        "present_over_time" => (1.0, None),
-                        "ts_of_last_over_time" | "ts_of_first_over_time" => {
-                            (*at as f64 / 1000.0, None)
-                        }
-                        _ => match picked {
-                            Either::Float(v) => (*v, None),
-                            Either::Histogram(h) => (f64::NAN, Some(h.clone())),
-                        },
-                    })
-                },
-                name == "last_over_time" || name == "first_over_time",
-                0,
-            ),
-            "stddev_over_time" | "stdvar_over_time" => self.over_time(
-                call,
-                &|s, _, _| {
-                    let var = welford_variance(&values(s));
-                    Some(if name == "stddev_over_time" {
-                        var.sqrt()
-                    } else {
-                        var
-                    })
-                },
-                false,
-                0,
-            ),
-            "quantile_over_time" => {
-                let q = self.scalar(&args[0], ts)?;
-                self.over_time(call, &|s, _, _| Some(quantile(q, &mut values(s))), false, 1)
-            }
-            "deriv" | "predict_linear" => {
-                let horizon_s = if name == "predict_linear" {
-                    self.scalar(&args[1], ts)?
-                } else {
-                    0.0
-                };
-                self.over_time(
-                    call,
-                    &|s, _, _| {
-                        if s.len() < 2 {
-                            return None;
-                        }
-                        // Least squares, with times relative to the evaluation time for predict_linear.
-                        let origin = if name == "predict_linear" {
-                            ts
-                        } else {
-                            s[0].ts_ms
-                        };
-                        let n = s.len() as f64;
-                        let (mut sx, mut sy, mut sxy, mut sxx) = (0.0, 0.0, 0.0, 0.0);
-                        for x in s {
-                            let t = (x.ts_ms - origin) as f64 / 1000.0;
-                            sx += t;
-                            sy += x.value;
-                            sxy += t * x.value;
-                            sxx += t * t;
-                        }
-                        let cov = sxy - sx * sy / n;
-                        let var = sxx - sx * sx / n;
-                        let slope = cov / var;
-                        let intercept = sy / n - slope * sx / n;
-                        Some(if name == "deriv" {
-                            slope
-                        } else {
-                            slope * horizon_s + intercept
-                        })
-                    },
-                    false,
-                    0,
-                )
-            }
-            _ => return Ok(None),
-        };
-        value.map(Some)
+/// What a window's value is computed from besides the window.
+struct WindowContext<'a> {
+    /// The step's evaluation time (`predict_linear` measures from it).
+    ts_ms: i64,
+    /// The step's scalar arguments, in order.
+    params: [f64; 2],
+    /// Counter resets among the series' samples before each index (for
+    /// `rate` and `increase`).
+    resets_before: &'a [u32],
+    /// Reused for functions that sort a window's values.
+    scratch: &'a mut Vec<f64>,
+    /// The series' window kept sorted as it slides (`quantile_over_time`).
+    sorted: &'a mut SortedWindow,
+}
+
+/// A window's float values in [`value_order`], kept sorted as the window
+/// slides: the samples that leave are removed and those that enter are
+/// inserted, instead of sorting every window.
+#[derive(Default)]
+struct SortedWindow {
+    values: Vec<f64>,
+    /// The series' sample indices the values are of.
+    from: usize,
+    to: usize,
+}
+
+impl SortedWindow {
+    fn reset(&mut self) {
+        self.values.clear();
+        (self.from, self.to) = (0, 0);
     }
+
+    /// The values of `series[from..to]`, sorted.
+    fn slide(&mut self, series: &[Sample], from: usize, to: usize) -> &[f64] {
+        if from >= self.to || to < self.to || from < self.from {
+            self.values.clear();
+            self.values.extend(series[from..to].iter().map(|x| x.value));
+            self.values.sort_by(value_order);
+        } else {
+            for x in &series[self.from..from] {
+                let at = self
+                    .values
+                    .partition_point(|v| value_order(v, &x.value).is_lt());
+                self.values.remove(at);
+            }
+            for x in &series[self.to..to] {
+                let at = self
+                    .values
+                    .partition_point(|v| value_order(v, &x.value).is_le());
+                self.values.insert(at, x.value);
+            }
+        }
+        (self.from, self.to) = (from, to);
+        &self.values
+    }
+}
+
+impl<S: SeriesStore> Evaluator<'_, S> {
+    /// The range functions over `grid`; `None` for another name.
+    pub(super) fn range_function(
+        &self,
+        expr: &Expr,
+        name: &str,
+        args: &[Expr],
+        grid: Grid,
+    ) -> Result<Option<Steps>> {
+        let Some(op) = RangeOp::from_name(name) else {
+            return Ok(None);
+        };
+        let range_arg = usize::from(op == RangeOp::QuantileOverTime);
+        let mut params = Vec::new();
+        for (i, arg) in args.iter().enumerate() {
+            if i != range_arg {
+                params.push(self.eval_steps(arg, grid)?.into_scalar(&arg.span)?);
+            }
+        }
+        if op == RangeOp::DoubleExponentialSmoothing {
+            check_smoothing_factors(args, &params)?;
+        }
+        let source = self.window_source(&args[range_arg], grid)?;
+        let keep_name = matches!(op, RangeOp::LastOverTime | RangeOp::FirstOverTime);
+        let counter = matches!(op, RangeOp::Rate | RangeOp::Increase);
+        let mut out = Vec::new();
+        let mut touched = 0u64;
+        let mut any_window = vec![false; grid.len];
+        let mut resets_before = Vec::new();
+        let mut scratch = Vec::new();
+        let mut sorted = SortedWindow::default();
+        for s in source.series.iter() {
+            sorted.reset();
+            let labels = if keep_name {
+                s.labels.clone()
+            } else {
+                drop_name(&s.labels)
+            };
+            let mut series = StepSeries::new(labels, grid.len);
+            if counter {
+                count_resets(&s.samples, &mut resets_before);
+            }
+            let mut cursor = WindowCursor::default();
+            for (i, &end_ms) in source.ends.iter().enumerate() {
+                let w = cursor.window(s, end_ms - source.range_ms, end_ms);
+                if w.len() == 0 {
+                    continue;
+                }
+                touched += w.len() as u64;
+                any_window[i] = true;
+                if op == RangeOp::AbsentOverTime {
+                    continue;
+                }
+                let mut context = WindowContext {
+                    ts_ms: grid.at(i),
+                    params: [
+                        params.first().map_or(f64::NAN, |p| p[i]),
+                        params.get(1).map_or(f64::NAN, |p| p[i]),
+                    ],
+                    resets_before: &resets_before,
+                    scratch: &mut scratch,
+                    sorted: &mut sorted,
+                };
+                if let Some((value, histogram)) = window_value(op, &w, &mut context) {
+                    series.set_point(i, value, histogram);
+                }
+            }
+            if !series.is_empty() {
+                out.push(series);
+            }
+        }
+        self.samples_touched
+            .set(self.samples_touched.get() + touched);
+        if op == RangeOp::AbsentOverTime {
+            let mut absent = StepSeries::new(absent_labels(&args[0]), grid.len);
+            for (i, any) in any_window.into_iter().enumerate() {
+                if !any {
+                    absent.set(i, 1.0);
+                }
+            }
+            let out = if absent.is_empty() {
+                vec![]
+            } else {
+                vec![absent]
+            };
+            return Ok(Some(Steps::Vector(out)));
+        }
+        if keep_name {
+            return Ok(Some(Steps::Vector(out)));
+        }
+        merge_same_labels(&expr.span, out).map(|v| Some(Steps::Vector(v)))
+    }
+}
+
+/// `double_exponential_smoothing`'s factors must lie strictly between 0 and 1.
+fn check_smoothing_factors(args: &[Expr], params: &[Vec<f64>]) -> Result<()> {
+    for (smoothing, trend) in params[0].iter().zip(&params[1]) {
+        if !(*smoothing > 0.0 && *smoothing < 1.0) {
+            return fail(
+                &args[1].span,
+                format!(
+                    "invalid smoothing factor. Expected: 0 < sf < 1, got: {}",
+                    format_float(*smoothing)
+                ),
+            );
+        }
+        if !(*trend > 0.0 && *trend < 1.0) {
+            return fail(
+                &args[2].span,
+                format!(
+                    "invalid trend factor. Expected: 0 < tf < 1, got: {}",
+                    format_float(*trend)
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `resets_before[i]`: how many samples before index `i` are counter
+/// resets (lower than the one before them).
+fn count_resets(samples: &[Sample], resets_before: &mut Vec<u32>) {
+    resets_before.clear();
+    resets_before.reserve(samples.len() + 1);
+    let mut n = 0;
+    resets_before.push(0);
+    for (i, x) in samples.iter().enumerate() {
+        if i > 0 && x.value < samples[i - 1].value {
+            n += 1;
+        }
+        resets_before.push(n);
+    }
+}
+
+/// The function's value over one series' window, if it has one.
+fn window_value(
+    op: RangeOp,
+    w: &Window,
+    context: &mut WindowContext,
+) -> Option<(f64, Option<Arc<Histogram>>)> {
+    use RangeOp::*;
+    let floats = w.floats;
+    if op.floats_only() && floats.is_empty() {
+        return None;
+    }
+    let float = |v: f64| Some((v, None));
+    match op {
+        Rate | Increase | Delta => {
+            let (counter, per_second) = (op != Delta, op == Rate);
+            match (floats, w.histograms.is_empty()) {
+                ([first, .., last], true) => {
+                    // A reset lies between the window's first and last sample.
+                    let to = w.float_from + floats.len();
+                    let resets = counter
+                        && context.resets_before[to] > context.resets_before[w.float_from + 1];
+                    let increase = if resets {
+                        counter_increase(floats)
+                    } else {
+                        last.value - first.value
+                    };
+                    let factor = extrapolation_factor(
+                        &[*first, *last],
+                        floats.len(),
+                        w.start_ms,
+                        w.end_ms,
+                        counter,
+                        per_second,
+                        increase,
+                    );
+                    float(increase * factor)
+                }
+                ([], false) => {
+                    histogram_rate(w.histograms, w.start_ms, w.end_ms, counter, per_second)
+                        .map(|h| (f64::NAN, Some(Arc::new(h))))
+                }
+                // Floats and histograms mixed in one range have no rate.
+                _ => None,
+            }
+        }
+        Irate | Idelta => {
+            let [.., a, b] = floats else { return None };
+            let mut diff = b.value - a.value;
+            if op == Irate {
+                if b.value < a.value {
+                    diff = b.value; // a counter reset
+                }
+                let dt = (b.ts_ms - a.ts_ms) as f64 / 1000.0;
+                if dt == 0.0 {
+                    return None;
+                }
+                diff /= dt;
+            }
+            float(diff)
+        }
+        Changes | Resets if w.histograms.is_empty() => {
+            let counted = floats.windows(2).filter(|p| {
+                let (a, b) = (p[0].value, p[1].value);
+                if op == Changes {
+                    a != b && !(a.is_nan() && b.is_nan())
+                } else {
+                    b < a
+                }
+            });
+            float(counted.count() as f64)
+        }
+        Changes | Resets => {
+            let merged = merged_samples(w);
+            let counted = merged.windows(2).filter(|p| match (&p[0].1, &p[1].1) {
+                (Either::Float(a), Either::Float(b)) if op == Changes => {
+                    a != b && !(a.is_nan() && b.is_nan())
+                }
+                (Either::Float(a), Either::Float(b)) => b < a,
+                (Either::Histogram(a), Either::Histogram(b)) if op == Changes => a != b,
+                (Either::Histogram(a), Either::Histogram(b)) => b.is_reset_after(a),
+                // A switch between floats and histograms is a change and a reset.
+                _ => true,
+            });
+            float(counted.count() as f64)
+        }
+        AvgOverTime | SumOverTime if w.histograms.is_empty() => {
+            if op == AvgOverTime {
+                return float(window_mean(floats));
+            }
+            let (sum, c) = floats
+                .iter()
+                .fold((0.0, 0.0), |(sum, c), x| kahan_sum_inc(x.value, sum, c));
+            float(sum + c)
+        }
+        AvgOverTime | SumOverTime => {
+            if !floats.is_empty() {
+                return None; // floats and histograms mixed
+            }
+            let hs = w.histograms;
+            let mut total = hs[0].histogram.as_ref().clone();
+            for h in &hs[1..] {
+                total = total.add_scaled(&h.histogram, 1.0)?;
+            }
+            if op == AvgOverTime {
+                total = total.scale(1.0 / hs.len() as f64);
+            }
+            Some((f64::NAN, Some(Arc::new(total))))
+        }
+        CountOverTime => float(w.len() as f64),
+        MadOverTime => {
+            if floats.iter().any(|x| x.value.is_nan()) {
+                return float(f64::NAN);
+            }
+            let values = &mut *context.scratch;
+            values.clear();
+            values.extend(floats.iter().map(|x| x.value));
+            let median = quantile(0.5, values);
+            for v in values.iter_mut() {
+                *v = (*v - median).abs();
+            }
+            float(quantile(0.5, values))
+        }
+        TsOfMinOverTime | TsOfMaxOverTime => {
+            let mut best: Option<&Sample> = None;
+            for x in floats {
+                let better = match best {
+                    None => true,
+                    Some(b) if b.value.is_nan() => !x.value.is_nan(),
+                    Some(b) if op == TsOfMinOverTime => x.value < b.value,
+                    Some(b) => x.value > b.value,
+                };
+                if better {
+                    best = Some(x);
+                }
+            }
+            best.and_then(|b| float(b.ts_ms as f64 / 1000.0))
+        }
+        DoubleExponentialSmoothing => {
+            if floats.len() < 2 {
+                return None;
+            }
+            let [smoothing, trend] = context.params;
+            // Holt's linear method, as Prometheus's funcDoubleExponentialSmoothing.
+            let (mut s0, mut s1) = (0.0, floats[0].value);
+            let mut b = floats[1].value - floats[0].value;
+            for (i, x) in floats.iter().enumerate().skip(1) {
+                if i > 1 {
+                    b = trend * (s1 - s0) + (1.0 - trend) * b;
+                }
+                let next = smoothing * x.value + (1.0 - smoothing) * (s1 + b);
+                (s0, s1) = (s1, next);
+            }
+            float(s1)
+        }
+        MinOverTime => floats
+            .iter()
+            .map(|x| x.value)
+            .reduce(|m, v| if m.is_nan() || v < m { v } else { m })
+            .and_then(float),
+        MaxOverTime => floats
+            .iter()
+            .map(|x| x.value)
+            .reduce(|m, v| if m.is_nan() || v > m { v } else { m })
+            .and_then(float),
+        LastOverTime | FirstOverTime | PresentOverTime | TsOfLastOverTime | TsOfFirstOverTime => {
+            let first = matches!(op, FirstOverTime | TsOfFirstOverTime);
+            let pick_float = |f: &Sample| (f.ts_ms, f.value, None);
+            let pick_histogram =
+                |h: &HistogramPoint| (h.ts_ms, f64::NAN, Some(h.histogram.clone()));
+            // At the same time a float comes before a histogram.
+            let (at, value, histogram) = if first {
+                match (floats.first(), w.histograms.first()) {
+                    (Some(f), Some(h)) if h.ts_ms < f.ts_ms => pick_histogram(h),
+                    (Some(f), _) => pick_float(f),
+                    (None, Some(h)) => pick_histogram(h),
+                    (None, None) => return None,
+                }
+            } else {
+                match (floats.last(), w.histograms.last()) {
+                    (Some(f), Some(h)) if h.ts_ms >= f.ts_ms => pick_histogram(h),
+                    (Some(f), _) => pick_float(f),
+                    (None, Some(h)) => pick_histogram(h),
+                    (None, None) => return None,
+                }
+            };
+            match op {
+                PresentOverTime => float(1.0),
+                TsOfLastOverTime | TsOfFirstOverTime => float(at as f64 / 1000.0),
+                _ => Some((value, histogram)),
+            }
+        }
+        StddevOverTime | StdvarOverTime => {
+            let mut variance = Variance::default();
+            floats.iter().for_each(|x| variance.push(x.value));
+            let var = variance.value();
+            float(if op == StddevOverTime {
+                var.sqrt()
+            } else {
+                var
+            })
+        }
+        QuantileOverTime => {
+            let to = w.float_from + floats.len();
+            let sorted = context.sorted.slide(w.series_floats, w.float_from, to);
+            float(quantile_of_sorted(context.params[0], sorted))
+        }
+        Deriv | PredictLinear => {
+            if floats.len() < 2 {
+                return None;
+            }
+            // Least squares, with times relative to the evaluation time for predict_linear.
+            let origin = if op == PredictLinear {
+                context.ts_ms
+            } else {
+                floats[0].ts_ms
+            };
+            let n = floats.len() as f64;
+            let (mut sx, mut sy, mut sxy, mut sxx) = (0.0, 0.0, 0.0, 0.0);
+            for x in floats {
+                let t = (x.ts_ms - origin) as f64 / 1000.0;
+                sx += t;
+                sy += x.value;
+                sxy += t * x.value;
+                sxx += t * t;
+            }
+            let cov = sxy - sx * sy / n;
+            let var = sxx - sx * sx / n;
+            let slope = cov / var;
+            let intercept = sy / n - slope * sx / n;
+            float(if op == Deriv {
+                slope
+            } else {
+                slope * context.params[0] + intercept
+            })
+        }
+        AbsentOverTime => None,
+    }
+}
+
+/// Prometheus's `avg` of a window's values: while the Kahan sum stays
+/// finite (the common case) it is all [`Mean`] does, in a tight loop.
+fn window_mean(floats: &[Sample]) -> f64 {
+    let Some((first, rest)) = floats.split_first() else {
+        return f64::NAN;
+    };
+    let (mut sum, mut c) = (first.value, 0.0);
+    for x in rest {
+        let (next, next_c) = kahan_sum_inc(x.value, sum, c);
+        if next.is_infinite() {
+            let mut mean = Mean::default();
+            floats.iter().for_each(|x| mean.push(x.value));
+            return mean.value();
+        }
+        (sum, c) = (next, next_c);
+    }
+    let n = floats.len() as f64;
+    sum / n + c / n
 }
 
 /// A float or a histogram sample.
@@ -387,14 +574,14 @@ enum Either {
     Histogram(Arc<Histogram>),
 }
 
-/// A series' float and histogram samples in time order.
-fn merged_samples(s: &RangeSeries) -> Vec<(i64, Either)> {
-    let mut out: Vec<(i64, Either)> = s
-        .samples
+/// A window's float and histogram samples in time order.
+fn merged_samples(w: &Window) -> Vec<(i64, Either)> {
+    let mut out: Vec<(i64, Either)> = w
+        .floats
         .iter()
         .map(|x| (x.ts_ms, Either::Float(x.value)))
         .chain(
-            s.histograms
+            w.histograms
                 .iter()
                 .map(|h| (h.ts_ms, Either::Histogram(h.histogram.clone()))),
         )

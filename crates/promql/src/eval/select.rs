@@ -1,20 +1,21 @@
-//! Reading the store: which series and samples a selector picks at an
-//! evaluation time. Instant selectors look back [`LOOKBACK_MS`] and stop at
+//! Reading the store: which series and samples a selector picks at each
+//! step of a grid. Instant selectors look back [`LOOKBACK_MS`] and stop at
 //! a staleness marker; range selectors take the left-open window
-//! `(t - range, t]`, found from the previous step's window by a cursor;
-//! `offset` and `@` move the time; subqueries evaluate their expression at
-//! steps aligned to multiples of their step. [`Evaluator::prepare`] bounds
+//! `(t - range, t]`, which a [`WindowCursor`] slides forward from step to
+//! step; `offset` and `@` move the time; a subquery evaluates its
+//! expression once, at the multiples of its step that the windows of all
+//! steps hold. Each selector's series are loaded once a query (staleness
+//! markers dropped for range selectors); [`Evaluator::prepare`] bounds
 //! what each selector loads to the times the query can read.
 
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
-use super::{
-    DEFAULT_SUBQUERY_STEP_MS, Evaluator, LOOKBACK_MS, RangeSeries, Result, StepCollector, Value,
-    VectorSample, fail,
-};
+use super::steps::{Grid, StepSeries, Steps};
+use super::{DEFAULT_SUBQUERY_STEP_MS, Evaluator, LOOKBACK_MS, RangeSeries, Result, fail};
 use crate::ast::*;
 use crate::lexer::Span;
-use o11y_metrics::store::{Sample, SeriesStore, is_stale};
+use o11y_metrics::store::{HistogramPoint, Sample, SeriesStore, is_stale};
 use o11y_model::labels::{Labels, Matcher};
 
 impl<S: SeriesStore> Evaluator<'_, S> {
@@ -80,12 +81,15 @@ impl<S: SeriesStore> Evaluator<'_, S> {
         self
     }
 
-    /// All samples of the series a selector matches (loaded once a query).
+    /// All samples of the series a selector matches (loaded once a
+    /// query), without staleness markers if `drop_stale` (what range
+    /// selectors read).
     fn series_of(
         &self,
         span: &Span,
         matchers: &[Matcher],
-    ) -> Result<std::rc::Rc<Vec<RangeSeries>>> {
+        drop_stale: bool,
+    ) -> Result<Rc<Vec<RangeSeries>>> {
         let key = (span.start, span.end);
         if let Some(found) = self.cache.borrow().get(&key) {
             return Ok(found.clone());
@@ -116,7 +120,7 @@ impl<S: SeriesStore> Evaluator<'_, S> {
                 })
                 .histograms = h.samples;
         }
-        let series: Vec<RangeSeries> = by_labels.into_values().collect();
+        let mut series: Vec<RangeSeries> = by_labels.into_values().collect();
         let loaded = self.samples_loaded.get()
             + series
                 .iter()
@@ -132,7 +136,12 @@ impl<S: SeriesStore> Evaluator<'_, S> {
             );
         }
         self.samples_loaded.set(loaded);
-        let series = std::rc::Rc::new(series);
+        if drop_stale {
+            for s in &mut series {
+                s.samples.retain(|x| !is_stale(x.value));
+            }
+        }
+        let series = Rc::new(series);
         self.cache.borrow_mut().insert(key, series.clone());
         Ok(series)
     }
@@ -147,150 +156,251 @@ impl<S: SeriesStore> Evaluator<'_, S> {
         base - offset_ms
     }
 
+    /// What an instant selector picks from each series at each step: its
+    /// newest sample (float or histogram) within the lookback before the
+    /// (offset, `@`) time, unless stale — or, if `sample_time`, that
+    /// sample's time in seconds (what `timestamp` gives). One pass over
+    /// each series for all steps.
     pub(super) fn vector_selector(
         &self,
         span: &Span,
         vs: &VectorSelector,
-        ts: i64,
-    ) -> Result<Vec<VectorSample>> {
-        let selected = self.selected_samples(span, vs, ts)?;
-        Ok(selected.into_iter().map(|(s, _)| s).collect())
+        grid: Grid,
+        sample_time: bool,
+    ) -> Result<Vec<StepSeries>> {
+        let series = self.series_of(span, &vs.matchers, false)?;
+        let times: Vec<i64> = grid
+            .times()
+            .map(|ts| self.effective_time(ts, vs.at, vs.offset_ms))
+            .collect();
+        let mut out = Vec::new();
+        let mut touched = 0u64;
+        for s in series.iter() {
+            let mut picked = StepSeries::new(s.labels.clone(), grid.len);
+            let (mut float_end, mut histogram_end) = (0, 0);
+            for (i, &t) in times.iter().enumerate() {
+                float_end = position_after(&s.samples, |x| x.ts_ms, float_end, t);
+                histogram_end = position_after(&s.histograms, |x| x.ts_ms, histogram_end, t);
+                let float = float_end.checked_sub(1).map(|k| s.samples[k]);
+                let histogram = histogram_end.checked_sub(1).map(|k| &s.histograms[k]);
+                let (value, histogram, at) = match (float, histogram) {
+                    (Some(f), Some(h)) if h.ts_ms > f.ts_ms => (f64::NAN, Some(h), h.ts_ms),
+                    (Some(f), _) => (f.value, None, f.ts_ms),
+                    (None, Some(h)) => (f64::NAN, Some(h), h.ts_ms),
+                    (None, None) => continue,
+                };
+                if at <= t - LOOKBACK_MS || (histogram.is_none() && is_stale(value)) {
+                    continue;
+                }
+                touched += 1;
+                match histogram {
+                    _ if sample_time => picked.set(i, at as f64 / 1000.0),
+                    Some(h) => picked.set_histogram(i, h.histogram.clone()),
+                    None => picked.set(i, value),
+                }
+            }
+            if !picked.is_empty() {
+                out.push(picked);
+            }
+        }
+        self.samples_touched
+            .set(self.samples_touched.get() + touched);
+        Ok(out)
     }
 
-    /// What an instant selector picks from each series: its newest sample
-    /// (float or histogram) within the lookback before the (offset, `@`)
-    /// time, unless stale; with that sample's time.
-    pub(super) fn selected_samples(
-        &self,
-        span: &Span,
-        vs: &VectorSelector,
-        ts: i64,
-    ) -> Result<Vec<(VectorSample, i64)>> {
-        let t = self.effective_time(ts, vs.at, vs.offset_ms);
-        let series = self.series_of(span, &vs.matchers)?;
+    /// The series a range vector (a range selector or a subquery, maybe in
+    /// parentheses) reads its windows from, and each step's window end.
+    pub(super) fn window_source(&self, arg: &Expr, grid: Grid) -> Result<WindowSource> {
+        match &arg.kind {
+            ExprKind::Paren(inner) => self.window_source(inner, grid),
+            ExprKind::MatrixSelector { selector, range_ms } => Ok(WindowSource {
+                series: self.series_of(&arg.span, &selector.matchers, true)?,
+                range_ms: *range_ms,
+                ends: grid
+                    .times()
+                    .map(|ts| self.effective_time(ts, selector.at, selector.offset_ms))
+                    .collect(),
+            }),
+            ExprKind::Subquery(sq) => self.subquery(sq, grid),
+            _ => fail(&arg.span, "expected a range vector"),
+        }
+    }
+
+    /// A range vector at one instant: each series' window, if not empty.
+    pub(super) fn range_vector_at(&self, expr: &Expr, ts: i64) -> Result<Vec<RangeSeries>> {
+        let source = self.window_source(expr, Grid::single(ts))?;
         let mut out = Vec::new();
-        self.samples_touched
-            .set(self.samples_touched.get() + series.len() as u64);
-        for s in series.iter() {
-            let end = s.samples.partition_point(|x| x.ts_ms <= t);
-            let float = end.checked_sub(1).map(|i| s.samples[i]);
-            let end = s.histograms.partition_point(|x| x.ts_ms <= t);
-            let histogram = end.checked_sub(1).map(|i| &s.histograms[i]);
-            let picked = match (float, histogram) {
-                (Some(f), Some(h)) if h.ts_ms > f.ts_ms => {
-                    Some((f64::NAN, Some(h.histogram.clone()), h.ts_ms))
-                }
-                (Some(f), _) => Some((f.value, None, f.ts_ms)),
-                (None, Some(h)) => Some((f64::NAN, Some(h.histogram.clone()), h.ts_ms)),
-                (None, None) => None,
-            };
-            if let Some((value, histogram, at)) = picked
-                && at > t - LOOKBACK_MS
-                && (histogram.is_some() || !is_stale(value))
-            {
-                let sample = VectorSample {
+        for s in source.series.iter() {
+            let w =
+                WindowCursor::default().window(s, source.ends[0] - source.range_ms, source.ends[0]);
+            self.samples_touched
+                .set(self.samples_touched.get() + w.len() as u64);
+            if w.len() > 0 {
+                out.push(RangeSeries {
                     labels: s.labels.clone(),
-                    value,
-                    histogram,
-                };
-                out.push((sample, at));
+                    samples: w.floats.to_vec(),
+                    histograms: w.histograms.to_vec(),
+                });
             }
         }
         Ok(out)
     }
 
-    pub(super) fn matrix_selector(
-        &self,
-        span: &Span,
-        vs: &VectorSelector,
-        range_ms: i64,
-        ts: i64,
-    ) -> Result<Vec<RangeSeries>> {
-        let t = self.effective_time(ts, vs.at, vs.offset_ms);
-        let series = self.series_of(span, &vs.matchers)?;
-        // Where the last step's window was, per series: successive steps move
-        // forward a little, so the window is found without a binary search.
-        let mut cursors = self.cursors.borrow_mut();
-        let cursor = cursors
-            .entry((span.start, span.end))
-            .or_insert_with(|| vec![(0, 0); series.len()]);
-        Ok(series
-            .iter()
-            .zip(cursor.iter_mut())
-            .filter_map(|(s, cursor)| {
-                let from = position_after(&s.samples, cursor.0, t - range_ms);
-                let to = position_after(&s.samples, cursor.1.max(from), t);
-                *cursor = (from, to);
-                let samples: Vec<Sample> = s.samples[from..to]
-                    .iter()
-                    .copied()
-                    .filter(|x| !is_stale(x.value))
-                    .collect();
-                let from = s.histograms.partition_point(|x| x.ts_ms <= t - range_ms);
-                let to = s.histograms.partition_point(|x| x.ts_ms <= t);
-                let histograms = s.histograms[from..to].to_vec();
-                self.samples_touched
-                    .set(self.samples_touched.get() + (samples.len() + histograms.len()) as u64);
-                (!samples.is_empty() || !histograms.is_empty()).then(|| RangeSeries {
-                    labels: s.labels.clone(),
-                    samples,
-                    histograms,
-                })
-            })
-            .collect())
-    }
-
-    pub(super) fn subquery(&self, sq: &Subquery, ts: i64) -> Result<Vec<RangeSeries>> {
-        let t = self.effective_time(ts, sq.at, sq.offset_ms);
+    /// A subquery over a grid: its expression evaluated once at every
+    /// multiple of its step that some step's window `(t - range, t]`
+    /// holds, as the series the windows are read from.
+    fn subquery(&self, sq: &Subquery, grid: Grid) -> Result<WindowSource> {
         let step = sq.step_ms.unwrap_or(DEFAULT_SUBQUERY_STEP_MS).max(1);
-        let window_start = t - sq.range_ms;
+        let ends: Vec<i64> = grid
+            .times()
+            .map(|ts| self.effective_time(ts, sq.at, sq.offset_ms))
+            .collect();
         // Steps fall on multiples of the step, strictly after the window start.
-        let mut at = window_start.div_euclid(step) * step;
-        if at <= window_start {
-            at += step;
+        let first_after = |window_start: i64| {
+            let at = window_start.div_euclid(step) * step;
+            if at <= window_start { at + step } else { at }
+        };
+        for &t in &ends {
+            if ((t - first_after(t - sq.range_ms)) / step) as usize >= self.limits.max_steps {
+                return fail(
+                    &sq.expr.span,
+                    format!(
+                        "subquery would take more than {} steps",
+                        self.limits.max_steps
+                    ),
+                );
+            }
         }
-        if ((t - at) / step) as usize >= self.limits.max_steps {
-            return fail(
-                &sq.expr.span,
-                format!(
-                    "subquery would take more than {} steps",
-                    self.limits.max_steps
-                ),
-            );
+        // The inner steps the windows hold, as runs of consecutive steps:
+        // one run where windows overlap (a step shorter than the range),
+        // one per window where they do not, so steps between windows far
+        // apart are not evaluated.
+        let mut runs: Vec<(i64, i64)> = Vec::new();
+        for &t in &ends {
+            let (from, to) = (first_after(t - sq.range_ms), t.div_euclid(step) * step);
+            if from > to {
+                continue;
+            }
+            match runs.last_mut() {
+                Some((run_from, run_to)) if from <= *run_to + step && from >= *run_from => {
+                    *run_to = (*run_to).max(to);
+                }
+                _ => runs.push((from, to)),
+            }
         }
-        let mut series = StepCollector::default();
-        while at <= t {
-            match self.eval(&sq.expr, at)? {
-                Value::Scalar(v) => series.push(VectorSample::float(Labels::default(), v), at),
-                Value::Vector(samples) => {
-                    for s in samples {
-                        series.push(s, at);
+        let mut by_labels: BTreeMap<Labels, RangeSeries> = BTreeMap::new();
+        for (from, to) in runs {
+            let inner = Grid {
+                start_ms: from,
+                step_ms: step,
+                len: ((to - from) / step) as usize + 1,
+            };
+            let series = match self.eval_steps(&sq.expr, inner)? {
+                Steps::Scalar(values) => {
+                    let mut s = StepSeries::new(Labels::default(), inner.len);
+                    for (i, v) in values.into_iter().enumerate() {
+                        s.set(i, v);
+                    }
+                    vec![s]
+                }
+                Steps::Vector(series) => series,
+                Steps::String(_) => {
+                    return fail(&sq.expr.span, "subquery is only allowed on instant vector");
+                }
+            };
+            for s in series.into_iter().filter(|s| !s.is_empty()) {
+                let points = s.into_range_series(inner);
+                match by_labels.get_mut(&points.labels) {
+                    Some(earlier) => {
+                        earlier.samples.extend(points.samples);
+                        earlier.histograms.extend(points.histograms);
+                    }
+                    None => {
+                        by_labels.insert(points.labels.clone(), points);
                     }
                 }
-                _ => return fail(&sq.expr.span, "subquery is only allowed on instant vector"),
             }
-            at += step;
         }
-        Ok(series.finish())
+        let series: Vec<RangeSeries> = by_labels.into_values().collect();
+        Ok(WindowSource {
+            series: Rc::new(series),
+            range_ms: sq.range_ms,
+            ends,
+        })
     }
 }
 
-/// The index of the first sample after `t` (`partition_point(ts <= t)`),
+/// The series a range vector's windows are read from (staleness markers
+/// left out), its range, and where each step's window ends.
+pub(super) struct WindowSource {
+    pub series: Rc<Vec<RangeSeries>>,
+    pub range_ms: i64,
+    pub ends: Vec<i64>,
+}
+
+/// One series' samples in a window `(start, end]`.
+pub(super) struct Window<'s> {
+    pub floats: &'s [Sample],
+    pub histograms: &'s [HistogramPoint],
+    pub start_ms: i64,
+    pub end_ms: i64,
+    /// Where `floats` starts in the series' samples.
+    pub float_from: usize,
+    /// All the series' float samples.
+    pub series_floats: &'s [Sample],
+}
+
+impl Window<'_> {
+    pub fn len(&self) -> usize {
+        self.floats.len() + self.histograms.len()
+    }
+}
+
+/// Where the last window of a series was: successive steps move it
+/// forward a little, so the next one is found without a binary search.
+#[derive(Default)]
+pub(super) struct WindowCursor {
+    floats: (usize, usize),
+    histograms: (usize, usize),
+}
+
+impl WindowCursor {
+    pub fn window<'s>(&mut self, s: &'s RangeSeries, start_ms: i64, end_ms: i64) -> Window<'s> {
+        let ts = |x: &Sample| x.ts_ms;
+        let from = position_after(&s.samples, ts, self.floats.0, start_ms);
+        let to = position_after(&s.samples, ts, self.floats.1.max(from), end_ms);
+        self.floats = (from, to);
+        let ts = |x: &HistogramPoint| x.ts_ms;
+        let h_from = position_after(&s.histograms, ts, self.histograms.0, start_ms);
+        let h_to = position_after(&s.histograms, ts, self.histograms.1.max(h_from), end_ms);
+        self.histograms = (h_from, h_to);
+        Window {
+            floats: &s.samples[from..to],
+            histograms: &s.histograms[h_from..h_to],
+            start_ms,
+            end_ms,
+            float_from: from,
+            series_floats: &s.samples,
+        }
+    }
+}
+
+/// The index of the first item after `t` (`partition_point(ts <= t)`),
 /// searched forward from `hint` when the hint is not past it.
-fn position_after(samples: &[Sample], hint: usize, t: i64) -> usize {
-    if hint <= samples.len() && (hint == 0 || samples[hint - 1].ts_ms <= t) {
+pub(super) fn position_after<T>(items: &[T], ts: impl Fn(&T) -> i64, hint: usize, t: i64) -> usize {
+    if hint <= items.len() && (hint == 0 || ts(&items[hint - 1]) <= t) {
         let mut i = hint;
         // A short forward scan, then a binary search if the step jumped far.
         for _ in 0..8 {
-            if i < samples.len() && samples[i].ts_ms <= t {
+            if i < items.len() && ts(&items[i]) <= t {
                 i += 1;
             } else {
                 return i;
             }
         }
-        return i + samples[i..].partition_point(|x| x.ts_ms <= t);
+        return i + items[i..].partition_point(|x| ts(x) <= t);
     }
-    samples.partition_point(|x| x.ts_ms <= t)
+    items.partition_point(|x| ts(x) <= t)
 }
 
 #[cfg(test)]
@@ -354,7 +464,7 @@ mod tests {
             for t in (-5..=130).step_by(5) {
                 let expected = samples.partition_point(|x| x.ts_ms <= t);
                 assert_eq!(
-                    position_after(&samples, hint, t),
+                    position_after(&samples, |x| x.ts_ms, hint, t),
                     expected,
                     "hint {hint}, t {t}"
                 );

@@ -4,8 +4,7 @@
 //! `days_in_month`, `hour`, `minute`).
 
 use super::call::Call;
-use super::{Evaluator, Result, Value, VectorSample, drop_name};
-use crate::ast::ExprKind;
+use super::{Evaluator, Result, Value, VectorSample};
 use o11y_metrics::store::SeriesStore;
 use o11y_model::labels::Labels;
 
@@ -32,23 +31,10 @@ impl<S: SeriesStore> Evaluator<'_, S> {
 
     /// The time functions; `None` for another name.
     pub(super) fn time_function(&self, call: Call) -> Result<Option<Value>> {
-        let Call { name, args, ts, .. } = call;
+        let Call { name, ts, .. } = call;
         let value = match name {
-            "timestamp" => {
-                // The sample's own time, as selected (not the evaluation time).
-                let mut arg = &args[0];
-                while let ExprKind::Paren(inner) = &arg.kind {
-                    arg = inner;
-                }
-                if let ExprKind::VectorSelector(vs) = &arg.kind {
-                    let selected = self.selected_samples(&arg.span, vs, ts)?;
-                    let out = selected.into_iter().map(|(s, at)| {
-                        VectorSample::float(drop_name(&s.labels), at as f64 / 1000.0)
-                    });
-                    return Ok(Some(Value::Vector(out.collect())));
-                }
-                self.map_values(call, &|_| ts as f64 / 1000.0)
-            }
+            // Of a selector, `call` gives the samples' own times.
+            "timestamp" => self.map_values(call, &|_| ts as f64 / 1000.0),
             "time" => Ok(Value::Scalar(ts as f64 / 1000.0)),
             "start" => Ok(Value::Scalar(self.start_ms as f64 / 1000.0)),
             "end" => Ok(Value::Scalar(self.end_ms as f64 / 1000.0)),

@@ -1,5 +1,5 @@
-//! Functions of a whole vector: `vector`, `scalar`, `sort`, `sort_desc`,
-//! `absent` and `absent_over_time`.
+//! Functions of a whole vector: `vector`, `scalar`, `sort`, `sort_desc`
+//! and `absent` (and the labels `absent_over_time` reports).
 
 use super::call::Call;
 use super::{Evaluator, Result, Value, VectorSample};
@@ -10,14 +10,14 @@ use o11y_model::labels::{Labels, METRIC_NAME, MatchOp};
 impl<S: SeriesStore> Evaluator<'_, S> {
     /// The vector functions; `None` for another name.
     pub(super) fn vector_function(&self, call: Call) -> Result<Option<Value>> {
-        let Call { name, args, ts, .. } = call;
+        let Call { name, args, .. } = call;
         let value = match name {
             "vector" => Ok(Value::Vector(vec![VectorSample::float(
                 Labels::default(),
-                self.scalar(&args[0], ts)?,
+                call.scalar(0)?,
             )])),
             "scalar" => {
-                let mut v = self.vector(&args[0], ts)?;
+                let mut v = call.vector(0)?;
                 v.retain(|s| s.histogram.is_none());
                 Ok(Value::Scalar(if v.len() == 1 {
                     v[0].value
@@ -26,7 +26,7 @@ impl<S: SeriesStore> Evaluator<'_, S> {
                 }))
             }
             "sort" | "sort_desc" => {
-                let mut v = self.vector(&args[0], ts)?;
+                let mut v = call.vector(0)?;
                 v.retain(|s| s.histogram.is_none());
                 // NaN sorts to the bottom either way, as Prometheus's
                 // `funcSort` and `funcSortDesc` do.
@@ -41,13 +41,8 @@ impl<S: SeriesStore> Evaluator<'_, S> {
                 });
                 Ok(Value::Vector(v))
             }
-            "absent" | "absent_over_time" => {
-                let present = if name == "absent" {
-                    !self.vector(&args[0], ts)?.is_empty()
-                } else {
-                    !self.matrix(&args[0], ts)?.is_empty()
-                };
-                if present {
+            "absent" => {
+                if !call.vector(0)?.is_empty() {
                     return Ok(Some(Value::Vector(Vec::new())));
                 }
                 Ok(Value::Vector(vec![VectorSample::float(
@@ -62,7 +57,7 @@ impl<S: SeriesStore> Evaluator<'_, S> {
 }
 
 /// The labels `absent()` reports: the equality matchers of a plain selector.
-fn absent_labels(arg: &Expr) -> Labels {
+pub(super) fn absent_labels(arg: &Expr) -> Labels {
     let selector = match &arg.kind {
         ExprKind::VectorSelector(vs) | ExprKind::MatrixSelector { selector: vs, .. } => Some(vs),
         _ => None,
