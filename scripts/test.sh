@@ -74,6 +74,15 @@ else
   echo "  promtool not found: skipped"
 fi
 
+step "PromQL beside Debian's Prometheus (scripts/bench-vs-prometheus.sh --quick: one workload in both, every answer compared, times printed)"
+# The full sizes (docs/benchmarks.md) take minutes; this small one checks
+# that every query of the set agrees with a real Prometheus.
+if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
+  scripts/bench-vs-prometheus.sh --quick | sed 's/^/  | /'
+else
+  echo "  prometheus or promtool not found: skipped"
+fi
+
 step "check-config compared with Debian's amtool and promtool (accepted or refused, file by file)"
 # Every file of the test data goes through the real tool and ours; only
 # whether each accepts it is compared. Any disagreement fails the run.

@@ -64,7 +64,9 @@ pub fn TracesPage() -> impl IntoView {
     // The service map, once per refresh: the map panel and the service list read it.
     let map = Memo::new(move |_| {
         refresh.get();
-        demo.with_untracked(|d| service_map(d.traces()))
+        crate::perf::measure("service-map", || {
+            demo.with_untracked(|d| service_map(d.traces()))
+        })
     });
     let services = Memo::new(move |_| {
         map.with(|(nodes, _)| nodes.iter().map(|n| n.service.clone()).collect::<Vec<_>>())
@@ -82,7 +84,9 @@ pub fn TracesPage() -> impl IntoView {
             attribute: None,
             limit: 100,
         };
-        demo.with_untracked(|d| d.traces().search(&q))
+        crate::perf::measure("trace-search", || {
+            demo.with_untracked(|d| d.traces().search(&q))
+        })
     });
     let evicted = move || {
         refresh.get();

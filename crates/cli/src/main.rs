@@ -7,6 +7,8 @@
 //! o11y bench tsdb                               # storage figures (build with --release)
 //! o11y bench promql --series 1000 --hours 6      # PromQL range-query samples/s
 //! o11y logql '{job="pasted"} |= "error"' app.log # LogQL over log files, as JSON
+//! o11y query 'sum(rate(x_total[5m]))' data.om --start S --end E --step 15s # PromQL, as Prometheus's API
+//! o11y gen-openmetrics --series 1000 --hours 6 --out data.om # a workload for promtool and `query`
 //! o11y test-rules tests.yml                     # promtool test rules
 //! o11y check-rules rules.yml                    # promtool check rules
 //! o11y check-config alertmanager.yml            # amtool check-config
@@ -20,6 +22,7 @@ mod bench;
 mod check_config;
 mod lessons;
 mod logql;
+mod query;
 mod rules;
 
 use std::process::ExitCode;
@@ -173,6 +176,14 @@ enum Command {
         #[arg(long = "label-field")]
         label_fields: Vec<String>,
     },
+    /// Run a PromQL query (instant, or range with --start/--end/--step) over
+    /// OpenMetrics files with timestamps and print the result as
+    /// Prometheus's HTTP API does.
+    Query(query::QueryArgs),
+    /// Write a PromQL workload as OpenMetrics with timestamps (counters and
+    /// histogram buckets, series by series), as `promtool tsdb
+    /// create-blocks-from openmetrics` and `o11y query` read it.
+    GenOpenmetrics(query::GenArgs),
     /// Parse a Prometheus text or OpenMetrics file and print it back in
     /// canonical form; print every error with its line and column (exit 1).
     Expfmt {
@@ -196,6 +207,8 @@ enum BenchArg {
     Promql,
     Logql,
     Traces,
+    /// "What if" over a day: the default rules replayed over 24 h.
+    Rules,
 }
 
 #[derive(Subcommand)]
@@ -272,6 +285,8 @@ fn main() -> ExitCode {
             }
         }
         Command::Expfmt { file, from, to } => expfmt(&file, from, to),
+        Command::Query(args) => query::run(&args),
+        Command::GenOpenmetrics(args) => query::gen_openmetrics(&args),
         Command::Logql {
             query,
             files,
@@ -353,6 +368,9 @@ fn main() -> ExitCode {
             if matches!(what, BenchArg::All | BenchArg::Traces) {
                 bench::traces(60);
                 bench::shop_metrics(300);
+            }
+            if matches!(what, BenchArg::All | BenchArg::Rules) {
+                bench::rules();
             }
             ExitCode::SUCCESS
         }

@@ -79,19 +79,43 @@ pub fn format_rfc3339_nanos(ts_ns: i64) -> String {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days.into());
-    let mut out = format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        sod / 3600,
-        sod / 60 % 60,
-        sod % 60
-    );
+    // Digit by digit: every simulated log line carries a time, and two
+    // `format!`s per line were a tenth of the demo's start. An i64 of
+    // nanoseconds always falls in years 1677–2262.
+    let mut out = String::with_capacity(30);
+    push_digits(&mut out, year as u64, 4);
+    out.push('-');
+    push_digits(&mut out, month as u64, 2);
+    out.push('-');
+    push_digits(&mut out, day as u64, 2);
+    out.push('T');
+    push_digits(&mut out, (sod / 3600) as u64, 2);
+    out.push(':');
+    push_digits(&mut out, (sod / 60 % 60) as u64, 2);
+    out.push(':');
+    push_digits(&mut out, (sod % 60) as u64, 2);
     if nanos > 0 {
-        let frac = format!("{nanos:09}");
+        let mut frac = nanos as u64;
+        let mut width = 9;
+        while frac.is_multiple_of(10) {
+            frac /= 10;
+            width -= 1;
+        }
         out.push('.');
-        out.push_str(frac.trim_end_matches('0'));
+        push_digits(&mut out, frac, width);
     }
     out.push('Z');
     out
+}
+
+/// `value`'s last `width` decimal digits, zero-padded.
+fn push_digits(out: &mut String, mut value: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    for d in digits[..width].iter_mut().rev() {
+        *d = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+    out.extend(digits[..width].iter().map(|&d| d as char));
 }
 
 /// Days since 1970-01-01 of a date of the proleptic Gregorian calendar
@@ -159,5 +183,23 @@ mod tests {
         );
         assert_eq!(parse_rfc3339(&format_rfc3339_nanos(-1)), Some(-1));
         assert_eq!(parse_timestamp("2023-13-14T22:13:20Z"), None);
+    }
+
+    #[test]
+    fn rfc3339_formatting_at_the_edges() {
+        assert_eq!(format_rfc3339_nanos(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339_nanos(-1), "1969-12-31T23:59:59.999999999Z");
+        assert_eq!(format_rfc3339_nanos(1_000), "1970-01-01T00:00:00.000001Z");
+        assert_eq!(
+            format_rfc3339_nanos(i64::MIN),
+            "1677-09-21T00:12:43.145224192Z"
+        );
+        assert_eq!(
+            format_rfc3339_nanos(i64::MAX),
+            "2262-04-11T23:47:16.854775807Z"
+        );
+        for ts in [-1, 0, 1, 1_700_000_000_123_000_000, i64::MAX] {
+            assert_eq!(parse_rfc3339(&format_rfc3339_nanos(ts)), Some(ts), "{ts}");
+        }
     }
 }

@@ -1,102 +1,25 @@
 //! Rule evaluation as Prometheus 3 does it, on the virtual clock.
 //!
 //! Each group is evaluated at multiples of its interval, its rules in
-//! order, each an instant query at the evaluation time (less the group's
-//! `query_offset`). Recording rules write their result back as series
-//! named after the rule. Alerting rules keep one alert per label set
-//! (after the rule's templated labels and `alertname` are added), which
-//! moves inactive → pending → firing once it has been active for `for`,
-//! stays firing for `keep_firing_for` after its condition is gone, and is
-//! resolved after that. Pending and firing alerts are written as
-//! `ALERTS{alertstate=…}` and `ALERTS_FOR_STATE` (the time it became
-//! active); series a rule stops writing get a stale marker, as Prometheus
-//! writes them.
+//! order, each at the evaluation time (less the group's `query_offset`):
+//! what one evaluation of a rule does — recorded series, alerts pending →
+//! firing → resolved, `ALERTS`, stale markers — is [`super::evaluate`]'s.
+//! A group that falls far behind the clock skips evaluations as missed.
+//! A replay over stored history ([`RuleEngine::replay_to`]) gives the same
+//! result with most rules evaluated as range queries ([`super::batch`]).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
-use super::file::{Rule, RuleFile, RuleGroup, RuleKind, TEMPLATE_VARS};
-use o11y_metrics::store::{STALE_NAN, Sample, SeriesStore};
-use o11y_model::labels::{Labels, METRIC_NAME};
-use o11y_promql::eval::{EvalError, Evaluator, QueryLimits, Value as PromValue};
-use o11y_template::{Env, Template, Value};
-
-/// How long a resolved alert is kept (and sent) after it resolves.
-pub const RESOLVED_RETENTION_MS: i64 = 15 * 60_000;
-
-/// Where an alert is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AlertState {
-    Inactive,
-    Pending,
-    Firing,
-}
-
-impl AlertState {
-    pub fn name(self) -> &'static str {
-        match self {
-            AlertState::Inactive => "inactive",
-            AlertState::Pending => "pending",
-            AlertState::Firing => "firing",
-        }
-    }
-}
-
-/// One alert of an alerting rule.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Alert {
-    /// The series' labels, the rule's labels and `alertname`.
-    pub labels: Labels,
-    pub annotations: Vec<(String, String)>,
-    pub state: AlertState,
-    pub value: f64,
-    pub active_at_ms: i64,
-    pub fired_at_ms: Option<i64>,
-    pub resolved_at_ms: Option<i64>,
-    pub keep_firing_since_ms: Option<i64>,
-    pub last_eval_ms: i64,
-}
-
-/// A change of an alert's state, for the timeline.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Transition {
-    pub group: String,
-    pub rule: String,
-    pub labels: Labels,
-    pub from: AlertState,
-    pub to: AlertState,
-    pub at_ms: i64,
-    pub value: f64,
-}
-
-/// A rule with what its evaluations left behind.
-#[derive(Clone, Debug)]
-pub struct RuleState {
-    pub rule: Rule,
-    /// Rule labels, the group's first (the rule's win).
-    labels: Vec<(String, String)>,
-    /// Alerts by label set (alerting rules).
-    active: BTreeMap<Labels, Alert>,
-    /// Series written by the last evaluation (for stale markers).
-    written: HashSet<Labels>,
-    pub last_error: Option<String>,
-    pub last_eval_ms: Option<i64>,
-    /// Series or alerts the last evaluation produced.
-    pub last_samples: usize,
-}
-
-impl RuleState {
-    /// Pending and firing alerts (and resolved ones still kept), by labels.
-    pub fn alerts(&self) -> impl Iterator<Item = &Alert> {
-        self.active.values()
-    }
-
-    /// Pending and firing alerts only (Prometheus's `ActiveAlerts`).
-    pub fn active_alerts(&self) -> impl Iterator<Item = &Alert> {
-        self.active
-            .values()
-            .filter(|a| a.state != AlertState::Inactive)
-    }
-}
+use super::batch::{Batch, GroupPlan};
+pub use super::evaluate::{
+    Alert, AlertState, RESOLVED_RETENTION_MS, RuleState, Transition, instant_query,
+};
+use super::evaluate::{RuleEval, evaluate_rule};
+use super::file::{RuleFile, RuleGroup};
+use o11y_metrics::store::SeriesStore;
+use o11y_model::labels::{Labels, MatchOp, Matcher};
+use o11y_promql::eval::QueryLimits;
+use o11y_template::Value;
 
 #[derive(Clone, Debug)]
 pub struct GroupState {
@@ -132,6 +55,9 @@ pub struct RuleEngine {
     pub limits: QueryLimits,
     /// State changes, oldest first (the most recent `MAX_TRANSITIONS`).
     pub transitions: std::collections::VecDeque<Transition>,
+    /// Most evaluations of one group due at once ([`MAX_ITERATIONS_BEHIND`]
+    /// unless changed): past them, the older ones are skipped as missed.
+    pub max_iterations_behind: i64,
 }
 
 /// State changes kept for the timeline.
@@ -153,24 +79,7 @@ impl RuleEngine {
                 let rules = group
                     .rules
                     .iter()
-                    .map(|rule| {
-                        let mut labels: Vec<(String, String)> = group
-                            .labels
-                            .iter()
-                            .filter(|(k, _)| !rule.labels.iter().any(|(r, _)| r == k))
-                            .cloned()
-                            .collect();
-                        labels.extend(rule.labels.iter().cloned());
-                        RuleState {
-                            rule: rule.clone(),
-                            labels,
-                            active: BTreeMap::new(),
-                            written: HashSet::new(),
-                            last_error: None,
-                            last_eval_ms: None,
-                            last_samples: 0,
-                        }
-                    })
+                    .map(|rule| RuleState::new(rule, &group.labels))
                     .collect();
                 GroupState {
                     next_eval_ms: start_ms.div_euclid(interval_ms) * interval_ms
@@ -195,14 +104,47 @@ impl RuleEngine {
             external_url: String::new(),
             limits: QueryLimits::default(),
             transitions: Default::default(),
+            max_iterations_behind: MAX_ITERATIONS_BEHIND,
         }
     }
 
     /// Every evaluation due up to `to_ms`, in time order (groups due at the
     /// same time in file order); of a group more than
-    /// [`MAX_ITERATIONS_BEHIND`] evaluations behind, only the last ones.
+    /// [`RuleEngine::max_iterations_behind`] evaluations behind, only the
+    /// last ones.
     pub fn advance_to<S: SeriesStore>(&mut self, to_ms: i64, store: &mut S) {
         self.skip_missed(to_ms);
+        self.run_due(to_ms, store, None);
+    }
+
+    /// [`RuleEngine::advance_to`] for a replay over stored history, with the
+    /// same result: each rule that reads nothing the rules write is
+    /// evaluated as one range query per [`BATCH_STEPS`](super::batch::BATCH_STEPS)
+    /// evaluations of its group ([`super::batch`]), the others step by
+    /// step. The store must not change under the replay but for the rules'
+    /// own writes. Returns how many evaluations took their vector from a
+    /// range query.
+    pub fn replay_to<S: SeriesStore>(&mut self, to_ms: i64, store: &mut S) -> u64 {
+        self.skip_missed(to_ms);
+        let plans = self.groups.iter().map(|g| GroupPlan {
+            interval_ms: g.interval_ms,
+            query_offset_ms: g.group.query_offset_ms,
+            first_ms: g.next_eval_ms,
+            labels: &g.group.labels,
+            rules: g.rules.iter().map(|r| &r.rule).collect(),
+        });
+        let mut batch = Batch::new(plans.collect(), to_ms);
+        self.run_due(to_ms, store, Some(&mut batch));
+        batch.served
+    }
+
+    /// The evaluations due up to `to_ms`, in time order.
+    fn run_due<S: SeriesStore>(
+        &mut self,
+        to_ms: i64,
+        store: &mut S,
+        mut batch: Option<&mut Batch>,
+    ) {
         loop {
             let due = self
                 .groups
@@ -213,20 +155,22 @@ impl RuleEngine {
                 .map(|(i, _)| i);
             let Some(i) = due else { return };
             let ts = self.groups[i].next_eval_ms;
-            self.eval_group(i, ts, store);
+            self.eval_group_with(i, ts, store, batch.as_deref_mut());
             self.groups[i].next_eval_ms = ts + self.groups[i].interval_ms;
         }
     }
 
-    /// Skips the evaluations of groups more than [`MAX_ITERATIONS_BEHIND`]
-    /// intervals behind `now_ms`, counting them as missed, as Prometheus
-    /// skips the iterations a group could not keep up with: a group with
-    /// a tiny interval (`interval: 1ms` is valid) cannot freeze the page.
+    /// Skips the evaluations of groups more than
+    /// [`RuleEngine::max_iterations_behind`] intervals behind `now_ms`,
+    /// counting them as missed, as Prometheus skips the iterations a group
+    /// could not keep up with: a group with a tiny interval (`interval:
+    /// 1ms` is valid) cannot freeze the page.
     pub fn skip_missed(&mut self, now_ms: i64) {
+        let most = self.max_iterations_behind.max(1);
         for g in &mut self.groups {
             let due = (now_ms - g.next_eval_ms).div_euclid(g.interval_ms) + 1;
-            if due > MAX_ITERATIONS_BEHIND {
-                let skipped = due - MAX_ITERATIONS_BEHIND;
+            if due > most {
+                let skipped = due - most;
                 g.next_eval_ms += skipped * g.interval_ms;
                 g.iterations_missed += skipped as u64;
             }
@@ -235,6 +179,18 @@ impl RuleEngine {
 
     /// Evaluates group `index` at `ts_ms`.
     pub fn eval_group<S: SeriesStore>(&mut self, index: usize, ts_ms: i64, store: &mut S) {
+        self.eval_group_with(index, ts_ms, store, None);
+    }
+
+    /// Evaluates group `index` at `ts_ms`, with its rules' vectors from
+    /// `batch` where it has them.
+    fn eval_group_with<S: SeriesStore>(
+        &mut self,
+        index: usize,
+        ts_ms: i64,
+        store: &mut S,
+        mut batch: Option<&mut Batch>,
+    ) {
         let external = Value::labels(
             self.external_labels
                 .iter()
@@ -243,88 +199,24 @@ impl RuleEngine {
         let Some(group) = self.groups.get_mut(index) else {
             return;
         };
-        let query_ts = ts_ms - group.group.query_offset_ms;
-        let limit = group.group.limit;
         let group_name = group.group.name.clone();
-        for state in &mut group.rules {
-            let result = instant_query(&*store, &state.rule.expr, query_ts, self.limits)
-                .map_err(|e| e.to_string());
-            state.last_eval_ms = Some(ts_ms);
-            let outcome = match result {
-                Ok(samples) => match state.rule.kind.clone() {
-                    RuleKind::Record(name) => record(state, &name, samples, limit),
-                    RuleKind::Alert(name) => {
-                        let env = TemplateEnv {
-                            external: &external,
-                            external_url: &self.external_url,
-                            store: &*store,
-                            ts_ms: query_ts,
-                            limits: self.limits,
-                        };
-                        alert(
-                            state,
-                            &name,
-                            samples,
-                            ts_ms,
-                            limit,
-                            &env,
-                            &group_name,
-                            &mut self.transitions,
-                        )
-                    }
-                },
-                Err(e) => Err(e),
-            };
+        let at = RuleEval {
+            ts_ms,
+            query_ts: ts_ms - group.group.query_offset_ms,
+            limit: group.group.limit,
+            group: &group_name,
+            limits: self.limits,
+            external: &external,
+            external_url: &self.external_url,
+        };
+        for (r, state) in group.rules.iter_mut().enumerate() {
+            let batched = batch
+                .as_deref_mut()
+                .and_then(|b| b.samples(index, r, ts_ms, &*store, &state.rule.expr, at.limits));
+            let evaluated = evaluate_rule(state, batched, &at, store, &mut self.transitions);
             group.evaluations += 1;
-            let written = match outcome {
-                Ok(out) => {
-                    state.last_error = None;
-                    out
-                }
-                Err(e) => {
-                    group.evaluation_failures += 1;
-                    state.last_error = Some(e);
-                    Vec::new()
-                }
-            };
-            state.last_samples = written.len();
-            let mut now = HashSet::with_capacity(written.len());
-            let mut refused = o11y_metrics::store::Refusals::default();
-            let mut first_refusal = None;
-            for (labels, value) in written {
-                match store.append(&labels, Sample { ts_ms, value }) {
-                    Ok(()) => {
-                        now.insert(labels);
-                    }
-                    Err(e) => {
-                        refused.count(&e);
-                        first_refusal.get_or_insert(e);
-                    }
-                }
-            }
-            // Prometheus leaves refused staleness markers out of its logs (a
-            // series another rule writes too is expected to refuse them), but
-            // they are counted here all the same.
-            for gone in state.written.difference(&now) {
-                let marker = Sample {
-                    ts_ms,
-                    value: STALE_NAN,
-                };
-                if let Err(e) = store.append(gone, marker) {
-                    refused.count(&e);
-                }
-            }
-            // A refused result makes the rule unhealthy, as in Prometheus.
-            if let Some(e) = first_refusal
-                && state.last_error.is_none()
-            {
-                state.last_error = Some(format!(
-                    "the store refused {} writes of the rule ({refused}): {e}",
-                    refused.total()
-                ));
-            }
-            group.refused.merge(&refused);
-            state.written = now;
+            group.evaluation_failures += u64::from(evaluated.failed);
+            group.refused.merge(&evaluated.refused);
         }
         while self.transitions.len() > MAX_TRANSITIONS {
             self.transitions.pop_front();
@@ -410,237 +302,6 @@ impl RuleEngine {
     }
 }
 
-/// An instant query's result as samples: a vector, or a scalar as one
-/// sample without labels.
-pub fn instant_query<S: SeriesStore>(
-    store: &S,
-    expr: &o11y_promql::ast::Expr,
-    ts_ms: i64,
-    limits: QueryLimits,
-) -> Result<Vec<(Labels, f64)>, EvalError> {
-    let value = Evaluator::new(store, ts_ms, ts_ms, 0, limits)
-        .prepare(expr)
-        .eval(expr, ts_ms)?;
-    match value {
-        PromValue::Vector(v) => Ok(v
-            .into_iter()
-            .filter(|s| s.histogram.is_none())
-            .map(|s| (s.labels, s.value))
-            .collect()),
-        PromValue::Scalar(f) => Ok(vec![(Labels::default(), f)]),
-        _ => Err(EvalError::at_span(
-            expr.span.clone(),
-            "rule result is not a vector or scalar",
-        )),
-    }
-}
-
-fn record(
-    state: &RuleState,
-    name: &str,
-    samples: Vec<(Labels, f64)>,
-    limit: usize,
-) -> Result<Vec<(Labels, f64)>, String> {
-    let mut out = Vec::with_capacity(samples.len());
-    let mut seen = HashSet::new();
-    for (labels, value) in samples {
-        let mut l = labels.with(METRIC_NAME, name);
-        for (k, v) in &state.labels {
-            l = l.with(k, v);
-        }
-        if !seen.insert(l.clone()) {
-            return Err(
-                "vector contains metrics with the same labelset after applying rule labels".into(),
-            );
-        }
-        out.push((l, value));
-    }
-    if limit > 0 && out.len() > limit {
-        return Err(format!(
-            "exceeded limit of {limit} with {} series",
-            out.len()
-        ));
-    }
-    Ok(out)
-}
-
-/// What alert templates can reach.
-struct TemplateEnv<'a, S: SeriesStore> {
-    external: &'a Value,
-    external_url: &'a str,
-    store: &'a S,
-    ts_ms: i64,
-    limits: QueryLimits,
-}
-
-impl<S: SeriesStore> TemplateEnv<'_, S> {
-    /// Expands one label or annotation template; errors become the text,
-    /// as Prometheus writes them.
-    fn expand(&self, rule: &str, text: &str, labels: &Labels, value: f64) -> String {
-        if !text.contains("{{") {
-            return text.to_string();
-        }
-        let name = format!("__alert_{rule}");
-        let template = match Template::parse(&name, text, &TEMPLATE_VARS) {
-            Ok(t) => t,
-            Err(e) => return format!("<error expanding template: {e}>"),
-        };
-        let run = |q: &str| -> Result<Vec<o11y_template::Sample>, String> {
-            let expr = o11y_promql::parse(q).map_err(|e| e.to_string())?;
-            Ok(instant_query(self.store, &expr, self.ts_ms, self.limits)
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .map(|(l, v)| o11y_template::Sample {
-                    labels: l
-                        .iter()
-                        .map(|l| (l.name.clone(), l.value.clone()))
-                        .collect(),
-                    value: v,
-                })
-                .collect())
-        };
-        let env = Env::default()
-            .with_query(&run)
-            .with_clock_and_url(self.ts_ms as f64 / 1000.0, self.external_url)
-            .var(
-                "labels",
-                Value::labels(labels.iter().map(|l| (l.name.as_str(), l.value.as_str()))),
-            )
-            .var("externalLabels", self.external.clone())
-            .var("externalURL", Value::Str(self.external_url.to_string()))
-            .var("value", Value::Float(value));
-        match template.render(&env) {
-            Ok(s) => s,
-            Err(e) => format!("<error expanding template: {e}>"),
-        }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn alert<S: SeriesStore>(
-    state: &mut RuleState,
-    name: &str,
-    samples: Vec<(Labels, f64)>,
-    ts_ms: i64,
-    limit: usize,
-    env: &TemplateEnv<'_, S>,
-    group: &str,
-    transitions: &mut std::collections::VecDeque<Transition>,
-) -> Result<Vec<(Labels, f64)>, String> {
-    let mut current: HashSet<Labels> = HashSet::new();
-    let mut change = |a: &Alert, from: AlertState, to: AlertState, at_ms: i64| {
-        transitions.push_back(Transition {
-            group: group.to_string(),
-            rule: name.to_string(),
-            labels: a.labels.clone(),
-            from,
-            to,
-            at_ms,
-            value: a.value,
-        });
-    };
-    for (series, value) in samples {
-        let series = series.without(METRIC_NAME);
-        let mut labels = series.clone();
-        for (k, v) in &state.labels {
-            let expanded = env.expand(name, v, &series, value);
-            labels = labels.with(k, &expanded);
-        }
-        labels = labels.with("alertname", name);
-        let annotations: Vec<(String, String)> = state
-            .rule
-            .annotations
-            .iter()
-            .map(|(k, v)| (k.clone(), env.expand(name, v, &series, value)))
-            .collect();
-        if !current.insert(labels.clone()) {
-            return Err(
-                "vector contains metrics with the same labelset after applying alert labels".into(),
-            );
-        }
-        match state.active.get_mut(&labels) {
-            Some(a) if a.state != AlertState::Inactive => {
-                a.value = value;
-                a.annotations = annotations;
-                a.keep_firing_since_ms = None;
-                a.last_eval_ms = ts_ms;
-            }
-            _ => {
-                let a = Alert {
-                    labels: labels.clone(),
-                    annotations,
-                    state: AlertState::Pending,
-                    value,
-                    active_at_ms: ts_ms,
-                    fired_at_ms: None,
-                    resolved_at_ms: None,
-                    keep_firing_since_ms: None,
-                    last_eval_ms: ts_ms,
-                };
-                change(&a, AlertState::Inactive, AlertState::Pending, ts_ms);
-                state.active.insert(labels, a);
-            }
-        }
-    }
-    let keep_for = state.rule.keep_firing_for_ms;
-    let hold = state.rule.for_ms;
-    let mut remove = Vec::new();
-    let mut active_count = 0;
-    for (key, a) in state.active.iter_mut() {
-        if !current.contains(key) {
-            let mut keep_firing = false;
-            if a.state == AlertState::Firing && keep_for > 0 {
-                let since = *a.keep_firing_since_ms.get_or_insert(ts_ms);
-                keep_firing = ts_ms - since < keep_for;
-            }
-            if !keep_firing {
-                if a.state == AlertState::Pending
-                    || a.resolved_at_ms
-                        .is_some_and(|r| ts_ms - r > RESOLVED_RETENTION_MS)
-                {
-                    remove.push(key.clone());
-                }
-                if a.state != AlertState::Inactive {
-                    change(a, a.state, AlertState::Inactive, ts_ms);
-                    a.state = AlertState::Inactive;
-                    a.resolved_at_ms = Some(ts_ms);
-                }
-                continue;
-            }
-        }
-        active_count += 1;
-        if a.state == AlertState::Pending && ts_ms - a.active_at_ms >= hold {
-            change(a, AlertState::Pending, AlertState::Firing, ts_ms);
-            a.state = AlertState::Firing;
-            a.fired_at_ms = Some(ts_ms);
-        }
-    }
-    for key in remove {
-        state.active.remove(&key);
-    }
-    if limit > 0 && active_count > limit {
-        state.active.clear();
-        return Err(format!(
-            "exceeded limit of {limit} with {active_count} alerts"
-        ));
-    }
-    let mut out = Vec::new();
-    for a in state
-        .active
-        .values()
-        .filter(|a| a.state != AlertState::Inactive)
-    {
-        let mut series = a.labels.with(METRIC_NAME, "ALERTS");
-        series = series.with("alertstate", a.state.name());
-        out.push((series, 1.0));
-        out.push((
-            a.labels.with(METRIC_NAME, "ALERTS_FOR_STATE"),
-            a.active_at_ms as f64 / 1000.0,
-        ));
-    }
-    Ok(out)
-}
-
 /// A rule engine for `text` that has evaluated nothing yet; errors are the
 /// rule file's.
 pub fn engine_for(
@@ -652,11 +313,76 @@ pub fn engine_for(
     Ok(RuleEngine::new(file, global_interval_ms, start_ms))
 }
 
+/// Everything a replay leaves, one line per group, rule, alert, state
+/// change and written series, values as bits: what a batched replay is
+/// compared with a step-by-step one by (`tests/replay_batched.rs` here
+/// and in the engine), and a readable diff when they differ.
+pub fn replay_lines<S: SeriesStore>(engine: &RuleEngine, written: &S) -> Vec<String> {
+    let mut out = Vec::new();
+    for g in &engine.groups {
+        out.push(format!(
+            "group {}: next {} evaluations {} failures {} missed {} refused {}",
+            g.group.name,
+            g.next_eval_ms(),
+            g.evaluations,
+            g.evaluation_failures,
+            g.iterations_missed,
+            g.refused
+        ));
+        for r in &g.rules {
+            out.push(format!(
+                "  rule {}: last {:?} samples {} error {:?}",
+                r.rule.name(),
+                r.last_eval_ms,
+                r.last_samples,
+                r.last_error
+            ));
+            for a in r.alerts() {
+                out.push(format!(
+                    "    alert {} {:?} {:?} value {:x} active {} fired {:?} resolved {:?} keep {:?} last {}",
+                    a.labels,
+                    a.annotations,
+                    a.state,
+                    a.value.to_bits(),
+                    a.active_at_ms,
+                    a.fired_at_ms,
+                    a.resolved_at_ms,
+                    a.keep_firing_since_ms,
+                    a.last_eval_ms
+                ));
+            }
+        }
+    }
+    for t in &engine.transitions {
+        out.push(format!(
+            "transition {} {} {} {:?} -> {:?} at {} value {:x}",
+            t.group,
+            t.rule,
+            t.labels,
+            t.from,
+            t.to,
+            t.at_ms,
+            t.value.to_bits()
+        ));
+    }
+    let all = [Matcher::new(MatchOp::Regex, "__name__", ".+").expect("a valid regex")];
+    for s in written.select(&all, i64::MIN, i64::MAX) {
+        let points: Vec<String> = s
+            .samples
+            .iter()
+            .map(|p| format!("{}:{:x}", p.ts_ms, p.value.to_bits()))
+            .collect();
+        out.push(format!("series {} {}", s.labels, points.join(" ")));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use o11y_metrics::store::Sample;
     use o11y_metrics::tsdb::Tsdb;
-    use o11y_model::labels::Matcher;
+    use o11y_model::labels::{METRIC_NAME, Matcher};
 
     fn load(db: &mut Tsdb, name: &str, values: &[(i64, f64)]) {
         let l = Labels::new([(METRIC_NAME, name), ("instance", "a")]);

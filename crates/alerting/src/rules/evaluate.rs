@@ -1,0 +1,560 @@
+//! One evaluation of one rule, as Prometheus 3's rule manager does it: its
+//! vector (an instant query at the evaluation time less the group's
+//! `query_offset`, or the same vector from a batch) becomes series named
+//! after a recording rule, or alerts of an alerting rule. An alert is kept
+//! per label set (after the rule's templated labels and `alertname` are
+//! added) and moves inactive → pending → firing once it has been active
+//! for `for`, stays firing for `keep_firing_for` after its condition is
+//! gone, and is resolved after that. Pending and firing alerts are written
+//! as `ALERTS{alertstate=…}` and `ALERTS_FOR_STATE` (the time it became
+//! active); series a rule stops writing get a stale marker, as Prometheus
+//! writes them.
+//!
+//! ```
+//! use o11y_alerting::rules::group::{AlertState, engine_for};
+//! use o11y_metrics::store::{Sample, SeriesStore};
+//! use o11y_metrics::tsdb::Tsdb;
+//! use o11y_model::labels::Labels;
+//!
+//! let mut db = Tsdb::default();
+//! let up = Labels::new([("__name__", "up"), ("job", "api")]);
+//! db.append(&up, Sample { ts_ms: 0, value: 0.0 }).unwrap();
+//! let rules = "groups:\n- name: g\n  rules:\n  - alert: Down\n    expr: up == 0\n";
+//! let mut engine = engine_for(rules, 15_000, 0).unwrap();
+//! engine.advance_to(0, &mut db);
+//! let (_, _, alert) = engine.alerts().next().unwrap();
+//! assert_eq!(alert.state, AlertState::Firing, "no `for`: firing at once");
+//! ```
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+use super::file::{Rule, RuleKind, TEMPLATE_VARS};
+use o11y_metrics::store::{Refusals, STALE_NAN, Sample, SeriesStore};
+use o11y_model::labels::{Labels, METRIC_NAME};
+use o11y_promql::ast::Expr;
+use o11y_promql::eval::{EvalError, Evaluator, QueryLimits, Value as PromValue};
+use o11y_template::{Env, Template, Value};
+
+/// How long a resolved alert is kept (and sent) after it resolves.
+pub const RESOLVED_RETENTION_MS: i64 = 15 * 60_000;
+
+/// Where an alert is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AlertState {
+    Inactive,
+    Pending,
+    Firing,
+}
+
+impl AlertState {
+    pub fn name(self) -> &'static str {
+        match self {
+            AlertState::Inactive => "inactive",
+            AlertState::Pending => "pending",
+            AlertState::Firing => "firing",
+        }
+    }
+}
+
+/// One alert of an alerting rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alert {
+    /// The series' labels, the rule's labels and `alertname`.
+    pub labels: Labels,
+    pub annotations: Vec<(String, String)>,
+    pub state: AlertState,
+    pub value: f64,
+    pub active_at_ms: i64,
+    pub fired_at_ms: Option<i64>,
+    pub resolved_at_ms: Option<i64>,
+    pub keep_firing_since_ms: Option<i64>,
+    pub last_eval_ms: i64,
+}
+
+/// A change of an alert's state, for the timeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transition {
+    pub group: String,
+    pub rule: String,
+    pub labels: Labels,
+    pub from: AlertState,
+    pub to: AlertState,
+    pub at_ms: i64,
+    pub value: f64,
+}
+
+/// A rule with what its evaluations left behind.
+#[derive(Clone, Debug)]
+pub struct RuleState {
+    pub rule: Rule,
+    /// Rule labels, the group's first (the rule's win).
+    labels: Vec<(String, String)>,
+    /// Alerts by label set (alerting rules).
+    active: BTreeMap<Labels, Alert>,
+    /// Series written by the last evaluation (for stale markers).
+    written: HashSet<Labels>,
+    pub last_error: Option<String>,
+    pub last_eval_ms: Option<i64>,
+    /// Series or alerts the last evaluation produced.
+    pub last_samples: usize,
+}
+
+impl RuleState {
+    /// Pending and firing alerts (and resolved ones still kept), by labels.
+    pub fn alerts(&self) -> impl Iterator<Item = &Alert> {
+        self.active.values()
+    }
+
+    /// Pending and firing alerts only (Prometheus's `ActiveAlerts`).
+    pub fn active_alerts(&self) -> impl Iterator<Item = &Alert> {
+        self.active
+            .values()
+            .filter(|a| a.state != AlertState::Inactive)
+    }
+
+    /// A rule that has not been evaluated, with its group's labels (the
+    /// rule's own win).
+    pub(super) fn new(rule: &Rule, group_labels: &[(String, String)]) -> RuleState {
+        let mut labels: Vec<(String, String)> = group_labels
+            .iter()
+            .filter(|(k, _)| !rule.labels.iter().any(|(r, _)| r == k))
+            .cloned()
+            .collect();
+        labels.extend(rule.labels.iter().cloned());
+        RuleState {
+            rule: rule.clone(),
+            labels,
+            active: BTreeMap::new(),
+            written: HashSet::new(),
+            last_error: None,
+            last_eval_ms: None,
+            last_samples: 0,
+        }
+    }
+}
+
+/// Where and how a rule is evaluated: its group's time, settings and the
+/// engine's.
+pub(super) struct RuleEval<'a> {
+    pub ts_ms: i64,
+    /// `ts_ms` less the group's `query_offset`.
+    pub query_ts: i64,
+    /// The group's limit of series or alerts per rule (0 = none).
+    pub limit: usize,
+    pub group: &'a str,
+    pub limits: QueryLimits,
+    pub external: &'a Value,
+    pub external_url: &'a str,
+}
+
+/// What one evaluation of a rule counts for its group.
+pub(super) struct Evaluated {
+    pub failed: bool,
+    /// Its samples and staleness markers the store refused, by reason.
+    pub refused: Refusals,
+}
+
+/// Evaluates `state`'s rule at `at.ts_ms` — from `batched`, its vector
+/// from a batch (in label order), or else its instant query — and writes
+/// what it produced to `store`, with stale markers for what it no longer
+/// produces.
+pub(super) fn evaluate_rule<S: SeriesStore>(
+    state: &mut RuleState,
+    batched: Option<Vec<(Labels, f64)>>,
+    at: &RuleEval<'_>,
+    store: &mut S,
+    transitions: &mut VecDeque<Transition>,
+) -> Evaluated {
+    let ts_ms = at.ts_ms;
+    state.last_eval_ms = Some(ts_ms);
+    let outcome = {
+        let instant = |expr: &Expr| {
+            instant_query(&*store, expr, at.query_ts, at.limits).map_err(|e| e.to_string())
+        };
+        // A batched vector comes in label order: where the order of an
+        // alerting rule's vector matters, its instant query gives it.
+        let reorder: Option<&InstantFn> = batched.is_some().then_some(&instant);
+        let result = match batched {
+            Some(samples) => Ok(samples),
+            None => instant(&state.rule.expr),
+        };
+        match result {
+            Ok(samples) => match state.rule.kind.clone() {
+                RuleKind::Record(name) => record(state, &name, samples, at.limit),
+                RuleKind::Alert(name) => {
+                    let env = TemplateEnv {
+                        external: at.external,
+                        external_url: at.external_url,
+                        store: &*store,
+                        ts_ms: at.query_ts,
+                        limits: at.limits,
+                    };
+                    let eval = AlertEval {
+                        name: &name,
+                        ts_ms,
+                        limit: at.limit,
+                        env: &env,
+                        group: at.group,
+                        reorder,
+                    };
+                    alert(state, samples, &eval, transitions)
+                }
+            },
+            Err(e) => Err(e),
+        }
+    };
+    let failed = outcome.is_err();
+    let written = match outcome {
+        Ok(out) => {
+            state.last_error = None;
+            out
+        }
+        Err(e) => {
+            state.last_error = Some(e);
+            Vec::new()
+        }
+    };
+    state.last_samples = written.len();
+    let mut now = HashSet::with_capacity(written.len());
+    let mut refused = Refusals::default();
+    let mut first_refusal = None;
+    for (labels, value) in written {
+        match store.append(&labels, Sample { ts_ms, value }) {
+            Ok(()) => {
+                now.insert(labels);
+            }
+            Err(e) => {
+                refused.count(&e);
+                first_refusal.get_or_insert(e);
+            }
+        }
+    }
+    // Prometheus leaves refused staleness markers out of its logs (a
+    // series another rule writes too is expected to refuse them), but
+    // they are counted here all the same.
+    for gone in state.written.difference(&now) {
+        let marker = Sample {
+            ts_ms,
+            value: STALE_NAN,
+        };
+        if let Err(e) = store.append(gone, marker) {
+            refused.count(&e);
+        }
+    }
+    // A refused result makes the rule unhealthy, as in Prometheus.
+    if let Some(e) = first_refusal
+        && state.last_error.is_none()
+    {
+        state.last_error = Some(format!(
+            "the store refused {} writes of the rule ({refused}): {e}",
+            refused.total()
+        ));
+    }
+    state.written = now;
+    Evaluated { failed, refused }
+}
+
+/// An instant query's result as samples: a vector, or a scalar as one
+/// sample without labels.
+pub fn instant_query<S: SeriesStore>(
+    store: &S,
+    expr: &o11y_promql::ast::Expr,
+    ts_ms: i64,
+    limits: QueryLimits,
+) -> Result<Vec<(Labels, f64)>, EvalError> {
+    let value = Evaluator::new(store, ts_ms, ts_ms, 0, limits)
+        .prepare(expr)
+        .eval(expr, ts_ms)?;
+    match value {
+        PromValue::Vector(v) => Ok(v
+            .into_iter()
+            .filter(|s| s.histogram.is_none())
+            .map(|s| (s.labels, s.value))
+            .collect()),
+        PromValue::Scalar(f) => Ok(vec![(Labels::default(), f)]),
+        _ => Err(EvalError::at_span(
+            expr.span.clone(),
+            "rule result is not a vector or scalar",
+        )),
+    }
+}
+
+fn record(
+    state: &RuleState,
+    name: &str,
+    samples: Vec<(Labels, f64)>,
+    limit: usize,
+) -> Result<Vec<(Labels, f64)>, String> {
+    let mut out = Vec::with_capacity(samples.len());
+    let mut seen = HashSet::new();
+    for (labels, value) in samples {
+        let mut l = labels.with(METRIC_NAME, name);
+        for (k, v) in &state.labels {
+            l = l.with(k, v);
+        }
+        if !seen.insert(l.clone()) {
+            return Err(
+                "vector contains metrics with the same labelset after applying rule labels".into(),
+            );
+        }
+        out.push((l, value));
+    }
+    if limit > 0 && out.len() > limit {
+        return Err(format!(
+            "exceeded limit of {limit} with {} series",
+            out.len()
+        ));
+    }
+    // Written in label order, whatever order the query gave: which writes
+    // a store refuses at its limits, and which refusal the rule's error
+    // names, then do not depend on how the vector was evaluated.
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// What alert templates can reach.
+struct TemplateEnv<'a, S: SeriesStore> {
+    external: &'a Value,
+    external_url: &'a str,
+    store: &'a S,
+    ts_ms: i64,
+    limits: QueryLimits,
+}
+
+impl<S: SeriesStore> TemplateEnv<'_, S> {
+    /// Expands one label or annotation template; errors become the text,
+    /// as Prometheus writes them.
+    fn expand(&self, rule: &str, text: &str, labels: &Labels, value: f64) -> String {
+        if !text.contains("{{") {
+            return text.to_string();
+        }
+        let name = format!("__alert_{rule}");
+        let template = match Template::parse(&name, text, &TEMPLATE_VARS) {
+            Ok(t) => t,
+            Err(e) => return format!("<error expanding template: {e}>"),
+        };
+        let run = |q: &str| -> Result<Vec<o11y_template::Sample>, String> {
+            let expr = o11y_promql::parse(q).map_err(|e| e.to_string())?;
+            Ok(instant_query(self.store, &expr, self.ts_ms, self.limits)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|(l, v)| o11y_template::Sample {
+                    labels: l
+                        .iter()
+                        .map(|l| (l.name.clone(), l.value.clone()))
+                        .collect(),
+                    value: v,
+                })
+                .collect())
+        };
+        let env = Env::default()
+            .with_query(&run)
+            .with_clock_and_url(self.ts_ms as f64 / 1000.0, self.external_url)
+            .var(
+                "labels",
+                Value::labels(labels.iter().map(|l| (l.name.as_str(), l.value.as_str()))),
+            )
+            .var("externalLabels", self.external.clone())
+            .var("externalURL", Value::Str(self.external_url.to_string()))
+            .var("value", Value::Float(value));
+        match template.render(&env) {
+            Ok(s) => s,
+            Err(e) => format!("<error expanding template: {e}>"),
+        }
+    }
+}
+
+/// What one evaluation of an alerting rule needs besides its vector.
+struct AlertEval<'a, S: SeriesStore> {
+    name: &'a str,
+    ts_ms: i64,
+    limit: usize,
+    env: &'a TemplateEnv<'a, S>,
+    group: &'a str,
+    /// The rule's instant query, when the vector came from a batch in
+    /// label order instead (the order alerts are found in shows in
+    /// `RuleEngine::transitions`).
+    reorder: Option<&'a InstantFn<'a>>,
+}
+
+/// A rule's instant query at the evaluation's time.
+type InstantFn<'a> = dyn Fn(&Expr) -> Result<Vec<(Labels, f64)>, String> + 'a;
+
+/// One element of an alerting rule's vector as an alert: its labels (the
+/// rule's templated labels and `alertname` added), annotations and value.
+struct Found {
+    labels: Labels,
+    annotations: Vec<(String, String)>,
+    value: f64,
+}
+
+fn found_alerts<S: SeriesStore>(
+    state: &RuleState,
+    samples: Vec<(Labels, f64)>,
+    at: &AlertEval<'_, S>,
+) -> Vec<Found> {
+    let (name, env) = (at.name, at.env);
+    samples
+        .into_iter()
+        .map(|(series, value)| {
+            let series = series.without(METRIC_NAME);
+            let mut labels = series.clone();
+            for (k, v) in &state.labels {
+                let expanded = env.expand(name, v, &series, value);
+                labels = labels.with(k, &expanded);
+            }
+            labels = labels.with("alertname", name);
+            let annotations: Vec<(String, String)> = state
+                .rule
+                .annotations
+                .iter()
+                .map(|(k, v)| (k.clone(), env.expand(name, v, &series, value)))
+                .collect();
+            Found {
+                labels,
+                annotations,
+                value,
+            }
+        })
+        .collect()
+}
+
+/// Whether the order of `found` changes the evaluation: new alerts are
+/// recorded as transitions in the order found, and a label set found twice
+/// fails the evaluation after the alerts before it.
+fn order_matters(state: &RuleState, found: &[Found]) -> bool {
+    let mut seen = HashSet::with_capacity(found.len());
+    let mut new = 0;
+    for f in found {
+        if !seen.insert(&f.labels) {
+            return true;
+        }
+        if state
+            .active
+            .get(&f.labels)
+            .is_none_or(|a| a.state == AlertState::Inactive)
+        {
+            new += 1;
+        }
+    }
+    new > 1
+}
+
+fn alert<S: SeriesStore>(
+    state: &mut RuleState,
+    samples: Vec<(Labels, f64)>,
+    at: &AlertEval<'_, S>,
+    transitions: &mut std::collections::VecDeque<Transition>,
+) -> Result<Vec<(Labels, f64)>, String> {
+    let (name, ts_ms, limit, group) = (at.name, at.ts_ms, at.limit, at.group);
+    let mut found = found_alerts(state, samples, at);
+    if let Some(instant) = at.reorder
+        && order_matters(state, &found)
+    {
+        found = found_alerts(state, instant(&state.rule.expr)?, at);
+    }
+    let mut current: HashSet<Labels> = HashSet::new();
+    let mut change = |a: &Alert, from: AlertState, to: AlertState, at_ms: i64| {
+        transitions.push_back(Transition {
+            group: group.to_string(),
+            rule: name.to_string(),
+            labels: a.labels.clone(),
+            from,
+            to,
+            at_ms,
+            value: a.value,
+        });
+    };
+    for Found {
+        labels,
+        annotations,
+        value,
+    } in found
+    {
+        if !current.insert(labels.clone()) {
+            return Err(
+                "vector contains metrics with the same labelset after applying alert labels".into(),
+            );
+        }
+        match state.active.get_mut(&labels) {
+            Some(a) if a.state != AlertState::Inactive => {
+                a.value = value;
+                a.annotations = annotations;
+                a.keep_firing_since_ms = None;
+                a.last_eval_ms = ts_ms;
+            }
+            _ => {
+                let a = Alert {
+                    labels: labels.clone(),
+                    annotations,
+                    state: AlertState::Pending,
+                    value,
+                    active_at_ms: ts_ms,
+                    fired_at_ms: None,
+                    resolved_at_ms: None,
+                    keep_firing_since_ms: None,
+                    last_eval_ms: ts_ms,
+                };
+                change(&a, AlertState::Inactive, AlertState::Pending, ts_ms);
+                state.active.insert(labels, a);
+            }
+        }
+    }
+    let keep_for = state.rule.keep_firing_for_ms;
+    let hold = state.rule.for_ms;
+    let mut remove = Vec::new();
+    let mut active_count = 0;
+    for (key, a) in state.active.iter_mut() {
+        if !current.contains(key) {
+            let mut keep_firing = false;
+            if a.state == AlertState::Firing && keep_for > 0 {
+                let since = *a.keep_firing_since_ms.get_or_insert(ts_ms);
+                keep_firing = ts_ms - since < keep_for;
+            }
+            if !keep_firing {
+                if a.state == AlertState::Pending
+                    || a.resolved_at_ms
+                        .is_some_and(|r| ts_ms - r > RESOLVED_RETENTION_MS)
+                {
+                    remove.push(key.clone());
+                }
+                if a.state != AlertState::Inactive {
+                    change(a, a.state, AlertState::Inactive, ts_ms);
+                    a.state = AlertState::Inactive;
+                    a.resolved_at_ms = Some(ts_ms);
+                }
+                continue;
+            }
+        }
+        active_count += 1;
+        if a.state == AlertState::Pending && ts_ms - a.active_at_ms >= hold {
+            change(a, AlertState::Pending, AlertState::Firing, ts_ms);
+            a.state = AlertState::Firing;
+            a.fired_at_ms = Some(ts_ms);
+        }
+    }
+    for key in remove {
+        state.active.remove(&key);
+    }
+    if limit > 0 && active_count > limit {
+        state.active.clear();
+        return Err(format!(
+            "exceeded limit of {limit} with {active_count} alerts"
+        ));
+    }
+    let mut out = Vec::new();
+    for a in state
+        .active
+        .values()
+        .filter(|a| a.state != AlertState::Inactive)
+    {
+        let mut series = a.labels.with(METRIC_NAME, "ALERTS");
+        series = series.with("alertstate", a.state.name());
+        out.push((series, 1.0));
+        out.push((
+            a.labels.with(METRIC_NAME, "ALERTS_FOR_STATE"),
+            a.active_at_ms as f64 / 1000.0,
+        ));
+    }
+    Ok(out)
+}
