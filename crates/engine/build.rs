@@ -12,19 +12,25 @@ fn main() {
     for (dir, out) in [("lessons", "lessons.rs"), ("demos", "demos.rs")] {
         let dir = Path::new(&manifest).join("../..").join(dir);
         println!("cargo:rerun-if-changed={}", dir.display());
+        // A folder that cannot be read fails the build: a page without its
+        // lessons must not pass for one with none.
         let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .map(|d| {
-                d.filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "md"))
-                    .collect()
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+            .map(|entry| {
+                entry
+                    .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+                    .path()
             })
-            .unwrap_or_default();
+            .filter(|p| p.extension().is_some_and(|x| x == "md"))
+            .collect();
         files.sort();
         let mut list = String::from("&[\n");
         for f in &files {
             println!("cargo:rerun-if-changed={}", f.display());
-            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = f
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_else(|| panic!("{} is not a UTF-8 file name", f.display()));
             let path = f.canonicalize().unwrap_or_else(|_| f.clone());
             list.push_str(&format!(
                 "    ({name:?}, include_str!({:?})),\n",

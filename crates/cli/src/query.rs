@@ -252,7 +252,9 @@ struct Chunk {
 /// Reads OpenMetrics text in chunks of about `chunk_bytes` and sends each
 /// parsed chunk. Each chunk is parsed as a document of its own: the
 /// metadata lines before the current family's samples go first, so the
-/// parser knows the family's type, and a `# EOF` goes last.
+/// parser knows the family's type, and a `# EOF` goes last. A send fails
+/// only when the loader has already stopped on an error of its own, which
+/// it reports, so the reader just stops too.
 fn read_chunks(
     mut reader: impl BufRead,
     chunk_bytes: usize,
