@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
         tick: use_tick(demo, error),
         lesson: RwSignal::new(None),
         progress: RwSignal::new(progress),
+        course: RwSignal::new(crate::learn::CourseLoad::NotAsked),
         stashed: StoredValue::new(None),
         drafts: crate::state::Drafts::new(),
         playing: RwSignal::new(None),

@@ -1,5 +1,28 @@
 //! Files in and out of the page: the file a user chose in an
-//! `<input type="file">`, its text, and a download link for text made here.
+//! `<input type="file">`, its text, a download link for text made here,
+//! and a GET's status and body.
+
+/// A GET's status and body, or why there is none.
+pub async fn fetch(url: &str) -> Result<(u16, String), String> {
+    use leptos::prelude::window;
+    use wasm_bindgen::JsCast;
+    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot reach {url}: {}",
+                e.as_string().unwrap_or_else(|| "network error".into())
+            )
+        })?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "not an HTTP response".to_string())?;
+    let text = response.text().map_err(|_| "no body".to_string())?;
+    let body = wasm_bindgen_futures::JsFuture::from(text)
+        .await
+        .map_err(|_| "the body could not be read".to_string())?;
+    Ok((response.status(), body.as_string().unwrap_or_default()))
+}
 
 /// The file chosen in the `<input type="file">` an event came from.
 pub fn chosen_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {

@@ -6,6 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use leptos::prelude::*;
+use o11y_engine::learn::script::{self, Script};
 use o11y_engine::learn::{Check, Course, Lesson, Progress};
 
 use crate::fragment::{self, Page};
@@ -16,10 +17,97 @@ pub const PROGRESS_KEY: &str = "o11y-learn-progress";
 /// Where a progress record that could not be read is kept.
 pub const PROGRESS_UNREADABLE_KEY: &str = "o11y-learn-progress-unreadable";
 
-/// The lessons compiled into the page, read once.
+/// The lessons and demo scripts, fetched as bundles when Learn first opens
+/// (they are not compiled into the page: a sixth of its weight), then
+/// read once.
+struct Loaded {
+    /// The lesson files, name and text (the lesson editor starts from one).
+    lesson_files: Vec<(String, String)>,
+    course: Course,
+    demos: Vec<Script>,
+    demo_problems: Vec<(String, o11y_engine::model::diag::Diagnostic)>,
+}
+
+static LOADED: OnceLock<Loaded> = OnceLock::new();
+
+/// Where the lessons are: on their way, here, or not to be had.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CourseLoad {
+    NotAsked,
+    Loading,
+    Ready,
+    Failed(String),
+}
+
+/// The lessons, once [`load_course`] has them (none before).
 pub fn course() -> &'static Course {
-    static COURSE: OnceLock<Course> = OnceLock::new();
-    COURSE.get_or_init(Course::builtin)
+    static NONE: OnceLock<Course> = OnceLock::new();
+    LOADED
+        .get()
+        .map_or_else(|| NONE.get_or_init(Course::default), |l| &l.course)
+}
+
+/// The lesson files, name and text, once [`load_course`] has them.
+pub fn lesson_files() -> &'static [(String, String)] {
+    LOADED.get().map_or(&[], |l| &l.lesson_files)
+}
+
+/// The demo scripts that read, and the files that did not, once
+/// [`load_course`] has them.
+pub fn demos() -> (
+    &'static [Script],
+    &'static [(String, o11y_engine::model::diag::Diagnostic)],
+) {
+    LOADED
+        .get()
+        .map_or((&[], &[]), |l| (&l.demos, &l.demo_problems))
+}
+
+/// Fetches the lessons and demo scripts (the bundles Trunk's hook writes
+/// beside the page) unless they are here or on their way;
+/// `state.course` says when they are.
+pub fn load_course(state: AppState) {
+    if LOADED.get().is_some() {
+        state.course.set(CourseLoad::Ready);
+        return;
+    }
+    if state.course.get_untracked() == CourseLoad::Loading {
+        return;
+    }
+    state.course.set(CourseLoad::Loading);
+    leptos::task::spawn_local(async move {
+        let bundle = |name: &'static str| async move {
+            match crate::files::fetch(name).await {
+                Ok((200, text)) => Ok(text),
+                Ok((status, _)) => Err(format!("{name}: HTTP status {status}")),
+                Err(e) => Err(e),
+            }
+        };
+        let fetched = match (bundle("lessons.bundle").await, bundle("demos.bundle").await) {
+            (Ok(lessons), Ok(demos)) => Ok((lessons, demos)),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        state.course.set(match fetched {
+            Ok((lessons, demos)) => {
+                let files = o11y_engine::learn::read_bundle(&lessons);
+                let lesson_files = files
+                    .iter()
+                    .map(|(n, t)| (n.to_string(), t.to_string()))
+                    .collect();
+                let course = Course::read(files);
+                let (demos, demo_problems) =
+                    script::read_demos(o11y_engine::learn::read_bundle(&demos));
+                LOADED.get_or_init(|| Loaded {
+                    lesson_files,
+                    course,
+                    demos,
+                    demo_problems,
+                });
+                CourseLoad::Ready
+            }
+            Err(e) => CourseLoad::Failed(format!("The lessons could not be fetched: {e}")),
+        });
+    });
 }
 
 fn storage() -> Option<web_sys::Storage> {

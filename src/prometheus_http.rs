@@ -9,20 +9,15 @@ use o11y_engine::model::labels::Labels;
 use o11y_engine::promapi::{self, Catalog, Lookup};
 use o11y_engine::promql::eval::RangeSeries;
 
-/// The body of a GET, or why it could not be fetched.
+/// The body of a GET, or why it could not be fetched (Prometheus's
+/// errors come with a status and a JSON body, which is returned).
 pub async fn fetch_text(url: &str) -> Result<String, String> {
-    use wasm_bindgen::JsCast;
-    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
+    crate::files::fetch(url)
         .await
-        .map_err(|e| format!("cannot reach {url}: {} (is it running, and does it allow this origin with --web.cors.origin?)", e.as_string().unwrap_or_else(|| "network error".into())))?;
-    let response: web_sys::Response = response
-        .dyn_into()
-        .map_err(|_| "not an HTTP response".to_string())?;
-    let text = response.text().map_err(|_| "no body".to_string())?;
-    let body = wasm_bindgen_futures::JsFuture::from(text)
-        .await
-        .map_err(|_| "the body could not be read".to_string())?;
-    Ok(body.as_string().unwrap_or_default())
+        .map(|(_, body)| body)
+        .map_err(|e| {
+            format!("{e} (is it running, and does it allow this origin with --web.cors.origin?)")
+        })
 }
 
 /// `/api/v1/query_range`, as series.

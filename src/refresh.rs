@@ -7,6 +7,10 @@
 //! tick also counts while the clock is paused, so edits made then still
 //! show.
 //!
+//! A demo made by `Demo::start` shows a preview at once and simulates its
+//! history behind it: the same timer starts [`fill_history`], which runs
+//! that in slices between frames and notifies the demo when it is whole.
+//!
 //! ```ignore
 //! let every_second = tick.every(1000);
 //! let now = move || {
@@ -55,7 +59,9 @@ impl Tick {
 pub fn use_tick(demo: RwSignal<Demo>, error: RwSignal<Option<String>>) -> Tick {
     let (ticks, set_ticks) = signal(0u64);
     let last_tick_ms = StoredValue::new(real_now_ms());
+    let filling = StoredValue::new(false);
     use_interval(Signal::stored(TICK_REAL_MS), move || {
+        fill_history(demo, filling);
         let now = real_now_ms();
         let elapsed_ms = now - last_tick_ms.get_value();
         last_tick_ms.set_value(now);
@@ -69,4 +75,45 @@ pub fn use_tick(demo: RwSignal<Demo>, error: RwSignal<Option<String>>) -> Tick {
         set_ticks.update(|n| *n += 1);
     });
     Tick(ticks)
+}
+
+/// Real time one slice of history simulation may take, in milliseconds:
+/// with the page's own work, a frame stays under 50 ms while it fills.
+const FILL_SLICE_MS: f64 = 25.0;
+
+/// Simulates the demo's history behind its preview, if it has one and
+/// this is not under way already: a slice per task, each stopping before
+/// a step that would overrun [`FILL_SLICE_MS`] (judged by the last step's
+/// time), so frames are drawn between them. When the history is whole it
+/// has taken the preview's place, and the demo notifies its views.
+fn fill_history(demo: RwSignal<Demo>, running: StoredValue<bool>) {
+    if running.get_value() || !demo.with_untracked(|d| d.is_filling_history()) {
+        return;
+    }
+    running.set_value(true);
+    leptos::task::spawn_local(async move {
+        let performance = window().performance();
+        let now = || performance.as_ref().map_or(0.0, |p| p.now());
+        loop {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            let deadline = now() + FILL_SLICE_MS;
+            let mut last = now();
+            let mut stop = || {
+                let t = now();
+                let step = t - last;
+                last = t;
+                t + step > deadline
+            };
+            // A demo replaced meanwhile (a reset) may have none to fill.
+            let done = demo
+                .try_update_untracked(|d| d.fill_history(&mut stop))
+                .unwrap_or(true);
+            if done {
+                break;
+            }
+        }
+        running.set_value(false);
+        crate::perf::mark_once("history-filled");
+        demo.notify();
+    });
 }

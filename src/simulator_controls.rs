@@ -18,6 +18,19 @@ use crate::state::{AppState, fresh_demo};
 /// Speeds offered by the speed buttons.
 const SPEEDS: [f64; 4] = [1.0, 10.0, 100.0, 1000.0];
 
+/// The lengths of history the simulator panel offers, in hours (a day is
+/// the store's retention).
+const HISTORY_HOURS: [i64; 3] = [1, 6, 24];
+
+/// "hour" or "6 hours": how much history, in words.
+fn history_span(hours: i64) -> String {
+    if hours <= 1 {
+        "hour".to_string()
+    } else {
+        format!("{hours} hours")
+    }
+}
+
 /// How far one press of "Step" moves a paused clock: one scrape.
 const STEP_MS: i64 = 15_000;
 
@@ -133,6 +146,13 @@ pub fn Controls() -> impl IntoView {
                     </span>
                 })
             }}
+            {move || {
+                demo.with(|d| d.is_filling_history().then(|| view! {
+                    <span class="filling" data-testid="history-filling" title="The history is simulated behind the last minutes shown: the charts fill in when it is done">
+                        {format!("simulating the last {}…", history_span(d.config().backfill_ms / 3_600_000))}
+                    </span>
+                }))
+            }}
             <span class="clock" data-testid="virtual-clock" title="Virtual time (UTC)">
                 {move || {
                     tick.track();
@@ -194,6 +214,26 @@ fn RunSettings() -> impl IntoView {
     let seed = RwSignal::new(demo.with_untracked(|d| d.config().seed.to_string()));
     let message = RwSignal::new(None::<String>);
     let daily = Memo::new(move |_| demo.with(|d| d.shop().topology().daily_shape));
+    let history_h = Memo::new(move |_| demo.with(|d| d.config().backfill_ms / 3_600_000));
+    // Starts over with this seed and `hours` of history, simulated behind
+    // the first frame (the toolbar says so until it is there).
+    let start_over = move |value: u64, hours: i64| {
+        let mut result = Ok(());
+        demo.update(|d| {
+            let topology = d.shop().topology().clone();
+            result = d.start_over(value, topology, hours * 3_600_000);
+        });
+        match result {
+            Ok(()) => {
+                error.set(None);
+                message.set(Some(format!(
+                    "Restarted with seed {value}: the last {} simulated again.",
+                    history_span(hours)
+                )));
+            }
+            Err(e) => message.set(Some(e.to_string())),
+        }
+    };
     let restart = move |_| {
         let Ok(value) = seed.get_untracked().trim().parse::<u64>() else {
             message.set(Some(
@@ -201,21 +241,18 @@ fn RunSettings() -> impl IntoView {
             ));
             return;
         };
-        let mut result = Ok(());
-        demo.update(|d| {
-            let topology = d.shop().topology().clone();
-            result = d.restart(value, topology);
-        });
-        match result {
-            Ok(()) => {
-                error.set(None);
-                message.set(Some(format!(
-                    "Restarted with seed {value}: the last hour simulated again."
-                )));
-            }
-            Err(e) => message.set(Some(e.to_string())),
-        }
+        start_over(value, history_h.get_untracked().max(1));
     };
+    let history_options = HISTORY_HOURS
+        .into_iter()
+        .map(|h| {
+            view! {
+                <option value=h.to_string() selected=move || history_h.get() == h>
+                    {if h == 1 { "1 hour".to_string() } else { history_span(h) }}
+                </option>
+            }
+        })
+        .collect_view();
     view! {
         <div class="sim-column">
             <h2>"Run"</h2>
@@ -230,6 +267,18 @@ fn RunSettings() -> impl IntoView {
                 />
             </label>
             <button data-testid="sim-restart" on:click=restart>"Restart with this seed"</button>
+            <label title="How much history is simulated when the demo starts over (metrics; traces and logs cover the last minutes)">
+                "History "
+                <select
+                    data-testid="sim-history"
+                    on:change=move |ev| {
+                        let hours = event_target_value(&ev).parse::<i64>().unwrap_or(1);
+                        start_over(demo.with_untracked(|d| d.config().seed), hours);
+                    }
+                >
+                    {history_options}
+                </select>
+            </label>
             <label class="failure">
                 <input
                     type="checkbox"

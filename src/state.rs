@@ -32,6 +32,8 @@ pub struct AppState {
     pub lesson: RwSignal<Option<OpenLesson>>,
     /// The learner's progress in the lessons.
     pub progress: RwSignal<Progress>,
+    /// Whether the lessons are fetched (`learn::load_course`).
+    pub course: RwSignal<crate::learn::CourseLoad>,
     /// The learner's own demo, kept while a lesson's scenario runs.
     pub stashed: StoredValue<Option<Demo>>,
     /// What the editors hold now, for a lesson's Check.
@@ -122,7 +124,10 @@ pub struct Notice {
     pub download: Option<(&'static str, String)>,
 }
 
-/// A demo started now with the default settings.
+/// A demo started now with the default settings: a preview of its last
+/// minutes at once, the hour behind it filled in by `refresh`.
 pub fn fresh_demo() -> Demo {
-    Demo::new(DemoConfig::default(), real_now_ms() as i64)
+    let now = real_now_ms() as i64;
+    Demo::start(DemoConfig::default(), now)
+        .unwrap_or_else(|_| Demo::new(DemoConfig::default(), now))
 }

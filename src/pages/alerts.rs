@@ -46,6 +46,15 @@ const RANGES: [(i64, &str); 3] = [
     (60 * 60_000, "1h"),
 ];
 
+/// How far back "what if" may replay, in minutes, as offered (the demo
+/// holds an hour of history unless the simulator panel asks for more).
+const WHAT_IF_WINDOWS: [(i64, &str); 4] = [
+    (30, "30 minutes"),
+    (60, "hour"),
+    (6 * 60, "6 hours"),
+    (24 * 60, "24 hours"),
+];
+
 /// A replay of edited rules ("what if"), shown instead of the live rules.
 #[derive(Clone)]
 struct Replay {
@@ -322,9 +331,11 @@ fn RulesEditor(replay: RwSignal<Option<Replay>>, tab: RwSignal<Tab>) -> impl Int
             ),
         }));
     };
+    // How far back "what if" replays, in minutes.
+    let window_min = RwSignal::new(30i64);
     let what_if = move |_| {
         let t = text.get_untracked();
-        let from = demo.with_untracked(|d| d.now_ms()) - 30 * 60_000;
+        let from = demo.with_untracked(|d| d.now_ms()) - window_min.get_untracked() * 60_000;
         match crate::perf::measure("rules-replay", || {
             demo.with_untracked(|d| d.replay_rules(&t, from))
         }) {
@@ -384,7 +395,17 @@ fn RulesEditor(replay: RwSignal<Option<Replay>>, tab: RwSignal<Tab>) -> impl Int
             {problems}
             <div>
                 <button data-testid="rules-apply" disabled=move || checked.with(Result::is_err) on:click=apply>"Apply"</button>
-                <button data-testid="rules-whatif" disabled=move || checked.with(Result::is_err) on:click=what_if>"What if? (replay the last 30 minutes)"</button>
+                <button data-testid="rules-whatif" disabled=move || checked.with(Result::is_err) on:click=what_if>"What if? Replay the last"</button>
+                <select
+                    data-testid="whatif-window"
+                    aria-label="How far back to replay"
+                    on:change=move |ev| window_min.set(event_target_value(&ev).parse().unwrap_or(30))
+                >
+                    {WHAT_IF_WINDOWS
+                        .into_iter()
+                        .map(|(min, label)| view! { <option value=min.to_string() selected=move || window_min.get() == min>{label}</option> })
+                        .collect_view()}
+                </select>
                 <button on:click=move |_| text.set(o11y_engine::demo::DEFAULT_RULES.to_string())>"Default rules"</button>
             </div>
             {move || status.get().map(|s| view! { <p data-testid="rules-status">{s}</p> })}

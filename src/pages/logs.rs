@@ -260,7 +260,10 @@ pub fn LogsPage() -> impl IntoView {
             }
         })
     };
+    // Run again when the demo changes (a paste, a reset, its history
+    // filled in behind the first frame), not with time.
     let result = Memo::new(move |_| {
+        demo.track();
         let text = query.get();
         let (start_ns, end_ns) = time_range();
         let step_ms = Resolution::LOG_METRICS.step_ms((end_ns - start_ns) / 1_000_000);

@@ -27,7 +27,7 @@
 //! assert_eq!(up[0].samples[0].value, 1.0);
 //! ```
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::expfmt::Family;
 use crate::store::{AppendError, Refusals, STALE_NAN, Sample, SeriesStore};
@@ -78,8 +78,8 @@ impl Scraper {
                 ("job".to_string(), job.to_string()),
             ],
             metric_relabel: Vec::new(),
-            previous_series: HashSet::new(),
-            seen_series: HashSet::new(),
+            previous_series: HashSet::default(),
+            seen_series: HashSet::default(),
         }
     }
 
@@ -100,8 +100,8 @@ impl Scraper {
         Some(Scraper {
             target_labels,
             metric_relabel,
-            previous_series: HashSet::new(),
-            seen_series: HashSet::new(),
+            previous_series: HashSet::default(),
+            seen_series: HashSet::default(),
         })
     }
 
@@ -168,7 +168,7 @@ impl Scraper {
         duration_s: f64,
     ) -> ScrapeReport {
         let mut report = ScrapeReport::default();
-        let mut current = HashSet::new();
+        let mut current = HashSet::default();
         let up = scraped.is_some();
         if let Some(families) = scraped {
             for sample in families.iter().flat_map(|f| &f.samples) {

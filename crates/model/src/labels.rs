@@ -13,6 +13,7 @@
 //! assert!(m.matches(&labels));
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 
 use regex::Regex;
@@ -173,7 +174,75 @@ pub struct Matcher {
     pub name: String,
     pub op: MatchOp,
     pub value: String,
-    regex: Option<Regex>,
+    regex: Option<LazyRegex>,
+}
+
+/// A regex checked when its matcher is made and compiled when it first
+/// matches: a page parses rule files and configs full of matchers before
+/// its first frame, and compiling them all (in the browser's first, slow
+/// tier of code) took most of that.
+#[derive(Clone, Debug)]
+struct LazyRegex {
+    pattern: Box<str>,
+    compiled: std::sync::OnceLock<Regex>,
+}
+
+/// Patterns this long, or with a counted repetition (the ones that can
+/// outgrow the regex crate's size limit), are compiled at once, so that
+/// error is reported where the matcher is made.
+const LAZY_PATTERN_MAX: usize = 200;
+
+impl LazyRegex {
+    fn new(pattern: String) -> Result<LazyRegex, regex::Error> {
+        let compiled = std::sync::OnceLock::new();
+        if pattern.len() > LAZY_PATTERN_MAX || pattern.contains('{') {
+            let _ = compiled.set(Regex::new(&pattern)?);
+        } else {
+            // The regex crate's own parser and settings: the same error
+            // (`Error::Syntax` with the parser's message) as compiling it.
+            regex_syntax::Parser::new()
+                .parse(&pattern)
+                .map_err(|e| regex::Error::Syntax(e.to_string()))?;
+        }
+        Ok(LazyRegex {
+            pattern: pattern.into_boxed_str(),
+            compiled,
+        })
+    }
+
+    fn is_match(&self, value: &str) -> bool {
+        self.compiled
+            .get_or_init(|| compiled(&self.pattern))
+            .is_match(value)
+    }
+}
+
+/// Regexes compiled lately, by pattern: the same matcher parsed again
+/// (a rule file applied, a query typed once more) is not compiled again.
+/// Emptied when full; a `Regex` shares its compiled program when cloned.
+static COMPILED: std::sync::Mutex<Option<HashMap<Box<str>, Regex>>> = std::sync::Mutex::new(None);
+
+/// How many patterns [`COMPILED`] keeps.
+const COMPILED_MAX: usize = 256;
+
+/// `pattern` compiled, or taken from [`COMPILED`].
+fn compiled(pattern: &str) -> Regex {
+    let mut cache = COMPILED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let cache = cache.get_or_insert_with(HashMap::new);
+    if let Some(re) = cache.get(pattern) {
+        return re.clone();
+    }
+    // Checked by `LazyRegex::new`, and too short to outgrow the size limit.
+    let re = Regex::new(pattern).unwrap_or_else(|_| {
+        Regex::new("[^\\x00-\\x{10FFFF}]").expect("a regex that matches nothing")
+    });
+    if cache.len() >= COMPILED_MAX {
+        cache.clear();
+    }
+    cache.insert(pattern.into(), re.clone());
+    re
 }
 
 impl Matcher {
@@ -182,7 +251,7 @@ impl Matcher {
     /// Prometheus compiles them (`^(?s:…)$`).
     pub fn new(op: MatchOp, name: &str, value: &str) -> Result<Matcher, regex::Error> {
         let regex = match op {
-            MatchOp::Regex | MatchOp::NotRegex => Some(Regex::new(&format!(
+            MatchOp::Regex | MatchOp::NotRegex => Some(LazyRegex::new(format!(
                 "^(?s:{})$",
                 ascii_perl_classes(value)
             ))?),
@@ -398,7 +467,30 @@ mod tests {
         assert!(Matcher::new(MatchOp::Regex, "a", "\\").is_err());
     }
 
+    #[test]
+    fn the_regex_a_lazy_matcher_falls_back_to_matches_nothing() {
+        let nothing = Regex::new("[^\\x00-\\x{10FFFF}]").unwrap();
+        assert!(!nothing.is_match("") && !nothing.is_match("a\n\u{10FFFF}"));
+    }
+
     proptest::proptest! {
+        /// Checked lazily or compiled at once, a matcher accepts and
+        /// refuses what compiling its regex does, with the same error,
+        /// and matches the same values.
+        #[test]
+        fn a_lazy_regex_agrees_with_compiling_it(
+            pattern in "[a-z\\\\\\[\\]^:dDwWsSbBpPL(){}0-9,*+?|.-]{0,24}",
+            value in "[a-z0-9_ .-]{0,6}",
+        ) {
+            let compiled = Regex::new(&format!("^(?s:{})$", ascii_perl_classes(&pattern)));
+            let matcher = Matcher::new(MatchOp::Regex, "a", &pattern);
+            match (&compiled, &matcher) {
+                (Ok(re), Ok(m)) => proptest::prop_assert_eq!(re.is_match(&value), m.matches_value(&value)),
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a.to_string(), b.to_string()),
+                _ => proptest::prop_assert!(false, "{pattern:?}: {:?} vs {:?}", compiled.err(), matcher.err()),
+            }
+        }
+
         #[test]
         fn any_pattern_compiles_or_errs(pattern in "[a-z\\\\\\[\\]^:dDwWsSbB(){}*+?|.-]{0,24}") {
             if let Ok(m) = Matcher::new(MatchOp::Regex, "a", &pattern) {

@@ -44,9 +44,9 @@ pub fn Authoring() -> impl IntoView {
 #[component]
 fn LessonEditor() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let first = engine_learn::BUILTIN
+    let first = learn::lesson_files()
         .first()
-        .map(|(_, t)| t.to_string())
+        .map(|(_, t)| t.clone())
         .unwrap_or_default();
     let text = RwSignal::new(first);
     let parsed = Memo::new(move |_| text.with(|t| engine_learn::parse_lesson(t)));
@@ -63,14 +63,14 @@ fn LessonEditor() -> impl IntoView {
         },
         false,
     );
-    let starts = engine_learn::BUILTIN
+    let starts = learn::lesson_files()
         .iter()
-        .map(|(name, _)| view! { <option value=*name>{*name}</option> })
+        .map(|(name, _)| view! { <option value=name.clone()>{name.clone()}</option> })
         .collect_view();
     let load = move |ev: leptos::ev::Event| {
         let name = event_target_value(&ev);
-        if let Some((_, t)) = engine_learn::BUILTIN.iter().find(|(n, _)| *n == name) {
-            text.set(t.to_string());
+        if let Some((_, t)) = learn::lesson_files().iter().find(|(n, _)| *n == name) {
+            text.set(t.clone());
         }
     };
     let try_it = move |_| {

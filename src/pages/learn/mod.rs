@@ -12,8 +12,30 @@ use crate::components::Markdown;
 use crate::learn::{self, course};
 use crate::state::AppState;
 
+/// Fetches the lessons the first time it opens, then shows them.
 #[component]
 pub fn LearnPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    learn::load_course(state);
+    move || match state.course.get() {
+        learn::CourseLoad::Ready => view! { <CourseMap /> }.into_any(),
+        learn::CourseLoad::Failed(e) => view! {
+            <section class="learn" data-testid="learn-page">
+                <p class="error-text" data-testid="learn-load-error">{e}</p>
+            </section>
+        }
+        .into_any(),
+        learn::CourseLoad::NotAsked | learn::CourseLoad::Loading => view! {
+            <section class="learn" data-testid="learn-page">
+                <p class="muted" data-testid="learn-loading">"Fetching the lessons…"</p>
+            </section>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+fn CourseMap() -> impl IntoView {
     let state = expect_context::<AppState>();
     let status = RwSignal::new(None::<String>);
     let start = move |id: String, step: Option<usize>| {
@@ -112,13 +134,13 @@ fn capitalized(name: &str) -> String {
 fn Demos() -> impl IntoView {
     let state = expect_context::<AppState>();
     let status = RwSignal::new(None::<String>);
-    let (scripts, problems) = o11y_engine::learn::script::builtin_demos();
+    let (scripts, problems) = learn::demos();
     let problems = problems
-        .into_iter()
+        .iter()
         .map(|(file, e)| view! { <p class="error-text">{format!("demos/{file}:{e}")}</p> })
         .collect_view();
     let cards = scripts
-        .into_iter()
+        .iter()
         .map(|script| {
             let id = script.id.clone();
             let (title, summary, steps) = (script.title.clone(), script.summary.clone(), script.steps.len());

@@ -21,8 +21,10 @@ export class LiveDemoPage {
   async open() {
     await this.page.goto('/');
     await expect(this.chart).toBeVisible();
-    // The app has started once the stat shows a value.
+    // The app has started once the stat shows a value, and its hour of
+    // history is there once it no longer says it is simulating it.
     await expect(this.page.getByTestId('error-rate-value')).toHaveText(/%$/);
+    await expect(this.page.getByTestId('history-filling')).toHaveCount(0, { timeout: 30_000 });
   }
 
   speed(times: 1 | 10 | 100 | 1000): Locator {

@@ -66,17 +66,8 @@ fn classic_matchers(text: &str) -> Result<Vec<Matcher>, String> {
 /// `pkg/labels.ParseMatcher`: a classic label name, an operator, and a
 /// value, quoted or not, with `\"`, `\n` and `\\` unescaped.
 fn classic_matcher(text: &str) -> Result<Matcher, String> {
-    static SHAPE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        // Go's `\s` is ASCII whitespace without \v.
-        regex::Regex::new(
-            r"^[\t\n\x0C\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\x0C\r ]*(=~|=|!=|!~)[\t\n\x0C\r ]*((?s).*?)[\t\n\x0C\r ]*$",
-        )
-        .expect("static regex")
-    });
-    let caps = SHAPE
-        .captures(text)
-        .ok_or_else(|| format!("bad matcher format: {text}"))?;
-    let (name, op, raw) = (&caps[1], &caps[2], &caps[3]);
+    let (name, op, raw) =
+        classic_shape(text).ok_or_else(|| format!("bad matcher format: {text}"))?;
     let (body, mut open_quote) = match raw.strip_prefix('"') {
         Some(rest) => (rest, true),
         None => (raw, false),
@@ -110,6 +101,30 @@ fn classic_matcher(text: &str) -> Result<Matcher, String> {
         return Err(unescaped_quote());
     }
     new_matcher(op, name, &value)
+}
+
+/// The parts of a classic matcher, as Alertmanager's pattern
+/// `^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*((?s).*?)\s*$` splits it
+/// (Go's `\s`: tab, newline, form feed, carriage return, space), without
+/// compiling that pattern (slow in the page's first frame).
+fn classic_shape(text: &str) -> Option<(&str, &str, &str)> {
+    let space = |c: char| matches!(c, '\t' | '\n' | '\x0C' | '\r' | ' ');
+    let s = text.trim_start_matches(space);
+    let name_len = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(s.len());
+    let name = &s[..name_len];
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == ':') {
+        return None;
+    }
+    let s = s[name_len..].trim_start_matches(space);
+    let op = ["=~", "=", "!=", "!~"]
+        .into_iter()
+        .find(|op| s.starts_with(op))?;
+    let raw = s[op.len()..]
+        .trim_start_matches(space)
+        .trim_end_matches(space);
+    Some((name, op, raw))
 }
 
 /// `labels.NewMatcher`: a regex is Go's, anchored (`^(?:…)$`).
@@ -304,6 +319,36 @@ mod tests {
     use super::*;
     use crate::alertmanager::AmConfig;
     use crate::alertmanager::fixtures::{errors, with_route};
+
+    #[test]
+    fn a_classic_matcher_splits_as_alertmanagers_pattern_does() {
+        let pattern = regex::Regex::new(
+            r"^[\t\n\x0C\r ]*([a-zA-Z_:][a-zA-Z0-9_:]*)[\t\n\x0C\r ]*(=~|=|!=|!~)[\t\n\x0C\r ]*((?s).*?)[\t\n\x0C\r ]*$",
+        )
+        .unwrap();
+        let alphabet: Vec<char> = "ab1_: \t\n\r\x0B\x0C=!~\"é".chars().collect();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(state >> 60) {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                text.push(alphabet[(state >> 33) as usize % alphabet.len()]);
+            }
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let expected = pattern.captures(&text).map(|c| {
+                (
+                    c.get(1).unwrap().as_str(),
+                    c.get(2).unwrap().as_str(),
+                    c.get(3).unwrap().as_str(),
+                )
+            });
+            assert_eq!(classic_shape(&text), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn matcher_with_an_unclosed_quote_is_refused() {

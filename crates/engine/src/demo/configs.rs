@@ -71,6 +71,7 @@ impl Demo {
         &mut self,
         text: &str,
     ) -> Result<(), o11y_metrics::relabel::RelabelError> {
+        self.settle();
         let config = o11y_metrics::relabel::parse_scrape_config(text)?;
         let now = self.now_ms();
         if let Some(old) = &mut self.shop_scraper {
@@ -99,6 +100,7 @@ impl Demo {
     /// Replaces the rules (checked first); they are evaluated from now on,
     /// their alerts starting inactive.
     pub fn set_rules(&mut self, text: &str) -> Result<(), Vec<o11y_alerting::rules::RuleError>> {
+        self.settle();
         let engine =
             o11y_alerting::rules::group::engine_for(text, RULE_INTERVAL_MS, self.now_ms() + 1)?;
         self.rules = engine;
@@ -183,6 +185,7 @@ impl Demo {
 
     /// For silences.
     pub fn alertmanager_mut(&mut self) -> &mut o11y_alerting::alertmanager::Alertmanager {
+        self.settle();
         &mut self.alertmanager
     }
 
@@ -192,6 +195,7 @@ impl Demo {
         &mut self,
         text: &str,
     ) -> Result<(), o11y_alerting::alertmanager::ConfigError> {
+        self.settle();
         let config = o11y_alerting::alertmanager::AmConfig::parse(text)?;
         let mut am = o11y_alerting::alertmanager::Alertmanager::new(config);
         am.silences = std::mem::take(&mut self.alertmanager.silences);

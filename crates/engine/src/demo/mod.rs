@@ -170,6 +170,91 @@ pub struct Demo {
     self_scraper: Scraper,
     /// Writes of scrapes and pastes the store refused, by reason.
     scrape_refused: o11y_metrics::store::Refusals,
+    /// The whole history, simulated behind this preview (see [`Demo::start`]).
+    history: Option<Backfill>,
+    /// A store's refusal while the history was simulated, for the next tick.
+    history_error: Option<DemoError>,
+}
+
+/// The most history a demo simulates: a day, the store's retention.
+pub const MAX_BACKFILL_MS: i64 = 24 * 3_600_000;
+
+/// How much of the history [`Demo::start`] simulates before the first
+/// frame: enough for the live chart's first rates.
+pub const PREVIEW_MS: i64 = 90_000;
+
+/// The history behind a preview: its settings and end until the first
+/// slice sets it up, then its simulation.
+#[derive(Clone, Debug)]
+enum Backfill {
+    Planned(Box<DemoConfig>, i64),
+    Running(Box<History>),
+}
+
+/// A demo's history being simulated as [`Demo::try_new`] does, in slices:
+/// metrics only until `detail_from_ms`, then spans and logs too, until
+/// `now_ms`.
+#[derive(Clone, Debug)]
+struct History {
+    demo: Demo,
+    detail_from_ms: i64,
+    now_ms: i64,
+    /// Spans and logs are being made (past `detail_from_ms`).
+    detailed: bool,
+    /// A store's refusal in the current part, returned at its end.
+    refused: Option<DemoError>,
+}
+
+impl History {
+    fn new(config: DemoConfig, now_ms: i64) -> Result<History, DemoError> {
+        let detail_from_ms = now_ms.saturating_sub(config.detail_backfill_ms.max(0));
+        // Rules are evaluated over the last part of the backfill only (the
+        // alert timeline's default view); "what if" replays reach further.
+        let mut demo = Demo::setup(config, now_ms, now_ms.saturating_sub(RULES_BACKFILL_MS))?;
+        // Metrics only until the last part of the backfill, then everything.
+        demo.shop.set_detail_per_s(0.0);
+        Ok(History {
+            demo,
+            detail_from_ms,
+            now_ms,
+            detailed: false,
+            refused: None,
+        })
+    }
+
+    /// Runs to the next scrape (or the end of the part) until `stop` says
+    /// so; returns whether the history is done. Ends each part where one
+    /// `run_shop_to` over it would, so the result is the same.
+    fn run(&mut self, stop: &mut dyn FnMut() -> bool) -> Result<bool, DemoError> {
+        loop {
+            let end = if self.detailed {
+                self.now_ms
+            } else {
+                self.detail_from_ms
+            };
+            if self.demo.shop_next_scrape_ms <= end {
+                if stop() {
+                    return Ok(false);
+                }
+                let at = self.demo.shop_next_scrape_ms;
+                if let Err(e) = self.demo.run_shop_to(at) {
+                    self.refused.get_or_insert(e);
+                }
+                continue;
+            }
+            if let Err(e) = self.demo.run_shop_to(end) {
+                self.refused.get_or_insert(e);
+            }
+            if let Some(e) = self.refused.take() {
+                return Err(e);
+            }
+            if self.detailed {
+                return Ok(true);
+            }
+            self.demo.shop.set_detail_per_s(f64::INFINITY);
+            self.detailed = true;
+        }
+    }
 }
 
 /// The job the shop's metrics are scraped as.
@@ -187,18 +272,50 @@ impl Demo {
 
     /// Like [`Demo::new`], but reports invalid settings.
     pub fn try_new(config: DemoConfig, now_ms: i64) -> Result<Demo, DemoError> {
+        let mut history = History::new(config, now_ms)?;
+        history.run(&mut || false)?;
+        Ok(history.demo)
+    }
+
+    /// A demo that shows its first frame at once: the last
+    /// [`PREVIEW_MS`] of metrics are simulated now, and the whole history
+    /// (what [`Demo::try_new`] makes, identical to it) is simulated behind
+    /// it in slices, [`Demo::fill_history`], and takes its place when it
+    /// has caught up with the clock. Changing the demo while the history
+    /// is simulated first finishes it, so nothing done is lost.
+    pub fn start(config: DemoConfig, now_ms: i64) -> Result<Demo, DemoError> {
+        if config.backfill_ms <= PREVIEW_MS {
+            return Demo::try_new(config, now_ms);
+        }
+        let preview_config = DemoConfig {
+            backfill_ms: PREVIEW_MS,
+            detail_backfill_ms: 0,
+            ..config.clone()
+        };
+        // Its rules are evaluated from the first tick on: the history
+        // evaluates them over the last 15 minutes, and the first frame does
+        // not wait for that.
+        let mut preview = Demo::setup(preview_config, now_ms, now_ms.saturating_add(1))?;
+        preview.shop.set_detail_per_s(0.0);
+        preview.run_shop_to(now_ms)?;
+        // Set up by the first slice: the preview's setup checked the settings.
+        preview.history = Some(Backfill::Planned(Box::new(config.clone()), now_ms));
+        preview.config = config;
+        Ok(preview)
+    }
+
+    /// The demo before its history: the shop at the start of the backfill,
+    /// its rules evaluated from `rules_from_ms` on.
+    fn setup(config: DemoConfig, now_ms: i64, rules_from_ms: i64) -> Result<Demo, DemoError> {
         let start_ms = now_ms.saturating_sub(config.backfill_ms.max(0));
         let mut shop = ShopSim::new(config.topology.clone(), config.seed, start_ms)?;
         for injection in &config.failures {
             shop.inject(injection.clone())?;
         }
         let rules_text = config.rules.as_deref().unwrap_or(DEFAULT_RULES);
-        let rules = o11y_alerting::rules::group::engine_for(
-            rules_text,
-            RULE_INTERVAL_MS,
-            now_ms.saturating_sub(RULES_BACKFILL_MS),
-        )
-        .map_err(|e| DemoError::Rules(e.into_iter().next().unwrap_or_default()))?;
+        let rules =
+            o11y_alerting::rules::group::engine_for(rules_text, RULE_INTERVAL_MS, rules_from_ms)
+                .map_err(|e| DemoError::Rules(e.into_iter().next().unwrap_or_default()))?;
         let mut demo = Demo {
             clock: VirtualClock::new(now_ms),
             logs: o11y_logs::store::LogStore::with_limit(LOG_STORE_BYTES),
@@ -218,8 +335,6 @@ impl Demo {
             logs_pastes: Vec::new(),
             paste_bytes: 0,
             pastes_left_out: 0,
-            // Rules are evaluated over the last part of the backfill only (the
-            // alert timeline's default view); "what if" replays reach further.
             rules,
             alertmanager_text: o11y_alerting::alertmanager::DEFAULT_CONFIG.to_string(),
             alertmanager: o11y_alerting::alertmanager::Alertmanager::new(
@@ -233,6 +348,8 @@ impl Demo {
                 crate::self_metrics::SELF_INSTANCE,
             ),
             scrape_refused: Default::default(),
+            history: None,
+            history_error: None,
             config,
         };
         let services: Vec<String> = demo
@@ -244,13 +361,73 @@ impl Demo {
             .collect();
         demo.dashboards
             .push(o11y_dashboards::service_overview(&services));
-        // Metrics only until the last part of the backfill, then everything.
-        let detail_from = now_ms.saturating_sub(demo.config.detail_backfill_ms.max(0));
-        demo.shop.set_detail_per_s(0.0);
-        demo.run_shop_to(detail_from)?;
-        demo.shop.set_detail_per_s(f64::INFINITY);
-        demo.run_shop_to(now_ms)?;
         Ok(demo)
+    }
+
+    /// Whether the history is still being simulated behind what is shown
+    /// (a demo made by [`Demo::start`]).
+    pub fn is_filling_history(&self) -> bool {
+        self.history.is_some()
+    }
+
+    /// Simulates the history behind a [`Demo::start`]ed demo, 15 simulated
+    /// seconds at a time, until `stop` says so or it is done; when done it
+    /// catches up with the clock and takes the preview's place. Returns
+    /// whether it is done (or there was none). A store's refusal on the
+    /// way is returned by the next [`Demo::tick`].
+    pub fn fill_history(&mut self, stop: &mut dyn FnMut() -> bool) -> bool {
+        let Some(backfill) = &mut self.history else {
+            return true;
+        };
+        if let Backfill::Planned(config, now_ms) = backfill {
+            match History::new(config.as_ref().clone(), *now_ms) {
+                Ok(history) => *backfill = Backfill::Running(Box::new(history)),
+                Err(e) => {
+                    self.history_error.get_or_insert(e);
+                    self.history = None;
+                    return true;
+                }
+            }
+            if stop() {
+                return false;
+            }
+        }
+        let Backfill::Running(history) = backfill else {
+            return true;
+        };
+        match history.run(stop) {
+            Ok(false) => return false,
+            Ok(true) => {}
+            Err(e) => {
+                self.history_error.get_or_insert(e);
+            }
+        }
+        self.take_history();
+        true
+    }
+
+    /// Finishes the history now, if one is being simulated: called before
+    /// anything changes the demo, so the change applies to the whole.
+    fn settle(&mut self) {
+        self.fill_history(&mut || false);
+    }
+
+    /// The finished history, caught up with the clock as the ticks since
+    /// the start did, in the preview's place (keeping the clock).
+    fn take_history(&mut self) {
+        let Some(Backfill::Running(history)) = self.history.take() else {
+            return;
+        };
+        let mut full = history.demo;
+        let speed = self.clock.speed().max(1.0);
+        full.shop.set_detail_per_s(DETAIL_PER_REAL_S / speed);
+        if let Err(e) = full.run_shop_to(self.clock.now_ms()) {
+            self.history_error.get_or_insert(e);
+        }
+        full.clock = self.clock.clone();
+        full.lagging = self.lagging;
+        full.history_error = self.history_error.take();
+        *self = full;
     }
 
     /// The settings the demo was made with.
@@ -274,9 +451,32 @@ impl Demo {
         Ok(())
     }
 
+    /// Starts over as [`Demo::restart`] does, with `backfill_ms` of history
+    /// (an hour to a day, the store's retention) simulated behind a
+    /// preview as [`Demo::start`] does.
+    pub fn start_over(
+        &mut self,
+        seed: u64,
+        topology: Topology,
+        backfill_ms: i64,
+    ) -> Result<(), DemoError> {
+        topology.validate()?;
+        let config = DemoConfig {
+            seed,
+            topology,
+            backfill_ms: backfill_ms.clamp(PREVIEW_MS, MAX_BACKFILL_MS),
+            ..self.config.clone()
+        };
+        let mut fresh = Demo::start(config, self.now_ms())?;
+        fresh.clock = self.clock.clone();
+        *self = fresh;
+        Ok(())
+    }
+
     /// Advances the virtual clock by `virtual_ms`, paused or not (the
     /// "step" button).
     pub fn step(&mut self, virtual_ms: i64) -> Result<(), DemoError> {
+        self.settle();
         let to = self.clock.step(virtual_ms);
         self.run_shop_to(to)
     }
@@ -380,6 +580,7 @@ impl Demo {
     }
 
     pub fn shop_mut(&mut self) -> &mut o11y_sim::shop::ShopSim {
+        self.settle();
         &mut self.shop
     }
 
@@ -406,6 +607,7 @@ impl Demo {
     }
 
     pub fn set_requests_per_s(&mut self, rate: f64) {
+        self.settle();
         self.shop.set_requests_per_s(rate);
     }
 
@@ -416,6 +618,7 @@ impl Demo {
 
     /// Sets the share of requests the entry service fails on its own.
     pub fn set_error_rate(&mut self, rate: f64) {
+        self.settle();
         let entry = self.entry_service().to_string();
         self.shop.set_error_rate(&entry, rate);
     }
@@ -435,7 +638,11 @@ impl Demo {
         self.clock.advance_real(elapsed);
         self.lagging = self.clock.now_ms() > most;
         let now = self.clock.hold_at(most);
-        self.run_shop_to(now)
+        let ran = self.run_shop_to(now);
+        match self.history_error.take() {
+            Some(e) => Err(e),
+            None => ran,
+        }
     }
 
     /// Whether the last tick simulated less time than the speed asked for

@@ -27,6 +27,7 @@ impl From<&IngestError> for o11y_model::diag::Diagnostic {
 impl Demo {
     /// Stores imported spans (OTLP/JSON) beside the shop's.
     pub fn import_spans(&mut self, spans: Vec<o11y_traces::Span>) {
+        self.settle();
         for s in spans {
             self.traces.insert(s);
         }
@@ -38,6 +39,7 @@ impl Demo {
         text: &str,
         options: &o11y_logs::ingest::IngestOptions,
     ) -> Result<o11y_logs::ingest::IngestReport, o11y_logs::ingest::IngestError> {
+        self.settle();
         let report = o11y_logs::ingest::ingest(&mut self.logs, text, options)?;
         if self.keep_paste(text.len()) {
             self.logs_pastes.push(crate::workspace::LogsPaste {
@@ -72,6 +74,7 @@ impl Demo {
         job: &str,
         instance: &str,
     ) -> Result<ScrapeReport, IngestError> {
+        self.settle();
         let (job, instance) = (job.trim(), instance.trim());
         if job.is_empty() || instance.is_empty() {
             return Err(IngestError::EmptyTarget);
@@ -100,6 +103,7 @@ impl Demo {
 
     /// Registers a user-defined metric with the shop's simulator.
     pub fn define_metric(&mut self, definition: &MetricDefinition) -> Result<(), MetricsError> {
+        self.settle();
         self.shop.define(definition)
     }
 }

@@ -11,6 +11,7 @@ impl Demo {
     }
 
     pub fn dashboards_mut(&mut self) -> &mut Vec<o11y_dashboards::Dashboard> {
+        self.settle();
         &mut self.dashboards
     }
 

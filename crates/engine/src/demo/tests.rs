@@ -740,3 +740,120 @@ fn the_examples_rebuild_without_loss() {
         e.workspace.to_link().unwrap();
     }
 }
+
+/// Every sample of a store, values by their bits (stale markers are NaN).
+fn all_samples(store: &Tsdb) -> Vec<(Labels, Vec<(i64, u64)>)> {
+    let every = Matcher::new(o11y_model::labels::MatchOp::Regex, "__name__", ".+").unwrap();
+    store
+        .select(&[every], i64::MIN, i64::MAX)
+        .into_iter()
+        .map(|s| {
+            let samples = s.samples.iter().map(|p| (p.ts_ms, p.value.to_bits()));
+            (s.labels, samples.collect())
+        })
+        .collect()
+}
+
+#[test]
+fn a_started_demo_shows_a_preview_at_once_and_fills_in_the_history_try_new_makes() {
+    let now = 30 * 3_600_000 + 7_321;
+    let mut demo = Demo::start(DemoConfig::default(), now).unwrap();
+    assert!(demo.is_filling_history());
+    // The preview: the last minute and a half of metrics, no spans or logs yet.
+    let oldest = |store: &Tsdb| {
+        all_samples(store)
+            .iter()
+            .filter_map(|(_, s)| s.first().map(|p| p.0))
+            .min()
+            .unwrap()
+    };
+    assert!(oldest(demo.store()) >= now - PREVIEW_MS);
+    assert_eq!(demo.traces().span_count(), 0);
+    // The live chart has its first rates.
+    assert!(
+        demo.requests_per_second()
+            .iter()
+            .filter(|p| p.1 > 0.0)
+            .count()
+            >= 4
+    );
+    // Fill it three scrapes at a time, as a page does a slice per frame.
+    let mut slices = 0;
+    loop {
+        let mut left = 3;
+        let mut stop = move || {
+            left -= 1;
+            left < 0
+        };
+        if demo.fill_history(&mut stop) {
+            break;
+        }
+        slices += 1;
+    }
+    assert!(slices > 60, "{slices}");
+    assert!(!demo.is_filling_history());
+    assert!(demo.fill_history(&mut || true));
+    let whole = Demo::try_new(DemoConfig::default(), now).unwrap();
+    assert_eq!(oldest(demo.store()), oldest(whole.store()));
+    assert!(all_samples(demo.store()) == all_samples(whole.store()));
+    assert_eq!(demo.traces().span_count(), whole.traces().span_count());
+    assert_eq!(demo.logs().line_count(), whole.logs().line_count());
+    assert_eq!(demo.logs().bytes(), whole.logs().bytes());
+    assert_eq!(demo.rules.alerts().count(), whole.rules.alerts().count());
+    assert_eq!(demo.now_ms(), now);
+}
+
+#[test]
+fn a_change_while_the_history_fills_finishes_it_first_and_keeps_the_change() {
+    let now = 30 * 3_600_000;
+    let mut demo = Demo::start(DemoConfig::default(), now).unwrap();
+    demo.clock_mut().set_speed(10.0);
+    demo.tick(1_000.0).unwrap();
+    assert!(demo.is_filling_history());
+    demo.ingest_exposition("pasted_total 3\n", "paste", "p:1")
+        .unwrap();
+    assert!(!demo.is_filling_history());
+    // The whole hour is there, the clock went on, and the paste is kept.
+    assert_eq!(demo.now_ms(), now + 10_000);
+    assert_eq!(demo.clock().speed(), 10.0);
+    let every = Matcher::new(
+        o11y_model::labels::MatchOp::Equal,
+        "__name__",
+        "pasted_total",
+    )
+    .unwrap();
+    assert_eq!(demo.store().select(&[every], 0, i64::MAX).len(), 1);
+    let oldest = all_samples(demo.store())
+        .iter()
+        .filter_map(|(_, s)| s.first().map(|p| p.0))
+        .min()
+        .unwrap();
+    assert!(oldest < now - 59 * 60_000, "{oldest}");
+    assert!(demo.traces().span_count() > 0);
+}
+
+#[test]
+fn starting_over_with_a_day_of_history_keeps_the_clock_and_fills_in_the_day() {
+    let now = 30 * 3_600_000;
+    let mut demo = Demo::new(DemoConfig::default(), now);
+    demo.clock_mut().set_speed(10.0);
+    let topology = demo.shop().topology().clone();
+    demo.start_over(7, topology, 6 * 3_600_000).unwrap();
+    assert!(demo.is_filling_history());
+    assert_eq!(
+        (demo.config().seed, demo.config().backfill_ms),
+        (7, 6 * 3_600_000)
+    );
+    assert_eq!(demo.clock().speed(), 10.0);
+    assert!(demo.fill_history(&mut || false));
+    let oldest = all_samples(demo.store())
+        .iter()
+        .filter_map(|(_, s)| s.first().map(|p| p.0))
+        .min()
+        .unwrap();
+    assert!(oldest <= now - 6 * 3_600_000 + 15_000, "{oldest}");
+    // Never more than the store keeps.
+    let topology = demo.shop().topology().clone();
+    demo.start_over(7, topology, 48 * 3_600_000).unwrap();
+    assert_eq!(demo.config().backfill_ms, MAX_BACKFILL_MS);
+}

@@ -1,7 +1,8 @@
 //! Learn: lessons whose exercises are checked by their results.
 //!
 //! A lesson is a Markdown file (`lessons/*.md`, compiled in as
-//! [`BUILTIN`]; the format is `format` and `docs/lessons.md`) with a
+//! `BUILTIN` natively, fetched by the page as a bundle, [`read_bundle`];
+//! the format is `format` and `docs/lessons.md`) with a
 //! scenario (`scenario`: seed, topology, traffic, failures at virtual
 //! times, history, pastes, rules) that builds the same demo session every
 //! time. An answer is checked by what it does on that session against
@@ -31,7 +32,24 @@ pub use scenario::Scenario;
 use o11y_model::diag::Diagnostic;
 
 /// The lessons of `lessons/`: file name and text.
+#[cfg(feature = "builtin-lessons")]
 pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
+
+/// What begins each file in a bundle, before its name and a newline: the
+/// ASCII record separator, which no lesson or script has.
+pub const BUNDLE_SEPARATOR: char = '\u{1e}';
+
+/// The files of a bundle (`scripts/bundle-lessons.sh` writes the lessons
+/// and the demo scripts as one each for the page to fetch): each is the
+/// separator, its file name, a newline and its text. Anything before the
+/// first separator is not a file.
+pub fn read_bundle(bundle: &str) -> Vec<(&str, &str)> {
+    bundle
+        .split(BUNDLE_SEPARATOR)
+        .skip(1)
+        .map(|file| file.split_once('\n').unwrap_or((file, "")))
+        .collect()
+}
 
 /// Lessons in course order (pillar, level, file name), and the files that
 /// did not read.
@@ -72,7 +90,8 @@ impl Course {
         course
     }
 
-    /// The lessons compiled into the page.
+    /// The lessons compiled in.
+    #[cfg(feature = "builtin-lessons")]
     pub fn builtin() -> Course {
         Course::read(BUILTIN.iter().copied())
     }

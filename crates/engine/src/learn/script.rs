@@ -43,6 +43,7 @@ pub struct ScriptStep {
 }
 
 /// The demo scripts of `demos/`: file name and text.
+#[cfg(feature = "builtin-lessons")]
 pub const BUILTIN_DEMOS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/demos.rs"));
 
 /// Reads a demo script; every error names its line and column.
@@ -146,9 +147,18 @@ impl Script {
 }
 
 /// The built-in demos that read, in file order, and the files that did not.
+#[cfg(feature = "builtin-lessons")]
 pub fn builtin_demos() -> (Vec<Script>, Vec<(String, Diagnostic)>) {
+    read_demos(BUILTIN_DEMOS.iter().copied())
+}
+
+/// The demo scripts of these files (name and text) that read, in their
+/// order, and the files that did not.
+pub fn read_demos<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> (Vec<Script>, Vec<(String, Diagnostic)>) {
     let (mut scripts, mut problems) = (Vec::new(), Vec::new());
-    for (name, text) in BUILTIN_DEMOS {
+    for (name, text) in files {
         match parse_script(text) {
             Ok(s) => scripts.push(s),
             Err(e) => problems.push((name.to_string(), e)),

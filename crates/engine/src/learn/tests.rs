@@ -643,6 +643,34 @@ fn the_builtin_lessons_read() {
     assert!(!course.lessons.is_empty());
 }
 
+/// The bundles the page fetches (written by Trunk's hook) hold the same
+/// files, in the same order, as the engine compiles in natively.
+#[test]
+fn the_bundles_the_page_fetches_hold_the_lessons_and_demos_compiled_in() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = std::env::temp_dir().join(format!("o11y-bundles-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let status = std::process::Command::new("sh")
+        .arg(root.join("scripts/bundle-lessons.sh"))
+        .env("TRUNK_SOURCE_DIR", &root)
+        .env("TRUNK_STAGING_DIR", &out)
+        .status()
+        .expect("sh runs");
+    assert!(status.success());
+    let lessons = std::fs::read_to_string(out.join("lessons.bundle")).unwrap();
+    let demos = std::fs::read_to_string(out.join("demos.bundle")).unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
+    assert_eq!(read_bundle(&lessons), BUILTIN.to_vec());
+    assert_eq!(read_bundle(&demos), script::BUILTIN_DEMOS.to_vec());
+    let course = Course::read(read_bundle(&lessons));
+    assert_eq!(course.lessons.len(), Course::builtin().lessons.len());
+    assert!(course.problems.is_empty());
+    assert_eq!(
+        read_bundle("no file\u{1e}a.md\nA\n\u{1e}b.md"),
+        vec![("a.md", "A\n"), ("b.md", "")]
+    );
+}
+
 #[test]
 fn progress_round_trips_and_a_corrupt_record_says_where() {
     let mut p = Progress::default();
