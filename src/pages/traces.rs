@@ -8,8 +8,8 @@
 use std::collections::HashSet;
 
 use leptos::prelude::*;
-use o11y_engine::traces::view::{Edge, Node, service_map, waterfall};
-use o11y_engine::traces::{Span, SpanId, StatusCode, TraceId, TraceQuery, TraceSummary};
+use o11y_engine::traces::view::{self, Edge, Node, RowView, Waterfall, service_map};
+use o11y_engine::traces::{Span, StatusCode, TraceId, TraceQuery, TraceSummary};
 
 use crate::charts::format_clock_time;
 use crate::components::{ChartError, ExemplarDot, Graph};
@@ -19,6 +19,9 @@ use crate::state::AppState;
 /// How often the search, the service map and the latency panel are drawn
 /// again, in real milliseconds.
 const REDRAW_REAL_MS: u32 = 2000;
+/// How long a waterfall must have been still before the redraws resume,
+/// in real milliseconds.
+const SCROLL_QUIET_MS: f64 = 1000.0;
 
 fn ms(ns: i64) -> String {
     let ms = ns as f64 / 1e6;
@@ -48,7 +51,26 @@ pub fn TracesPage() -> impl IntoView {
     // Drawn again every two seconds, and at once after an import.
     let redraws = tick.every(REDRAW_REAL_MS);
     let imports = RwSignal::new(0u64);
-    let refresh = Signal::derive(move || redraws.get() + imports.get());
+    // While a waterfall scrolls, the redraws wait (with a large store they
+    // take longer than a frame): they come at the first redraw after it
+    // has been still for a while. An import redraws at once.
+    let scrolled = StoredValue::new(f64::NEG_INFINITY);
+    let refresh = Memo::new(move |prev: Option<&(u64, u64)>| {
+        let next = (redraws.get(), imports.get());
+        match prev {
+            Some(&(redrawn, imported))
+                if imported == next.1
+                    && crate::timer::real_now_ms() - scrolled.get_value() < SCROLL_QUIET_MS =>
+            {
+                (redrawn, imported)
+            }
+            _ => next,
+        }
+    });
+    let refresh = Signal::derive(move || {
+        let (redrawn, imported) = refresh.get();
+        redrawn + imported
+    });
     // A link on this page to another trace (an exemplar) changes the fragment.
     let listener = window_event_listener(leptos::ev::hashchange, move |_| {
         if let Some(id) = TracesUrl::trace(&fragment::current())
@@ -178,7 +200,7 @@ pub fn TracesPage() -> impl IntoView {
                     <TraceList results=list selected />
                 }
             }}
-            {move || selected.get().map(|id| view! { <TraceView id /> })}
+            {move || selected.get().map(|id| view! { <TraceView id scrolled /> })}
             <div class="traces-side">
                 <LatencyPanel refresh />
             </div>
@@ -267,159 +289,291 @@ fn TraceList(results: Vec<TraceSummary>, selected: RwSignal<Option<TraceId>>) ->
 /// Height of a waterfall row, in CSS pixels (fixed, so a long list can be
 /// drawn only where it is scrolled to).
 const ROW_PX: f64 = 18.0;
-/// Traces with more rows than this are drawn virtually.
+/// Traces with more rows than this are drawn virtually: a fixed pool of
+/// row elements in a box of [`VIEW_ROWS`], each element showing whichever
+/// row of the window falls to it (see `view::slot_position`).
 const VIRTUAL_FROM_ROWS: usize = 300;
 /// Rows in view in a virtual list's box, and drawn above and below it.
 const VIEW_ROWS: usize = 40;
 const OVERSCAN_ROWS: usize = 20;
+const POOL_ROWS: usize = VIEW_ROWS + 2 * OVERSCAN_ROWS;
 
-/// One trace as a waterfall, with the chosen span's details.
+/// One trace as a waterfall, with the chosen span's details. The trace is
+/// laid out once (`Waterfall::new`); collapsing picks the rows shown, and
+/// scrolling only changes which rows the pool's elements show, so a
+/// scroll by k rows rewrites the text and styles of k elements and
+/// creates none. `scrolled` is when it last scrolled (the page's redraws
+/// wait while it does).
 #[component]
-fn TraceView(id: TraceId) -> impl IntoView {
+fn TraceView(id: TraceId, scrolled: StoredValue<f64>) -> impl IntoView {
     let AppState { demo, .. } = expect_context::<AppState>();
-    let spans: Vec<Span> = demo.with_untracked(|d| {
-        d.traces()
-            .trace(&id)
-            .map(|s| s.into_iter().cloned().collect())
-            .unwrap_or_default()
-    });
-    if spans.is_empty() {
+    let laid_out =
+        demo.with_untracked(|d| d.traces().trace(&id).map(|spans| Waterfall::new(&spans)));
+    let Some(laid_out) = laid_out.filter(|w| w.span_count() > 0) else {
         return view! { <p class="query-error" data-testid="trace-missing">{format!("Trace {id} is not in the store (it may have been evicted).")}</p> }.into_any();
-    }
-    let refs: Vec<&Span> = spans.iter().collect();
-    let rows = waterfall(&refs);
-    let start = spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
-    let end = spans.iter().map(|s| s.end_ns).max().unwrap_or(1);
-    let total = (end - start).max(1) as f64;
-    let collapsed = RwSignal::new(HashSet::<SpanId>::new());
+    };
+    let title = format!(
+        "Trace {id} · {} spans · {}",
+        laid_out.span_count(),
+        ms(laid_out.duration_ns())
+    );
+    // The most row elements the list can need: all rows of a short one.
+    let most = laid_out.len().min(VIRTUAL_FROM_ROWS.max(POOL_ROWS));
+    let layout = StoredValue::new(laid_out);
+    // Row numbers (into the layout) of the collapsed spans and the chosen one.
+    let collapsed = RwSignal::new(HashSet::<usize>::new());
     let chosen = RwSignal::new(None::<usize>);
-    // Each row's ancestors, so a collapsed span hides its subtree.
-    let mut ancestors: Vec<Vec<SpanId>> = Vec::with_capacity(rows.len());
-    let mut path: Vec<(usize, SpanId)> = Vec::new();
-    for r in &rows {
-        while path.last().is_some_and(|(d, _)| *d >= r.depth) {
-            path.pop();
-        }
-        ancestors.push(path.iter().map(|(_, id)| *id).collect());
-        path.push((r.depth, spans[r.span].span_id));
-    }
-    let spans = std::sync::Arc::new(spans);
-    let rows = std::sync::Arc::new(rows.into_iter().zip(ancestors).collect::<Vec<_>>());
-    // Rows are plain elements, drawn again only when a span is collapsed,
-    // a row is chosen, or (for a large trace) the list scrolls: then only
-    // the rows in view, and a few around them, are in the page.
-    let visible = Memo::new({
-        let rows = rows.clone();
-        move |_| {
-            let shut = collapsed.get();
-            std::sync::Arc::new(
-                rows.iter()
-                    .enumerate()
-                    .filter(|(_, (_, ancestors))| !ancestors.iter().any(|a| shut.contains(a)))
-                    .map(|(i, _)| i)
-                    .collect::<Vec<usize>>(),
-            )
+    let shown = Memo::new(move |_| collapsed.with(|c| layout.with_value(|l| l.shown(c))));
+    let count = Memo::new(move |_| shown.with(Vec::len));
+    let is_virtual = Memo::new(move |_| count.get() > VIRTUAL_FROM_ROWS);
+    let pool = Memo::new(move |_| {
+        if is_virtual.get() {
+            POOL_ROWS
+        } else {
+            count.get()
         }
     });
     let scroll_top = RwSignal::new(0.0f64);
-    let list_spans = spans.clone();
-    let row_views = move || {
-        let shut = collapsed.get();
-        let chosen_now = chosen.get();
-        let shown = visible.get();
-        let n = shown.len();
-        let (from, to) = if n <= VIRTUAL_FROM_ROWS {
-            (0, n)
-        } else {
-            let first = (scroll_top.get() / ROW_PX).floor().max(0.0) as usize;
-            let from = first.saturating_sub(OVERSCAN_ROWS).min(n);
-            (from, (first + VIEW_ROWS + OVERSCAN_ROWS).min(n))
-        };
-        let rendered = shown[from..to]
-            .iter()
-            .map(|&i| {
-                let r = &rows[i].0;
-                let s = &list_spans[r.span];
-                let left = (s.start_ns - start) as f64 / total * 100.0;
-                let width = ((s.duration_ns() as f64 / total) * 100.0).max(0.3);
-                let span_id = s.span_id;
-                let index = r.span;
-                let toggle = (r.children > 0).then(|| {
-                    let label = if shut.contains(&span_id) { "▸" } else { "▾" };
-                    view! {
-                        <button class="wf-toggle" data-testid="waterfall-toggle" on:click=move |ev| {
-                            ev.stop_propagation();
-                            collapsed.update(|c| if !c.remove(&span_id) { c.insert(span_id); });
-                        }>
-                            {label}
-                        </button>
-                    }
-                });
-                view! {
-                    <div
-                        class="wf-row"
-                        class:critical=r.critical
-                        class:chosen=chosen_now == Some(index)
-                        class:error=s.status.code == StatusCode::Error
-                        data-testid="waterfall-row"
-                        on:click=move |_| chosen.set(Some(index))
-                    >
-                        <div class="wf-name" style=format!("padding-left:{}rem", r.depth as f64 * 0.9)>
-                            {toggle}
-                            <span class="wf-service">{s.service().to_string()}</span>
-                            " "
-                            <span>{s.name.clone()}</span>
-                        </div>
-                        <div class="wf-track">
-                            <div class="wf-bar" style=format!("left:{left:.3}%;width:{width:.3}%")></div>
-                            <span class="wf-duration">{ms(s.duration_ns())}</span>
-                        </div>
-                    </div>
+    // Changes only when the first row drawn does: a scroll within a row does nothing.
+    let window = Memo::new(move |_| {
+        view::window(
+            count.get(),
+            pool.get(),
+            scroll_top.get(),
+            ROW_PX,
+            OVERSCAN_ROWS,
+        )
+    });
+    // What each row element shows, (position in the list, row of the
+    // layout): set here for all of them, so only the ones whose row
+    // changes hear of a scroll.
+    let placed: Vec<RwSignal<Option<(usize, usize)>>> =
+        (0..most).map(|_| RwSignal::new(None)).collect();
+    let slots = StoredValue::new(placed.clone());
+    Effect::new(move |_| {
+        let (window, pool) = (window.get(), pool.get());
+        shown.with(|shown| {
+            for (slot, placed) in placed.iter().enumerate() {
+                let next = view::slot_position(slot, pool, &window)
+                    .and_then(|pos| shown.get(pos).map(|&row| (pos, row as usize)));
+                if placed.get_untracked() != next {
+                    placed.set(next);
                 }
-            })
-            .collect_view();
-        let pad = |rows: usize| format!("height:{}px", rows as f64 * ROW_PX);
-        view! {
-            <div style=pad(from)></div>
-            {rendered}
-            <div style=pad(n - to)></div>
-        }
-    };
+            }
+        })
+    });
     let on_scroll = move |ev: leptos::ev::Event| {
         use wasm_bindgen::JsCast;
         if let Some(el) = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         {
+            scrolled.set_value(crate::timer::real_now_ms());
             scroll_top.set(el.scroll_top() as f64);
         }
     };
-    let is_virtual = Memo::new(move |_| visible.with(|v| v.len()) > VIRTUAL_FROM_ROWS);
-    let details_spans = spans.clone();
-    // Once the rows are in the page: how long opening the trace took.
-    Effect::new(move |_| crate::perf::measure_since("waterfall-render", "waterfall-start"));
-    view! {
+    let row_element = move |slot: usize| {
+        let at = slots.with_value(|s| s[slot]).read_only();
+        view! { <WaterfallRow at layout collapsed chosen /> }
+    };
+    let details = move || {
+        let row = chosen.get()?;
+        let span_id = layout.with_value(|l| l.row(row).span_id);
+        let span = demo.with_untracked(|d| {
+            d.traces()
+                .trace(&id)?
+                .into_iter()
+                .find(|s| s.span_id == span_id)
+                .cloned()
+        })?;
+        Some(view! { <SpanDetails span /> })
+    };
+    let drawn = view! {
         <section class="panel waterfall" data-testid="waterfall">
             <h2>
-                {format!("Trace {id} · {} spans · {}", spans.len(), ms(end - start))}
+                {title}
                 <span class="muted">" · critical path marked"</span>
             </h2>
             <div
                 class="wf-scroll"
                 class:virtualized=is_virtual
                 data-testid="waterfall-rows"
-                data-rows=move || visible.with(|v| v.len())
+                data-rows=move || count.get()
                 on:scroll=on_scroll
             >
-                {row_views}
+                <div class="wf-rows" style:height=move || format!("{}px", count.get() as f64 * ROW_PX)>
+                    <For each=move || 0..pool.get() key=|slot| *slot let:slot>
+                        {row_element(slot)}
+                    </For>
+                </div>
             </div>
-            {move || chosen.get().map(|i| {
-                let s = details_spans[i].clone();
-                view! { <SpanDetails span=s /> }
-            })}
+            {details}
         </section>
+    };
+    // How long opening the trace took: until the rows are written (the
+    // rows' effects were queued after this one, the task it queues runs
+    // after them), and until the frame that shows them is painted.
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async {
+            crate::perf::measure_since("waterfall-build", "waterfall-start");
+        });
+        request_animation_frame(|| {
+            set_timeout(
+                || crate::perf::measure_since("waterfall-render", "waterfall-start"),
+                std::time::Duration::ZERO,
+            )
+        });
+    });
+    drawn.into_any()
+}
+
+/// What a row element shows, as text and attributes.
+#[derive(Default, PartialEq)]
+struct RowText {
+    class: String,
+    style: String,
+    indent: String,
+    service: String,
+    name: String,
+    bar: String,
+    duration: String,
+}
+
+impl RowText {
+    fn of(row: &RowView<'_>, pos: usize, chosen: bool) -> RowText {
+        let mut class = String::from("wf-row");
+        for (on, name) in [
+            (row.critical, " critical"),
+            (row.error, " error"),
+            (chosen, " chosen"),
+        ] {
+            if on {
+                class.push_str(name);
+            }
+        }
+        RowText {
+            class,
+            style: format!("top:{}px", pos as f64 * ROW_PX),
+            indent: format!("padding-left:{}rem", row.depth as f64 * 0.9),
+            service: row.service.to_string(),
+            name: row.name.to_string(),
+            bar: format!("left:{:.3}%;width:{:.3}%", row.left_pct, row.width_pct),
+            duration: ms(row.duration_ns),
+        }
     }
-    .into_any()
+}
+
+/// One element of a waterfall's pool: it shows the row `at` says, at that
+/// row's place. One effect writes what changed into its elements (not a
+/// binding per attribute: a scroll of a screen changes 40 rows at once).
+#[component]
+fn WaterfallRow(
+    at: ReadSignal<Option<(usize, usize)>>,
+    layout: StoredValue<Waterfall>,
+    collapsed: RwSignal<HashSet<usize>>,
+    chosen: RwSignal<Option<usize>>,
+) -> impl IntoView {
+    use leptos::html::{Div, Span as SpanEl};
+    let (row_el, indent_el, bar_el) = (
+        NodeRef::<Div>::new(),
+        NodeRef::<Div>::new(),
+        NodeRef::<Div>::new(),
+    );
+    let (service_el, name_el, duration_el) = (
+        NodeRef::<SpanEl>::new(),
+        NodeRef::<SpanEl>::new(),
+        NodeRef::<SpanEl>::new(),
+    );
+    let row = move || at.get().map(|(_, row)| row);
+    Effect::new(move |before: Option<RowText>| {
+        let now = at
+            .get()
+            .map(|(pos, r)| {
+                let chosen = chosen.get() == Some(r);
+                layout.with_value(|l| RowText::of(&l.row(r), pos, chosen))
+            })
+            .unwrap_or_else(|| RowText {
+                class: "wf-row".to_string(),
+                ..RowText::default()
+            });
+        let before = before.unwrap_or_default();
+        let changed = |f: fn(&RowText) -> &String| f(&now) != f(&before);
+        if let (Some(row), Some(indent), Some(bar)) = (
+            row_el.get_untracked(),
+            indent_el.get_untracked(),
+            bar_el.get_untracked(),
+        ) {
+            if changed(|t| &t.class) {
+                row.set_class_name(&now.class);
+            }
+            if changed(|t| &t.style) {
+                let _ = row.set_attribute("style", &now.style);
+            }
+            if changed(|t| &t.indent) {
+                let _ = indent.set_attribute("style", &now.indent);
+            }
+            if changed(|t| &t.bar) {
+                let _ = bar.set_attribute("style", &now.bar);
+            }
+        }
+        let set_text = |el: NodeRef<SpanEl>, now: &String, before: &String| {
+            if now != before
+                && let Some(el) = el.get_untracked()
+            {
+                el.set_text_content(Some(now));
+            }
+        };
+        set_text(service_el, &now.service, &before.service);
+        set_text(name_el, &now.name, &before.name);
+        set_text(duration_el, &now.duration, &before.duration);
+        now
+    });
+    let has_children =
+        Memo::new(move |_| row().is_some_and(|r| layout.with_value(|l| l.rows()[r].children > 0)));
+    let toggle = move || {
+        has_children.get().then(|| {
+            let label = move || {
+                if row().is_some_and(|r| collapsed.with(|c| c.contains(&r))) {
+                    "▸"
+                } else {
+                    "▾"
+                }
+            };
+            view! {
+                <button class="wf-toggle" data-testid="waterfall-toggle" on:click=move |ev| {
+                    ev.stop_propagation();
+                    if let Some(r) = at.get_untracked().map(|(_, r)| r) {
+                        collapsed.update(|c| if !c.remove(&r) { c.insert(r); });
+                    }
+                }>
+                    {label}
+                </button>
+            }
+        })
+    };
+    view! {
+        <div
+            class="wf-row"
+            node_ref=row_el
+            data-testid="waterfall-row"
+            on:click=move |_| {
+                if let Some((_, r)) = at.get_untracked() {
+                    chosen.set(Some(r));
+                }
+            }
+        >
+            <div class="wf-name" node_ref=indent_el>
+                {toggle}
+                <span class="wf-service" node_ref=service_el></span>
+                " "
+                <span node_ref=name_el></span>
+            </div>
+            <div class="wf-track">
+                <div class="wf-bar" node_ref=bar_el></div>
+                <span class="wf-duration" node_ref=duration_el></span>
+            </div>
+        </div>
+    }
 }
 
 #[component]

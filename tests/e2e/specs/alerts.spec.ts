@@ -132,18 +132,28 @@ test('a day of history, filled in behind the page, and "what if" replayed over a
   await expect(page.getByTestId('history-filling')).toHaveCount(0, { timeout: 150_000 });
   const filled = Date.now() - started;
 
-  await page.getByTestId('alerts-tab-rules').click();
-  const editor = page.getByTestId('rules-editor');
-  await expect(page.getByTestId('rules-ok')).toBeVisible();
-  await editor.fill((await editor.inputValue()).replace('> 0.05', '> 0.001'));
-  await page.getByTestId('whatif-window').selectOption({ label: '24 hours' });
-  await page.getByTestId('rules-whatif').click();
-  await expect(page.getByTestId('whatif-banner')).toBeVisible();
-  await expect(page.getByTestId('timeline-band').first()).toBeVisible();
-  const ms = await page.evaluate(() => {
-    const all = performance.getEntriesByName('rules-replay');
-    return all.length ? all[all.length - 1].duration : -1;
-  });
-  console.log(`alerts: a day of history filled in behind the page in ${(filled / 1000).toFixed(1)} s; "what if" replay of the rules over 24 hours took ${ms.toFixed(1)} ms`);
-  expect(ms).toBeGreaterThan(0);
+  // Replayed twice, with another threshold: the first replay runs code
+  // the browser has not optimised yet, the second is what tuning costs.
+  const times: number[] = [];
+  for (const threshold of ['0.001', '0.002']) {
+    await page.getByTestId('alerts-tab-rules').click();
+    const editor = page.getByTestId('rules-editor');
+    await expect(page.getByTestId('rules-ok')).toBeVisible();
+    await editor.fill((await editor.inputValue()).replace(/> 0\.0\d+\n/, `> ${threshold}\n`));
+    await page.getByTestId('whatif-window').selectOption({ label: '24 hours' });
+    await page.getByTestId('rules-whatif').click();
+    await expect(page.getByTestId('whatif-banner')).toBeVisible();
+    await expect(page.getByTestId('timeline-band').first()).toBeVisible();
+    times.push(
+      await page.evaluate(() => {
+        const all = performance.getEntriesByName('rules-replay');
+        return all.length ? all[all.length - 1].duration : -1;
+      }),
+    );
+    await page.getByTestId('whatif-clear').click();
+  }
+  console.log(
+    `alerts: a day of history filled in behind the page in ${(filled / 1000).toFixed(1)} s; "what if" replay of the rules over 24 hours took ${times[0].toFixed(1)} ms, again with another threshold ${times[1].toFixed(1)} ms`,
+  );
+  expect(Math.min(...times)).toBeGreaterThan(0);
 });

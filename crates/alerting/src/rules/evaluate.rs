@@ -321,6 +321,39 @@ struct TemplateEnv<'a, S: SeriesStore> {
     limits: QueryLimits,
 }
 
+/// A template parsed, or why it does not parse.
+type Parsed = std::rc::Rc<Result<Template, String>>;
+
+thread_local! {
+    /// Label and annotation templates parsed lately, by rule name and text:
+    /// a rule's templates are expanded for every alert at every evaluation
+    /// (a day's "what if" does it tens of thousands of times), parsed once.
+    static PARSED: std::cell::RefCell<std::collections::HashMap<(String, String), Parsed>> =
+        Default::default();
+}
+
+/// How many templates [`PARSED`] keeps before it starts over.
+const PARSED_MAX: usize = 512;
+
+/// The template `text` of `rule`, parsed as Prometheus names it
+/// (`__alert_<rule>`), or why it does not parse.
+fn parsed_template(rule: &str, text: &str) -> Parsed {
+    PARSED.with_borrow_mut(|parsed| {
+        if let Some(t) = parsed.get(&(rule.to_string(), text.to_string())) {
+            return t.clone();
+        }
+        let name = format!("__alert_{rule}");
+        let t = std::rc::Rc::new(
+            Template::parse(&name, text, &TEMPLATE_VARS).map_err(|e| e.to_string()),
+        );
+        if parsed.len() >= PARSED_MAX {
+            parsed.clear();
+        }
+        parsed.insert((rule.to_string(), text.to_string()), t.clone());
+        t
+    })
+}
+
 impl<S: SeriesStore> TemplateEnv<'_, S> {
     /// Expands one label or annotation template; errors become the text,
     /// as Prometheus writes them.
@@ -328,8 +361,8 @@ impl<S: SeriesStore> TemplateEnv<'_, S> {
         if !text.contains("{{") {
             return text.to_string();
         }
-        let name = format!("__alert_{rule}");
-        let template = match Template::parse(&name, text, &TEMPLATE_VARS) {
+        let parsed = parsed_template(rule, text);
+        let template = match parsed.as_ref() {
             Ok(t) => t,
             Err(e) => return format!("<error expanding template: {e}>"),
         };
