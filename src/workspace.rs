@@ -116,7 +116,7 @@ fn with_skipped(message: &str, skipped: &[String]) -> String {
 }
 
 fn restore(ws: &Workspace, now: i64) -> Result<(Demo, String, Vec<String>), String> {
-    Demo::from_workspace(ws, now)
+    Demo::start_from_workspace(ws, now)
         .map(|(d, skipped)| (d, ws.view.clone(), skipped))
         .map_err(|e| e.to_string())
 }
@@ -130,7 +130,11 @@ fn current_view() -> String {
 /// a lesson runs (its scenario is not the learner's workspace).
 pub fn use_autosave(state: AppState) {
     let AppState {
-        demo, tick, lesson, ..
+        demo,
+        tick,
+        lesson,
+        error,
+        ..
     } = state;
     let last = StoredValue::new(String::new());
     let every_save = tick.every(SAVE_REAL_MS);
@@ -142,10 +146,17 @@ pub fn use_autosave(state: AppState) {
             }
             let json = demo.with_untracked(|d| d.workspace(&current_view()).to_json());
             if json != last.get_value() {
-                if let Some(s) = storage() {
-                    let _ = s.set_item(STORAGE_KEY, &json);
+                // A refused write (storage full or off) is shown, and tried
+                // again at the next save.
+                let saved = storage()
+                    .ok_or_else(|| "local storage is not available".to_string())
+                    .and_then(|s| s.set_item(STORAGE_KEY, &json).map_err(|e| format!("{e:?}")));
+                match saved {
+                    Ok(()) => last.set_value(json),
+                    Err(e) => error.set(Some(format!(
+                        "Your workspace was not saved in this browser: {e}"
+                    ))),
                 }
-                last.set_value(json);
             }
         },
         false,

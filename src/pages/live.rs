@@ -29,7 +29,7 @@ fn Examples() -> impl IntoView {
             let name = e.name;
             let open = move |_| {
                 let now = crate::timer::real_now_ms() as i64;
-                match o11y_engine::demo::Demo::from_workspace(&ws, now) {
+                match o11y_engine::demo::Demo::start_from_workspace(&ws, now) {
                     Ok((d, _)) => {
                         demo.set(d);
                         notice.set(Some(Notice {

@@ -187,8 +187,27 @@ pub const PREVIEW_MS: i64 = 90_000;
 /// slice sets it up, then its simulation.
 #[derive(Clone, Debug)]
 enum Backfill {
-    Planned(Box<DemoConfig>, i64),
+    Planned(
+        Box<DemoConfig>,
+        i64,
+        Option<Box<crate::workspace::Workspace>>,
+    ),
     Running(Box<History>),
+}
+
+impl Backfill {
+    /// The same history, with `ws` applied to it where it ends.
+    pub(super) fn then_apply(self, ws: crate::workspace::Workspace) -> Backfill {
+        match self {
+            Backfill::Planned(config, now_ms, _) => {
+                Backfill::Planned(config, now_ms, Some(Box::new(ws)))
+            }
+            Backfill::Running(mut history) => {
+                history.workspace = Some(Box::new(ws));
+                Backfill::Running(history)
+            }
+        }
+    }
 }
 
 /// A demo's history being simulated as [`Demo::try_new`] does, in slices:
@@ -203,6 +222,9 @@ struct History {
     detailed: bool,
     /// A store's refusal in the current part, returned at its end.
     refused: Option<DemoError>,
+    /// A workspace to apply when the history reaches `now_ms` (a restored
+    /// one, see `Demo::start_from_workspace`).
+    workspace: Option<Box<crate::workspace::Workspace>>,
 }
 
 impl History {
@@ -219,6 +241,7 @@ impl History {
             now_ms,
             detailed: false,
             refused: None,
+            workspace: None,
         })
     }
 
@@ -299,7 +322,7 @@ impl Demo {
         preview.shop.set_detail_per_s(0.0);
         preview.run_shop_to(now_ms)?;
         // Set up by the first slice: the preview's setup checked the settings.
-        preview.history = Some(Backfill::Planned(Box::new(config.clone()), now_ms));
+        preview.history = Some(Backfill::Planned(Box::new(config.clone()), now_ms, None));
         preview.config = config;
         Ok(preview)
     }
@@ -379,9 +402,12 @@ impl Demo {
         let Some(backfill) = &mut self.history else {
             return true;
         };
-        if let Backfill::Planned(config, now_ms) = backfill {
+        if let Backfill::Planned(config, now_ms, workspace) = backfill {
             match History::new(config.as_ref().clone(), *now_ms) {
-                Ok(history) => *backfill = Backfill::Running(Box::new(history)),
+                Ok(mut history) => {
+                    history.workspace = workspace.take();
+                    *backfill = Backfill::Running(Box::new(history));
+                }
                 Err(e) => {
                     self.history_error.get_or_insert(e);
                     self.history = None;
@@ -418,7 +444,11 @@ impl Demo {
         let Some(Backfill::Running(history)) = self.history.take() else {
             return;
         };
-        let mut full = history.demo;
+        let (mut full, workspace) = (history.demo, history.workspace);
+        if let Some(ws) = workspace {
+            // What it skipped, the preview's restore listed already.
+            full.apply_workspace(&ws, history.now_ms);
+        }
         let speed = self.clock.speed().max(1.0);
         full.shop.set_detail_per_s(DETAIL_PER_REAL_S / speed);
         if let Err(e) = full.run_shop_to(self.clock.now_ms()) {

@@ -47,12 +47,44 @@ impl Demo {
         ws: &crate::workspace::Workspace,
         now_ms: i64,
     ) -> Result<(Demo, Vec<String>), DemoError> {
-        let config = DemoConfig {
-            seed: ws.seed,
-            topology: ws.topology.clone(),
-            ..DemoConfig::default()
-        };
-        let mut demo = Demo::try_new(config, now_ms)?;
+        let mut demo = Demo::try_new(workspace_config(ws), now_ms)?;
+        let skipped = demo.apply_workspace(ws, now_ms);
+        demo.apply_workspace_clock(ws);
+        Ok((demo, skipped))
+    }
+
+    /// [`Demo::from_workspace`] as [`Demo::start`] makes a demo: the
+    /// workspace applied to a preview now, and again to the history
+    /// behind it when that reaches `now_ms` (the same steps on the same
+    /// data, so the same result as at once).
+    pub fn start_from_workspace(
+        ws: &crate::workspace::Workspace,
+        now_ms: i64,
+    ) -> Result<(Demo, Vec<String>), DemoError> {
+        let mut demo = Demo::start(workspace_config(ws), now_ms)?;
+        // Applied to the preview alone: nothing here waits for the history.
+        let history = demo.history.take();
+        let skipped = demo.apply_workspace(ws, now_ms);
+        demo.history = history.map(|h| h.then_apply(ws.clone()));
+        demo.apply_workspace_clock(ws);
+        Ok((demo, skipped))
+    }
+
+    fn apply_workspace_clock(&mut self, ws: &crate::workspace::Workspace) {
+        self.clock.set_speed(ws.speed);
+        if ws.paused {
+            self.clock.pause();
+        }
+    }
+
+    /// Everything of `ws` but the simulator's settings and the clock, as
+    /// of `now_ms`; what no longer applies is listed.
+    pub(super) fn apply_workspace(
+        &mut self,
+        ws: &crate::workspace::Workspace,
+        now_ms: i64,
+    ) -> Vec<String> {
+        let demo = self;
         let mut skipped = Vec::new();
         if let Err(e) = demo.set_rules(&ws.rules) {
             skipped.push(format!(
@@ -106,10 +138,15 @@ impl Demo {
                 skipped.push(e.to_string());
             }
         }
-        demo.clock.set_speed(ws.speed);
-        if ws.paused {
-            demo.clock.pause();
-        }
-        Ok((demo, skipped))
+        skipped
+    }
+}
+
+/// The simulator's settings of a workspace.
+fn workspace_config(ws: &crate::workspace::Workspace) -> DemoConfig {
+    DemoConfig {
+        seed: ws.seed,
+        topology: ws.topology.clone(),
+        ..DemoConfig::default()
     }
 }

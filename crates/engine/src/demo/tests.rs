@@ -857,3 +857,94 @@ fn starting_over_with_a_day_of_history_keeps_the_clock_and_fills_in_the_day() {
     demo.start_over(7, topology, 48 * 3_600_000).unwrap();
     assert_eq!(demo.config().backfill_ms, MAX_BACKFILL_MS);
 }
+
+struct Named<'a> {
+    id: &'a str,
+    workspace: &'a crate::workspace::Workspace,
+}
+
+#[test]
+fn a_workspace_restored_behind_a_preview_ends_as_restored_at_once() {
+    let now = 30 * 3_600_000 + 4_321;
+    // An example (with a failure), and a workspace with pastes and a
+    // metric defined.
+    let mut made = Demo::new(DemoConfig::default(), 1_800_000);
+    made.ingest_exposition("temp_celsius{room=\"a\"} 21\n", "sensors", "pi:9100")
+        .unwrap();
+    made.ingest_logs(
+        "level=error msg=boom\n",
+        &o11y_logs::ingest::IngestOptions::default(),
+    )
+    .unwrap();
+    made.define_metric(&MetricDefinition {
+        name: "queue_depth".into(),
+        help: "Jobs.".into(),
+        kind: MetricKind::Gauge,
+        labels: vec![],
+        driven: true,
+        typical_value: 3.0,
+    })
+    .unwrap();
+    let mut workspaces: Vec<(String, crate::workspace::Workspace)> = crate::workspace::examples()
+        .into_iter()
+        .take(1)
+        .map(|e| (e.id.to_string(), e.workspace))
+        .collect();
+    workspaces.push(("made".to_string(), made.workspace("#/metrics")));
+    for (id, ws) in &workspaces {
+        let e = Named { id, workspace: ws };
+        let (whole, skipped) = Demo::from_workspace(e.workspace, now).unwrap();
+        let (mut demo, preview_skipped) = Demo::start_from_workspace(e.workspace, now).unwrap();
+        assert_eq!(preview_skipped, skipped, "{}", e.id);
+        assert!(demo.is_filling_history(), "{}", e.id);
+        // The preview has the workspace already: its rules, failures, clock.
+        assert_eq!(demo.rules_text(), whole.rules_text(), "{}", e.id);
+        assert_eq!(
+            demo.shop().active_failures(now),
+            e.workspace.failures,
+            "{}",
+            e.id
+        );
+        assert_eq!(demo.clock().speed(), whole.clock().speed(), "{}", e.id);
+        let mut slices = 0;
+        while !demo.fill_history(&mut {
+            let mut left = 5;
+            move || {
+                left -= 1;
+                left < 0
+            }
+        }) {
+            slices += 1;
+        }
+        assert!(slices > 10, "{}: {slices}", e.id);
+        assert!(
+            all_samples(demo.store()) == all_samples(whole.store()),
+            "{}",
+            e.id
+        );
+        assert_eq!(
+            demo.logs().line_count(),
+            whole.logs().line_count(),
+            "{}",
+            e.id
+        );
+        assert_eq!(
+            demo.traces().span_count(),
+            whole.traces().span_count(),
+            "{}",
+            e.id
+        );
+        assert_eq!(
+            demo.dashboards().len(),
+            whole.dashboards().len(),
+            "{}",
+            e.id
+        );
+        assert_eq!(
+            demo.workspace("#/x").to_json(),
+            whole.workspace("#/x").to_json(),
+            "{}",
+            e.id
+        );
+    }
+}
