@@ -26,7 +26,11 @@
 //! assert_eq!(alert.state, AlertState::Firing, "no `for`: firing at once");
 //! ```
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+// Labels hashed with Fx: a day's replay hashes every alert's labels at
+// every evaluation, and SipHash was a tenth of it.
+use rustc_hash::FxHashSet as HashSet;
 
 use super::file::{Rule, RuleKind, TEMPLATE_VARS};
 use o11y_metrics::store::{Refusals, STALE_NAN, Sample, SeriesStore};
@@ -125,7 +129,7 @@ impl RuleState {
             rule: rule.clone(),
             labels,
             active: BTreeMap::new(),
-            written: HashSet::new(),
+            written: HashSet::default(),
             last_error: None,
             last_eval_ms: None,
             last_samples: 0,
@@ -215,7 +219,7 @@ pub(super) fn evaluate_rule<S: SeriesStore>(
         }
     };
     state.last_samples = written.len();
-    let mut now = HashSet::with_capacity(written.len());
+    let mut now = HashSet::with_capacity_and_hasher(written.len(), Default::default());
     let mut refused = Refusals::default();
     let mut first_refusal = None;
     for (labels, value) in written {
@@ -286,7 +290,7 @@ fn record(
     limit: usize,
 ) -> Result<Vec<(Labels, f64)>, String> {
     let mut out = Vec::with_capacity(samples.len());
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for (labels, value) in samples {
         let mut l = labels.with(METRIC_NAME, name);
         for (k, v) in &state.labels {
@@ -456,7 +460,7 @@ fn found_alerts<S: SeriesStore>(
 /// recorded as transitions in the order found, and a label set found twice
 /// fails the evaluation after the alerts before it.
 fn order_matters(state: &RuleState, found: &[Found]) -> bool {
-    let mut seen = HashSet::with_capacity(found.len());
+    let mut seen = HashSet::with_capacity_and_hasher(found.len(), Default::default());
     let mut new = 0;
     for f in found {
         if !seen.insert(&f.labels) {
@@ -486,7 +490,7 @@ fn alert<S: SeriesStore>(
     {
         found = found_alerts(state, instant(&state.rule.expr)?, at);
     }
-    let mut current: HashSet<Labels> = HashSet::new();
+    let mut current: HashSet<Labels> = HashSet::default();
     let mut change = |a: &Alert, from: AlertState, to: AlertState, at_ms: i64| {
         transitions.push_back(Transition {
             group: group.to_string(),
