@@ -778,29 +778,46 @@ fn a_started_demo_shows_a_preview_at_once_and_fills_in_the_history_try_new_makes
             >= 4
     );
     // Fill it three scrapes at a time, as a page does a slice per frame.
-    let mut slices = 0;
-    loop {
-        let mut left = 3;
-        let mut stop = move || {
-            left -= 1;
-            left < 0
-        };
-        if demo.fill_history(&mut stop) {
-            break;
-        }
-        slices += 1;
-    }
+    let slices = fill_in_slices(&mut demo, 3);
     assert!(slices > 60, "{slices}");
     assert!(!demo.is_filling_history());
     assert!(demo.fill_history(&mut || true));
     let whole = Demo::try_new(DemoConfig::default(), now).unwrap();
     assert_eq!(oldest(demo.store()), oldest(whole.store()));
-    assert!(all_samples(demo.store()) == all_samples(whole.store()));
-    assert_eq!(demo.traces().span_count(), whole.traces().span_count());
-    assert_eq!(demo.logs().line_count(), whole.logs().line_count());
-    assert_eq!(demo.logs().bytes(), whole.logs().bytes());
-    assert_eq!(demo.rules.alerts().count(), whole.rules.alerts().count());
+    assert!(contents(&demo) == contents(&whole));
     assert_eq!(demo.now_ms(), now);
+}
+
+/// Fills a started demo's history `steps` scrape intervals at a time, as
+/// a page does a slice per task; returns how many slices it took.
+fn fill_in_slices(demo: &mut Demo, steps: i32) -> usize {
+    let mut slices = 0;
+    loop {
+        let mut left = steps;
+        let mut stop = move || {
+            left -= 1;
+            left < 0
+        };
+        if demo.fill_history(&mut stop) {
+            return slices;
+        }
+        slices += 1;
+    }
+}
+
+/// What a demo filled in behind a preview shares with one made at once:
+/// every sample, the log lines and bytes, the spans, the alerts, the
+/// dashboards and the workspace.
+#[allow(clippy::type_complexity)] // a tuple compared whole
+fn contents(d: &Demo) -> (Vec<(Labels, Vec<(i64, u64)>)>, [usize; 5], String) {
+    let counts = [
+        d.logs().line_count(),
+        d.logs().bytes(),
+        d.traces().span_count(),
+        d.rules.alerts().count(),
+        d.dashboards().len(),
+    ];
+    (all_samples(d.store()), counts, d.workspace("#/x").to_json())
 }
 
 #[test]
@@ -858,11 +875,6 @@ fn starting_over_with_a_day_of_history_keeps_the_clock_and_fills_in_the_day() {
     assert_eq!(demo.config().backfill_ms, MAX_BACKFILL_MS);
 }
 
-struct Named<'a> {
-    id: &'a str,
-    workspace: &'a crate::workspace::Workspace,
-}
-
 #[test]
 fn a_workspace_restored_behind_a_preview_ends_as_restored_at_once() {
     let now = 30 * 3_600_000 + 4_321;
@@ -892,59 +904,16 @@ fn a_workspace_restored_behind_a_preview_ends_as_restored_at_once() {
         .collect();
     workspaces.push(("made".to_string(), made.workspace("#/metrics")));
     for (id, ws) in &workspaces {
-        let e = Named { id, workspace: ws };
-        let (whole, skipped) = Demo::from_workspace(e.workspace, now).unwrap();
-        let (mut demo, preview_skipped) = Demo::start_from_workspace(e.workspace, now).unwrap();
-        assert_eq!(preview_skipped, skipped, "{}", e.id);
-        assert!(demo.is_filling_history(), "{}", e.id);
+        let (whole, skipped) = Demo::from_workspace(ws, now).unwrap();
+        let (mut demo, preview_skipped) = Demo::start_from_workspace(ws, now).unwrap();
+        assert_eq!(preview_skipped, skipped, "{}", id);
+        assert!(demo.is_filling_history(), "{}", id);
         // The preview has the workspace already: its rules, failures, clock.
-        assert_eq!(demo.rules_text(), whole.rules_text(), "{}", e.id);
-        assert_eq!(
-            demo.shop().active_failures(now),
-            e.workspace.failures,
-            "{}",
-            e.id
-        );
-        assert_eq!(demo.clock().speed(), whole.clock().speed(), "{}", e.id);
-        let mut slices = 0;
-        while !demo.fill_history(&mut {
-            let mut left = 5;
-            move || {
-                left -= 1;
-                left < 0
-            }
-        }) {
-            slices += 1;
-        }
-        assert!(slices > 10, "{}: {slices}", e.id);
-        assert!(
-            all_samples(demo.store()) == all_samples(whole.store()),
-            "{}",
-            e.id
-        );
-        assert_eq!(
-            demo.logs().line_count(),
-            whole.logs().line_count(),
-            "{}",
-            e.id
-        );
-        assert_eq!(
-            demo.traces().span_count(),
-            whole.traces().span_count(),
-            "{}",
-            e.id
-        );
-        assert_eq!(
-            demo.dashboards().len(),
-            whole.dashboards().len(),
-            "{}",
-            e.id
-        );
-        assert_eq!(
-            demo.workspace("#/x").to_json(),
-            whole.workspace("#/x").to_json(),
-            "{}",
-            e.id
-        );
+        assert_eq!(demo.rules_text(), whole.rules_text(), "{}", id);
+        assert_eq!(demo.shop().active_failures(now), ws.failures, "{}", id);
+        assert_eq!(demo.clock().speed(), whole.clock().speed(), "{}", id);
+        let slices = fill_in_slices(&mut demo, 5);
+        assert!(slices > 10, "{}: {slices}", id);
+        assert!(contents(&demo) == contents(&whole), "{}", id);
     }
 }
