@@ -351,8 +351,9 @@ fn the_shop_is_scraped_through_its_relabel_configs() {
     );
 }
 
-#[test]
-fn a_workspace_rebuilds_what_the_user_made() {
+/// A demo with what a user makes: a metrics paste, a logs paste and a
+/// metric defined.
+fn a_demo_with_pastes() -> Demo {
     let mut demo = Demo::new(DemoConfig::default(), 1_800_000);
     demo.ingest_exposition("temp_celsius{room=\"a\"} 21\n", "sensors", "pi:9100")
         .unwrap();
@@ -370,6 +371,12 @@ fn a_workspace_rebuilds_what_the_user_made() {
         typical_value: 3.0,
     })
     .unwrap();
+    demo
+}
+
+#[test]
+fn a_workspace_rebuilds_what_the_user_made() {
+    let mut demo = a_demo_with_pastes();
     let rules = DEFAULT_RULES.replace("> 0.05", "> 0.07");
     demo.set_rules(&rules).unwrap();
     demo.shop_mut()
@@ -880,23 +887,7 @@ fn a_workspace_restored_behind_a_preview_ends_as_restored_at_once() {
     let now = 30 * 3_600_000 + 4_321;
     // An example (with a failure), and a workspace with pastes and a
     // metric defined.
-    let mut made = Demo::new(DemoConfig::default(), 1_800_000);
-    made.ingest_exposition("temp_celsius{room=\"a\"} 21\n", "sensors", "pi:9100")
-        .unwrap();
-    made.ingest_logs(
-        "level=error msg=boom\n",
-        &o11y_logs::ingest::IngestOptions::default(),
-    )
-    .unwrap();
-    made.define_metric(&MetricDefinition {
-        name: "queue_depth".into(),
-        help: "Jobs.".into(),
-        kind: MetricKind::Gauge,
-        labels: vec![],
-        driven: true,
-        typical_value: 3.0,
-    })
-    .unwrap();
+    let made = a_demo_with_pastes();
     let mut workspaces: Vec<(String, crate::workspace::Workspace)> = crate::workspace::examples()
         .into_iter()
         .take(1)
