@@ -181,46 +181,9 @@ impl TraceStore {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::{AttrValue, SpanId, Status};
     use super::*;
 
-    #[allow(clippy::too_many_arguments)] // a test's one-line span builder
-    fn span(
-        trace: u8,
-        id: u8,
-        parent: Option<u8>,
-        service: &str,
-        name: &str,
-        start: i64,
-        end: i64,
-        error: bool,
-    ) -> Span {
-        Span {
-            trace_id: TraceId([trace; 16]),
-            span_id: SpanId([id; 8]),
-            parent_span_id: parent.map(|p| SpanId([p; 8])),
-            name: name.to_string(),
-            start_ns: start,
-            end_ns: end,
-            status: Status {
-                code: if error {
-                    StatusCode::Error
-                } else {
-                    StatusCode::Unset
-                },
-                message: String::new(),
-            },
-            attributes: vec![(
-                "http.route".to_string(),
-                AttrValue::String("/cart".to_string()),
-            )],
-            resource: vec![(
-                "service.name".to_string(),
-                AttrValue::String(service.to_string()),
-            )],
-            ..Span::default()
-        }
-    }
+    use crate::test_span as span;
 
     #[test]
     fn search_like_jaeger() {

@@ -460,6 +460,7 @@ pub fn service_map(store: &TraceStore) -> (Vec<Node>, Vec<Edge>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_span;
 
     fn span(id: u8, parent: Option<u8>, start: i64, end: i64) -> Span {
         Span {
@@ -632,40 +633,13 @@ mod tests {
         assert_eq!((rows[99_999].depth, rows[0].end), (99_999, 100_000));
     }
 
-    fn named(
-        id: u8,
-        parent: Option<u8>,
-        service: &str,
-        name: &str,
-        start: i64,
-        end: i64,
-        error: bool,
-    ) -> Span {
-        Span {
-            name: name.to_string(),
-            resource: vec![(
-                "service.name".to_string(),
-                super::super::model::AttrValue::String(service.to_string()),
-            )],
-            status: super::super::model::Status {
-                code: if error {
-                    StatusCode::Error
-                } else {
-                    StatusCode::Unset
-                },
-                message: String::new(),
-            },
-            ..span(id, parent, start, end)
-        }
-    }
-
     #[test]
     fn a_laid_out_row_has_its_labels_bar_and_marks() {
         let spans = [
-            named(1, None, "frontend", "GET /", 100, 300, false),
-            named(2, Some(1), "api", "lookup", 150, 210, true),
-            named(3, Some(1), "frontend", "render", 200, 299, false),
-            named(4, Some(2), "db", "SELECT", 160, 160, false),
+            test_span(0, 1, None, "frontend", "GET /", 100, 300, false),
+            test_span(0, 2, Some(1), "api", "lookup", 150, 210, true),
+            test_span(0, 3, Some(1), "frontend", "render", 200, 299, false),
+            test_span(0, 4, Some(2), "db", "SELECT", 160, 160, false),
         ];
         let refs: Vec<&Span> = spans.iter().collect();
         let w = Waterfall::new(&refs);
