@@ -18,7 +18,7 @@ pub const PROGRESS_KEY: &str = "o11y-learn-progress";
 pub const PROGRESS_UNREADABLE_KEY: &str = "o11y-learn-progress-unreadable";
 
 /// The lessons and demo scripts, fetched as bundles when Learn first opens
-/// (they are not compiled into the page: a sixth of its weight), then
+/// (not compiled into the page: 331 kB of its wasm, 77 kB gzip), then
 /// read once.
 struct Loaded {
     /// The lesson files, name and text (the lesson editor starts from one).
