@@ -28,6 +28,7 @@ use o11y_engine::metrics::expfmt::{Family, Format, parse};
 use o11y_engine::metrics::store::{AppendError, Refusals, Sample};
 use o11y_engine::metrics::tsdb::{SeriesRef, Tsdb, TsdbLimits};
 use o11y_engine::model::labels::{Labels, METRIC_NAME};
+use o11y_engine::model::number::format_api_float;
 use o11y_engine::promql::eval::{
     Evaluator, QueryLimits, QueryStats, RangeSeries, Value, VectorSample, range_query_with_stats,
 };
@@ -283,7 +284,7 @@ fn read_chunks(
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    let _ = send.send(Err(LoadError::at(line_no + 1, 1, e.to_string())));
+                    stop_with(send, LoadError::at(line_no + 1, 1, e.to_string()));
                     return;
                 }
             }
@@ -296,7 +297,7 @@ fn read_chunks(
             let line = line.strip_suffix('\r').unwrap_or(line);
             if let Some(eof) = eof_line {
                 let message = format!("nothing may follow # EOF (line {eof})");
-                let _ = send.send(Err(LoadError::at(line_no, 1, message)));
+                stop_with(send, LoadError::at(line_no, 1, message));
                 return;
             }
             if line == "# EOF" {
@@ -317,7 +318,7 @@ fn read_chunks(
         }
         if done && eof_line.is_none() {
             let message = "OpenMetrics text must end with a line \"# EOF\"";
-            let _ = send.send(Err(LoadError::at(line_no.max(1), 1, message)));
+            stop_with(send, LoadError::at(line_no.max(1), 1, message));
             return;
         }
         if lines == 0 {
@@ -344,6 +345,14 @@ fn read_chunks(
         if send.send(parsed).is_err() || failed {
             return;
         }
+    }
+}
+
+/// Sends the error that stops the read. Only a loader that has stopped
+/// already (with an error of its own, which it returns) is not listening.
+fn stop_with(send: &std::sync::mpsc::SyncSender<Result<Chunk, LoadError>>, error: LoadError) {
+    if send.send(Err(error)).is_err() {
+        // The loader's own error stands for the load.
     }
 }
 
@@ -527,29 +536,6 @@ fn line_col(text: &str, at: usize) -> (usize, usize) {
     (line, at - line_start + 1)
 }
 
-/// A float as Prometheus's API writes it: Go's `strconv.FormatFloat(v,
-/// 'f', -1, 64)`, or `'e'` below 1e-6 and from 1e21 on (`1e-07`,
-/// `1.5e+21`), `NaN`, `+Inf`, `-Inf`.
-fn api_float(v: f64) -> String {
-    if v.is_nan() {
-        return "NaN".to_string();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "+Inf" } else { "-Inf" }.to_string();
-    }
-    let abs = v.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        // Rust's shortest digits, with Go's exponent: a sign and two digits at least.
-        let text = format!("{v:e}");
-        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-        let exponent: i32 = exponent.parse().unwrap_or(0);
-        let sign = if exponent < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exponent.abs());
-    }
-    // Display is the shortest text that reads back, without an exponent.
-    format!("{v}")
-}
-
 /// A timestamp as Prometheus's API writes it: seconds, then the
 /// milliseconds as three digits when there are any (`1700000000.5` is
 /// written `1700000000.500`).
@@ -558,6 +544,7 @@ fn api_timestamp(out: &mut String, ts_ms: i64) {
         out.push('-');
     }
     let t = ts_ms.unsigned_abs();
+    // Writing to a String cannot fail (its `fmt::Write` always returns Ok).
     let _ = write!(out, "{}", t / 1000);
     if !t.is_multiple_of(1000) {
         let _ = write!(out, ".{:03}", t % 1000);
@@ -610,7 +597,7 @@ fn json_vector(out: &mut String, samples: &[VectorSample], ts_ms: i64) {
         out.push_str("{\"metric\":");
         json_labels(out, &s.labels);
         out.push_str(",\"value\":");
-        json_point(out, ts_ms, &api_float(s.value));
+        json_point(out, ts_ms, &format_api_float(s.value));
         out.push('}');
     }
     out.push(']');
@@ -629,7 +616,7 @@ fn json_matrix(out: &mut String, series: &[RangeSeries]) {
             if j > 0 {
                 out.push(',');
             }
-            json_point(out, p.ts_ms, &api_float(p.value));
+            json_point(out, p.ts_ms, &format_api_float(p.value));
         }
         out.push_str("]}");
     }
@@ -658,7 +645,7 @@ fn response_json(answer: &Answer, stats: Option<&str>) -> String {
                 Evaluated::Instant(Value::Matrix(series), _) => json_matrix(&mut out, series),
                 Evaluated::Instant(Value::Scalar(v), ts_ms) => {
                     out.push_str("\"resultType\":\"scalar\",\"result\":");
-                    json_point(&mut out, *ts_ms, &api_float(*v));
+                    json_point(&mut out, *ts_ms, &format_api_float(*v));
                 }
                 Evaluated::Instant(Value::String(s), ts_ms) => {
                     out.push_str("\"resultType\":\"string\",\"result\":");
@@ -869,6 +856,7 @@ fn generate(out: &mut impl Write, args: &GenArgs) -> std::io::Result<()> {
             line.clear();
             line.push_str(labels);
             let ts_ms = start_ms + step as i64 * SCRAPE_MS + offset_ms;
+            // Writing to a String cannot fail.
             let _ = write!(line, " {value} ");
             api_timestamp(&mut line, ts_ms);
             if ts_ms % 1000 == 0 {
@@ -1187,7 +1175,7 @@ up 3 10
             (f64::INFINITY, "+Inf"),
             (f64::NEG_INFINITY, "-Inf"),
         ] {
-            assert_eq!(api_float(v), text);
+            assert_eq!(format_api_float(v), text);
         }
         for (ts_ms, text) in [
             (0, "0"),

@@ -194,16 +194,16 @@ const LAZY_PATTERN_MAX: usize = 200;
 
 impl LazyRegex {
     fn new(pattern: String) -> Result<LazyRegex, regex::Error> {
-        let compiled = std::sync::OnceLock::new();
-        if pattern.len() > LAZY_PATTERN_MAX || pattern.contains('{') {
-            let _ = compiled.set(Regex::new(&pattern)?);
+        let compiled = if pattern.len() > LAZY_PATTERN_MAX || pattern.contains('{') {
+            std::sync::OnceLock::from(Regex::new(&pattern)?)
         } else {
             // The regex crate's own parser and settings: the same error
             // (`Error::Syntax` with the parser's message) as compiling it.
             regex_syntax::Parser::new()
                 .parse(&pattern)
                 .map_err(|e| regex::Error::Syntax(e.to_string()))?;
-        }
+            std::sync::OnceLock::new()
+        };
         Ok(LazyRegex {
             pattern: pattern.into_boxed_str(),
             compiled,

@@ -1,5 +1,6 @@
 //! Numbers as Prometheus and Go write and read them: `format_float` is
-//! Go's shortest `%g` (`1e+06`, `+Inf`), `parse_float` is
+//! Go's shortest `%g` (`1e+06`, `+Inf`), `format_api_float` is a value as
+//! Prometheus's HTTP API writes it (`100000`, `1e-07`), `parse_float` is
 //! `strconv.ParseFloat` for exposition values, `parse_number` is a PromQL
 //! number literal (hex, octal, `Inf`, `NaN`), and `kahan_sum_inc` is the
 //! compensated summation step PromQL sums with.
@@ -45,6 +46,29 @@ pub fn format_float(v: f64) -> String {
         )
     };
     format!("{sign}{body}")
+}
+
+/// A float as Prometheus's API writes it: Go's `strconv.FormatFloat(v,
+/// 'f', -1, 64)`, or `'e'` below 1e-6 and from 1e21 on (`1e-07`,
+/// `1.5e+21`), `NaN`, `+Inf`, `-Inf`.
+pub fn format_api_float(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".to_string();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "+Inf" } else { "-Inf" }.to_string();
+    }
+    let abs = v.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        // Rust's shortest digits, with Go's exponent: a sign and two digits at least.
+        let text = format!("{v:e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        let exponent: i32 = exponent.parse().unwrap_or(0);
+        let sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exponent.abs());
+    }
+    // Display is the shortest text that reads back, without an exponent.
+    format!("{v}")
 }
 
 /// Parses a float as Go's `strconv.ParseFloat` does for exposition values:
