@@ -20,6 +20,13 @@ TWIGGY_VERSION=0.8.0
 # Trunk.toml's [tools] wasm_bindgen must name the same version.
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock")"
 WASM_MODE=""
+# The page's standard library, rebuilt to abort on panic without formatting
+# a message, and without file/line/column records for every bounds check
+# (about 84 kB gzip; docs/weight.md). Both are unstable options, enabled
+# with RUSTC_BOOTSTRAP for this build only; ensure_small_std drops them
+# where the compiler or its library sources cannot take them.
+SMALL_STD_FLAGS="-Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort"
+SMALL_STD=0
 APT_UPDATED=0
 export PATH="$CARGO_BIN:$PATH"
 
@@ -81,6 +88,32 @@ ensure_wasm_target() {
     WASM_MODE=debian
   fi
   log "wasm toolchain: $WASM_MODE"
+  ensure_small_std
+}
+
+# Sets SMALL_STD=1 when the wasm build can rebuild std with SMALL_STD_FLAGS:
+# it needs the library sources (rustup's rust-src, or Debian's rust-web-src)
+# and a compiler that knows the flags. Without them the page is built with
+# the prebuilt std, a larger bundle, and the build says so.
+ensure_small_std() {
+  if [ "$WASM_MODE" = rustup ] \
+      && ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+    log "rustup component add rust-src (at most 90 s)"
+    timeout 90 rustup component add rust-src >&2 || true
+  fi
+  if [ "$WASM_MODE" = rustup ] \
+      && ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+    log "no rust-src: the page is built with the prebuilt std (a larger bundle)"
+    return 0
+  fi
+  local rustc=rustc
+  [ "$WASM_MODE" = debian ] && rustc=/usr/bin/rustc
+  # shellcheck disable=SC2086
+  if RUSTC_BOOTSTRAP=1 "$rustc" --target wasm32-unknown-unknown $SMALL_STD_FLAGS --print cfg >/dev/null 2>&1; then
+    SMALL_STD=1
+  else
+    log "this rustc does not take '$SMALL_STD_FLAGS': the page is built with the prebuilt std (a larger bundle)"
+  fi
 }
 
 # cargo install BIN from CRATE at VERSION unless `BIN --version` already says it.
@@ -127,11 +160,15 @@ ensure_browser() {
   fi
 }
 
-# Runs a command with the environment the wasm build needs.
+# Runs a command with the environment the wasm build needs. The flags go to
+# the wasm target only (build scripts and proc macros are built as usual).
 wasm_env() {
-  local tools="$ROOT/tools/node_modules/.bin"
-  if [ "$WASM_MODE" = debian ]; then
-    PATH="/usr/bin:$tools:$PATH" RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort "$@"
+  local tools="$ROOT/tools/node_modules/.bin" flags=""
+  [ "$SMALL_STD" = 1 ] && flags="$SMALL_STD_FLAGS"
+  if [ "$WASM_MODE" = debian ] || [ "$SMALL_STD" = 1 ]; then
+    [ "$WASM_MODE" = debian ] && tools="/usr/bin:$tools"
+    PATH="$tools:$PATH" RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
+      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$flags" "$@"
   else
     PATH="$tools:$PATH" "$@"
   fi

@@ -53,7 +53,7 @@ cargo run -q -p o11y-cli -- lessons check lessons/ | sed 's/^/  | /'
 echo "  demo scripts: each reads, builds and plays to its end (o11y demos check demos/)"
 cargo run -q -p o11y-cli -- demos check demos/ | sed 's/^/  | /'
 
-step "trunk build --release (wasm toolchain: $WASM_MODE)"
+step "trunk build --release (wasm toolchain: $WASM_MODE, small std: $SMALL_STD)"
 prebuild_wasm
 wasm_env trunk build --release
 

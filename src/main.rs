@@ -23,6 +23,9 @@ mod timer;
 mod workspace;
 
 fn main() {
+    // Prints a panic's message to the console in builds with the prebuilt
+    // std; where scripts/setup.sh rebuilds std to abort at once
+    // (SMALL_STD_FLAGS), a panic traps before any hook runs.
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
 }

@@ -164,12 +164,12 @@ impl Batch {
 
     /// The vector of rule `rule` of group `group` evaluated at `ts_ms`, in
     /// label order; `None` when it is to be evaluated as an instant query.
-    pub fn samples<S: SeriesStore>(
+    pub fn samples(
         &mut self,
         group: usize,
         rule: usize,
         ts_ms: i64,
-        store: &S,
+        store: &dyn SeriesStore,
         expr: &Expr,
         limits: QueryLimits,
     ) -> Option<Vec<(Labels, f64)>> {
@@ -197,8 +197,8 @@ impl Batch {
 }
 
 impl Chunk {
-    fn evaluate<S: SeriesStore>(
-        store: &S,
+    fn evaluate(
+        store: &dyn SeriesStore,
         expr: &Expr,
         first_query_ms: i64,
         last_query_ms: i64,

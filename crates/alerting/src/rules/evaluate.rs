@@ -162,11 +162,11 @@ pub(super) struct Evaluated {
 /// from a batch (in label order), or else its instant query — and writes
 /// what it produced to `store`, with stale markers for what it no longer
 /// produces.
-pub(super) fn evaluate_rule<S: SeriesStore>(
+pub(super) fn evaluate_rule(
     state: &mut RuleState,
     batched: Option<Vec<(Labels, f64)>>,
     at: &RuleEval<'_>,
-    store: &mut S,
+    store: &mut dyn SeriesStore,
     transitions: &mut VecDeque<Transition>,
 ) -> Evaluated {
     let ts_ms = at.ts_ms;
@@ -260,8 +260,8 @@ pub(super) fn evaluate_rule<S: SeriesStore>(
 
 /// An instant query's result as samples: a vector, or a scalar as one
 /// sample without labels.
-pub fn instant_query<S: SeriesStore>(
-    store: &S,
+pub fn instant_query(
+    store: &dyn SeriesStore,
     expr: &o11y_promql::ast::Expr,
     ts_ms: i64,
     limits: QueryLimits,
@@ -317,10 +317,10 @@ fn record(
 }
 
 /// What alert templates can reach.
-struct TemplateEnv<'a, S: SeriesStore> {
+struct TemplateEnv<'a> {
     external: &'a Value,
     external_url: &'a str,
-    store: &'a S,
+    store: &'a dyn SeriesStore,
     ts_ms: i64,
     limits: QueryLimits,
 }
@@ -358,7 +358,7 @@ fn parsed_template(rule: &str, text: &str) -> Parsed {
     })
 }
 
-impl<S: SeriesStore> TemplateEnv<'_, S> {
+impl TemplateEnv<'_> {
     /// Expands one label or annotation template; errors become the text,
     /// as Prometheus writes them.
     fn expand(&self, rule: &str, text: &str, labels: &Labels, value: f64) -> String {
@@ -375,12 +375,14 @@ impl<S: SeriesStore> TemplateEnv<'_, S> {
             Ok(instant_query(self.store, &expr, self.ts_ms, self.limits)
                 .map_err(|e| e.to_string())?
                 .into_iter()
-                .map(|(l, v)| o11y_template::Sample {
-                    labels: l
-                        .iter()
-                        .map(|l| (l.name.clone(), l.value.clone()))
-                        .collect(),
-                    value: v,
+                .map(|(l, v)| {
+                    // Inserted one by one: collecting sorts first, with a
+                    // sort compiled for this pair type alone.
+                    let mut labels = std::collections::BTreeMap::new();
+                    for l in l.iter() {
+                        labels.insert(l.name.clone(), l.value.clone());
+                    }
+                    o11y_template::Sample { labels, value: v }
                 })
                 .collect())
         };
@@ -402,11 +404,11 @@ impl<S: SeriesStore> TemplateEnv<'_, S> {
 }
 
 /// What one evaluation of an alerting rule needs besides its vector.
-struct AlertEval<'a, S: SeriesStore> {
+struct AlertEval<'a> {
     name: &'a str,
     ts_ms: i64,
     limit: usize,
-    env: &'a TemplateEnv<'a, S>,
+    env: &'a TemplateEnv<'a>,
     group: &'a str,
     /// The rule's instant query, when the vector came from a batch in
     /// label order instead (the order alerts are found in shows in
@@ -425,11 +427,7 @@ struct Found {
     value: f64,
 }
 
-fn found_alerts<S: SeriesStore>(
-    state: &RuleState,
-    samples: Vec<(Labels, f64)>,
-    at: &AlertEval<'_, S>,
-) -> Vec<Found> {
+fn found_alerts(state: &RuleState, samples: Vec<(Labels, f64)>, at: &AlertEval<'_>) -> Vec<Found> {
     let (name, env) = (at.name, at.env);
     samples
         .into_iter()
@@ -477,10 +475,10 @@ fn order_matters(state: &RuleState, found: &[Found]) -> bool {
     new > 1
 }
 
-fn alert<S: SeriesStore>(
+fn alert(
     state: &mut RuleState,
     samples: Vec<(Labels, f64)>,
-    at: &AlertEval<'_, S>,
+    at: &AlertEval<'_>,
     transitions: &mut std::collections::VecDeque<Transition>,
 ) -> Result<Vec<(Labels, f64)>, String> {
     let (name, ts_ms, limit, group) = (at.name, at.ts_ms, at.limit, at.group);

@@ -112,7 +112,7 @@ impl RuleEngine {
     /// same time in file order); of a group more than
     /// [`RuleEngine::max_iterations_behind`] evaluations behind, only the
     /// last ones.
-    pub fn advance_to<S: SeriesStore>(&mut self, to_ms: i64, store: &mut S) {
+    pub fn advance_to(&mut self, to_ms: i64, store: &mut dyn SeriesStore) {
         self.skip_missed(to_ms);
         self.run_due(to_ms, store, None);
     }
@@ -124,7 +124,7 @@ impl RuleEngine {
     /// step. The store must not change under the replay but for the rules'
     /// own writes. Returns how many evaluations took their vector from a
     /// range query.
-    pub fn replay_to<S: SeriesStore>(&mut self, to_ms: i64, store: &mut S) -> u64 {
+    pub fn replay_to(&mut self, to_ms: i64, store: &mut dyn SeriesStore) -> u64 {
         self.skip_missed(to_ms);
         let plans = self.groups.iter().map(|g| GroupPlan {
             interval_ms: g.interval_ms,
@@ -139,12 +139,7 @@ impl RuleEngine {
     }
 
     /// The evaluations due up to `to_ms`, in time order.
-    fn run_due<S: SeriesStore>(
-        &mut self,
-        to_ms: i64,
-        store: &mut S,
-        mut batch: Option<&mut Batch>,
-    ) {
+    fn run_due(&mut self, to_ms: i64, store: &mut dyn SeriesStore, mut batch: Option<&mut Batch>) {
         loop {
             let due = self
                 .groups
@@ -178,17 +173,17 @@ impl RuleEngine {
     }
 
     /// Evaluates group `index` at `ts_ms`.
-    pub fn eval_group<S: SeriesStore>(&mut self, index: usize, ts_ms: i64, store: &mut S) {
+    pub fn eval_group(&mut self, index: usize, ts_ms: i64, store: &mut dyn SeriesStore) {
         self.eval_group_with(index, ts_ms, store, None);
     }
 
     /// Evaluates group `index` at `ts_ms`, with its rules' vectors from
     /// `batch` where it has them.
-    fn eval_group_with<S: SeriesStore>(
+    fn eval_group_with(
         &mut self,
         index: usize,
         ts_ms: i64,
-        store: &mut S,
+        store: &mut dyn SeriesStore,
         mut batch: Option<&mut Batch>,
     ) {
         let external = Value::labels(
@@ -317,7 +312,7 @@ pub fn engine_for(
 /// change and written series, values as bits: what a batched replay is
 /// compared with a step-by-step one by (`tests/replay_batched.rs` here
 /// and in the engine), and a readable diff when they differ.
-pub fn replay_lines<S: SeriesStore>(engine: &RuleEngine, written: &S) -> Vec<String> {
+pub fn replay_lines(engine: &RuleEngine, written: &dyn SeriesStore) -> Vec<String> {
     let mut out = Vec::new();
     for g in &engine.groups {
         out.push(format!(

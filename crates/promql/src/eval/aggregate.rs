@@ -11,7 +11,6 @@ use super::quantile::quantile;
 use super::steps::{Grid, StepSeries, Steps};
 use super::{Evaluator, Result, Value, VectorSample, fail, label_values};
 use crate::ast::*;
-use o11y_metrics::store::SeriesStore;
 use o11y_model::histogram::Histogram;
 use o11y_model::labels::{Labels, METRIC_NAME};
 use o11y_model::number::{format_float, kahan_sum_inc};
@@ -114,7 +113,7 @@ fn ranked(op: AggOp, x: (f64, usize), y: (f64, usize)) -> std::cmp::Ordering {
         .then(x.1.cmp(&y.1))
 }
 
-impl<S: SeriesStore> Evaluator<'_, S> {
+impl Evaluator<'_> {
     /// An aggregation over `grid`: the groups found once per series, then
     /// folded per step (or, for `count_values` and sums of native
     /// histograms, the instant aggregation at each step).

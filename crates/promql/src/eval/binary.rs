@@ -8,7 +8,6 @@ use std::sync::Arc;
 use super::steps::{Grid, StepSeries, Steps, merge_same_labels};
 use super::{Evaluator, Result, drop_name, fail, label_values};
 use crate::ast::*;
-use o11y_metrics::store::SeriesStore;
 use o11y_model::histogram::Histogram;
 use o11y_model::labels::{Labels, METRIC_NAME};
 
@@ -159,7 +158,7 @@ fn present_by_signature(
     present
 }
 
-impl<S: SeriesStore> Evaluator<'_, S> {
+impl Evaluator<'_> {
     /// A binary operator over `grid`. Series are matched once, by
     /// signatures computed once per series; values are combined per step.
     pub(super) fn binary(&self, expr: &Expr, b: &BinaryExpr, grid: Grid) -> Result<Steps> {

@@ -12,7 +12,6 @@ use std::cell::RefCell;
 use super::steps::{Grid, Steps, merge_same_labels};
 use super::{Evaluator, Result, Value, VectorSample, drop_name, fail};
 use crate::ast::{Expr, ExprKind};
-use o11y_metrics::store::SeriesStore;
 
 /// One function call being evaluated at one step: the call expression
 /// (for error spans), the function's name, its arguments, their values
@@ -58,9 +57,9 @@ impl Call<'_> {
 
 /// A family of functions: the value of `call`, or `None` if the family has
 /// no function of that name.
-type Family<'a, S> = fn(&Evaluator<'a, S>, Call<'_>) -> Result<Option<Value>>;
+type Family<'a> = fn(&Evaluator<'a>, Call<'_>) -> Result<Option<Value>>;
 
-impl<'a, S: SeriesStore> Evaluator<'a, S> {
+impl<'a> Evaluator<'a> {
     /// Evaluates the function `name` applied to `args` over `grid`.
     pub(super) fn call(&self, expr: &Expr, name: &str, args: &[Expr], grid: Grid) -> Result<Steps> {
         if let Some(steps) = self.range_function(expr, name, args, grid)? {
@@ -94,7 +93,7 @@ impl<'a, S: SeriesStore> Evaluator<'a, S> {
         if let Some(steps) = self.classic_histogram_function(expr, name, &values)? {
             return Ok(steps);
         }
-        let families: [Family<'a, S>; 5] = [
+        let families: [Family<'a>; 5] = [
             Self::math_function,
             Self::time_function,
             Self::vector_function,

@@ -10,12 +10,11 @@ use super::quantile::{bucket_fraction, bucket_quantile};
 use super::steps::{StepSeries, Steps};
 use super::{Evaluator, Result, Value, VectorSample, drop_name, fail};
 use crate::ast::Expr;
-use o11y_metrics::store::SeriesStore;
 use o11y_model::histogram::Histogram;
 use o11y_model::labels::Labels;
 use o11y_model::number::format_float;
 
-impl<S: SeriesStore> Evaluator<'_, S> {
+impl Evaluator<'_> {
     /// `f` of each native histogram sample of the last argument (float
     /// samples are left out), without its name.
     fn map_histograms(&self, call: Call, f: &dyn Fn(&Histogram) -> f64) -> Result<Value> {

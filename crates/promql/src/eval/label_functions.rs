@@ -3,9 +3,8 @@
 
 use super::call::Call;
 use super::{EvalError, Evaluator, Result, Value, VectorSample, fail};
-use o11y_metrics::store::SeriesStore;
 
-impl<S: SeriesStore> Evaluator<'_, S> {
+impl Evaluator<'_> {
     /// The label functions; `None` for another name.
     pub(super) fn label_function(&self, call: Call) -> Result<Option<Value>> {
         let Call {

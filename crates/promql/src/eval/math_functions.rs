@@ -5,9 +5,8 @@
 
 use super::call::Call;
 use super::{Evaluator, Result, Value, VectorSample, drop_name};
-use o11y_metrics::store::SeriesStore;
 
-impl<S: SeriesStore> Evaluator<'_, S> {
+impl Evaluator<'_> {
     /// `f` of each float sample of the first argument, without its name.
     pub(super) fn map_values(&self, call: Call, f: &dyn Fn(f64) -> f64) -> Result<Value> {
         let out = call

@@ -24,7 +24,7 @@ use super::vector_functions::absent_labels;
 use super::{Evaluator, Result, drop_name, fail};
 use crate::ast::Expr;
 use crate::rate::{counter_increase, extrapolation_factor};
-use o11y_metrics::store::{HistogramPoint, Sample, SeriesStore};
+use o11y_metrics::store::{HistogramPoint, Sample};
 use o11y_model::histogram::Histogram;
 use o11y_model::number::{format_float, kahan_sum_inc};
 
@@ -175,7 +175,7 @@ impl SortedWindow {
     }
 }
 
-impl<S: SeriesStore> Evaluator<'_, S> {
+impl Evaluator<'_> {
     /// The range functions over `grid`; `None` for another name.
     pub(super) fn range_function(
         &self,

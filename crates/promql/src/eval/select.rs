@@ -15,10 +15,10 @@ use super::steps::{Grid, StepSeries, Steps};
 use super::{DEFAULT_SUBQUERY_STEP_MS, Evaluator, LOOKBACK_MS, RangeSeries, Result, fail};
 use crate::ast::*;
 use crate::lexer::Span;
-use o11y_metrics::store::{HistogramPoint, Sample, SeriesStore, is_stale};
+use o11y_metrics::store::{HistogramPoint, Sample, is_stale};
 use o11y_model::labels::{Labels, Matcher};
 
-impl<S: SeriesStore> Evaluator<'_, S> {
+impl Evaluator<'_> {
     /// Bounds what each selector of `expr` loads to the times the query
     /// can read: its steps, shifted by offsets and `@`, widened by ranges,
     /// subqueries and the lookback.

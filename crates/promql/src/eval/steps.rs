@@ -29,7 +29,7 @@ use std::sync::Arc;
 use super::{Evaluator, Result, Value, VectorSample, fail};
 use crate::ast::ValueType;
 use crate::lexer::Span;
-use o11y_metrics::store::{HistogramPoint, Sample, SeriesStore};
+use o11y_metrics::store::{HistogramPoint, Sample};
 use o11y_model::histogram::Histogram;
 use o11y_model::labels::Labels;
 
@@ -267,7 +267,7 @@ impl StepGatherer {
     }
 }
 
-impl<S: SeriesStore> Evaluator<'_, S> {
+impl Evaluator<'_> {
     /// `f` of the arguments' values at each step of `grid` (an instant
     /// vector, a scalar or a string each), gathered into what the node
     /// gives over the grid: Prometheus's `rangeEval`, for the functions

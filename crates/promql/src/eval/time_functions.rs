@@ -5,10 +5,9 @@
 
 use super::call::Call;
 use super::{Evaluator, Result, Value, VectorSample};
-use o11y_metrics::store::SeriesStore;
 use o11y_model::labels::Labels;
 
-impl<S: SeriesStore> Evaluator<'_, S> {
+impl Evaluator<'_> {
     /// A calendar part of each sample's value taken as Unix seconds, or of
     /// the evaluation time when the call has no argument.
     fn date_part(&self, call: Call, part: fn(&time_parts::Civil) -> f64) -> Result<Value> {

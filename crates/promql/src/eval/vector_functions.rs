@@ -4,10 +4,9 @@
 use super::call::Call;
 use super::{Evaluator, Result, Value, VectorSample};
 use crate::ast::{Expr, ExprKind};
-use o11y_metrics::store::SeriesStore;
 use o11y_model::labels::{Labels, METRIC_NAME, MatchOp};
 
-impl<S: SeriesStore> Evaluator<'_, S> {
+impl Evaluator<'_> {
     /// The vector functions; `None` for another name.
     pub(super) fn vector_function(&self, call: Call) -> Result<Option<Value>> {
         let Call { name, args, .. } = call;
