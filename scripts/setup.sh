@@ -88,7 +88,6 @@ ensure_wasm_target() {
     WASM_MODE=debian
   fi
   log "wasm toolchain: $WASM_MODE"
-  ensure_small_std
 }
 
 # Sets SMALL_STD=1 when the wasm build can rebuild std with SMALL_STD_FLAGS:
@@ -196,6 +195,7 @@ setup_build() {
   check_pins
   ensure_rust
   ensure_wasm_target
+  ensure_small_std
   ensure_cargo_tool trunk trunk "$TRUNK_VERSION"
   ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
   ensure_node
