@@ -507,13 +507,13 @@ fn WaterfallRow(
                 row.set_class_name(&now.class);
             }
             if changed(|t| &t.style) {
-                let _ = row.set_attribute("style", &now.style);
+                web_sys::HtmlElement::style(&row).set_css_text(&now.style);
             }
             if changed(|t| &t.indent) {
-                let _ = indent.set_attribute("style", &now.indent);
+                web_sys::HtmlElement::style(&indent).set_css_text(&now.indent);
             }
             if changed(|t| &t.bar) {
-                let _ = bar.set_attribute("style", &now.bar);
+                web_sys::HtmlElement::style(&bar).set_css_text(&now.bar);
             }
         }
         let set_text = |el: NodeRef<SpanEl>, now: &String, before: &String| {

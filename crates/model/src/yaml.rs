@@ -114,13 +114,9 @@ impl Node {
             Value::Scalar { text, .. } => J::String(text.clone()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => {
-                // Inserted one by one (a later key wins, as with `collect`,
-                // which would sort first with a sort for this pair type).
-                let mut map = serde_json::Map::new();
-                for (k, v) in entries {
-                    map.insert(k.as_str().unwrap_or_default().to_string(), v.to_json());
-                }
-                J::Object(map)
+                J::Object(crate::sort::map_from(entries.iter().map(|(k, v)| {
+                    (k.as_str().unwrap_or_default().to_string(), v.to_json())
+                })))
             }
         }
     }

@@ -421,10 +421,8 @@ pub fn service_map(store: &TraceStore) -> (Vec<Node>, Vec<Edge>) {
         }
     }
     // Layers: longest path from a service nobody calls.
-    let mut layer: BTreeMap<String, usize> = BTreeMap::new();
-    for k in durations.keys() {
-        layer.insert(k.clone(), 0);
-    }
+    let mut layer: BTreeMap<String, usize> =
+        o11y_model::sort::map_from(durations.keys().map(|k| (k.clone(), 0)));
     for _ in 0..layer.len() {
         for (from, to) in edges.keys() {
             let next = layer.get(from).copied().unwrap_or(0) + 1;

@@ -375,14 +375,11 @@ impl TemplateEnv<'_> {
             Ok(instant_query(self.store, &expr, self.ts_ms, self.limits)
                 .map_err(|e| e.to_string())?
                 .into_iter()
-                .map(|(l, v)| {
-                    // Inserted one by one: collecting sorts first, with a
-                    // sort compiled for this pair type alone.
-                    let mut labels = std::collections::BTreeMap::new();
-                    for l in l.iter() {
-                        labels.insert(l.name.clone(), l.value.clone());
-                    }
-                    o11y_template::Sample { labels, value: v }
+                .map(|(l, v)| o11y_template::Sample {
+                    labels: o11y_model::sort::map_from(
+                        l.iter().map(|l| (l.name.clone(), l.value.clone())),
+                    ),
+                    value: v,
                 })
                 .collect())
         };
