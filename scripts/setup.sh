@@ -26,6 +26,9 @@ WASM_MODE=""
 # with RUSTC_BOOTSTRAP for this build only; ensure_small_std drops them
 # where the compiler or its library sources cannot take them.
 SMALL_STD_FLAGS="-Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort"
+# std's own switch to its smaller algorithms (a merge sort instead of
+# driftsort, shorter integer formatting): std's features for that build.
+SMALL_STD_FEATURES="optimize_for_size"
 SMALL_STD=0
 APT_UPDATED=0
 export PATH="$CARGO_BIN:$PATH"
@@ -162,12 +165,15 @@ ensure_browser() {
 # Runs a command with the environment the wasm build needs. The flags go to
 # the wasm target only (build scripts and proc macros are built as usual).
 wasm_env() {
-  local tools="$ROOT/tools/node_modules/.bin" flags=""
-  [ "$SMALL_STD" = 1 ] && flags="$SMALL_STD_FLAGS"
+  local tools="$ROOT/tools/node_modules/.bin" flags="" features=()
+  if [ "$SMALL_STD" = 1 ]; then
+    flags="$SMALL_STD_FLAGS"
+    features=(CARGO_UNSTABLE_BUILD_STD_FEATURES="$SMALL_STD_FEATURES")
+  fi
   if [ "$WASM_MODE" = debian ] || [ "$SMALL_STD" = 1 ]; then
     [ "$WASM_MODE" = debian ] && tools="/usr/bin:$tools"
-    PATH="$tools:$PATH" RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
-      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$flags" "$@"
+    env PATH="$tools:$PATH" RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
+      "${features[@]}" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$flags" "$@"
   else
     PATH="$tools:$PATH" "$@"
   fi

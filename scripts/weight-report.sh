@@ -16,7 +16,7 @@ total = sum(int(r["ShallowSize"]) for r in rows)
 by_crate, funcs = {}, []
 for r in rows:
     # Names from a rebuilt std carry crate disambiguators: core[c593…]::.
-    name, size = re.sub(r"\[[0-9a-f]{16}\]", "", r["Name"]), int(r["ShallowSize"])
+    name, size = re.sub(r"\[[0-9a-f]{1,16}\]", "", r["Name"]), int(r["ShallowSize"])
     if name.startswith("\"function names\"") or name.startswith("function names"):
         continue  # the name section itself, stripped by wasm-opt
     if name.startswith("data segment"):
