@@ -20,6 +20,7 @@
 mod alloc;
 mod bench;
 mod check_config;
+mod gen_openmetrics;
 mod lessons;
 mod logql;
 mod query;
@@ -183,7 +184,7 @@ enum Command {
     /// Write a PromQL workload as OpenMetrics with timestamps (counters and
     /// histogram buckets, series by series), as `promtool tsdb
     /// create-blocks-from openmetrics` and `o11y query` read it.
-    GenOpenmetrics(query::GenArgs),
+    GenOpenmetrics(gen_openmetrics::GenArgs),
     /// Parse a Prometheus text or OpenMetrics file and print it back in
     /// canonical form; print every error with its line and column (exit 1).
     Expfmt {
@@ -286,7 +287,7 @@ fn main() -> ExitCode {
         }
         Command::Expfmt { file, from, to } => expfmt(&file, from, to),
         Command::Query(args) => query::run(&args),
-        Command::GenOpenmetrics(args) => query::gen_openmetrics(&args),
+        Command::GenOpenmetrics(args) => gen_openmetrics::gen_openmetrics(&args),
         Command::Logql {
             query,
             files,

@@ -1,14 +1,12 @@
 //! `o11y query EXPR FILE…`: PromQL over OpenMetrics files with timestamps
 //! (what `promtool tsdb create-blocks-from openmetrics` reads), printed as
-//! Prometheus's HTTP API prints it; and `o11y gen-openmetrics`, the
-//! workload `scripts/bench-vs-prometheus.sh` gives both sides.
+//! Prometheus's HTTP API prints it.
 //!
 //! ```text
 //! o11y query 'sum by (route) (rate(http_requests_total[5m]))' data.om \
 //!     --start 1700000000 --end 2023-11-14T23:13:20Z --step 15s
 //! {"status":"success","data":{"resultType":"matrix","result":[{"metric":{"route":"/r0"},"values":[[1700000000,"12.5"],…]}]}}
 //! o11y query --queries queries.txt --start … --end … --step 15s --repeat 3 --stats data.om
-//! o11y gen-openmetrics --series 1000 --hours 6 --start 1700000000 --out data.om
 //! ```
 //!
 //! Files are read in chunks of lines and parsed by `expfmt` (the family's
@@ -18,16 +16,17 @@
 //! reported on standard error; a bad line stops the load with its line and
 //! column (exit 1), as does a sample without a timestamp (promtool's rule).
 
+mod load;
+
 use std::fmt::Write as _;
-use std::io::{BufRead, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use o11y_engine::metrics::expfmt::{Family, Format, parse};
-use o11y_engine::metrics::store::{AppendError, Refusals, Sample};
-use o11y_engine::metrics::tsdb::{SeriesRef, Tsdb, TsdbLimits};
-use o11y_engine::model::labels::{Labels, METRIC_NAME};
+use load::{LoadReport, load_files};
+use o11y_engine::metrics::tsdb::Tsdb;
+use o11y_engine::model::labels::Labels;
 use o11y_engine::model::number::format_api_float;
 use o11y_engine::promql::eval::{
     Evaluator, QueryLimits, QueryStats, RangeSeries, Value, VectorSample, range_query_with_stats,
@@ -71,30 +70,6 @@ pub struct QueryArgs {
     /// Add Prometheus's `stats` field (timings, samples, storage) to each response.
     #[arg(long)]
     stats: bool,
-}
-
-/// `o11y gen-openmetrics`'s arguments.
-#[derive(clap::Args)]
-pub struct GenArgs {
-    /// Counter series (http_requests_total{route,instance}); as many
-    /// histogram bucket series (http_request_duration_seconds_bucket{route,instance,le}).
-    #[arg(long, default_value_t = 1_000)]
-    series: usize,
-    /// Hours of samples at 15 s.
-    #[arg(long, default_value_t = 6)]
-    hours: i64,
-    /// Unix seconds of the first scrape interval: each instance scrapes 1
-    /// to 14 s after each multiple of 15 s from here, at an offset whose
-    /// milliseconds end in 1 (so no sample sits on the edge of a window that
-    /// starts on a whole 10 ms).
-    #[arg(long, default_value_t = 1_700_000_000, allow_hyphen_values = true)]
-    start: i64,
-    /// Seed of the values: the same seed gives the same file.
-    #[arg(long, default_value_t = 7)]
-    seed: u64,
-    /// Write here instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    out: Option<PathBuf>,
 }
 
 /// The query's time parameters, checked as Prometheus's API checks them.
@@ -200,246 +175,6 @@ fn range_params(args: &QueryArgs) -> Result<Range, ApiError> {
     }
 }
 
-/// Where a load stopped: a file and, for a bad line, its line and column.
-#[derive(Debug, PartialEq)]
-struct LoadError {
-    line: usize,
-    column: usize,
-    message: String,
-}
-
-impl LoadError {
-    fn at(line: usize, column: usize, message: impl Into<String>) -> LoadError {
-        LoadError {
-            line,
-            column,
-            message: message.into(),
-        }
-    }
-}
-
-/// What loading files put into the TSDB, and what it refused.
-#[derive(Debug, Default)]
-struct LoadReport {
-    /// Sample lines read.
-    samples_read: u64,
-    /// Refused samples by reason (a refused series' samples count each).
-    refused: Refusals,
-    /// The first refusal, to show what went wrong.
-    first_refusal: Option<String>,
-}
-
-/// A store without limits that would refuse a file's samples: the files
-/// are the bound. Retention never drops anything.
-fn unbounded_tsdb() -> Tsdb {
-    Tsdb::with_limits(TsdbLimits {
-        max_series: usize::MAX,
-        max_samples: usize::MAX,
-        retention_ms: i64::MAX,
-    })
-}
-
-/// Lines read per parse, about (a chunk ends at a line's end).
-const CHUNK_BYTES: usize = 8 << 20;
-
-/// A parsed chunk: its families, and how its line numbers map to the file's.
-struct Chunk {
-    families: Vec<Family>,
-    /// File line = chunk line + `line_shift` (the carried metadata lines
-    /// come first, so this may be negative).
-    line_shift: isize,
-}
-
-/// Reads OpenMetrics text in chunks of about `chunk_bytes` and sends each
-/// parsed chunk. Each chunk is parsed as a document of its own: the
-/// metadata lines before the current family's samples go first, so the
-/// parser knows the family's type, and a `# EOF` goes last. A send fails
-/// only when the loader has already stopped on an error of its own, which
-/// it reports, so the reader just stops too.
-fn read_chunks(
-    mut reader: impl BufRead,
-    chunk_bytes: usize,
-    send: &std::sync::mpsc::SyncSender<Result<Chunk, LoadError>>,
-) {
-    let mut line_no = 0usize;
-    let mut metadata: Vec<String> = Vec::new();
-    let mut after_metadata = false;
-    let mut eof_line: Option<usize> = None;
-    let mut done = false;
-    while !done {
-        let mut text = String::with_capacity(chunk_bytes + 4096);
-        for line in &metadata {
-            text.push_str(line);
-        }
-        let carried = metadata.len();
-        let carried_bytes = text.len();
-        let first_line = line_no + 1;
-        let mut lines = 0usize;
-        while text.len() - carried_bytes < chunk_bytes {
-            let start = text.len();
-            match reader.read_line(&mut text) {
-                Ok(0) => {
-                    done = true;
-                    break;
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    stop_with(send, LoadError::at(line_no + 1, 1, e.to_string()));
-                    return;
-                }
-            }
-            line_no += 1;
-            lines += 1;
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
-            let line = text[start..].trim_end_matches('\n');
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            if let Some(eof) = eof_line {
-                let message = format!("nothing may follow # EOF (line {eof})");
-                stop_with(send, LoadError::at(line_no, 1, message));
-                return;
-            }
-            if line == "# EOF" {
-                eof_line = Some(line_no);
-                text.truncate(start);
-                lines -= 1;
-                continue;
-            }
-            if line.starts_with('#') {
-                if !after_metadata {
-                    metadata.clear();
-                    after_metadata = true;
-                }
-                metadata.push(text[start..].to_string());
-            } else {
-                after_metadata = false;
-            }
-        }
-        if done && eof_line.is_none() {
-            let message = "OpenMetrics text must end with a line \"# EOF\"";
-            stop_with(send, LoadError::at(line_no.max(1), 1, message));
-            return;
-        }
-        if lines == 0 {
-            continue;
-        }
-        // `# EOF` was cut out above (it must be the last line), so the
-        // chunk's line numbers run on from the carried lines.
-        text.push_str("# EOF\n");
-        let line_shift = first_line as isize - 1 - carried as isize;
-        let parsed = parse(&text, Format::OpenMetrics)
-            .map(|families| Chunk {
-                families,
-                line_shift,
-            })
-            .map_err(|errors| {
-                let e = &errors[0];
-                LoadError::at(
-                    (e.line as isize + line_shift).max(1) as usize,
-                    e.column,
-                    e.message.clone(),
-                )
-            });
-        let failed = parsed.is_err();
-        if send.send(parsed).is_err() || failed {
-            return;
-        }
-    }
-}
-
-/// Sends the error that stops the read. Only a loader that has stopped
-/// already (with an error of its own, which it returns) is not listening.
-fn stop_with(send: &std::sync::mpsc::SyncSender<Result<Chunk, LoadError>>, error: LoadError) {
-    if send.send(Err(error)).is_err() {
-        // The loader's own error stands for the load.
-    }
-}
-
-/// A series as the file names it (metric name, labels) and its handle, or
-/// why the TSDB refused it.
-type CurrentSeries = (
-    String,
-    Vec<(String, String)>,
-    Result<SeriesRef, AppendError>,
-);
-
-/// Appends the samples of `reader`'s OpenMetrics text to `db`, parsing on
-/// another thread. A refused sample is counted in `report`; a bad line or
-/// a sample without a timestamp stops the load.
-fn load_into(
-    db: &mut Tsdb,
-    reader: impl BufRead + Send,
-    chunk_bytes: usize,
-    report: &mut LoadReport,
-) -> Result<(), LoadError> {
-    let (send, receive) = std::sync::mpsc::sync_channel(2);
-    std::thread::scope(|scope| {
-        scope.spawn(move || read_chunks(reader, chunk_bytes, &send));
-        // The series of the previous sample: files list a series' samples together.
-        let mut current: Option<CurrentSeries> = None;
-        for chunk in receive {
-            let chunk = chunk?;
-            for family in chunk.families {
-                for sample in family.samples {
-                    let line = (sample.line as isize + chunk.line_shift).max(1) as usize;
-                    let Some(ts_ms) = sample.ts_ms else {
-                        return Err(LoadError::at(
-                            line,
-                            1,
-                            format!("expected a timestamp for series {}", sample.name),
-                        ));
-                    };
-                    report.samples_read += 1;
-                    let same = current
-                        .as_ref()
-                        .is_some_and(|(n, l, _)| *n == sample.name && *l == sample.labels);
-                    if !same {
-                        let labels = Labels::new(
-                            std::iter::once((METRIC_NAME.to_string(), sample.name.clone()))
-                                .chain(sample.labels.iter().cloned()),
-                        );
-                        let series_ref = db.series_ref(&labels);
-                        current = Some((sample.name, sample.labels, series_ref));
-                    }
-                    let Some((_, _, series_ref)) = &current else {
-                        continue;
-                    };
-                    let stored = match series_ref {
-                        Ok(r) => db.append_ref(
-                            *r,
-                            Sample {
-                                ts_ms,
-                                value: sample.value,
-                            },
-                        ),
-                        Err(e) => Err(e.clone()),
-                    };
-                    if let Err(e) = stored {
-                        report.refused.count(&e);
-                        if report.first_refusal.is_none() {
-                            report.first_refusal = Some(format!("line {line}: {e}"));
-                        }
-                    }
-                }
-            }
-        }
-        Ok(())
-    })
-}
-
-/// Loads every file into one TSDB, in order; on failure, the message to print.
-fn load_files(files: &[PathBuf], report: &mut LoadReport) -> Result<Tsdb, String> {
-    let mut db = unbounded_tsdb();
-    for path in files {
-        let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let reader = std::io::BufReader::with_capacity(1 << 20, file);
-        load_into(&mut db, reader, CHUNK_BYTES, report)
-            .map_err(|e| format!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message))?;
-    }
-    Ok(db)
-}
-
 /// What one query gave: its result or its error, and what it cost.
 struct Answer {
     result: Result<Evaluated, ApiError>,
@@ -539,7 +274,7 @@ fn line_col(text: &str, at: usize) -> (usize, usize) {
 /// A timestamp as Prometheus's API writes it: seconds, then the
 /// milliseconds as three digits when there are any (`1700000000.5` is
 /// written `1700000000.500`).
-fn api_timestamp(out: &mut String, ts_ms: i64) {
+pub(crate) fn api_timestamp(out: &mut String, ts_ms: i64) {
     if ts_ms < 0 {
         out.push('-');
     }
@@ -800,136 +535,11 @@ fn print_load_report(db: &Tsdb, report: &LoadReport, load_s: f64, stats: bool) {
     }
 }
 
-/// The routes and buckets of the generated workload (as `o11y bench promql`'s).
-const ROUTES: usize = 20;
-const BUCKETS: [&str; 10] = [
-    "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf",
-];
-const SCRAPE_MS: i64 = 15_000;
-
-/// The instance of the `owner`th (route, instance) pair.
-fn instance(owner: usize) -> String {
-    format!(
-        "10.0.{}.{}:8080",
-        owner / ROUTES / 250,
-        owner / ROUTES % 250
-    )
-}
-
-/// Each instance is scraped at its own offset within the 15 s, 1 to 14 s
-/// after each multiple, as Prometheus spreads its targets; the offset's
-/// milliseconds end in 1, so no sample sits on the edge of a window that
-/// starts on a whole 10 ms (where Prometheus 2's closed windows and
-/// Prometheus 3's left-open ones differ).
-fn scrape_offset_ms(owner: usize) -> i64 {
-    1_001 + 10 * (((owner / ROUTES) as i64 * 7_919 + 331) % 1_300)
-}
-
-/// A counter's values: whole increments of up to 40 a scrape, a reset to
-/// zero about once in 2,000 scrapes.
-fn counter_values(seed: u64, steps: usize) -> impl Iterator<Item = f64> {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
-    let mut value = rng.random_range(0..1000) as f64;
-    (0..steps).map(move |_| {
-        if rng.random_range(0..2000) == 0 {
-            value = 0.0;
-        }
-        value += rng.random_range(0..40) as f64;
-        value
-    })
-}
-
-/// `o11y gen-openmetrics`: `series` counters and `series` bucket series
-/// (10 per route and instance), `hours` at 15 s, series by series.
-fn generate(out: &mut impl Write, args: &GenArgs) -> std::io::Result<()> {
-    let steps = (args.hours.max(0) * 3_600_000 / SCRAPE_MS) as usize;
-    let start_ms = args.start * 1000;
-    let mut line = String::with_capacity(160);
-    let mut write_series = |out: &mut dyn Write,
-                            labels: &str,
-                            owner: usize,
-                            values: &mut dyn Iterator<Item = f64>|
-     -> std::io::Result<()> {
-        let offset_ms = scrape_offset_ms(owner);
-        for (step, value) in values.enumerate() {
-            line.clear();
-            line.push_str(labels);
-            let ts_ms = start_ms + step as i64 * SCRAPE_MS + offset_ms;
-            // Writing to a String cannot fail.
-            let _ = write!(line, " {value} ");
-            api_timestamp(&mut line, ts_ms);
-            if ts_ms % 1000 == 0 {
-                line.push_str(".000");
-            }
-            line.push('\n');
-            out.write_all(line.as_bytes())?;
-        }
-        Ok(())
-    };
-    writeln!(out, "# TYPE http_requests counter")?;
-    writeln!(out, "# HELP http_requests Requests handled.")?;
-    for i in 0..args.series {
-        let labels = format!(
-            "http_requests_total{{route=\"/r{}\",instance=\"{}\"}}",
-            i % ROUTES,
-            instance(i)
-        );
-        let mut values = counter_values(args.seed ^ (i as u64).wrapping_mul(0x9E37_79B9), steps);
-        write_series(out, &labels, i, &mut values)?;
-    }
-    writeln!(out, "# TYPE http_request_duration_seconds histogram")?;
-    writeln!(out, "# HELP http_request_duration_seconds Request latency.")?;
-    for i in 0..args.series {
-        let owner = i / BUCKETS.len();
-        let le = i % BUCKETS.len();
-        let labels = format!(
-            "http_request_duration_seconds_bucket{{route=\"/r{}\",instance=\"{}\",le=\"{}\"}}",
-            owner % ROUTES,
-            instance(owner),
-            BUCKETS[le]
-        );
-        // Cumulative: each bucket holds a growing share of its owner's count,
-        // so the owner's buckets reset together.
-        let share = (le as f64 + 1.0) / BUCKETS.len() as f64;
-        let owner_seed = !args.seed ^ (owner as u64).wrapping_mul(0x85EB_CA6B);
-        let mut values = counter_values(owner_seed, steps).map(|total| (total * share).floor());
-        write_series(out, &labels, owner, &mut values)?;
-    }
-    writeln!(out, "# EOF")
-}
-
-/// `o11y gen-openmetrics`.
-pub fn gen_openmetrics(args: &GenArgs) -> ExitCode {
-    let written = match &args.out {
-        Some(path) => std::fs::File::create(path).and_then(|file| {
-            let mut out = BufWriter::with_capacity(1 << 20, file);
-            generate(&mut out, args)?;
-            out.flush()
-        }),
-        None => {
-            let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-            generate(&mut out, args).and_then(|()| out.flush())
-        }
-    };
-    match written {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let place = args
-                .out
-                .as_deref()
-                .map_or("standard output".to_string(), |p: &Path| {
-                    p.display().to_string()
-                });
-            eprintln!("o11y gen-openmetrics: {place}: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::load::{CHUNK_BYTES, load_into, unbounded_tsdb};
     use super::*;
+    use crate::gen_openmetrics::{GenArgs, generate};
 
     /// Two counters scraped every 15 s from t = 0, one with a reset, and a gauge.
     const FILE: &str = "\
