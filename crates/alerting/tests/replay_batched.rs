@@ -5,11 +5,11 @@
 //! feeding an alert (step by step), `ALERTS` read back, `for` and
 //! `keep_firing_for`, templates with `$value`, `$labels` and `query`,
 //! several alerts found at once in an order that is not the labels'
-//! (`topk`, `label_replace`), label sets that collide, errors at some
+//! (`topk`, `label_replace`; recorded in label order both ways), label sets that collide, errors at some
 //! steps only, limits, `query_offset`, `@ start()`, scalars, two rules
 //! writing the same series, and a group so fast it misses evaluations.
 
-use o11y_alerting::rules::group::{RuleEngine, engine_for, replay_lines};
+use o11y_alerting::rules::group::{AlertState, RuleEngine, engine_for, replay_lines};
 use o11y_metrics::store::{STALE_NAN, Sample, SeriesStore};
 use o11y_metrics::tsdb::Tsdb;
 use o11y_model::labels::Labels;
@@ -221,4 +221,23 @@ fn a_rule_failing_at_some_steps_fails_at_the_same_ones() {
         engine.groups[0].evaluation_failures, 139,
         "room b and 5 minutes after"
     );
+}
+
+/// Alerts that become pending at one evaluation are recorded in the order
+/// of their labels, whatever order the expression gives them in (here
+/// `sort_desc`, by rate), and the same whether a batch or an instant query
+/// found them: a batch needs no instant query to order them.
+#[test]
+fn alerts_found_together_are_recorded_in_label_order() {
+    let rules = "groups:\n- name: g\n  rules:\n  - alert: Busy\n    expr: sort_desc(rate(http_requests_total[1m])) > 0\n";
+    let (served, engine) = check(rules, 0, HOUR_MS);
+    assert_eq!(served, 241, "every evaluation from a batch");
+    let first: Vec<&Labels> = engine
+        .transitions
+        .iter()
+        .filter(|t| t.at_ms == engine.transitions[0].at_ms && t.to == AlertState::Pending)
+        .map(|t| &t.labels)
+        .collect();
+    assert!(first.len() > 2, "several alerts at once: {}", first.len());
+    assert!(first.is_sorted(), "in label order: {first:?}");
 }

@@ -11,7 +11,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::query::api_timestamp;
+use o11y_engine::model::number::write_api_timestamp;
 
 /// `o11y gen-openmetrics`'s arguments.
 #[derive(clap::Args)]
@@ -95,7 +95,7 @@ pub(crate) fn generate(out: &mut impl Write, args: &GenArgs) -> std::io::Result<
             let ts_ms = start_ms + step as i64 * SCRAPE_MS + offset_ms;
             // Writing to a String cannot fail.
             let _ = write!(line, " {value} ");
-            api_timestamp(&mut line, ts_ms);
+            write_api_timestamp(&mut line, ts_ms);
             if ts_ms % 1000 == 0 {
                 line.push_str(".000");
             }

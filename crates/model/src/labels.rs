@@ -82,11 +82,25 @@ impl Labels {
         if value.is_empty() {
             return self.without(name);
         }
-        let pairs = self
-            .iter()
-            .map(|l| (l.name.clone(), l.value.clone()))
-            .chain([(name.to_string(), value.to_string())]);
-        Labels::new(pairs)
+        // Sorted by name already: the new label goes in its place.
+        let place = self.0.binary_search_by(|l| l.name.as_str().cmp(name));
+        if let Ok(at) = place
+            && self.0[at].value == value
+        {
+            return self.clone();
+        }
+        let mut labels: Vec<Label> = self.0.as_ref().clone();
+        match place {
+            Ok(at) => labels[at].value = value.to_string(),
+            Err(at) => labels.insert(
+                at,
+                Label {
+                    name: name.to_string(),
+                    value: value.to_string(),
+                },
+            ),
+        }
+        Labels(std::sync::Arc::new(labels))
     }
 
     /// Where this shared set lives: equal for clones of one set.
@@ -386,6 +400,32 @@ mod tests {
         assert_eq!(l.to_string(), r#"{a="1", b="3"}"#);
         assert_eq!(l.get("b"), Some("3"));
         assert_eq!(l.get("c"), None);
+    }
+
+    #[test]
+    fn with_sets_one_label_in_its_place() {
+        let l = Labels::new([("b", "2"), ("d", "4")]);
+        for (name, value, expected) in [
+            ("a", "1", r#"{a="1", b="2", d="4"}"#),
+            ("c", "3", r#"{b="2", c="3", d="4"}"#),
+            ("e", "5", r#"{b="2", d="4", e="5"}"#),
+            ("b", "9", r#"{b="9", d="4"}"#),
+            ("d", "", r#"{b="2"}"#),
+            ("x", "", r#"{b="2", d="4"}"#),
+        ] {
+            let with = l.with(name, value);
+            assert_eq!(with.to_string(), expected, "{name}={value:?}");
+            assert_eq!(
+                with,
+                Labels::new(
+                    l.iter()
+                        .map(|l| (l.name.as_str(), l.value.as_str()))
+                        .chain([(name, value)])
+                )
+            );
+        }
+        // Setting the value it has shares the set.
+        assert_eq!(l.with("b", "2").address(), l.address());
     }
 
     #[test]

@@ -48,6 +48,28 @@ pub fn format_float(v: f64) -> String {
     format!("{sign}{body}")
 }
 
+/// A timestamp as Prometheus's API writes it: seconds, then the
+/// milliseconds as three digits when there are any (`1700000000.5` is
+/// written `1700000000.500`), appended to `out`.
+///
+/// ```
+/// let mut out = String::new();
+/// o11y_model::number::write_api_timestamp(&mut out, 1_700_000_000_500);
+/// assert_eq!(out, "1700000000.500");
+/// ```
+pub fn write_api_timestamp(out: &mut String, ts_ms: i64) {
+    use std::fmt::Write as _;
+    if ts_ms < 0 {
+        out.push('-');
+    }
+    let t = ts_ms.unsigned_abs();
+    // Writing to a String cannot fail (its `fmt::Write` always returns Ok).
+    let _ = write!(out, "{}", t / 1000);
+    if !t.is_multiple_of(1000) {
+        let _ = write!(out, ".{:03}", t % 1000);
+    }
+}
+
 /// A float as Prometheus's API writes it: Go's `strconv.FormatFloat(v,
 /// 'f', -1, 64)`, or `'e'` below 1e-6 and from 1e21 on (`1e-07`,
 /// `1.5e+21`), `NaN`, `+Inf`, `-Inf`.

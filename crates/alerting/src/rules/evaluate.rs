@@ -176,7 +176,8 @@ pub(super) fn evaluate_rule(
             instant_query(&*store, expr, at.query_ts, at.limits).map_err(|e| e.to_string())
         };
         // A batched vector comes in label order: where the order of an
-        // alerting rule's vector matters, its instant query gives it.
+        // alerting rule's vector matters (a label set found twice), its
+        // instant query gives it.
         let reorder: Option<&InstantFn> = batched.is_some().then_some(&instant);
         let result = match batched {
             Some(samples) => Ok(samples),
@@ -328,11 +329,15 @@ struct TemplateEnv<'a> {
 /// A template parsed, or why it does not parse.
 type Parsed = std::rc::Rc<Result<Template, String>>;
 
+/// Parsed templates by text, for one rule.
+type ParsedOfRule = std::collections::HashMap<String, Parsed>;
+
 thread_local! {
     /// Label and annotation templates parsed lately, by rule name and text:
     /// a rule's templates are expanded for every alert at every evaluation
     /// (a day's "what if" does it tens of thousands of times), parsed once.
-    static PARSED: std::cell::RefCell<std::collections::HashMap<(String, String), Parsed>> =
+    /// Two levels, so a lookup borrows the names instead of copying them.
+    static PARSED: std::cell::RefCell<std::collections::HashMap<String, ParsedOfRule>> =
         Default::default();
 }
 
@@ -343,33 +348,36 @@ const PARSED_MAX: usize = 512;
 /// (`__alert_<rule>`), or why it does not parse.
 fn parsed_template(rule: &str, text: &str) -> Parsed {
     PARSED.with_borrow_mut(|parsed| {
-        if let Some(t) = parsed.get(&(rule.to_string(), text.to_string())) {
+        if let Some(t) = parsed.get(rule).and_then(|of_rule| of_rule.get(text)) {
             return t.clone();
         }
         let name = format!("__alert_{rule}");
         let t = std::rc::Rc::new(
             Template::parse(&name, text, &TEMPLATE_VARS).map_err(|e| e.to_string()),
         );
-        if parsed.len() >= PARSED_MAX {
+        if parsed.values().map(ParsedOfRule::len).sum::<usize>() >= PARSED_MAX {
             parsed.clear();
         }
-        parsed.insert((rule.to_string(), text.to_string()), t.clone());
+        parsed
+            .entry(rule.to_string())
+            .or_default()
+            .insert(text.to_string(), t.clone());
         t
     })
 }
 
 impl TemplateEnv<'_> {
-    /// Expands one label or annotation template; errors become the text,
-    /// as Prometheus writes them.
-    fn expand(&self, rule: &str, text: &str, labels: &Labels, value: f64) -> String {
-        if !text.contains("{{") {
-            return text.to_string();
-        }
-        let parsed = parsed_template(rule, text);
-        let template = match parsed.as_ref() {
-            Ok(t) => t,
-            Err(e) => return format!("<error expanding template: {e}>"),
-        };
+    /// Runs `f` with an expander of one alert's label and annotation
+    /// templates (its labels and value are the same for each): errors
+    /// become the text, as Prometheus writes them. The template
+    /// environment is made once, when the first template needs it.
+    fn with_expander<R>(
+        &self,
+        rule: &str,
+        labels: &Labels,
+        value: f64,
+        f: impl FnOnce(&mut dyn FnMut(&str) -> String) -> R,
+    ) -> R {
         let run = |q: &str| -> Result<Vec<o11y_template::Sample>, String> {
             let expr = o11y_promql::parse(q).map_err(|e| e.to_string())?;
             Ok(instant_query(self.store, &expr, self.ts_ms, self.limits)
@@ -383,20 +391,34 @@ impl TemplateEnv<'_> {
                 })
                 .collect())
         };
-        let env = Env::default()
-            .with_query(&run)
-            .with_clock_and_url(self.ts_ms as f64 / 1000.0, self.external_url)
-            .var(
-                "labels",
-                Value::labels(labels.iter().map(|l| (l.name.as_str(), l.value.as_str()))),
-            )
-            .var("externalLabels", self.external.clone())
-            .var("externalURL", Value::Str(self.external_url.to_string()))
-            .var("value", Value::Float(value));
-        match template.render(&env) {
-            Ok(s) => s,
-            Err(e) => format!("<error expanding template: {e}>"),
-        }
+        let mut env: Option<Env<'_>> = None;
+        let mut expand = |text: &str| -> String {
+            if !text.contains("{{") {
+                return text.to_string();
+            }
+            let parsed = parsed_template(rule, text);
+            let template = match parsed.as_ref() {
+                Ok(t) => t,
+                Err(e) => return format!("<error expanding template: {e}>"),
+            };
+            let env = env.get_or_insert_with(|| {
+                Env::default()
+                    .with_query(&run)
+                    .with_clock_and_url(self.ts_ms as f64 / 1000.0, self.external_url)
+                    .var(
+                        "labels",
+                        Value::labels(labels.iter().map(|l| (l.name.as_str(), l.value.as_str()))),
+                    )
+                    .var("externalLabels", self.external.clone())
+                    .var("externalURL", Value::Str(self.external_url.to_string()))
+                    .var("value", Value::Float(value))
+            });
+            match template.render(env) {
+                Ok(s) => s,
+                Err(e) => format!("<error expanding template: {e}>"),
+            }
+        };
+        f(&mut expand)
     }
 }
 
@@ -408,8 +430,8 @@ struct AlertEval<'a> {
     env: &'a TemplateEnv<'a>,
     group: &'a str,
     /// The rule's instant query, when the vector came from a batch in
-    /// label order instead (the order alerts are found in shows in
-    /// `RuleEngine::transitions`).
+    /// label order instead (when a label set is found twice, the alerts
+    /// before it are recorded and those after it are not).
     reorder: Option<&'a InstantFn<'a>>,
 }
 
@@ -430,46 +452,34 @@ fn found_alerts(state: &RuleState, samples: Vec<(Labels, f64)>, at: &AlertEval<'
         .into_iter()
         .map(|(series, value)| {
             let series = series.without(METRIC_NAME);
-            let mut labels = series.clone();
-            for (k, v) in &state.labels {
-                let expanded = env.expand(name, v, &series, value);
-                labels = labels.with(k, &expanded);
-            }
-            labels = labels.with("alertname", name);
-            let annotations: Vec<(String, String)> = state
-                .rule
-                .annotations
-                .iter()
-                .map(|(k, v)| (k.clone(), env.expand(name, v, &series, value)))
-                .collect();
-            Found {
-                labels,
-                annotations,
-                value,
-            }
+            env.with_expander(name, &series, value, |expand| {
+                let mut labels = series.clone();
+                for (k, v) in &state.labels {
+                    labels = labels.with(k, &expand(v));
+                }
+                labels = labels.with("alertname", name);
+                let annotations: Vec<(String, String)> = state
+                    .rule
+                    .annotations
+                    .iter()
+                    .map(|(k, v)| (k.clone(), expand(v)))
+                    .collect();
+                Found {
+                    labels,
+                    annotations,
+                    value,
+                }
+            })
         })
         .collect()
 }
 
-/// Whether the order of `found` changes the evaluation: new alerts are
-/// recorded as transitions in the order found, and a label set found twice
-/// fails the evaluation after the alerts before it.
-fn order_matters(state: &RuleState, found: &[Found]) -> bool {
+/// Whether the order of `found` changes the evaluation: a label set found
+/// twice fails the evaluation after the alerts before it. (New alerts are
+/// recorded in label order, whatever the order found.)
+fn order_matters(found: &[Found]) -> bool {
     let mut seen = HashSet::with_capacity_and_hasher(found.len(), Default::default());
-    let mut new = 0;
-    for f in found {
-        if !seen.insert(&f.labels) {
-            return true;
-        }
-        if state
-            .active
-            .get(&f.labels)
-            .is_none_or(|a| a.state == AlertState::Inactive)
-        {
-            new += 1;
-        }
-    }
-    new > 1
+    found.iter().any(|f| !seen.insert(&f.labels))
 }
 
 fn alert(
@@ -481,12 +491,28 @@ fn alert(
     let (name, ts_ms, limit, group) = (at.name, at.ts_ms, at.limit, at.group);
     let mut found = found_alerts(state, samples, at);
     if let Some(instant) = at.reorder
-        && order_matters(state, &found)
+        && order_matters(&found)
     {
         found = found_alerts(state, instant(&state.rule.expr)?, at);
     }
+    // The alerts that become pending now are recorded in label order, as
+    // the others' changes are (the active alerts are kept in label order):
+    // the same whether the vector came in the instant query's order or a
+    // batch's.
+    let first_new = transitions.len();
+    let in_label_order = |transitions: &mut std::collections::VecDeque<Transition>| {
+        // Rarely more than one, and a capped deque that wraps around
+        // would be moved whole to be made contiguous.
+        if transitions.len() > first_new + 1 {
+            transitions.make_contiguous()[first_new..].sort_by(|a, b| a.labels.cmp(&b.labels));
+        }
+    };
     let mut current: HashSet<Labels> = HashSet::default();
-    let mut change = |a: &Alert, from: AlertState, to: AlertState, at_ms: i64| {
+    let change = |transitions: &mut std::collections::VecDeque<Transition>,
+                  a: &Alert,
+                  from: AlertState,
+                  to: AlertState,
+                  at_ms: i64| {
         transitions.push_back(Transition {
             group: group.to_string(),
             rule: name.to_string(),
@@ -504,6 +530,7 @@ fn alert(
     } in found
     {
         if !current.insert(labels.clone()) {
+            in_label_order(transitions);
             return Err(
                 "vector contains metrics with the same labelset after applying alert labels".into(),
             );
@@ -527,11 +554,18 @@ fn alert(
                     keep_firing_since_ms: None,
                     last_eval_ms: ts_ms,
                 };
-                change(&a, AlertState::Inactive, AlertState::Pending, ts_ms);
+                change(
+                    transitions,
+                    &a,
+                    AlertState::Inactive,
+                    AlertState::Pending,
+                    ts_ms,
+                );
                 state.active.insert(labels, a);
             }
         }
     }
+    in_label_order(transitions);
     let keep_for = state.rule.keep_firing_for_ms;
     let hold = state.rule.for_ms;
     let mut remove = Vec::new();
@@ -551,7 +585,7 @@ fn alert(
                     remove.push(key.clone());
                 }
                 if a.state != AlertState::Inactive {
-                    change(a, a.state, AlertState::Inactive, ts_ms);
+                    change(transitions, a, a.state, AlertState::Inactive, ts_ms);
                     a.state = AlertState::Inactive;
                     a.resolved_at_ms = Some(ts_ms);
                 }
@@ -560,7 +594,13 @@ fn alert(
         }
         active_count += 1;
         if a.state == AlertState::Pending && ts_ms - a.active_at_ms >= hold {
-            change(a, AlertState::Pending, AlertState::Firing, ts_ms);
+            change(
+                transitions,
+                a,
+                AlertState::Pending,
+                AlertState::Firing,
+                ts_ms,
+            );
             a.state = AlertState::Firing;
             a.fired_at_ms = Some(ts_ms);
         }

@@ -18,7 +18,6 @@
 
 mod load;
 
-use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,7 +26,7 @@ use std::time::Instant;
 use load::{LoadReport, load_files};
 use o11y_engine::metrics::tsdb::Tsdb;
 use o11y_engine::model::labels::Labels;
-use o11y_engine::model::number::format_api_float;
+use o11y_engine::model::number::{format_api_float, write_api_timestamp};
 use o11y_engine::promql::eval::{
     Evaluator, QueryLimits, QueryStats, RangeSeries, Value, VectorSample, range_query_with_stats,
 };
@@ -271,21 +270,6 @@ fn line_col(text: &str, at: usize) -> (usize, usize) {
     (line, at - line_start + 1)
 }
 
-/// A timestamp as Prometheus's API writes it: seconds, then the
-/// milliseconds as three digits when there are any (`1700000000.5` is
-/// written `1700000000.500`).
-pub(crate) fn api_timestamp(out: &mut String, ts_ms: i64) {
-    if ts_ms < 0 {
-        out.push('-');
-    }
-    let t = ts_ms.unsigned_abs();
-    // Writing to a String cannot fail (its `fmt::Write` always returns Ok).
-    let _ = write!(out, "{}", t / 1000);
-    if !t.is_multiple_of(1000) {
-        let _ = write!(out, ".{:03}", t % 1000);
-    }
-}
-
 /// A JSON string as Go's encoder writes it (`<`, `>`, `&` escaped too).
 fn json_string(out: &mut String, s: &str) {
     let quoted = serde_json::Value::String(s.to_string()).to_string();
@@ -316,7 +300,7 @@ fn json_labels(out: &mut String, labels: &Labels) {
 
 fn json_point(out: &mut String, ts_ms: i64, value: &str) {
     out.push('[');
-    api_timestamp(out, ts_ms);
+    write_api_timestamp(out, ts_ms);
     out.push(',');
     json_string(out, value);
     out.push(']');
@@ -794,7 +778,7 @@ up 3 10
             (-1_050, "-1.050"),
         ] {
             let mut out = String::new();
-            api_timestamp(&mut out, ts_ms);
+            write_api_timestamp(&mut out, ts_ms);
             assert_eq!(out, text);
         }
     }

@@ -394,12 +394,15 @@ impl SeriesStore for Tsdb {
             .into_iter()
             .filter_map(|id| self.get(id))
             .filter_map(|series| {
+                // A series' samples are in time order (appends out of order
+                // are refused): decoding stops at the window's end.
                 let samples: Vec<Sample> = series
                     .chunks
                     .iter()
                     .filter(|c| c.max_ts_ms() >= start_ms && c.min_ts_ms() <= end_ms)
                     .flat_map(XorChunk::iter)
-                    .filter(|(t, _)| (start_ms..=end_ms).contains(t))
+                    .skip_while(|(t, _)| *t < start_ms)
+                    .take_while(|(t, _)| *t <= end_ms)
                     .map(|(ts_ms, value)| Sample { ts_ms, value })
                     .collect();
                 (!samples.is_empty()).then(|| Series {
