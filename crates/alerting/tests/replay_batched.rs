@@ -5,9 +5,10 @@
 //! feeding an alert (step by step), `ALERTS` read back, `for` and
 //! `keep_firing_for`, templates with `$value`, `$labels` and `query`,
 //! several alerts found at once in an order that is not the labels'
-//! (`topk`, `label_replace`; recorded in label order both ways), label sets that collide, errors at some
-//! steps only, limits, `query_offset`, `@ start()`, scalars, two rules
-//! writing the same series, and a group so fast it misses evaluations.
+//! (`topk`, `label_replace`; recorded in label order both ways), label
+//! sets that collide, errors at some steps only, limits, `query_offset`,
+//! `@ start()`, scalars, two rules writing the same series, and a group so
+//! fast it misses evaluations.
 
 use o11y_alerting::rules::group::{AlertState, RuleEngine, engine_for, replay_lines};
 use o11y_metrics::store::{STALE_NAN, Sample, SeriesStore};
