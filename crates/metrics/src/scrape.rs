@@ -168,7 +168,9 @@ impl Scraper {
         duration_s: f64,
     ) -> ScrapeReport {
         let mut report = ScrapeReport::default();
-        let mut current = HashSet::default();
+        // About the last scrape's series: sized once, not grown by rehashing.
+        let mut current =
+            HashSet::with_capacity_and_hasher(self.previous_series.len(), Default::default());
         let up = scraped.is_some();
         if let Some(families) = scraped {
             for sample in families.iter().flat_map(|f| &f.samples) {
