@@ -113,6 +113,13 @@ ensure_small_std() {
   # shellcheck disable=SC2086
   if RUSTC_BOOTSTRAP=1 "$rustc" --target wasm32-unknown-unknown $SMALL_STD_FLAGS --print cfg >/dev/null 2>&1; then
     SMALL_STD=1
+    # An older std has no such feature: built without it, a larger bundle.
+    local std_manifest
+    std_manifest="$("$rustc" --print sysroot)/lib/rustlib/src/rust/library/std/Cargo.toml"
+    if ! grep -q "^$SMALL_STD_FEATURES = " "$std_manifest" 2>/dev/null; then
+      log "this std has no '$SMALL_STD_FEATURES' feature: the page's std is built without it (a larger bundle)"
+      SMALL_STD_FEATURES=""
+    fi
   else
     log "this rustc does not take '$SMALL_STD_FLAGS': the page is built with the prebuilt std (a larger bundle)"
   fi
@@ -168,7 +175,8 @@ wasm_env() {
   local tools="$ROOT/tools/node_modules/.bin" flags="" features=()
   if [ "$SMALL_STD" = 1 ]; then
     flags="$SMALL_STD_FLAGS"
-    features=(CARGO_UNSTABLE_BUILD_STD_FEATURES="$SMALL_STD_FEATURES")
+    [ -n "$SMALL_STD_FEATURES" ] \
+      && features=(CARGO_UNSTABLE_BUILD_STD_FEATURES="$SMALL_STD_FEATURES")
   fi
   if [ "$WASM_MODE" = debian ] || [ "$SMALL_STD" = 1 ]; then
     [ "$WASM_MODE" = debian ] && tools="/usr/bin:$tools"
