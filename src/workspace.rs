@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 use o11y_engine::demo::Demo;
 use o11y_engine::workspace::Workspace;
+use wasm_bindgen::JsCast;
 
 use crate::files::download_url;
 use crate::fragment::{self, share_payload, view_to_keep};
@@ -79,12 +80,26 @@ pub fn initial_demo() -> (Demo, Option<Notice>, Option<o11y_engine::learn::Progr
             (demo, notice, None)
         }
         Err(e) => {
-            if let Some(s) = storage() {
-                let _ = s.set_item(CORRUPT_KEY, &saved);
-                let _ = s.remove_item(STORAGE_KEY);
-            }
+            // Kept under another key, and out of the next start's way; a
+            // storage that refuses either is said so.
+            let (kept, removed) = storage().map_or((false, false), |s| {
+                (
+                    s.set_item(CORRUPT_KEY, &saved).is_ok(),
+                    s.remove_item(STORAGE_KEY).is_ok(),
+                )
+            });
             let message = format!(
-                "Your saved workspace could not be read ({e}). It is kept for download; the page started clean."
+                "Your saved workspace could not be read ({e}). It is kept for download{}; the page started clean.{}",
+                if kept {
+                    ""
+                } else {
+                    " (this browser's storage refused a copy)"
+                },
+                if removed {
+                    ""
+                } else {
+                    " It could not be removed from this browser's storage, so the next visit reads it again."
+                }
             );
             (
                 fresh_demo(),
@@ -198,6 +213,8 @@ pub fn WorkspacePanel() -> impl IntoView {
     };
     let export_url = RwSignal::new(None::<String>);
     let share = RwSignal::new(None::<Result<String, String>>);
+    // Whether the share link reached the clipboard (the browser answers later).
+    let copied = RwSignal::new(None::<Result<(), String>>);
     let status = RwSignal::new(None::<String>);
     let on_export = move |_| {
         let json = with_progress(demo.with_untracked(|d| d.workspace(&current_view()))).to_json();
@@ -208,8 +225,18 @@ pub fn WorkspacePanel() -> impl IntoView {
             .to_link()
             .map(|payload| format!("{}{}{payload}", page_url(), fragment::SHARE_PREFIX))
             .map_err(|e| e.to_string());
+        copied.set(None);
         if let Ok(url) = &link {
-            let _ = window().navigator().clipboard().write_text(url);
+            let written = wasm_bindgen_futures::JsFuture::from(
+                window().navigator().clipboard().write_text(url),
+            );
+            leptos::task::spawn_local(async move {
+                copied.set(Some(written.await.map(|_| ()).map_err(|e| {
+                    e.dyn_ref::<js_sys::Error>()
+                        .map(|e| String::from(e.message()))
+                        .unwrap_or_else(|| "the browser refused".to_string())
+                })));
+            });
         }
         share.set(Some(link));
     };
@@ -235,12 +262,14 @@ pub fn WorkspacePanel() -> impl IntoView {
         });
     };
     let on_clean = move |_| {
-        if let Some(s) = storage() {
-            let _ = s.remove_item(STORAGE_KEY);
-        }
+        let removed = storage().is_none_or(|s| s.remove_item(STORAGE_KEY).is_ok());
         notice.set(None);
         demo.set(fresh_demo());
-        status.set(Some("Started a clean workspace.".into()));
+        status.set(Some(if removed {
+            "Started a clean workspace.".into()
+        } else {
+            "Started a clean workspace, but this browser's storage refused to forget the saved one: it comes back on the next visit unless saving replaces it.".into()
+        }));
     };
     view! {
         <div class="sim-column workspace">
@@ -252,7 +281,16 @@ pub fn WorkspacePanel() -> impl IntoView {
             <button data-testid="workspace-share" on:click=on_share>"Share link"</button>
             <button data-testid="workspace-clean" on:click=on_clean>"Start clean"</button>
             {move || share.get().map(|r| match r {
-                Ok(url) => view! { <input class="wide" readonly data-testid="workspace-share-link" prop:value=url /> <span class="muted">" copied"</span> }.into_any(),
+                Ok(url) => view! {
+                    <input class="wide" readonly data-testid="workspace-share-link" prop:value=url />
+                    {move || copied.get().map(|c| {
+                        let (class, text) = match c {
+                            Ok(()) => ("muted", " copied".to_string()),
+                            Err(e) => ("error-text", format!(" not copied ({e}): select the link to copy it")),
+                        };
+                        view! { <span class=class data-testid="workspace-share-copied">{text}</span> }
+                    })}
+                }.into_any(),
                 Err(e) => view! { <p class="error-text" data-testid="workspace-share-error">{e}</p> }.into_any(),
             })}
             {move || status.get().map(|s| view! { <p data-testid="workspace-status">{s}</p> })}

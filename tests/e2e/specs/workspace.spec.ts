@@ -83,3 +83,44 @@ test('the start page opens the built-in example workspaces', async ({ page }) =>
   await page.getByTestId('simulator-toggle').click();
   await expect(page.getByTestId('failure-errors-frontend')).toBeChecked();
 });
+
+test('a clipboard or a storage that refuses is said so, not passed over', async ({ page }) => {
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto('/');
+  await page.getByTestId('simulator-toggle').click();
+  await page.getByTestId('workspace-share').click();
+  const link = await page.getByTestId('workspace-share-link').inputValue();
+  await expect(page.getByTestId('workspace-share-copied')).toHaveText('copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+
+  // The browser refuses the clipboard: the link is there to select.
+  await page.evaluate(() => {
+    navigator.clipboard.writeText = () => Promise.reject(new Error('denied here'));
+  });
+  await page.getByTestId('workspace-share').click();
+  await expect(page.getByTestId('workspace-share-copied')).toContainText('not copied (denied here)');
+  await expect(page.getByTestId('workspace-share-link')).toHaveValue(link);
+
+  // The storage refuses to forget the saved workspace.
+  await page.evaluate(() => {
+    Storage.prototype.removeItem = () => {
+      throw new Error('refused');
+    };
+  });
+  await page.getByTestId('workspace-clean').click();
+  await expect(page.getByTestId('workspace-status')).toContainText('storage refused to forget the saved one');
+
+  // A corrupt save the storage will not copy aside: the download still has it.
+  await page.addInitScript(() => {
+    const set = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (key: string, value: string) {
+      if (key === 'o11y-workspace-unreadable') throw new Error('full');
+      return set.call(this, key, value);
+    };
+  });
+  await page.evaluate(() => localStorage.setItem('o11y-workspace', '{"version": 1, "seed": "oops"'));
+  await page.reload();
+  await expect(page.getByTestId('workspace-notice')).toContainText("this browser's storage refused a copy");
+  await expect(page.getByTestId('workspace-download-unreadable')).toHaveAttribute('href', /^blob:/);
+  expect(await page.evaluate(() => localStorage.getItem('o11y-workspace-unreadable'))).toBeNull();
+});
