@@ -98,7 +98,7 @@ pub fn initial_demo() -> (Demo, Option<Notice>, Option<o11y_engine::learn::Progr
                 if removed {
                     ""
                 } else {
-                    " It could not be removed from this browser's storage, so the next visit reads it again."
+                    " It could not be removed from this browser's storage: the next visit reads it again unless saving replaces it."
                 }
             );
             (

@@ -733,11 +733,9 @@ pub fn rules() {
     );
 }
 
-type Replayed = o11y_engine::alerting::rules::group::RuleEngine;
-
 /// The fastest of three batched replays (the machine's noise is larger
 /// than a batched replay); each gives the same outcome.
-fn best_of_3(timed: &dyn Fn(bool) -> (Replayed, Tsdb, f64)) -> (Replayed, Tsdb, f64) {
+fn best_of_3<Replayed>(timed: &dyn Fn(bool) -> (Replayed, Tsdb, f64)) -> (Replayed, Tsdb, f64) {
     let mut best = timed(true);
     for _ in 0..2 {
         let again = timed(true);
