@@ -94,7 +94,11 @@ impl Demo {
 
     /// The rules and their alerts.
     pub fn rules(&self) -> &o11y_alerting::rules::group::RuleEngine {
-        &self.rules
+        debug_assert!(
+            self.rules.get().is_some() || self.rules_text == DEFAULT_RULES,
+            "only the default rules are put off"
+        );
+        self.rules.get_or_init(|| default_rules(self.rules_from_ms))
     }
 
     /// Replaces the rules (checked first); they are evaluated from now on,
@@ -103,7 +107,8 @@ impl Demo {
         self.settle();
         let engine =
             o11y_alerting::rules::group::engine_for(text, RULE_INTERVAL_MS, self.now_ms() + 1)?;
-        self.rules = engine;
+        self.rules = std::sync::OnceLock::from(engine);
+        self.rules_from_ms = self.now_ms() + 1;
         self.rules_text = text.to_string();
         Ok(())
     }
@@ -180,13 +185,18 @@ impl Demo {
     }
 
     pub fn alertmanager(&self) -> &o11y_alerting::alertmanager::Alertmanager {
-        &self.alertmanager
+        debug_assert!(
+            self.alertmanager.get().is_some()
+                || self.alertmanager_text == o11y_alerting::alertmanager::DEFAULT_CONFIG,
+            "only the default configuration is put off"
+        );
+        self.alertmanager.get_or_init(default_alertmanager)
     }
 
     /// For silences.
     pub fn alertmanager_mut(&mut self) -> &mut o11y_alerting::alertmanager::Alertmanager {
         self.settle();
-        &mut self.alertmanager
+        made(&mut self.alertmanager)
     }
 
     /// Replaces Alertmanager's configuration (checked first); silences and
@@ -198,9 +208,11 @@ impl Demo {
         self.settle();
         let config = o11y_alerting::alertmanager::AmConfig::parse(text)?;
         let mut am = o11y_alerting::alertmanager::Alertmanager::new(config);
-        am.silences = std::mem::take(&mut self.alertmanager.silences);
-        am.notifications = std::mem::take(&mut self.alertmanager.notifications);
-        self.alertmanager = am;
+        if let Some(old) = self.alertmanager.get_mut() {
+            am.silences = std::mem::take(&mut old.silences);
+            am.notifications = std::mem::take(&mut old.notifications);
+        }
+        self.alertmanager = std::sync::OnceLock::from(am);
         self.alertmanager_text = text.to_string();
         Ok(())
     }
@@ -209,14 +221,25 @@ impl Demo {
     /// sends Alertmanager (firing alerts, and resolved ones with their
     /// end), then Alertmanager's notifications due by then.
     pub(super) fn evaluate_rules(&mut self, now_ms: i64) {
-        self.rules.skip_missed(now_ms);
+        // Default rules put off (a preview's): none is due before they
+        // start, and while the history fills in, its first slice parses
+        // them; the evaluations due meanwhile are made then, as a live
+        // Prometheus catches up.
+        if self.rules.get().is_none() && (now_ms < self.rules_from_ms || self.history.is_some()) {
+            if let Some(am) = self.alertmanager.get_mut() {
+                am.advance_to(now_ms);
+            }
+            return;
+        }
+        let rules = made_rules(&mut self.rules, self.rules_from_ms);
+        rules.skip_missed(now_ms);
         loop {
-            let next = self.rules.groups.iter().map(|g| g.next_eval_ms()).min();
+            let rules = made_rules(&mut self.rules, self.rules_from_ms);
+            let next = rules.groups.iter().map(|g| g.next_eval_ms()).min();
             match next {
                 Some(at) if at <= now_ms => {
-                    self.rules.advance_to(at, &mut self.store);
-                    let sent: Vec<o11y_alerting::alertmanager::AmAlert> = self
-                        .rules
+                    rules.advance_to(at, &mut self.store);
+                    let sent: Vec<o11y_alerting::alertmanager::AmAlert> = rules
                         .alerts()
                         .filter(|(_, _, a)| a.fired_at_ms.is_some())
                         .map(|(_, _, a)| o11y_alerting::alertmanager::AmAlert {
@@ -229,12 +252,55 @@ impl Demo {
                             generator_url: String::new(),
                         })
                         .collect();
-                    self.alertmanager.receive(&sent, at);
-                    self.alertmanager.advance_to(at);
+                    // Made at the first alert sent: until then it had none.
+                    if !sent.is_empty() || self.alertmanager.get().is_some() {
+                        let am = made(&mut self.alertmanager);
+                        am.receive(&sent, at);
+                        am.advance_to(at);
+                    }
                 }
                 _ => break,
             }
         }
-        self.alertmanager.advance_to(now_ms);
+        if let Some(am) = self.alertmanager.get_mut() {
+            am.advance_to(now_ms);
+        }
     }
+}
+
+/// Alertmanager with the default configuration.
+fn default_alertmanager() -> o11y_alerting::alertmanager::Alertmanager {
+    o11y_alerting::alertmanager::Alertmanager::new(
+        o11y_alerting::alertmanager::AmConfig::parse(o11y_alerting::alertmanager::DEFAULT_CONFIG)
+            .expect("the default Alertmanager configuration is valid"),
+    )
+}
+
+/// The demo's Alertmanager, made now with the default configuration if
+/// it was put off.
+fn made(
+    am: &mut std::sync::OnceLock<o11y_alerting::alertmanager::Alertmanager>,
+) -> &mut o11y_alerting::alertmanager::Alertmanager {
+    if am.get().is_none() {
+        *am = std::sync::OnceLock::from(default_alertmanager());
+    }
+    am.get_mut().expect("made above")
+}
+
+/// The default rules (valid: a test parses them), evaluated from
+/// `from_ms`.
+fn default_rules(from_ms: i64) -> o11y_alerting::rules::group::RuleEngine {
+    o11y_alerting::rules::group::engine_for(DEFAULT_RULES, RULE_INTERVAL_MS, from_ms)
+        .expect("the default rules are valid (a test parses them)")
+}
+
+/// The demo's rules, the default ones parsed now if they were put off.
+fn made_rules(
+    rules: &mut std::sync::OnceLock<o11y_alerting::rules::group::RuleEngine>,
+    from_ms: i64,
+) -> &mut o11y_alerting::rules::group::RuleEngine {
+    if rules.get().is_none() {
+        *rules = std::sync::OnceLock::from(default_rules(from_ms));
+    }
+    rules.get_mut().expect("made above")
 }

@@ -155,7 +155,13 @@ pub struct Demo {
     /// Whether the last tick was cut short to keep the page responsive.
     lagging: bool,
     rules_text: String,
-    rules: o11y_alerting::rules::group::RuleEngine,
+    /// The rules and their alerts. A preview's default rules are parsed
+    /// after its first frame (the first slice of its history, or whatever
+    /// asks for them first): empty until then.
+    rules: std::sync::OnceLock<o11y_alerting::rules::group::RuleEngine>,
+    /// When the rules start evaluating: the default rules are parsed
+    /// with it when they were put off.
+    rules_from_ms: i64,
     /// The dashboards, the "Service overview" first.
     dashboards: Vec<o11y_dashboards::Dashboard>,
     /// What was pasted, for the workspace (up to `MAX_PASTE_BYTES` in all).
@@ -164,7 +170,10 @@ pub struct Demo {
     paste_bytes: usize,
     pastes_left_out: usize,
     alertmanager_text: String,
-    alertmanager: o11y_alerting::alertmanager::Alertmanager,
+    /// Alertmanager, made when first needed (the first alert sent, a
+    /// look, a silence, a configuration): until then it has nothing to
+    /// do, and a page's first frame does not wait for its configuration.
+    alertmanager: std::sync::OnceLock<o11y_alerting::alertmanager::Alertmanager>,
     /// Scrapes the playground's own counters (refused writes, rule
     /// evaluations) as `job="prometheus"`, with the shop.
     self_scraper: Scraper,
@@ -232,7 +241,12 @@ impl History {
         let detail_from_ms = now_ms.saturating_sub(config.detail_backfill_ms.max(0));
         // Rules are evaluated over the last part of the backfill only (the
         // alert timeline's default view); "what if" replays reach further.
-        let mut demo = Demo::setup(config, now_ms, now_ms.saturating_sub(RULES_BACKFILL_MS))?;
+        let mut demo = Demo::setup(
+            config,
+            now_ms,
+            now_ms.saturating_sub(RULES_BACKFILL_MS),
+            false,
+        )?;
         // Metrics only until the last part of the backfill, then everything.
         demo.shop.set_detail_per_s(0.0);
         Ok(History {
@@ -317,8 +331,9 @@ impl Demo {
         };
         // Its rules are evaluated from the first tick on: the history
         // evaluates them over the last 15 minutes, and the first frame does
-        // not wait for that.
-        let mut preview = Demo::setup(preview_config, now_ms, now_ms.saturating_add(1))?;
+        // not wait for that, nor for parsing the default rules and
+        // Alertmanager's configuration (done when first needed).
+        let mut preview = Demo::setup(preview_config, now_ms, now_ms.saturating_add(1), true)?;
         preview.shop.set_detail_per_s(0.0);
         preview.run_shop_to(now_ms)?;
         // Set up by the first slice: the preview's setup checked the settings.
@@ -328,17 +343,34 @@ impl Demo {
     }
 
     /// The demo before its history: the shop at the start of the backfill,
-    /// its rules evaluated from `rules_from_ms` on.
-    fn setup(config: DemoConfig, now_ms: i64, rules_from_ms: i64) -> Result<Demo, DemoError> {
+    /// its rules evaluated from `rules_from_ms` on. The default rules
+    /// (valid: a test parses them) may be parsed later, when first needed
+    /// (`defer_default_rules`): a preview's first frame does not wait for
+    /// them, and none are due before `rules_from_ms`.
+    fn setup(
+        config: DemoConfig,
+        now_ms: i64,
+        rules_from_ms: i64,
+        defer_default_rules: bool,
+    ) -> Result<Demo, DemoError> {
         let start_ms = now_ms.saturating_sub(config.backfill_ms.max(0));
         let mut shop = ShopSim::new(config.topology.clone(), config.seed, start_ms)?;
         for injection in &config.failures {
             shop.inject(injection.clone())?;
         }
         let rules_text = config.rules.as_deref().unwrap_or(DEFAULT_RULES);
-        let rules =
-            o11y_alerting::rules::group::engine_for(rules_text, RULE_INTERVAL_MS, rules_from_ms)
-                .map_err(|e| DemoError::Rules(e.into_iter().next().unwrap_or_default()))?;
+        let rules = if defer_default_rules && config.rules.is_none() {
+            std::sync::OnceLock::new()
+        } else {
+            std::sync::OnceLock::from(
+                o11y_alerting::rules::group::engine_for(
+                    rules_text,
+                    RULE_INTERVAL_MS,
+                    rules_from_ms,
+                )
+                .map_err(|e| DemoError::Rules(e.into_iter().next().unwrap_or_default()))?,
+            )
+        };
         let mut demo = Demo {
             clock: VirtualClock::new(now_ms),
             logs: o11y_logs::store::LogStore::with_limit(LOG_STORE_BYTES),
@@ -359,13 +391,9 @@ impl Demo {
             paste_bytes: 0,
             pastes_left_out: 0,
             rules,
+            rules_from_ms,
             alertmanager_text: o11y_alerting::alertmanager::DEFAULT_CONFIG.to_string(),
-            alertmanager: o11y_alerting::alertmanager::Alertmanager::new(
-                o11y_alerting::alertmanager::AmConfig::parse(
-                    o11y_alerting::alertmanager::DEFAULT_CONFIG,
-                )
-                .expect("the default Alertmanager configuration is valid"),
-            ),
+            alertmanager: std::sync::OnceLock::new(),
             self_scraper: Scraper::new(
                 crate::self_metrics::SELF_JOB,
                 crate::self_metrics::SELF_INSTANCE,
@@ -399,6 +427,17 @@ impl Demo {
     /// whether it is done (or there was none). A store's refusal on the
     /// way is returned by the next [`Demo::tick`].
     pub fn fill_history(&mut self, stop: &mut dyn FnMut() -> bool) -> bool {
+        if self.history.is_none() {
+            return true;
+        }
+        // A slice of its own, before the history's setup (which parses
+        // them again, warm by then).
+        if self.rules.get().is_none() {
+            self.rules();
+            if stop() {
+                return false;
+            }
+        }
         let Some(backfill) = &mut self.history else {
             return true;
         };
@@ -593,7 +632,8 @@ impl Demo {
         crate::self_metrics::SelfMetrics {
             tsdb: self.store.refused(),
             scrapes: &self.scrape_refused,
-            rule_groups: &self.rules.groups,
+            // Rules not parsed yet (a preview's) have evaluated nothing.
+            rule_groups: self.rules.get().map_or(&[], |r| &r.groups),
             log_lines: self.logs.discarded_lines(),
             log_bytes: self.logs.discarded_bytes(),
         }

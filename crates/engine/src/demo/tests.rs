@@ -795,6 +795,63 @@ fn a_started_demo_shows_a_preview_at_once_and_fills_in_the_history_try_new_makes
     assert_eq!(demo.now_ms(), now);
 }
 
+#[test]
+fn a_preview_parses_its_default_rules_after_its_first_frame_and_catches_up_their_evaluations() {
+    let now = 30 * 3_600_000 + 7_321;
+    let mut demo = Demo::start(DemoConfig::default(), now).unwrap();
+    assert!(
+        demo.rules.get().is_none(),
+        "the first frame does not wait for the rules"
+    );
+    assert!(
+        demo.alertmanager.get().is_none(),
+        "nor for Alertmanager's configuration"
+    );
+    // Ticks past the first evaluations while the history has not started:
+    // the evaluations wait for the rules.
+    for _ in 0..8 {
+        demo.tick(5_000.0).unwrap();
+    }
+    assert!(demo.rules.get().is_none());
+    assert!(demo.is_filling_history());
+    // The history's first slice parses them, and stops there when asked to.
+    assert!(!demo.fill_history(&mut || true));
+    let rules = demo.rules.get().expect("parsed by the first slice");
+    assert!(rules.groups.iter().all(|g| g.evaluations == 0));
+    // The next tick makes the evaluations due since the preview started,
+    // as rules parsed at once would have made them.
+    demo.tick(1.0).unwrap();
+    let mut eager = Demo::start(
+        DemoConfig {
+            rules: Some(DEFAULT_RULES.to_string()),
+            ..DemoConfig::default()
+        },
+        now,
+    )
+    .unwrap();
+    for _ in 0..8 {
+        eager.tick(5_000.0).unwrap();
+    }
+    eager.tick(1.0).unwrap();
+    let evaluations = |d: &Demo| {
+        d.rules()
+            .groups
+            .iter()
+            .map(|g| (g.evaluations, g.next_eval_ms()))
+            .collect::<Vec<_>>()
+    };
+    assert!(evaluations(&demo).iter().all(|&(n, _)| n > 0));
+    assert_eq!(evaluations(&demo), evaluations(&eager));
+    // Asked for before any slice (the Alerts page opened at once), they are
+    // parsed then.
+    let fresh = Demo::start(DemoConfig::default(), now).unwrap();
+    assert_eq!(fresh.rules().groups.len(), eager.rules().groups.len());
+    // The history takes the preview's place with its own rules, parsed at once.
+    let mut demo = demo;
+    demo.settle();
+    assert!(demo.rules.get().is_some());
+}
+
 /// Fills a started demo's history `steps` scrape intervals at a time, as
 /// a page does a slice per task; returns how many slices it took.
 fn fill_in_slices(demo: &mut Demo, steps: i32) -> usize {
@@ -821,7 +878,7 @@ fn contents(d: &Demo) -> (Vec<(Labels, Vec<(i64, u64)>)>, [usize; 5], String) {
         d.logs().line_count(),
         d.logs().bytes(),
         d.traces().span_count(),
-        d.rules.alerts().count(),
+        d.rules().alerts().count(),
         d.dashboards().len(),
     ];
     (all_samples(d.store()), counts, d.workspace("#/x").to_json())
