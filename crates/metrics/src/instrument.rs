@@ -548,6 +548,20 @@ impl MetricFamily {
             exemplar: None,
             line: 0,
         };
+        // Names and `le` values are the same for every child: made once.
+        let (bucket_name, sum_name, count_name) = (
+            format!("{}_bucket", self.name),
+            format!("{}_sum", self.name),
+            format!("{}_count", self.name),
+        );
+        let les: Vec<String> = match &self.kind {
+            MetricKind::Histogram { upper_bounds } => upper_bounds
+                .iter()
+                .map(|b| format_float(*b))
+                .chain(std::iter::once("+Inf".to_string()))
+                .collect(),
+            _ => Vec::new(),
+        };
         // Children in the order of their label values, as client_golang sorts them.
         let mut order: Vec<usize> = (0..self.children.len()).collect();
         o11y_model::sort::sort_by(&mut order[..], |&a, &b| {
@@ -573,29 +587,26 @@ impl MetricFamily {
                         count,
                         exemplars,
                     },
-                    MetricKind::Histogram { upper_bounds },
+                    MetricKind::Histogram { .. },
                 ) => {
                     let mut cumulative = 0u64;
                     for (i, n) in bucket_counts.iter().enumerate() {
                         cumulative += n;
-                        let le = upper_bounds
-                            .get(i)
-                            .map_or_else(|| "+Inf".to_string(), |b| format_float(*b));
-                        let mut with_le = labels.clone();
-                        with_le.push(("le".to_string(), le));
-                        let mut bucket =
-                            sample(format!("{}_bucket", self.name), with_le, cumulative as f64);
+                        // One count per bound and one for +Inf: `les` has them all.
+                        let le = les.get(i).map_or("+Inf", String::as_str);
+                        let mut with_le = Vec::with_capacity(labels.len() + 1);
+                        with_le.extend(labels.iter().cloned());
+                        with_le.push(("le".to_string(), le.to_string()));
+                        let mut bucket = sample(bucket_name.clone(), with_le, cumulative as f64);
                         bucket.exemplar = exemplars.get(i).cloned().flatten();
                         family.samples.push(bucket);
                     }
                     family
                         .samples
-                        .push(sample(format!("{}_sum", self.name), labels.clone(), *sum));
-                    family.samples.push(sample(
-                        format!("{}_count", self.name),
-                        labels,
-                        *count as f64,
-                    ));
+                        .push(sample(sum_name.clone(), labels.clone(), *sum));
+                    family
+                        .samples
+                        .push(sample(count_name.clone(), labels, *count as f64));
                 }
                 (MetricValue::Summary(state), MetricKind::Summary { objectives, .. }) => {
                     state.flush(now_ms);
@@ -608,16 +619,12 @@ impl MetricFamily {
                             .samples
                             .push(sample(self.name.clone(), with_q, state.quantile(q)));
                     }
-                    family.samples.push(sample(
-                        format!("{}_sum", self.name),
-                        labels.clone(),
-                        state.sum,
-                    ));
-                    family.samples.push(sample(
-                        format!("{}_count", self.name),
-                        labels,
-                        state.count as f64,
-                    ));
+                    family
+                        .samples
+                        .push(sample(sum_name.clone(), labels.clone(), state.sum));
+                    family
+                        .samples
+                        .push(sample(count_name.clone(), labels, state.count as f64));
                 }
                 (MetricValue::Histogram { .. } | MetricValue::Summary(_), _) => {}
             }
