@@ -295,7 +295,7 @@ const ROW_PX: f64 = 18.0;
 const VIRTUAL_FROM_ROWS: usize = 300;
 /// Rows in view in a virtual list's box, and drawn above and below it.
 const VIEW_ROWS: usize = 40;
-const OVERSCAN_ROWS: usize = 20;
+const OVERSCAN_ROWS: usize = 10;
 const POOL_ROWS: usize = VIEW_ROWS + 2 * OVERSCAN_ROWS;
 
 /// One trace as a waterfall, with the chosen span's details. The trace is
