@@ -1,6 +1,17 @@
 //! Files in and out of the page: the file a user chose in an
 //! `<input type="file">`, its text, a download link for text made here,
-//! and a GET's status and body.
+//! and a GET's status and body; and what a browser API's refusal says.
+
+/// What a browser API's refusal says, for a message: an `Error`'s (or a
+/// `DOMException`'s) message, a thrown string as it is, anything else as
+/// the console would show it.
+pub fn refusal_text(e: &wasm_bindgen::JsValue) -> String {
+    use wasm_bindgen::JsCast;
+    match e.dyn_ref::<js_sys::Error>() {
+        Some(error) => String::from(error.message()),
+        None => e.as_string().unwrap_or_else(|| format!("{e:?}")),
+    }
+}
 
 /// A GET's status and body, or why there is none.
 pub async fn fetch(url: &str) -> Result<(u16, String), String> {
@@ -8,19 +19,14 @@ pub async fn fetch(url: &str) -> Result<(u16, String), String> {
     use wasm_bindgen::JsCast;
     let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
         .await
-        .map_err(|e| {
-            format!(
-                "cannot reach {url}: {}",
-                e.as_string().unwrap_or_else(|| "network error".into())
-            )
-        })?;
+        .map_err(|e| format!("cannot reach {url}: {}", refusal_text(&e)))?;
     let response: web_sys::Response = response
         .dyn_into()
         .map_err(|_| "not an HTTP response".to_string())?;
     let text = response.text().map_err(|_| "no body".to_string())?;
     let body = wasm_bindgen_futures::JsFuture::from(text)
         .await
-        .map_err(|_| "the body could not be read".to_string())?;
+        .map_err(|e| format!("the body could not be read: {}", refusal_text(&e)))?;
     Ok((response.status(), body.as_string().unwrap_or_default()))
 }
 

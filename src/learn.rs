@@ -154,7 +154,7 @@ pub fn use_progress_saving(state: AppState) {
                 .ok_or_else(|| "local storage is not available".to_string())
                 .and_then(|s| {
                     s.set_item(PROGRESS_KEY, &p.to_json())
-                        .map_err(|e| format!("{e:?}"))
+                        .map_err(|e| crate::files::refusal_text(&e))
                 });
             if let Err(e) = saved {
                 state

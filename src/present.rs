@@ -199,7 +199,8 @@ pub fn set_presenting(state: AppState, on: bool) {
         };
         if let Err(e) = changed {
             state.error.set(Some(format!(
-                "The presentation view could not switch: {e:?}"
+                "The presentation view could not switch: {}",
+                crate::files::refusal_text(&e)
             )));
         }
     }

@@ -7,7 +7,6 @@
 use leptos::prelude::*;
 use o11y_engine::demo::Demo;
 use o11y_engine::workspace::Workspace;
-use wasm_bindgen::JsCast;
 
 use crate::files::download_url;
 use crate::fragment::{self, share_payload, view_to_keep};
@@ -165,7 +164,10 @@ pub fn use_autosave(state: AppState) {
                 // again at the next save.
                 let saved = storage()
                     .ok_or_else(|| "local storage is not available".to_string())
-                    .and_then(|s| s.set_item(STORAGE_KEY, &json).map_err(|e| format!("{e:?}")));
+                    .and_then(|s| {
+                        s.set_item(STORAGE_KEY, &json)
+                            .map_err(|e| crate::files::refusal_text(&e))
+                    });
                 match saved {
                     Ok(()) => last.set_value(json),
                     Err(e) => error.set(Some(format!(
@@ -231,11 +233,12 @@ pub fn WorkspacePanel() -> impl IntoView {
                 window().navigator().clipboard().write_text(url),
             );
             leptos::task::spawn_local(async move {
-                copied.set(Some(written.await.map(|_| ()).map_err(|e| {
-                    e.dyn_ref::<js_sys::Error>()
-                        .map(|e| String::from(e.message()))
-                        .unwrap_or_else(|| "the browser refused".to_string())
-                })));
+                copied.set(Some(
+                    written
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| crate::files::refusal_text(&e)),
+                ));
             });
         }
         share.set(Some(link));

@@ -302,7 +302,10 @@ pub fn LogsPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match wasm_bindgen_futures::JsFuture::from(file.text()).await {
                 Ok(v) => start_ingest(v.as_string().unwrap_or_default()),
-                Err(_) => ingest_error.set(Some("The file could not be read as text.".to_string())),
+                Err(e) => ingest_error.set(Some(format!(
+                    "The file could not be read as text: {}",
+                    crate::files::refusal_text(&e)
+                ))),
             }
         });
     };

@@ -177,9 +177,13 @@ fn read_file_into(
     spawn_local(async move {
         match wasm_bindgen_futures::JsFuture::from(file.text()).await {
             Ok(text) => target.set(text.as_string().unwrap_or_default()),
-            Err(_) => outcome.set(Some(PasteOutcome::Failed(vec![(
+            Err(e) => outcome.set(Some(PasteOutcome::Failed(vec![(
                 0,
-                format!("could not read {}", file.name()),
+                format!(
+                    "could not read {}: {}",
+                    file.name(),
+                    crate::files::refusal_text(&e)
+                ),
             )]))),
         }
     });

@@ -124,3 +124,16 @@ test('a clipboard or a storage that refuses is said so, not passed over', async 
   await expect(page.getByTestId('workspace-download-unreadable')).toHaveAttribute('href', /^blob:/);
   expect(await page.evaluate(() => localStorage.getItem('o11y-workspace-unreadable'))).toBeNull();
 });
+
+test("a save the storage refuses is shown with the browser's own reason", async ({ page }) => {
+  await page.addInitScript(() => {
+    const set = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (key: string, value: string) {
+      if (key === 'o11y-workspace') throw new DOMException('the quota is used up', 'QuotaExceededError');
+      return set.call(this, key, value);
+    };
+  });
+  await page.goto('/');
+  // The message the browser gave, not the exception's whole debug dump.
+  await expect(page.locator('.banner.error')).toHaveText('Your workspace was not saved in this browser: the quota is used up');
+});
