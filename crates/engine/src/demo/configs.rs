@@ -222,9 +222,10 @@ impl Demo {
     /// end), then Alertmanager's notifications due by then.
     pub(super) fn evaluate_rules(&mut self, now_ms: i64) {
         // Default rules put off (a preview's): none is due before they
-        // start, and while the history fills in, its first slice parses
-        // them; the evaluations due meanwhile are made then, as a live
-        // Prometheus catches up.
+        // start, and while the history fills in, the history evaluates
+        // its own (up to the clock, when it takes the preview's place).
+        // Asked for meanwhile, they are parsed, and the evaluations due
+        // are made then, as a live Prometheus catches up.
         if self.rules.get().is_none() && (now_ms < self.rules_from_ms || self.history.is_some()) {
             if let Some(am) = self.alertmanager.get_mut() {
                 am.advance_to(now_ms);

@@ -156,8 +156,8 @@ pub struct Demo {
     lagging: bool,
     rules_text: String,
     /// The rules and their alerts. A preview's default rules are parsed
-    /// after its first frame (the first slice of its history, or whatever
-    /// asks for them first): empty until then.
+    /// only if something asks for them (the Alerts page) before its
+    /// history, which has its own, takes its place: empty until then.
     rules: std::sync::OnceLock<o11y_alerting::rules::group::RuleEngine>,
     /// When the rules start evaluating: the default rules are parsed
     /// with it when they were put off.
@@ -329,10 +329,11 @@ impl Demo {
             detail_backfill_ms: 0,
             ..config.clone()
         };
-        // Its rules are evaluated from the first tick on: the history
-        // evaluates them over the last 15 minutes, and the first frame does
-        // not wait for that, nor for parsing the default rules and
-        // Alertmanager's configuration (done when first needed).
+        // The history evaluates the rules over its last 15 minutes and up
+        // to the clock when it takes the preview's place; the preview
+        // evaluates its own only if something asked for them meanwhile.
+        // So the first frame waits for neither the default rules nor
+        // Alertmanager's configuration (each parsed when first needed).
         let mut preview = Demo::setup(preview_config, now_ms, now_ms.saturating_add(1), true)?;
         preview.shop.set_detail_per_s(0.0);
         preview.run_shop_to(now_ms)?;
@@ -427,17 +428,6 @@ impl Demo {
     /// whether it is done (or there was none). A store's refusal on the
     /// way is returned by the next [`Demo::tick`].
     pub fn fill_history(&mut self, stop: &mut dyn FnMut() -> bool) -> bool {
-        if self.history.is_none() {
-            return true;
-        }
-        // A slice of its own, before the history's setup (which parses
-        // them again, warm by then).
-        if self.rules.get().is_none() {
-            self.rules();
-            if stop() {
-                return false;
-            }
-        }
         let Some(backfill) = &mut self.history else {
             return true;
         };

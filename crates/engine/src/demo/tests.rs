@@ -796,7 +796,7 @@ fn a_started_demo_shows_a_preview_at_once_and_fills_in_the_history_try_new_makes
 }
 
 #[test]
-fn a_preview_parses_its_default_rules_after_its_first_frame_and_catches_up_their_evaluations() {
+fn a_preview_parses_its_default_rules_only_when_asked_and_then_catches_up_their_evaluations() {
     let now = 30 * 3_600_000 + 7_321;
     let mut demo = Demo::start(DemoConfig::default(), now).unwrap();
     assert!(
@@ -807,19 +807,19 @@ fn a_preview_parses_its_default_rules_after_its_first_frame_and_catches_up_their
         demo.alertmanager.get().is_none(),
         "nor for Alertmanager's configuration"
     );
-    // Ticks past the first evaluations while the history has not started:
-    // the evaluations wait for the rules.
+    // Ticks past the first evaluations, and slices of the history: the
+    // history has rules of its own, the preview's wait.
     for _ in 0..8 {
         demo.tick(5_000.0).unwrap();
+        assert!(!demo.fill_history(&mut || true));
     }
     assert!(demo.rules.get().is_none());
     assert!(demo.is_filling_history());
-    // The history's first slice parses them, and stops there when asked to.
-    assert!(!demo.fill_history(&mut || true));
-    let rules = demo.rules.get().expect("parsed by the first slice");
+    // Asked for (the Alerts page opened meanwhile), they are parsed as
+    // they would have been at once, and the next tick makes the
+    // evaluations due since the preview started.
+    let rules = demo.rules();
     assert!(rules.groups.iter().all(|g| g.evaluations == 0));
-    // The next tick makes the evaluations due since the preview started,
-    // as rules parsed at once would have made them.
     demo.tick(1.0).unwrap();
     let mut eager = Demo::start(
         DemoConfig {
@@ -842,14 +842,15 @@ fn a_preview_parses_its_default_rules_after_its_first_frame_and_catches_up_their
     };
     assert!(evaluations(&demo).iter().all(|&(n, _)| n > 0));
     assert_eq!(evaluations(&demo), evaluations(&eager));
-    // Asked for before any slice (the Alerts page opened at once), they are
-    // parsed then.
-    let fresh = Demo::start(DemoConfig::default(), now).unwrap();
-    assert_eq!(fresh.rules().groups.len(), eager.rules().groups.len());
-    // The history takes the preview's place with its own rules, parsed at once.
-    let mut demo = demo;
-    demo.settle();
-    assert!(demo.rules.get().is_some());
+    // The history takes the preview's place with its own rules, evaluated
+    // up to the clock, as a demo that never showed a preview has them.
+    let mut fresh = Demo::start(DemoConfig::default(), now).unwrap();
+    for _ in 0..8 {
+        fresh.tick(5_000.0).unwrap();
+    }
+    fresh.settle();
+    assert!(fresh.rules.get().is_some());
+    assert!(evaluations(&fresh).iter().all(|&(n, _)| n > 0));
 }
 
 /// Fills a started demo's history `steps` scrape intervals at a time, as
