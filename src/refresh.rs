@@ -78,8 +78,9 @@ pub fn use_tick(demo: RwSignal<Demo>, error: RwSignal<Option<String>>) -> Tick {
 }
 
 /// Real time one slice of history simulation may take, in milliseconds:
-/// with the page's own work, a frame stays under 50 ms while it fills.
-const FILL_SLICE_MS: f64 = 25.0;
+/// with the page's own work (a tick, a redraw), a frame stays under 50 ms
+/// while it fills, with room for a busy machine.
+const FILL_SLICE_MS: f64 = 20.0;
 
 /// Simulates the demo's history behind its preview, if it has one and
 /// this is not under way already: a slice per task, each stopping before
