@@ -16,6 +16,18 @@ use o11y_sim::topology::Topology;
 /// The format's version; documents of a later version are refused.
 pub const VERSION: u32 = 1;
 
+/// The most history a workspace asks for: a day, the store's retention
+/// (`demo::MAX_BACKFILL_MS`).
+pub const MAX_HISTORY_HOURS: u32 = 24;
+
+fn one_hour() -> u32 {
+    1
+}
+
+fn is_one_hour(hours: &u32) -> bool {
+    *hours == 1
+}
+
 /// Pasted text kept in a workspace, in all.
 pub const MAX_PASTE_BYTES: usize = 512 * 1024;
 
@@ -46,6 +58,10 @@ pub struct Workspace {
     pub version: u32,
     pub seed: u64,
     pub topology: Topology,
+    /// Hours of history simulated when the workspace opens, 1 to 24 (the
+    /// simulator panel's "History"); 1 when absent, and left out then.
+    #[serde(default = "one_hour", skip_serializing_if = "is_one_hour")]
+    pub history_hours: u32,
     /// Failures switched on (until switched off).
     #[serde(default)]
     pub failures: Vec<Failure>,
@@ -129,6 +145,12 @@ impl Workspace {
         ws.topology
             .validate()
             .map_err(|e| WorkspaceError::Json(format!("topology: {e}")))?;
+        if !(1..=MAX_HISTORY_HOURS).contains(&ws.history_hours) {
+            return Err(WorkspaceError::Json(format!(
+                "history_hours: {} is out of range: it must be from 1 to {MAX_HISTORY_HOURS}",
+                ws.history_hours
+            )));
+        }
         Ok(ws)
     }
 
@@ -157,6 +179,7 @@ fn base(view: &str) -> Workspace {
         version: VERSION,
         seed: 42,
         topology: Topology::default(),
+        history_hours: 1,
         failures: Vec::new(),
         speed: 1.0,
         paused: false,
@@ -241,11 +264,31 @@ pub fn examples() -> Vec<Example> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn history_hours_default_to_one_are_left_out_then_and_are_checked() {
+        let mut ws = sample();
+        let json = ws.to_json();
+        assert!(!json.contains("history_hours"), "{json}");
+        assert_eq!(Workspace::from_json(&json).unwrap().history_hours, 1);
+        ws.history_hours = 24;
+        let json = ws.to_json();
+        assert_eq!(Workspace::from_json(&json).unwrap().history_hours, 24);
+        for (hours, said) in [(0, "0 is out of range"), (25, "25 is out of range")] {
+            let bad = json.replace(
+                "\"history_hours\": 24",
+                &format!("\"history_hours\": {hours}"),
+            );
+            let err = Workspace::from_json(&bad).unwrap_err().to_string();
+            assert!(err.contains("history_hours") && err.contains(said), "{err}");
+        }
+    }
+
     fn sample() -> Workspace {
         Workspace {
             version: VERSION,
             seed: 7,
             topology: Topology::default(),
+            history_hours: 1,
             failures: vec![Failure::CacheMissStorm],
             speed: 10.0,
             paused: false,

@@ -1,4 +1,5 @@
 import { expect, test } from '../support/guard';
+import { ExplorePage } from '../pages/explore';
 
 async function editRules(page: import('@playwright/test').Page, threshold: string) {
   await page.goto('/#/alerts');
@@ -136,4 +137,24 @@ test("a save the storage refuses is shown with the browser's own reason", async 
   await page.goto('/');
   // The message the browser gave, not the exception's whole debug dump.
   await expect(page.locator('.banner.error')).toHaveText('Your workspace was not saved in this browser: the quota is used up');
+});
+
+test('the history chosen is kept with the workspace: a reload simulates as many hours again', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/');
+  await page.getByTestId('simulator-toggle').click();
+  await page.getByTestId('sim-history').selectOption('6');
+  await expect
+    .poll(() => page.evaluate(() => JSON.parse(localStorage.getItem('o11y-workspace') ?? '{}').history_hours), { timeout: 10_000 })
+    .toBe(6);
+  await page.reload();
+  await page.getByTestId('simulator-toggle').click();
+  await expect(page.getByTestId('sim-history')).toHaveValue('6');
+  await expect(page.getByTestId('history-filling')).toHaveCount(0, { timeout: 60_000 });
+  // Six hours of `up` at 15 s in the store, not one.
+  await page.getByRole('link', { name: 'Explore' }).click();
+  const explore = new ExplorePage(page);
+  await explore.type('count_over_time(up{job="shop"}[7h])');
+  await page.getByTestId('view-table').click();
+  await expect(explore.table.getByTestId('result-row').first()).toContainText(/\b14[34]\d\b/);
 });

@@ -13,6 +13,9 @@ impl Demo {
             version: crate::workspace::VERSION,
             seed: self.config.seed,
             topology: self.shop.topology().clone(),
+            history_hours: (self.config.backfill_ms / 3_600_000)
+                .clamp(1, i64::from(crate::workspace::MAX_HISTORY_HOURS))
+                as u32,
             failures: self
                 .shop
                 .injections()
@@ -40,7 +43,7 @@ impl Demo {
     }
 
     /// A demo rebuilt from a workspace at `now_ms`: the simulator with its
-    /// seed and topology (an hour simulated again), the rules, Alertmanager
+    /// seed and topology (its hours of history simulated again), the rules, Alertmanager
     /// and scrape configs, the defined metrics, the pastes, the failures
     /// and the clock. Parts that no longer apply are skipped and listed.
     pub fn from_workspace(
@@ -147,6 +150,10 @@ fn workspace_config(ws: &crate::workspace::Workspace) -> DemoConfig {
     DemoConfig {
         seed: ws.seed,
         topology: ws.topology.clone(),
+        backfill_ms: i64::from(
+            ws.history_hours
+                .clamp(1, crate::workspace::MAX_HISTORY_HOURS),
+        ) * 3_600_000,
         ..DemoConfig::default()
     }
 }

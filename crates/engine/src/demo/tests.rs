@@ -934,6 +934,13 @@ fn starting_over_with_a_day_of_history_keeps_the_clock_and_fills_in_the_day() {
         .min()
         .unwrap();
     assert!(oldest <= now - 6 * 3_600_000 + 15_000, "{oldest}");
+    // The workspace keeps the choice: saved, shared or reloaded, the six
+    // hours are simulated again.
+    let ws = demo.workspace("#/live");
+    assert_eq!(ws.history_hours, 6);
+    let back = crate::workspace::Workspace::from_json(&ws.to_json()).unwrap();
+    let (restored, _) = Demo::start_from_workspace(&back, now).unwrap();
+    assert_eq!(restored.config().backfill_ms, 6 * 3_600_000);
     // Never more than the store keeps.
     let topology = demo.shop().topology().clone();
     demo.start_over(7, topology, 48 * 3_600_000).unwrap();
