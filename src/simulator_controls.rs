@@ -243,16 +243,26 @@ fn RunSettings() -> impl IntoView {
         };
         start_over(value, history_h.get_untracked().max(1));
     };
-    let history_options = HISTORY_HOURS
-        .into_iter()
-        .map(|h| {
-            view! {
-                <option value=h.to_string() selected=move || history_h.get() == h>
-                    {if h == 1 { "1 hour".to_string() } else { history_span(h) }}
-                </option>
-            }
-        })
-        .collect_view();
+    // The lengths offered, and the one in effect when a workspace asked
+    // for another (1 to 24 hours).
+    let history_options = move || {
+        let now = history_h.get();
+        let mut hours = HISTORY_HOURS.to_vec();
+        if !hours.contains(&now) {
+            hours.push(now);
+            hours.sort_unstable();
+        }
+        hours
+            .into_iter()
+            .map(|h| {
+                view! {
+                    <option value=h.to_string() selected=h == now>
+                        {if h == 1 { "1 hour".to_string() } else { history_span(h) }}
+                    </option>
+                }
+            })
+            .collect_view()
+    };
     view! {
         <div class="sim-column">
             <h2>"Run"</h2>

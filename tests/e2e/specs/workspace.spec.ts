@@ -157,4 +157,14 @@ test('the history chosen is kept with the workspace: a reload simulates as many 
   await explore.type('count_over_time(up{job="shop"}[7h])');
   await page.getByTestId('view-table').click();
   await expect(explore.table.getByTestId('result-row').first()).toContainText(/\b14[34]\d\b/);
+
+  // A workspace may ask for hours the panel does not offer: shown as chosen.
+  await page.evaluate(() => {
+    const ws = JSON.parse(localStorage.getItem('o11y-workspace') ?? '{}');
+    localStorage.setItem('o11y-workspace', JSON.stringify({ ...ws, history_hours: 3 }));
+  });
+  await page.reload();
+  await page.getByTestId('simulator-toggle').click();
+  await expect(page.getByTestId('sim-history')).toHaveValue('3');
+  await expect(page.getByTestId('sim-history').locator('option:checked')).toHaveText('3 hours');
 });
