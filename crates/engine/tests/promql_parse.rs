@@ -168,7 +168,8 @@ fn errors_say_what_was_expected_and_where() {
     check_error(
         "up{a=~\"(\"}",
         6..9,
-        "invalid regular expression \"(\": unclosed group",
+        // Go's message, as Prometheus gives it.
+        "invalid regular expression \"(\": missing closing ): `^(?s:()$`",
     );
     check_error(
         "1 > 2",

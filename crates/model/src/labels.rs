@@ -265,10 +265,9 @@ impl Matcher {
     /// Prometheus compiles them (`^(?s:…)$`).
     pub fn new(op: MatchOp, name: &str, value: &str) -> Result<Matcher, regex::Error> {
         let regex = match op {
-            MatchOp::Regex | MatchOp::NotRegex => Some(LazyRegex::new(format!(
-                "^(?s:{})$",
-                ascii_perl_classes(value)
-            ))?),
+            MatchOp::Regex | MatchOp::NotRegex => {
+                Some(LazyRegex::new(go_pattern(&format!("^(?s:{value})$"))?)?)
+            }
             MatchOp::Equal | MatchOp::NotEqual => None,
         };
         Ok(Matcher {
@@ -305,75 +304,12 @@ impl Matcher {
     }
 }
 
-/// Rewrites `\d`, `\w`, `\s`, `\b` (and their negations) to the
-/// ASCII-only meaning they have in Go's RE2, which Prometheus uses; the
-/// `regex` crate would otherwise match Unicode digits, letters and spaces.
-pub fn ascii_perl_classes(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars().peekable();
-    let mut in_class = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                let Some(next) = chars.next() else {
-                    out.push('\\'); // a trailing backslash: let the regex crate report it
-                    break;
-                };
-                let replacement = match (next, in_class) {
-                    ('d', false) => "[0-9]",
-                    ('D', false) => "[^0-9]",
-                    ('w', false) => "[0-9A-Za-z_]",
-                    ('W', false) => "[^0-9A-Za-z_]",
-                    ('s', false) => "[\\t\\n\\f\\r ]",
-                    ('S', false) => "[^\\t\\n\\f\\r ]",
-                    ('b', false) => "(?-u:\\b)",
-                    ('B', false) => "(?-u:\\B)",
-                    ('d', true) => "0-9",
-                    ('w', true) => "0-9A-Za-z_",
-                    ('s', true) => "\\t\\n\\f\\r ",
-                    ('D', true) => "[:^digit:]",
-                    ('W', true) => "[:^word:]",
-                    _ => {
-                        out.push('\\');
-                        out.push(next);
-                        continue;
-                    }
-                };
-                out.push_str(replacement);
-            }
-            '[' if !in_class => {
-                in_class = true;
-                out.push('[');
-                // A leading `^` and a leading `]` belong to the class.
-                if chars.peek() == Some(&'^') {
-                    out.push('^');
-                    chars.next();
-                }
-                if chars.peek() == Some(&']') {
-                    out.push(']');
-                    chars.next();
-                }
-            }
-            '[' if in_class && chars.peek() == Some(&':') => {
-                // `[:alpha:]` inside a class: copy through its closing `:]`.
-                out.push('[');
-                while let Some(inner) = chars.next() {
-                    out.push(inner);
-                    if inner == ':' && chars.peek() == Some(&']') {
-                        out.push(']');
-                        chars.next();
-                        break;
-                    }
-                }
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(']');
-            }
-            c => out.push(c),
-        }
-    }
-    out
+/// A regex in Go's syntax (what Prometheus and Loki compile, anchors and
+/// flags included) in the `regex` crate's, or Go's error as the regex
+/// crate reports one (`crate::go_regex`): `\d`, `\w`, `\s` and `\b`
+/// ASCII-only, `\Q…\E`, `a{,5}` a literal, `a**` refused, as in Go.
+pub fn go_pattern(pattern: &str) -> Result<String, regex::Error> {
+    crate::go_regex::go_regex(pattern).map_err(|d| regex::Error::Syntax(d.message))
 }
 
 /// Whether `name` is a valid metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`).
@@ -494,11 +430,21 @@ mod tests {
                 .matches_value("a\nb"),
             ". matches newline"
         );
-        assert_eq!(
-            ascii_perl_classes("\\\\d"),
-            "\\\\d",
+        assert!(
+            Matcher::new(MatchOp::Regex, "a", "\\\\d")
+                .unwrap()
+                .matches_value("\\d"),
             "an escaped backslash stays"
         );
+        // Go's dialect, not the regex crate's.
+        let literal = Matcher::new(MatchOp::Regex, "a", "a{,5}").unwrap();
+        assert!(literal.matches_value("a{,5}") && !literal.matches_value("aa"));
+        assert!(
+            Matcher::new(MatchOp::Regex, "a", "\\Qa.b\\E")
+                .unwrap()
+                .matches_value("a.b")
+        );
+        assert!(Matcher::new(MatchOp::Regex, "a", "a**").is_err());
     }
 
     #[test]
@@ -522,7 +468,7 @@ mod tests {
             pattern in "[a-z\\\\\\[\\]^:dDwWsSbBpPL(){}0-9,*+?|.-]{0,24}",
             value in "[a-z0-9_ .-]{0,6}",
         ) {
-            let compiled = Regex::new(&format!("^(?s:{})$", ascii_perl_classes(&pattern)));
+            let compiled = go_pattern(&format!("^(?s:{pattern})$")).and_then(|p| Regex::new(&p));
             let matcher = Matcher::new(MatchOp::Regex, "a", &pattern);
             match (&compiled, &matcher) {
                 (Ok(re), Ok(m)) => proptest::prop_assert_eq!(re.is_match(&value), m.matches_value(&value)),

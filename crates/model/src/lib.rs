@@ -10,6 +10,7 @@
 pub mod clock;
 pub mod diag;
 pub mod duration;
+pub mod go_regex;
 pub mod histogram;
 pub mod labels;
 pub mod number;

@@ -107,7 +107,8 @@ fn a_failing_variable_query_is_an_error_not_an_empty_list() {
     assert_eq!(query_error("metrics(()"), "metrics((): unclosed group");
     assert_eq!(
         query_error(r#"label_values(up{job=~"("}, job)"#),
-        r#"up{job=~"("}: 1:9: invalid regular expression "(": unclosed group"#
+        // Go's message, as Prometheus gives it.
+        r#"up{job=~"("}: 1:9: invalid regular expression "(": missing closing ): `^(?s:()$`"#
     );
     // Evaluation errors too.
     let q = "query_result(http_requests_total + on() http_requests_total)";

@@ -107,9 +107,11 @@ impl Parser<'_> {
             let (v, span) = self.string("after a line filter")?;
             if matches!(op, LineFilterOp::Matches | LineFilterOp::NotMatches) {
                 regexes.push(
-                    Regex::new(&o11y_model::labels::ascii_perl_classes(&v)).map_err(|e| {
-                        LogqlError::at_span(span, format!("invalid regular expression: {e}"))
-                    })?,
+                    o11y_model::labels::go_pattern(&v)
+                        .and_then(|p| Regex::new(&p))
+                        .map_err(|e| {
+                            LogqlError::at_span(span, format!("invalid regular expression: {e}"))
+                        })?,
                 );
             }
             values.push(v);
@@ -203,8 +205,9 @@ impl Parser<'_> {
             }
             "regexp" => {
                 let (re, span) = self.string("after regexp")?;
-                let regex =
-                    Regex::new(&o11y_model::labels::ascii_perl_classes(&re)).map_err(|e| {
+                let regex = o11y_model::labels::go_pattern(&re)
+                    .and_then(|p| Regex::new(&p))
+                    .map_err(|e| {
                         LogqlError::at_span(
                             span.clone(),
                             format!("invalid regular expression: {e}"),
@@ -388,16 +391,14 @@ impl Parser<'_> {
             Tok::Str(s) => {
                 let regex = match op {
                     CmpOp::Re | CmpOp::NotRe => Some(
-                        Regex::new(&format!(
-                            "^(?s:{})$",
-                            o11y_model::labels::ascii_perl_classes(s)
-                        ))
-                        .map_err(|e| {
-                            LogqlError::at_span(
-                                t.span.clone(),
-                                format!("invalid regular expression: {e}"),
-                            )
-                        })?,
+                        o11y_model::labels::go_pattern(&format!("^(?s:{s})$"))
+                            .and_then(|p| Regex::new(&p))
+                            .map_err(|e| {
+                                LogqlError::at_span(
+                                    t.span.clone(),
+                                    format!("invalid regular expression: {e}"),
+                                )
+                            })?,
                     ),
                     CmpOp::Eq | CmpOp::Ne => None,
                     _ => {

@@ -8,7 +8,7 @@ use regex::Regex;
 use o11y_model::yaml::Node;
 use o11y_model::yaml::typed::{self, Struct, Ty};
 
-use super::go_regex::go_regex;
+use o11y_model::go_regex::go_regex;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {

@@ -18,19 +18,20 @@
 //! The files: a relabel config and Prometheus's checks of it (`config`),
 //! the actions applied step by step (`apply`), scrape configs and whole
 //! `prometheus.yml` files as `promtool check config` checks them
-//! (`scrape_config`), and Go's regular expressions, the dialect every
-//! regex here is written in (`go_regex`).
+//! (`scrape_config`). Every regex here is written in Go's dialect and
+//! translated by `o11y_model::go_regex` (re-exported as `go_regex`).
 
 mod apply;
 mod config;
-mod go_regex;
+#[cfg(test)]
+mod go_regex_tests;
 mod scrape_config;
 
 pub use apply::{Step, hashmod, process, steps, target_labels};
 pub use config::{
     Action, RelabelConfig, RelabelError, check_configs, configs_from_node, parse_configs,
 };
-pub use go_regex::go_regex;
+pub use o11y_model::go_regex::go_regex;
 pub use scrape_config::{
     ScrapeConfig, check_prometheus_config, check_scrape_config, parse_scrape_config,
 };

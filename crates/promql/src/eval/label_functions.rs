@@ -17,16 +17,16 @@ impl Evaluator<'_> {
                 let replacement = call.string(2)?;
                 let src = call.string(3)?;
                 let pattern = call.string(4)?;
-                let regex = regex::Regex::new(&format!(
-                    "^(?s:{})$",
-                    o11y_model::labels::ascii_perl_classes(&pattern)
-                ))
-                .map_err(|e| {
-                    EvalError::at_span(
-                        args[4].span.clone(),
-                        format!("invalid regular expression in label_replace(): {pattern}: {e}"),
-                    )
-                })?;
+                let regex = o11y_model::labels::go_pattern(&format!("^(?s:{pattern})$"))
+                    .and_then(|p| regex::Regex::new(&p))
+                    .map_err(|e| {
+                        EvalError::at_span(
+                            args[4].span.clone(),
+                            format!(
+                                "invalid regular expression in label_replace(): {pattern}: {e}"
+                            ),
+                        )
+                    })?;
                 if !o11y_model::labels::is_valid_label_name(&dst) {
                     return fail(
                         &args[1].span,
