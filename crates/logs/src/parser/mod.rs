@@ -208,6 +208,33 @@ mod tests {
     }
 
     #[test]
+    fn regexes_are_read_as_go_reads_them_as_loki_compiles_them() {
+        let filter = |q: &str| match parse_log_query(q).map(|e| e.stages[0].kind.clone()) {
+            Ok(StageKind::LineFilter(f)) => f.regexes[0].clone(),
+            other => panic!("{q}: {other:?}"),
+        };
+        // `{,5}` repeats nothing in Go: a literal, unanchored in a line.
+        let re = filter(r#"{job="x"} |~ "a{,5}""#);
+        assert!(re.is_match("xa{,5}y") && !re.is_match("aa"));
+        assert!(filter(r#"{job="x"} |~ "\\Qa.b\\E""#).is_match("[a.b]"));
+        assert!(!filter(r#"{job="x"} |~ "\\Qa.b\\E""#).is_match("axb"));
+        assert!(
+            !filter(r#"{job="x"} |~ "^\\d+$""#).is_match("١٢٣"),
+            "ASCII digits"
+        );
+        assert!(parse_log_query(r#"{job="x"} |~ "a**""#).is_err());
+        let selector = parse_log_query(r#"{job=~"a{,5}"}"#).unwrap();
+        assert!(selector.matchers[0].matches_value("a{,5}"));
+        assert!(!selector.matchers[0].matches_value("aa"));
+        match parse_log_query(r#"{job="x"} | regexp "(?P<n>\\d+)""#)
+            .map(|e| e.stages[0].kind.clone())
+        {
+            Ok(StageKind::Regexp(re)) => assert!(!re.is_match("٣") && re.is_match("3")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn errors_have_spans_and_name_what_was_expected() {
         let cases = [
             (r#"{job="x""#, 8..8, "expected \"}\""),
