@@ -312,6 +312,11 @@ pub fn go_pattern(pattern: &str) -> Result<String, regex::Error> {
     crate::go_regex::go_regex(pattern).map_err(|d| regex::Error::Syntax(d.message))
 }
 
+/// [`go_pattern`] compiled.
+pub fn go_compile(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&go_pattern(pattern)?)
+}
+
 /// Whether `name` is a valid metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`).
 pub fn is_valid_metric_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -468,7 +473,7 @@ mod tests {
             pattern in "[a-z\\\\\\[\\]^:dDwWsSbBpPL(){}0-9,*+?|.-]{0,24}",
             value in "[a-z0-9_ .-]{0,6}",
         ) {
-            let compiled = go_pattern(&format!("^(?s:{pattern})$")).and_then(|p| Regex::new(&p));
+            let compiled = go_compile(&format!("^(?s:{pattern})$"));
             let matcher = Matcher::new(MatchOp::Regex, "a", &pattern);
             match (&compiled, &matcher) {
                 (Ok(re), Ok(m)) => proptest::prop_assert_eq!(re.is_match(&value), m.matches_value(&value)),

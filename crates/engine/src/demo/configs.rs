@@ -196,7 +196,7 @@ impl Demo {
     /// For silences.
     pub fn alertmanager_mut(&mut self) -> &mut o11y_alerting::alertmanager::Alertmanager {
         self.settle();
-        made(&mut self.alertmanager)
+        made(&mut self.alertmanager, default_alertmanager)
     }
 
     /// Replaces Alertmanager's configuration (checked first); silences and
@@ -232,10 +232,10 @@ impl Demo {
             }
             return;
         }
-        let rules = made_rules(&mut self.rules, self.rules_from_ms);
+        let from_ms = self.rules_from_ms;
+        let rules = made(&mut self.rules, || default_rules(from_ms));
         rules.skip_missed(now_ms);
         loop {
-            let rules = made_rules(&mut self.rules, self.rules_from_ms);
             let next = rules.groups.iter().map(|g| g.next_eval_ms()).min();
             match next {
                 Some(at) if at <= now_ms => {
@@ -255,7 +255,7 @@ impl Demo {
                         .collect();
                     // Made at the first alert sent: until then it had none.
                     if !sent.is_empty() || self.alertmanager.get().is_some() {
-                        let am = made(&mut self.alertmanager);
+                        let am = made(&mut self.alertmanager, default_alertmanager);
                         am.receive(&sent, at);
                         am.advance_to(at);
                     }
@@ -277,15 +277,13 @@ fn default_alertmanager() -> o11y_alerting::alertmanager::Alertmanager {
     )
 }
 
-/// The demo's Alertmanager, made now with the default configuration if
-/// it was put off.
-fn made(
-    am: &mut std::sync::OnceLock<o11y_alerting::alertmanager::Alertmanager>,
-) -> &mut o11y_alerting::alertmanager::Alertmanager {
-    if am.get().is_none() {
-        *am = std::sync::OnceLock::from(default_alertmanager());
+/// What a put-off cell holds (the demo's rules or Alertmanager), made now
+/// with `make` if it was not yet.
+fn made<T>(cell: &mut std::sync::OnceLock<T>, make: impl FnOnce() -> T) -> &mut T {
+    if cell.get().is_none() {
+        *cell = std::sync::OnceLock::from(make());
     }
-    am.get_mut().expect("made above")
+    cell.get_mut().expect("made above")
 }
 
 /// The default rules (valid: a test parses them), evaluated from
@@ -293,15 +291,4 @@ fn made(
 fn default_rules(from_ms: i64) -> o11y_alerting::rules::group::RuleEngine {
     o11y_alerting::rules::group::engine_for(DEFAULT_RULES, RULE_INTERVAL_MS, from_ms)
         .expect("the default rules are valid (a test parses them)")
-}
-
-/// The demo's rules, the default ones parsed now if they were put off.
-fn made_rules(
-    rules: &mut std::sync::OnceLock<o11y_alerting::rules::group::RuleEngine>,
-    from_ms: i64,
-) -> &mut o11y_alerting::rules::group::RuleEngine {
-    if rules.get().is_none() {
-        *rules = std::sync::OnceLock::from(default_rules(from_ms));
-    }
-    rules.get_mut().expect("made above")
 }

@@ -187,6 +187,8 @@ pub struct Demo {
 
 /// The most history a demo simulates: a day, the store's retention.
 pub const MAX_BACKFILL_MS: i64 = 24 * 3_600_000;
+// A workspace asks for at most the history a demo keeps.
+const _: () = assert!(MAX_BACKFILL_MS == crate::workspace::MAX_HISTORY_HOURS as i64 * 3_600_000);
 
 /// How much of the history [`Demo::start`] simulates before the first
 /// frame: enough for the live chart's first rates.

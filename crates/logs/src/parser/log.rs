@@ -6,8 +6,6 @@
 //! expressions, patterns and templates are compiled here, so a query that
 //! parses runs.
 
-use regex::Regex;
-
 use super::Parser;
 use super::ast::{
     CmpOp, Conversion, LabelFilter, LabelFormatValue, LineFilter, LineFilterOp, Literal, LogExpr,
@@ -106,13 +104,9 @@ impl Parser<'_> {
         loop {
             let (v, span) = self.string("after a line filter")?;
             if matches!(op, LineFilterOp::Matches | LineFilterOp::NotMatches) {
-                regexes.push(
-                    o11y_model::labels::go_pattern(&v)
-                        .and_then(|p| Regex::new(&p))
-                        .map_err(|e| {
-                            LogqlError::at_span(span, format!("invalid regular expression: {e}"))
-                        })?,
-                );
+                regexes.push(o11y_model::labels::go_compile(&v).map_err(|e| {
+                    LogqlError::at_span(span, format!("invalid regular expression: {e}"))
+                })?);
             }
             values.push(v);
             if self.is_ident("or") {
@@ -205,14 +199,9 @@ impl Parser<'_> {
             }
             "regexp" => {
                 let (re, span) = self.string("after regexp")?;
-                let regex = o11y_model::labels::go_pattern(&re)
-                    .and_then(|p| Regex::new(&p))
-                    .map_err(|e| {
-                        LogqlError::at_span(
-                            span.clone(),
-                            format!("invalid regular expression: {e}"),
-                        )
-                    })?;
+                let regex = o11y_model::labels::go_compile(&re).map_err(|e| {
+                    LogqlError::at_span(span.clone(), format!("invalid regular expression: {e}"))
+                })?;
                 if regex.capture_names().flatten().next().is_none() {
                     return error(
                         span,
@@ -391,14 +380,12 @@ impl Parser<'_> {
             Tok::Str(s) => {
                 let regex = match op {
                     CmpOp::Re | CmpOp::NotRe => Some(
-                        o11y_model::labels::go_pattern(&format!("^(?s:{s})$"))
-                            .and_then(|p| Regex::new(&p))
-                            .map_err(|e| {
-                                LogqlError::at_span(
-                                    t.span.clone(),
-                                    format!("invalid regular expression: {e}"),
-                                )
-                            })?,
+                        o11y_model::labels::go_compile(&format!("^(?s:{s})$")).map_err(|e| {
+                            LogqlError::at_span(
+                                t.span.clone(),
+                                format!("invalid regular expression: {e}"),
+                            )
+                        })?,
                     ),
                     CmpOp::Eq | CmpOp::Ne => None,
                     _ => {

@@ -8,8 +8,6 @@ use regex::Regex;
 use o11y_model::yaml::Node;
 use o11y_model::yaml::typed::{self, Struct, Ty};
 
-use o11y_model::go_regex::go_regex;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Replace,
@@ -219,15 +217,12 @@ fn parse_config(node: &Node) -> Result<RelabelConfig, RelabelError> {
     };
     let regex_text = text("regex", "(.*)");
     // Compiled as Prometheus compiles it, in Go's syntax.
-    let regex = go_regex(&format!("^(?s:{regex_text})$"))
-        .map_err(|e| e.to_string())
-        .and_then(|translated| Regex::new(&translated).map_err(|e| e.to_string()))
-        .map_err(|e| {
-            err(
-                get("regex").unwrap_or(node),
-                format!("invalid regex {regex_text:?}: {e}"),
-            )
-        })?;
+    let regex = o11y_model::labels::go_compile(&format!("^(?s:{regex_text})$")).map_err(|e| {
+        err(
+            get("regex").unwrap_or(node),
+            format!("invalid regex {regex_text:?}: {e}"),
+        )
+    })?;
     let source_labels = get("source_labels");
     // `model.LabelNames`: each a label name, which may be any UTF-8 but empty.
     if let Some(empty) = source_labels

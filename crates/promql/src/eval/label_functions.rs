@@ -17,9 +17,8 @@ impl Evaluator<'_> {
                 let replacement = call.string(2)?;
                 let src = call.string(3)?;
                 let pattern = call.string(4)?;
-                let regex = o11y_model::labels::go_pattern(&format!("^(?s:{pattern})$"))
-                    .and_then(|p| regex::Regex::new(&p))
-                    .map_err(|e| {
+                let regex =
+                    o11y_model::labels::go_compile(&format!("^(?s:{pattern})$")).map_err(|e| {
                         EvalError::at_span(
                             args[4].span.clone(),
                             format!(
