@@ -7,7 +7,7 @@
 # (o11y_engine::learn::read_bundle reads them). In byte order of names,
 # as the engine's build.rs lists them for native builds.
 set -eu
-root="${TRUNK_SOURCE_DIR:-$(dirname "$0")/..}"
+root="$(dirname "$0")/.."
 out="${TRUNK_STAGING_DIR:?run by trunk, or with TRUNK_STAGING_DIR set}"
 export LC_ALL=C
 for dir in lessons demos; do

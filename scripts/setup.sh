@@ -16,9 +16,11 @@ CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
 TRUNK_VERSION=0.21.14
 # twiggy reads the built wasm for the test command's weight report.
 TWIGGY_VERSION=0.8.0
-# wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock, and
-# Trunk.toml's [tools] wasm_bindgen must name the same version.
+# wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock.
 WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock")"
+# wasm-split-cli (crate wasm_split_cli_support) splits the page's wasm at
+# the cuts Leptos's wasm_split marks (scripts/build-wasm.sh).
+WASM_SPLIT_VERSION=0.2.4
 WASM_MODE=""
 # The page's standard library, rebuilt to abort on panic without formatting
 # a message, and without file/line/column records for every bounds check
@@ -33,7 +35,9 @@ SMALL_STD=0
 # Leptos's type-erased components: each component's view is an AnyView, so
 # its build and rebuild code is compiled once, not once per nesting of view
 # types (about 150 kB gzip; docs/weight.md). A stable cfg Leptos reads.
-WASM_CFG_FLAGS="--cfg erase_components"
+# --emit-relocs keeps the link's relocations, which scripts/build-wasm.sh's
+# splitter needs to move functions into the chunks fetched later.
+WASM_CFG_FLAGS="--cfg erase_components -Clink-args=--emit-relocs"
 APT_UPDATED=0
 export PATH="$CARGO_BIN:$PATH"
 
@@ -130,13 +134,18 @@ ensure_small_std() {
 }
 
 # cargo install BIN from CRATE at VERSION unless `BIN --version` already says it.
+# ensure_cargo_tool BIN CRATE VERSION [cargo install options]. A tool
+# without --version counts as there when cargo lists it at that version.
 ensure_cargo_tool() {
   local bin=$1 crate=$2 version=$3
+  shift 3
   if "$bin" --version 2>/dev/null | grep -q " $version\b"; then return 0; fi
+  if command -v "$bin" >/dev/null 2>&1 \
+    && cargo install --list 2>/dev/null | grep -q "^$crate v$version:"; then return 0; fi
   log "cargo install $crate $version"
-  cargo install "$crate" --version "$version" --locked \
+  cargo install "$crate" --version "$version" --locked "$@" \
     || { log "locked install failed (a pinned dependency may be missing from the registry); resolving afresh"
-         cargo install "$crate" --version "$version"; }
+         cargo install "$crate" --version "$version" "$@"; }
 }
 
 ensure_node() {
@@ -191,31 +200,22 @@ wasm_env() {
   fi
 }
 
-# Trunk uses a wasm-bindgen on PATH only if it equals Trunk.toml's pin.
-check_pins() {
-  local pinned
-  pinned="$(sed -n 's/^wasm_bindgen *= *"\(.*\)"/\1/p' "$ROOT/Trunk.toml")"
-  [ "$pinned" = "$WASM_BINDGEN_VERSION" ] \
-    || fail "Trunk.toml pins wasm-bindgen $pinned but Cargo.lock has $WASM_BINDGEN_VERSION: make them equal"
-}
-
-# Builds the page's wasm with cargo before Trunk does. Trunk runs cargo with
-# --offline (Trunk.toml sets offline so it never downloads tools), and on a
-# fresh machine the wasm-only crates, and for build-std the standard
-# library's own dependencies, are not downloaded yet; this cargo may fetch
-# them. Trunk's own cargo call then finds everything built.
+# Builds the page's wasm with cargo before Trunk's hook does
+# (scripts/build-wasm.sh), so that a fresh machine's crate downloads and a
+# compile error show here, plainly, rather than inside Trunk's log. The
+# hook's cargo call then finds everything built.
 prebuild_wasm() {
   log "cargo build (wasm32, profile ${1:-wasm-release}, may download crates)"
   wasm_env cargo build --target wasm32-unknown-unknown --profile "${1:-wasm-release}" --bin o11y-playground
 }
 
 setup_build() {
-  check_pins
   ensure_rust
   ensure_wasm_target
   ensure_small_std
   ensure_cargo_tool trunk trunk "$TRUNK_VERSION"
   ensure_cargo_tool wasm-bindgen wasm-bindgen-cli "$WASM_BINDGEN_VERSION"
+  ensure_cargo_tool wasm-split-cli wasm_split_cli_support "$WASM_SPLIT_VERSION" --features build-binary
   ensure_node
   ensure_npm_deps tools
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# What the page's wasm weighs, by crate and by function, read by twiggy from
+# What the first load's wasm weighs (the main module after the split; the
+# pages' chunks are not in it), by crate and by function, read by twiggy from
 # wasm-bindgen's output (before wasm-opt, which strips the names): the
 # bytes each crate's functions take, the data segment, and the largest
 # functions. Usage: scripts/weight-report.sh [WASM] [N]
 set -euo pipefail
-wasm="${1:-target/wasm-bindgen/release/o11y-playground_bg.wasm}"
+wasm="${1:-target/o11y-playground-named.wasm}"
 n="${2:-15}"
 command -v twiggy >/dev/null 2>&1 || { echo "twiggy not found (scripts/setup.sh test installs it)"; exit 0; }
 [ -f "$wasm" ] || { echo "$wasm not found: build the page first"; exit 0; }

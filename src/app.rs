@@ -6,6 +6,7 @@
 //! between them are fragments, written by `fragment`).
 
 use leptos::prelude::*;
+use leptos::wasm_split::wasm_split;
 
 use crate::fragment::{self, Page};
 use crate::pages::alerts::AlertsPage;
@@ -34,6 +35,217 @@ fn title(page: Page) -> &'static str {
         Page::Relabel => "Relabel",
         Page::Dashboards => "Dashboards",
     }
+}
+
+/// Every page but the live demo is a chunk of wasm of its own, fetched
+/// the first time it is shown: the first load carries the shell, the live
+/// demo and the engine, not the code of eight pages a visitor may never
+/// open (nor the lesson panel's or the demo player's). Each `wasm_split`
+/// function below is where `scripts/build-wasm.sh` cuts the page's wasm;
+/// natively they are plain calls.
+async fn page_view(page: Page) -> Result<AnyView, NotFetched> {
+    match page {
+        Page::Live => Ok(view! { <LivePage /> }.into_any()),
+        Page::Learn => learn_page().await,
+        Page::Metrics => metrics_page().await,
+        Page::Explore => explore_page().await,
+        Page::Logs => logs_page().await,
+        Page::Traces => traces_page().await,
+        Page::Alerts => alerts_page().await,
+        Page::Relabel => relabel_page().await,
+        Page::Dashboards => dashboards_page().await,
+    }
+}
+
+/// A chunk's code did not arrive. A later try fetches it anew.
+struct NotFetched;
+
+impl From<leptos::wasm_split::SplitLoaderError> for NotFetched {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        NotFetched
+    }
+}
+
+/// The chunks of wasm the page is split into (`wasm_split` below).
+const CHUNKS: [&str; 11] = [
+    "learn",
+    "metrics",
+    "explore",
+    "logs",
+    "traces",
+    "alerts",
+    "relabel",
+    "dashboards",
+    "lesson_link",
+    "lesson_panel",
+    "demo_player",
+];
+
+/// Where the views whose code is in a chunk stand: a trigger per chunk
+/// that fires when it arrives, and the chunk that last failed to.
+#[derive(Clone, Copy)]
+struct Chunks {
+    arrived: [Trigger; CHUNKS.len()],
+    failed: RwSignal<Option<&'static str>>,
+}
+
+impl Chunks {
+    fn new() -> Self {
+        Chunks {
+            arrived: std::array::from_fn(|_| Trigger::new()),
+            failed: RwSignal::new(None),
+        }
+    }
+
+    fn arrived(self, name: &str) -> Option<Trigger> {
+        let i = CHUNKS.iter().position(|c| *c == name)?;
+        Some(self.arrived[i])
+    }
+
+    /// The view `build` makes, at once if its chunk `name` is there (the
+    /// view is built in the caller's reactive scope, as any other); else
+    /// "Loading…" while the chunk is fetched, and the caller runs again
+    /// when it arrives. Call from a reactive closure.
+    fn view(
+        self,
+        name: &'static str,
+        build: impl Future<Output = Result<AnyView, NotFetched>>,
+    ) -> AnyView {
+        let arrived = self.arrived(name);
+        if let Some(t) = arrived {
+            t.track();
+        }
+        if self.failed.get() == Some(name) {
+            // Said once; the next time this view is asked for, it is fetched anew.
+            self.failed.update_untracked(|f| *f = None);
+            return view! {
+                <div class="banner error" role="alert" data-testid="chunk-not-fetched">
+                    "This part of the page could not be fetched (is the network down?). "
+                    "Open it again to retry; nothing else is lost."
+                </div>
+            }
+            .into_any();
+        }
+        let mut build = std::pin::pin!(build);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match build.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Ok(view)) => view,
+            std::task::Poll::Ready(Err(NotFetched)) | std::task::Poll::Pending => {
+                // `build` is dropped unfinished: its one poll asked the loader
+                // for the chunk, and `fetch` waits for that same request (the
+                // loader keeps one per chunk), then this view runs again.
+                leptos::task::spawn_local(async move {
+                    match fetch(name).await {
+                        Ok(()) => arrived.into_iter().for_each(|t| t.notify()),
+                        Err(NotFetched) => self.failed.set(Some(name)),
+                    }
+                });
+                view! { <p class="muted" data-testid="chunk-loading">"Loading…"</p> }.into_any()
+            }
+        }
+    }
+}
+
+/// Fetches chunk `name` without running anything in it.
+async fn fetch(name: &'static str) -> Result<(), NotFetched> {
+    match name {
+        "learn" => fetch_learn().await?,
+        "metrics" => fetch_metrics().await?,
+        "explore" => fetch_explore().await?,
+        "logs" => fetch_logs().await?,
+        "traces" => fetch_traces().await?,
+        "alerts" => fetch_alerts().await?,
+        "relabel" => fetch_relabel().await?,
+        "dashboards" => fetch_dashboards().await?,
+        "lesson_link" => fetch_lesson_link().await?,
+        "lesson_panel" => fetch_lesson_panel().await?,
+        "demo_player" => fetch_demo_player().await?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The chunk a page's code is in.
+fn chunk(page: Page) -> &'static str {
+    match page {
+        Page::Live => "live",
+        Page::Learn => "learn",
+        Page::Metrics => "metrics",
+        Page::Explore => "explore",
+        Page::Logs => "logs",
+        Page::Traces => "traces",
+        Page::Alerts => "alerts",
+        Page::Relabel => "relabel",
+        Page::Dashboards => "dashboards",
+    }
+}
+
+#[wasm_split(learn, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_learn))]
+fn learn_page() -> Result<AnyView, NotFetched> {
+    Ok(view! { <LearnPage /> }.into_any())
+}
+
+#[wasm_split(metrics, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_metrics))]
+fn metrics_page() -> Result<AnyView, NotFetched> {
+    Ok(view! { <MetricsPage /> }.into_any())
+}
+
+#[wasm_split(explore, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_explore))]
+fn explore_page() -> Result<AnyView, NotFetched> {
+    Ok(view! { <ExplorePage /> }.into_any())
+}
+
+#[wasm_split(logs, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_logs))]
+fn logs_page() -> Result<AnyView, NotFetched> {
+    Ok(view! { <LogsPage /> }.into_any())
+}
+
+#[wasm_split(traces, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_traces))]
+fn traces_page() -> Result<AnyView, NotFetched> {
+    Ok(view! { <TracesPage /> }.into_any())
+}
+
+#[wasm_split(alerts, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_alerts))]
+fn alerts_page() -> Result<AnyView, NotFetched> {
+    Ok(view! { <AlertsPage /> }.into_any())
+}
+
+#[wasm_split(relabel, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_relabel))]
+fn relabel_page() -> Result<AnyView, NotFetched> {
+    Ok(view! { <RelabelPage /> }.into_any())
+}
+
+#[wasm_split(dashboards, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_dashboards))]
+fn dashboards_page() -> Result<AnyView, NotFetched> {
+    Ok(view! { <DashboardsPage /> }.into_any())
+}
+
+/// Opens the lesson a `#/lesson/…` link carries, once the lessons' code
+/// has arrived.
+fn open_link_later(state: AppState, payload: String) {
+    leptos::task::spawn_local(async move {
+        if open_link(state, payload).await.is_err() {
+            state.error.set(Some(
+                "The lesson link could not be opened: the lessons' code could not be fetched (is the network down?). Reload to retry.".to_string(),
+            ));
+        }
+    });
+}
+
+#[wasm_split(lesson_link, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_lesson_link))]
+fn open_link(state: AppState, payload: String) -> Result<(), NotFetched> {
+    crate::learn::open_link(state, &payload);
+    Ok(())
+}
+
+#[wasm_split(lesson_panel, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_lesson_panel))]
+fn lesson_panel() -> Result<AnyView, NotFetched> {
+    Ok(view! { <crate::components::LessonPanel /> }.into_any())
+}
+
+#[wasm_split(demo_player, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_demo_player))]
+fn demo_player() -> Result<AnyView, NotFetched> {
+    Ok(view! { <crate::components::DemoPlayer /> }.into_any())
 }
 
 #[component]
@@ -67,13 +279,13 @@ pub fn App() -> impl IntoView {
 
     // A lesson link opens its lesson.
     if let Some(payload) = fragment::lesson_payload(&fragment::current()) {
-        crate::learn::open_link(state, payload);
+        open_link_later(state, payload.to_string());
     }
 
     // Links between pages (a span's logs, a log line's trace) change the fragment.
     let _ = window_event_listener(leptos::ev::hashchange, move |_| {
         if let Some(payload) = fragment::lesson_payload(&fragment::current()) {
-            crate::learn::open_link(state, payload);
+            open_link_later(state, payload.to_string());
             return;
         }
         let page = Page::from_fragment(&fragment::current());
@@ -81,6 +293,12 @@ pub fn App() -> impl IntoView {
             state.page.set(page);
         }
     });
+
+    // The lesson panel and the demo player are chunks too, fetched when a
+    // lesson opens or a demo plays; a memo so a new step does not remount them.
+    let chunks = Chunks::new();
+    let lesson_open = Memo::new(move |_| state.lesson.with(Option::is_some));
+    let demo_playing = Memo::new(move |_| state.playing.with(Option::is_some));
 
     let nav = Page::ALL
         .into_iter()
@@ -118,19 +336,12 @@ pub fn App() -> impl IntoView {
             <div class="page-area">
             {move || match state.page.get() {
                 Page::Live => view! { <LivePage /> }.into_any(),
-                Page::Learn => view! { <LearnPage /> }.into_any(),
-                Page::Metrics => view! { <MetricsPage /> }.into_any(),
-                Page::Explore => view! { <ExplorePage /> }.into_any(),
-                Page::Logs => view! { <LogsPage /> }.into_any(),
-                Page::Traces => view! { <TracesPage /> }.into_any(),
-                Page::Alerts => view! { <AlertsPage /> }.into_any(),
-                Page::Relabel => view! { <RelabelPage /> }.into_any(),
-                Page::Dashboards => view! { <DashboardsPage /> }.into_any(),
+                page => chunks.view(chunk(page), page_view(page)),
             }}
             </div>
-            <crate::components::LessonPanel />
+            {move || lesson_open.get().then(|| chunks.view("lesson_panel", lesson_panel()))}
             </div>
-            <crate::components::DemoPlayer />
+            {move || demo_playing.get().then(|| chunks.view("demo_player", demo_player()))}
         </main>
     }
 }

@@ -19,7 +19,8 @@ pub fn DemoPlayer() -> impl IntoView {
         move |_, _, _| present::follow_clock(state),
         false,
     );
-    let _ = window_event_listener(leptos::ev::keydown, move |ev| {
+    // Mounted while a demo plays (the app shell), so its key listener goes with it.
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
         if state.playing.with_untracked(Option::is_none) {
             return;
         }
@@ -42,6 +43,7 @@ pub fn DemoPlayer() -> impl IntoView {
             _ => {}
         }
     });
+    on_cleanup(move || keys.remove());
     move || {
         let playing = state.playing.get()?;
         let script = playing.script.clone();
