@@ -45,9 +45,13 @@ rm "$work/$name.wasm"
 # A copy with the function names, for scripts/weight-report.sh.
 cp "$work/${name}_bg.wasm" "${CARGO_TARGET_DIR:-target}/$name-named.wasm"
 if [ "$profile" = wasm-release ]; then
-  for module in "$work"/*.wasm; do
-    wasm-opt -Oz "$module" -o "$module"
-  done
+  # One wasm-opt per module, as many at once as there are cores (most
+  # modules are small, and each run starts a node process). The splitter
+  # writes a name subsection wasm-opt does not know: it warns once per
+  # module, and drops it.
+  find "$work" -name '*.wasm' -print0 \
+    | xargs -0 -P "$(nproc)" -I{} wasm-opt -Oz {} -o {} 2>&1 \
+    | { grep -v 'unknown name subsection' >&2 || true; }
 fi
 rm -rf "$out"
 mv "$work" "$out"

@@ -7,7 +7,7 @@
 # Usage: scripts/bundle-size.sh [DIST]
 set -euo pipefail
 dist="${1:-dist}"
-first=0 chunks=0 learn=0
+first=0 chunks=0 learn=0 shared=0 shared_files=0
 row() { # KIND FILE: prints a row, sets $gz
   local raw
   raw=$(wc -c < "$2")
@@ -18,15 +18,38 @@ printf '%-8s %12s %12s  %s\n' kind bytes gzip file
 while IFS= read -r -d '' file; do
   case "$file" in
     */o11y-playground_bg.wasm) row wasm "$file"; first=$((first + gz)) ;;
-    *.wasm) row chunk "$file"; chunks=$((chunks + gz)) ;;
+    */chunk_*.wasm) # shared chunks: many small files, summed below
+      shared=$((shared + $(gzip -9 -c "$file" | wc -c))); shared_files=$((shared_files + 1)) ;;
+    *.wasm) row cut "$file"; chunks=$((chunks + gz)) ;;
     *) row "${file##*.}" "$file"; first=$((first + gz)) ;;
   esac
 done < <(find "$dist" -maxdepth 2 -not -path '*/.stage/*' \( -name '*.wasm' -o -name '*.js' -o -name '*.css' \) -print0 | sort -z)
+if [ "$shared_files" -gt 0 ]; then
+  printf '%-8s %12s %12d  pkg/chunk_*.wasm (%d shared chunks)\n' shared "" "$shared" "$shared_files"
+  chunks=$((chunks + shared))
+fi
 while IFS= read -r -d '' file; do
   row learn "$file"
   learn=$((learn + gz))
 done < <(find "$dist" -maxdepth 1 -name "*.bundle" -print0 | sort -z)
 printf 'bundle: %d bytes gzip (first load: wasm + js + css)\n' "$first"
-printf 'page chunks: %d bytes gzip (each fetched when its page is first shown)\n' "$chunks"
+printf 'chunks: %d bytes gzip (each cut and the shared chunks it needs fetched when first needed)\n' "$chunks"
+# What each cut fetches the first time it is needed: its module and the
+# shared chunks it depends on (the loader, __wasm_split.js, lists them);
+# a chunk an earlier cut brought is not fetched again.
+if [ -f "$dist/pkg/__wasm_split.js" ]; then
+  python3 - "$dist/pkg" <<'PY'
+import gzip, re, sys
+pkg = sys.argv[1]
+js = open(f"{pkg}/__wasm_split.js").read()
+gz = lambda f: len(gzip.compress(open(f"{pkg}/{f}", "rb").read(), 9))
+cuts = re.findall(r'export const __wasm_split_load_(\w+) = wrapAsyncCb\(makeLoad\(\(\) => \{\s*const src = fetch\(new URL\("\./([\w.]+)".*?\n\}\n, \[([^\]]*)\]', js, re.S)
+parts = []
+for name, module, deps in sorted(cuts):
+    files = [module] + [f"chunk_{d.strip()[len('__chunk_'):]}.wasm" for d in deps.split(",") if d.strip()]
+    parts.append(f"{name} {sum(map(gz, files)) // 1000} kB ({len(files)} files)")
+print("each cut when first needed, gzip: " + ", ".join(parts))
+PY
+fi
 printf 'fetched when Learn opens: %d bytes gzip\n' "$learn"
 printf 'everything: %d bytes gzip\n' "$((first + chunks + learn))"
