@@ -11,7 +11,7 @@
 #                 import the main module's functions by their link names)
 #   wasm-opt -Oz  every module, in a release build
 #
-# Everything is written to target/page-wasm/ and, run by Trunk, copied to
+# Everything is written to target/page-wasm/PROFILE/ and, run by Trunk, copied to
 # the page's pkg/ (web/index.html loads pkg/o11y-playground.js). Run by
 # `trunk build` / `trunk serve` under scripts/setup.sh's wasm_env (its
 # flags add --emit-relocs); by hand:
@@ -24,8 +24,8 @@ case "${1:-${TRUNK_PROFILE:-release}}" in
   *) profile=dev ;;
 esac
 name=o11y-playground
-out=target/page-wasm
-work=target/page-wasm.new
+out=target/page-wasm/$profile
+work=$out.new
 case "${CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS:-}" in
   *--emit-relocs*) ;;
   *) echo "build-wasm: run under scripts/setup.sh's wasm_env (the link needs --emit-relocs)" >&2; exit 1 ;;
@@ -42,9 +42,9 @@ wasm-split-cli "$linked" "$work" --target web --out-name "$name"
 wasm-bindgen --target web --keep-lld-exports --no-typescript \
   --out-name "$name" --out-dir "$work" "$work/$name.wasm"
 rm "$work/$name.wasm"
-# A copy with the function names, for scripts/weight-report.sh.
-cp "$work/${name}_bg.wasm" "${CARGO_TARGET_DIR:-target}/$name-named.wasm"
 if [ "$profile" = wasm-release ]; then
+  # A copy with the function names, for scripts/weight-report.sh.
+  cp "$work/${name}_bg.wasm" "${CARGO_TARGET_DIR:-target}/$name-named.wasm"
   # One wasm-opt per module, as many at once as there are cores (most
   # modules are small, and each run starts a node process). The splitter
   # writes a name subsection wasm-opt does not know: it warns once per
