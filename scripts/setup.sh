@@ -133,9 +133,9 @@ ensure_small_std() {
   fi
 }
 
-# cargo install BIN from CRATE at VERSION unless `BIN --version` already says it.
-# ensure_cargo_tool BIN CRATE VERSION [cargo install options]. A tool
-# without --version counts as there when cargo lists it at that version.
+# ensure_cargo_tool BIN CRATE VERSION [cargo install options]: cargo
+# install BIN from CRATE at VERSION unless `BIN --version` already says it
+# (or, for a tool without --version, cargo lists it at that version).
 ensure_cargo_tool() {
   local bin=$1 crate=$2 version=$3
   shift 3

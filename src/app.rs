@@ -37,10 +37,10 @@ fn title(page: Page) -> &'static str {
     }
 }
 
-/// Every page but the live demo is a chunk of wasm of its own, fetched
-/// the first time it is shown: the first load carries the shell, the live
-/// demo and the engine, not the code of eight pages a visitor may never
-/// open (nor the lesson panel's or the demo player's). Each `wasm_split`
+/// Every page but the live demo and the dashboards is a chunk of wasm of
+/// its own, fetched the first time it is shown: the first load carries the
+/// shell, the live demo and the engine, not the code of seven pages a
+/// visitor may never open (nor the lesson panel's or the demo player's). Each `wasm_split`
 /// function below is where `scripts/build-wasm.sh` cuts the page's wasm;
 /// natively they are plain calls.
 async fn page_view(page: Page) -> Result<AnyView, NotFetched> {
@@ -53,7 +53,11 @@ async fn page_view(page: Page) -> Result<AnyView, NotFetched> {
         Page::Traces => traces_page().await,
         Page::Alerts => alerts_page().await,
         Page::Relabel => relabel_page().await,
-        Page::Dashboards => dashboards_page().await,
+        // Built with the first load: split into a chunk, its variable
+        // pickers' checkboxes sometimes came out unclickable (zero-sized,
+        // under load; the dashboards e2e test caught it), which no other
+        // page has shown. Until the cause is found, it stays in.
+        Page::Dashboards => Ok(view! { <DashboardsPage /> }.into_any()),
     }
 }
 
@@ -67,7 +71,7 @@ impl From<leptos::wasm_split::SplitLoaderError> for NotFetched {
 }
 
 /// The chunks of wasm the page is split into (`wasm_split` below).
-const CHUNKS: [&str; 11] = [
+const CHUNKS: [&str; 10] = [
     "learn",
     "metrics",
     "explore",
@@ -75,7 +79,6 @@ const CHUNKS: [&str; 11] = [
     "traces",
     "alerts",
     "relabel",
-    "dashboards",
     "lesson_link",
     "lesson_panel",
     "demo_player",
@@ -156,7 +159,6 @@ async fn fetch(name: &'static str) -> Result<(), NotFetched> {
         "traces" => fetch_traces().await?,
         "alerts" => fetch_alerts().await?,
         "relabel" => fetch_relabel().await?,
-        "dashboards" => fetch_dashboards().await?,
         "lesson_link" => fetch_lesson_link().await?,
         "lesson_panel" => fetch_lesson_panel().await?,
         "demo_player" => fetch_demo_player().await?,
@@ -213,11 +215,6 @@ fn alerts_page() -> Result<AnyView, NotFetched> {
 #[wasm_split(relabel, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_relabel))]
 fn relabel_page() -> Result<AnyView, NotFetched> {
     Ok(view! { <RelabelPage /> }.into_any())
-}
-
-#[wasm_split(dashboards, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_dashboards))]
-fn dashboards_page() -> Result<AnyView, NotFetched> {
-    Ok(view! { <DashboardsPage /> }.into_any())
 }
 
 /// Opens the lesson a `#/lesson/…` link carries, once the lessons' code
