@@ -40,9 +40,9 @@ fn title(page: Page) -> &'static str {
 /// Every page but the live demo and the dashboards is a chunk of wasm of
 /// its own, fetched the first time it is shown: the first load carries the
 /// shell, the live demo and the engine, not the code of seven pages a
-/// visitor may never open (nor the lesson panel's or the demo player's). Each `wasm_split`
-/// function below is where `scripts/build-wasm.sh` cuts the page's wasm;
-/// natively they are plain calls.
+/// visitor may never open (nor the lesson panel's or the demo player's).
+/// Each `wasm_split` function below is where `scripts/build-wasm.sh` cuts
+/// the page's wasm; natively they are plain calls.
 async fn page_view(page: Page) -> Result<AnyView, NotFetched> {
     match page {
         Page::Live => Ok(view! { <LivePage /> }.into_any()),
@@ -167,10 +167,10 @@ async fn fetch(name: &'static str) -> Result<(), NotFetched> {
     Ok(())
 }
 
-/// The chunk a page's code is in.
+/// The chunk a page's code is in ("main": the first load).
 fn chunk(page: Page) -> &'static str {
     match page {
-        Page::Live => "live",
+        Page::Live | Page::Dashboards => "main",
         Page::Learn => "learn",
         Page::Metrics => "metrics",
         Page::Explore => "explore",
@@ -178,7 +178,6 @@ fn chunk(page: Page) -> &'static str {
         Page::Traces => "traces",
         Page::Alerts => "alerts",
         Page::Relabel => "relabel",
-        Page::Dashboards => "dashboards",
     }
 }
 
