@@ -70,56 +70,32 @@ impl From<leptos::wasm_split::SplitLoaderError> for NotFetched {
     }
 }
 
-/// The chunks of wasm the page is split into (`wasm_split` below).
-const CHUNKS: [&str; 10] = [
-    "learn",
-    "metrics",
-    "explore",
-    "logs",
-    "traces",
-    "alerts",
-    "relabel",
-    "lesson_link",
-    "lesson_panel",
-    "demo_player",
-];
-
-/// Where the views whose code is in a chunk stand: a trigger per chunk
-/// that fires when it arrives, and the chunk that last failed to.
+/// The chunk that last failed to arrive, by name: said once where its
+/// view would be, then fetched anew the next time the view is asked for.
 #[derive(Clone, Copy)]
 struct Chunks {
-    arrived: [Trigger; CHUNKS.len()],
     failed: RwSignal<Option<&'static str>>,
 }
 
 impl Chunks {
     fn new() -> Self {
         Chunks {
-            arrived: std::array::from_fn(|_| Trigger::new()),
             failed: RwSignal::new(None),
         }
     }
 
-    fn arrived(self, name: &str) -> Option<Trigger> {
-        let i = CHUNKS.iter().position(|c| *c == name)?;
-        Some(self.arrived[i])
-    }
-
-    /// The view `build` makes, at once if its chunk `name` is there (the
-    /// view is built in the caller's reactive scope, as any other); else
-    /// "Loading…" while the chunk is fetched, and the caller runs again
-    /// when it arrives. Call from a reactive closure.
+    /// The view `build` makes, at once if its chunk is there (the view is
+    /// built in the caller's reactive scope, as any other); else "Loading…"
+    /// while `fetch` brings the chunk, and the caller runs again when it
+    /// has. `name` tells this view's failures from others'. Call from a
+    /// reactive closure.
     fn view(
         self,
         name: &'static str,
         build: impl Future<Output = Result<AnyView, NotFetched>>,
+        fetch: impl Future<Output = Result<(), NotFetched>> + 'static,
     ) -> AnyView {
-        let arrived = self.arrived(name);
-        if let Some(t) = arrived {
-            t.track();
-        }
         if self.failed.get() == Some(name) {
-            // Said once; the next time this view is asked for, it is fetched anew.
             self.failed.update_untracked(|f| *f = None);
             return view! {
                 <div class="banner error" role="alert" data-testid="chunk-not-fetched">
@@ -137,9 +113,11 @@ impl Chunks {
                 // `build` is dropped unfinished: its one poll asked the loader
                 // for the chunk, and `fetch` waits for that same request (the
                 // loader keeps one per chunk), then this view runs again.
+                let arrived = ArcTrigger::new();
+                arrived.track();
                 leptos::task::spawn_local(async move {
-                    match fetch(name).await {
-                        Ok(()) => arrived.into_iter().for_each(|t| t.notify()),
+                    match fetch.await {
+                        Ok(()) => arrived.notify(),
                         Err(NotFetched) => self.failed.set(Some(name)),
                     }
                 });
@@ -149,36 +127,19 @@ impl Chunks {
     }
 }
 
-/// Fetches chunk `name` without running anything in it.
-async fn fetch(name: &'static str) -> Result<(), NotFetched> {
-    match name {
-        "learn" => fetch_learn().await?,
-        "metrics" => fetch_metrics().await?,
-        "explore" => fetch_explore().await?,
-        "logs" => fetch_logs().await?,
-        "traces" => fetch_traces().await?,
-        "alerts" => fetch_alerts().await?,
-        "relabel" => fetch_relabel().await?,
-        "lesson_link" => fetch_lesson_link().await?,
-        "lesson_panel" => fetch_lesson_panel().await?,
-        "demo_player" => fetch_demo_player().await?,
-        _ => {}
+/// Fetches the chunk `page`'s code is in, without running anything in it.
+async fn fetch_page(page: Page) -> Result<(), NotFetched> {
+    match page {
+        Page::Live | Page::Dashboards => {}
+        Page::Learn => fetch_learn().await?,
+        Page::Metrics => fetch_metrics().await?,
+        Page::Explore => fetch_explore().await?,
+        Page::Logs => fetch_logs().await?,
+        Page::Traces => fetch_traces().await?,
+        Page::Alerts => fetch_alerts().await?,
+        Page::Relabel => fetch_relabel().await?,
     }
     Ok(())
-}
-
-/// The chunk a page's code is in ("main": the first load).
-fn chunk(page: Page) -> &'static str {
-    match page {
-        Page::Live | Page::Dashboards => "main",
-        Page::Learn => "learn",
-        Page::Metrics => "metrics",
-        Page::Explore => "explore",
-        Page::Logs => "logs",
-        Page::Traces => "traces",
-        Page::Alerts => "alerts",
-        Page::Relabel => "relabel",
-    }
 }
 
 #[wasm_split(learn, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_learn))]
@@ -228,7 +189,7 @@ fn open_link_later(state: AppState, payload: String) {
     });
 }
 
-#[wasm_split(lesson_link, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_lesson_link))]
+#[wasm_split(lesson_link, wasm_split_path = leptos::wasm_split, fallible)]
 fn open_link(state: AppState, payload: String) -> Result<(), NotFetched> {
     crate::learn::open_link(state, &payload);
     Ok(())
@@ -332,12 +293,12 @@ pub fn App() -> impl IntoView {
             <div class="page-area">
             {move || match state.page.get() {
                 Page::Live => view! { <LivePage /> }.into_any(),
-                page => chunks.view(chunk(page), page_view(page)),
+                page => chunks.view(title(page), page_view(page), fetch_page(page)),
             }}
             </div>
-            {move || lesson_open.get().then(|| chunks.view("lesson_panel", lesson_panel()))}
+            {move || lesson_open.get().then(|| chunks.view("lesson panel", lesson_panel(), async { Ok(fetch_lesson_panel().await?) }))}
             </div>
-            {move || demo_playing.get().then(|| chunks.view("demo_player", demo_player()))}
+            {move || demo_playing.get().then(|| chunks.view("demo player", demo_player(), async { Ok(fetch_demo_player().await?) }))}
         </main>
     }
 }
