@@ -37,10 +37,10 @@ fn title(page: Page) -> &'static str {
     }
 }
 
-/// Every page but the live demo and the dashboards is a chunk of wasm of
-/// its own, fetched the first time it is shown: the first load carries the
-/// shell, the live demo and the engine, not the code of seven pages a
-/// visitor may never open (nor the lesson panel's or the demo player's).
+/// Every page but the live demo is a chunk of wasm of its own, fetched the
+/// first time it is shown: the first load carries the shell, the live demo
+/// and the engine, not the code of eight pages a visitor may never open
+/// (nor the lesson panel's or the demo player's).
 /// Each `wasm_split` function below is where `scripts/build-wasm.sh` cuts
 /// the page's wasm; natively they are plain calls.
 async fn page_view(page: Page) -> Result<AnyView, NotFetched> {
@@ -53,11 +53,7 @@ async fn page_view(page: Page) -> Result<AnyView, NotFetched> {
         Page::Traces => traces_page().await,
         Page::Alerts => alerts_page().await,
         Page::Relabel => relabel_page().await,
-        // Built with the first load: split into a chunk, its variable
-        // pickers' checkboxes sometimes came out unclickable (zero-sized,
-        // under load; the dashboards e2e test caught it), which no other
-        // page has shown. Until the cause is found, it stays in.
-        Page::Dashboards => Ok(view! { <DashboardsPage /> }.into_any()),
+        Page::Dashboards => dashboards_page().await,
     }
 }
 
@@ -130,7 +126,8 @@ impl Chunks {
 /// Fetches the chunk `page`'s code is in, without running anything in it.
 async fn fetch_page(page: Page) -> Result<(), NotFetched> {
     match page {
-        Page::Live | Page::Dashboards => {}
+        Page::Live => {}
+        Page::Dashboards => fetch_dashboards().await?,
         Page::Learn => fetch_learn().await?,
         Page::Metrics => fetch_metrics().await?,
         Page::Explore => fetch_explore().await?,
@@ -140,6 +137,19 @@ async fn fetch_page(page: Page) -> Result<(), NotFetched> {
         Page::Relabel => fetch_relabel().await?,
     }
     Ok(())
+}
+
+/// Starts fetching `page`'s chunk before it is opened (a pointer over its
+/// link, or the focus on it): the chunk's files, up to a hundred small
+/// ones for a page, are on their way when the click comes.
+fn prefetch(page: Page) {
+    leptos::task::spawn_local(async move {
+        // A failure is not said here: opening the page fetches the chunk
+        // anew (a failed fetch is not kept) and says so if it fails again.
+        if let Err(NotFetched) = fetch_page(page).await {
+            leptos::logging::log!("prefetch: the {} page's code did not arrive", title(page));
+        }
+    });
 }
 
 #[wasm_split(learn, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_learn))]
@@ -175,6 +185,11 @@ fn alerts_page() -> Result<AnyView, NotFetched> {
 #[wasm_split(relabel, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_relabel))]
 fn relabel_page() -> Result<AnyView, NotFetched> {
     Ok(view! { <RelabelPage /> }.into_any())
+}
+
+#[wasm_split(dashboards, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_dashboards))]
+fn dashboards_page() -> Result<AnyView, NotFetched> {
+    Ok(view! { <DashboardsPage /> }.into_any())
 }
 
 /// Opens the lesson a `#/lesson/…` link carries, once the lessons' code
@@ -267,6 +282,8 @@ pub fn App() -> impl IntoView {
                     aria-current=move || (state.page.get() == page).then_some("page")
                     data-testid=format!("nav-{}", page.fragment().trim_start_matches("#/"))
                     on:click=move |_| state.page.set(page)
+                    on:pointerenter=move |_| prefetch(page)
+                    on:focus=move |_| prefetch(page)
                 >
                     {title(page)}
                 </a>

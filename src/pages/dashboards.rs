@@ -241,26 +241,39 @@ pub fn DashboardsPage() -> impl IntoView {
                             .collect::<Vec<_>>()
                             .join(" + ")
                     };
-                    let boxes = listed
-                        .into_iter()
-                        .map(|o| {
-                            let checked = picked.contains(&o.value);
-                            let (v, picked, value, pick) =
-                                (v.clone(), picked.clone(), o.value.clone(), pick.clone());
-                            view! {
-                                <label class="multi-option">
-                                    <input type="checkbox" prop:checked=checked on:change=move |_| pick(v.toggled(&picked, &value)) />
-                                    {o.text}
-                                </label>
-                            }
-                        })
-                        .collect_view();
                     let name = v.name.clone();
                     let is_open = open_picker.with_untracked(|o| o.as_deref() == Some(name.as_str()));
+                    // The checkboxes are built only while the list is open:
+                    // built inside a closed <details> and shown when it
+                    // opened, Chromium sometimes left them without a layout
+                    // box (unclickable) until their style changed.
+                    let shown = RwSignal::new(is_open);
+                    let boxes = {
+                        let v = v.clone();
+                        move || {
+                            shown.get().then(|| {
+                                listed
+                                    .iter()
+                                    .map(|o| {
+                                        let checked = picked.contains(&o.value);
+                                        let (v, picked, value, pick) =
+                                            (v.clone(), picked.clone(), o.value.clone(), pick.clone());
+                                        view! {
+                                            <label class="multi-option">
+                                                <input type="checkbox" prop:checked=checked on:change=move |_| pick(v.toggled(&picked, &value)) />
+                                                {o.text.clone()}
+                                            </label>
+                                        }
+                                    })
+                                    .collect_view()
+                            })
+                        }
+                    };
                     view! {
                         <details class="multi-select" data-testid=format!("var-{}", v.name) prop:open=is_open
                             on:toggle=move |ev| {
                                 let open = event_target::<web_sys::Element>(&ev).has_attribute("open");
+                                shown.set(open);
                                 open_picker.update_untracked(|o| {
                                     if open {
                                         *o = Some(name.clone());

@@ -29,6 +29,15 @@ test('the first load fetches the main module only; a page brings its chunk when 
   await expect(page.getByTestId('logs-page')).toBeVisible();
   expect(asked.length).toBe(before);
   console.log(`chunks: first load asked for ${asked.slice(0, 1).join(', ')}; the Logs page for ${asked.slice(1).join(', ')}`);
+
+  // A pointer over a page's link starts fetching its chunk before the click.
+  const traces = page.waitForRequest((r) => r.url().endsWith('/split_traces.wasm'));
+  await page.getByTestId('nav-traces').hover();
+  await traces;
+  await expect(page.getByTestId('logs-page')).toBeVisible();
+  expect(asked.filter((n) => n.startsWith('split_'))).toEqual(['split_logs.wasm', 'split_traces.wasm']);
+  await page.getByTestId('nav-traces').click();
+  await expect(page.getByTestId('traces-page')).toBeVisible();
 });
 
 // Not the guard: the refused fetch is logged by the browser and the loader
