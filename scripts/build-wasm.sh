@@ -48,9 +48,10 @@ if [ "$profile" = wasm-release ]; then
   # One wasm-opt per module, as many at once as there are cores (most
   # modules are small, and each run starts a node process). The splitter
   # writes a name subsection wasm-opt does not know: it warns once per
-  # module, and drops it.
+  # module, and drops it. The producers and target-features sections are
+  # read by no browser; in 180 small modules they cost 28 kB gzip.
   find "$work" -name '*.wasm' -print0 \
-    | xargs -0 -P "$(nproc)" -I{} wasm-opt -Oz {} -o {} 2>&1 \
+    | xargs -0 -P "$(nproc)" -I{} wasm-opt -Oz --strip-producers --strip-target-features {} -o {} 2>&1 \
     | { grep -v 'unknown name subsection' >&2 || true; }
 fi
 rm -rf "$out"
