@@ -89,6 +89,10 @@ test('the service overview renders; a Grafana dashboard imports with its thresho
   // Resize the notes to half the width and two rows taller, then move them right.
   const notes = page.getByTestId('dash-panel').filter({ hasText: 'On call' });
   await expect(notes).toHaveAttribute('data-grid', '0,9,24,4');
+  // In the middle of the viewport, so that the drag starts and ends on the
+  // page whatever the earlier clicks scrolled (the handle was measured at
+  // the viewport's bottom edge, and the drop 50 px below it).
+  await notes.evaluate((e) => e.scrollIntoView({ block: 'center' }));
   const gridWidth = (await page.locator('.dash-grid').boundingBox())!.width;
   const handle = (await notes.getByTestId('panel-resize').boundingBox())!;
   await page.mouse.move(handle.x + 6, handle.y + 6);
