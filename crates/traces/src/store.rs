@@ -125,29 +125,53 @@ impl TraceStore {
     }
 
     fn summary(id: TraceId, spans: &[Span]) -> TraceSummary {
-        let ids: std::collections::HashSet<_> = spans.iter().map(|s| s.span_id).collect();
-        let root = spans
-            .iter()
-            .filter(|s| s.parent_span_id.is_none_or(|p| !ids.contains(&p)))
-            .min_by_key(|s| s.start_ns)
-            .or_else(|| spans.iter().min_by_key(|s| s.start_ns));
-        let start = spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
-        let end = spans.iter().map(|s| s.end_ns).max().unwrap_or(0);
-        let mut services: Vec<String> = spans.iter().map(|s| s.service().to_string()).collect();
-        services.sort();
-        services.dedup();
+        // One pass over the spans (a large trace has 50,000 of them): the
+        // earliest, the end, the errors and the services.
+        let mut earliest: Option<&Span> = None;
+        let mut end = i64::MIN;
+        let mut errors = 0;
+        let mut services = std::collections::BTreeSet::<&str>::new();
+        let mut last_service = None;
+        for s in spans {
+            if earliest.is_none_or(|e| s.start_ns < e.start_ns) {
+                earliest = Some(s);
+            }
+            end = end.max(s.end_ns);
+            errors += usize::from(s.status.code == StatusCode::Error);
+            let service = s.service();
+            if last_service != Some(service) {
+                services.insert(service);
+                last_service = Some(service);
+            }
+        }
+        // The root: the earliest span without a parent in the trace. The
+        // earliest span of all usually is one, which saves a set of every
+        // span's id.
+        let parentless = |s: &Span| {
+            s.parent_span_id
+                .is_none_or(|p| !spans.iter().any(|o| o.span_id == p))
+        };
+        let root = match earliest {
+            Some(s) if parentless(s) => Some(s),
+            _ => {
+                let ids: std::collections::HashSet<_> = spans.iter().map(|s| s.span_id).collect();
+                spans
+                    .iter()
+                    .filter(|s| s.parent_span_id.is_none_or(|p| !ids.contains(&p)))
+                    .min_by_key(|s| s.start_ns)
+                    .or(earliest)
+            }
+        };
+        let start = earliest.map_or(0, |s| s.start_ns);
         TraceSummary {
             trace_id: id,
             root_service: root.map_or(String::new(), |r| r.service().to_string()),
             root_name: root.map_or(String::new(), |r| r.name.clone()),
             start_ns: start,
-            duration_ns: end - start,
+            duration_ns: if spans.is_empty() { 0 } else { end - start },
             spans: spans.len(),
-            errors: spans
-                .iter()
-                .filter(|s| s.status.code == StatusCode::Error)
-                .count(),
-            services,
+            errors,
+            services: services.into_iter().map(str::to_string).collect(),
         }
     }
 
@@ -166,16 +190,23 @@ impl TraceStore {
                             .any(|(rk, rv)| rk == k && rv.to_string() == *v)
                 })
         };
-        let mut out: Vec<TraceSummary> = self
+        // Newest first, and only the traces returned are summed up.
+        let mut found: Vec<(i64, TraceId, &[Span])> = self
             .traces
             .iter()
             .filter(|(id, _)| q.trace_id.is_none_or(|t| t == **id))
             .filter(|(_, spans)| spans.iter().any(span_matches))
-            .map(|(id, spans)| Self::summary(*id, spans))
+            .map(|(id, spans)| {
+                let start = spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
+                (start, *id, spans.as_slice())
+            })
             .collect();
-        out.sort_by_key(|s| std::cmp::Reverse((s.start_ns, s.trace_id)));
-        out.truncate(if q.limit == 0 { 20 } else { q.limit });
-        out
+        found.sort_unstable_by_key(|&(start, id, _)| std::cmp::Reverse((start, id)));
+        found.truncate(if q.limit == 0 { 20 } else { q.limit });
+        found
+            .into_iter()
+            .map(|(_, id, spans)| Self::summary(id, spans))
+            .collect()
     }
 }
 
@@ -213,6 +244,59 @@ mod tests {
             2
         );
         assert_eq!(q(&|q| q.trace_id = Some(TraceId([1; 16]))), 1);
+    }
+
+    #[test]
+    fn the_root_is_the_earliest_span_without_a_parent_in_the_trace() {
+        let mut store = TraceStore::default();
+        // A child whose clock runs early starts before its parent.
+        store.insert(span(1, 2, Some(1), "orders", "SELECT", 5, 20, false));
+        store.insert(span(1, 1, None, "frontend", "GET /cart", 10, 100, false));
+        // An orphan (its parent never arrived) is a root too.
+        store.insert(span(
+            2,
+            3,
+            Some(9),
+            "payment",
+            "POST /charge",
+            50,
+            60,
+            false,
+        ));
+        store.insert(span(2, 4, Some(3), "redis", "GET", 40, 45, false));
+        // No span without a parent: the earliest span stands in.
+        store.insert(span(3, 5, Some(6), "a", "x", 300, 310, false));
+        store.insert(span(3, 6, Some(5), "b", "y", 200, 320, false));
+        let roots: Vec<(String, i64, i64, Vec<String>)> = store
+            .search(&TraceQuery::default())
+            .into_iter()
+            .map(|t| (t.root_name, t.start_ns, t.duration_ns, t.services))
+            .collect();
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            roots,
+            [
+                ("y".to_string(), 200, 120, names(&["a", "b"])),
+                (
+                    "POST /charge".to_string(),
+                    40,
+                    20,
+                    names(&["payment", "redis"])
+                ),
+                (
+                    "GET /cart".to_string(),
+                    5,
+                    95,
+                    names(&["frontend", "orders"])
+                ),
+            ]
+        );
+        // The limit keeps the newest.
+        let q = TraceQuery {
+            limit: 1,
+            ..TraceQuery::default()
+        };
+        assert_eq!(store.search(&q)[0].trace_id, TraceId([3; 16]));
     }
 
     #[test]

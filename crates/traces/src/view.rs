@@ -397,23 +397,28 @@ pub struct Edge {
 /// Services and calls over every stored trace: a call is a server span
 /// whose parent span belongs to another service.
 pub fn service_map(store: &TraceStore) -> (Vec<Node>, Vec<Edge>) {
-    let mut durations: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
-    let mut edges: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    // Keyed by the stored spans' own names: a string is made per service
+    // and per call, not per span.
+    let mut durations: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    let mut errors: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut edges: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
     for (_, spans) in store.iter() {
-        let by_id: HashMap<SpanId, &Span> = spans.iter().map(|s| (s.span_id, s)).collect();
+        // Spans by id, made only for a trace with a server span that has a
+        // parent (a large trace is mostly internal and client spans).
+        let mut by_id: Option<HashMap<SpanId, &Span>> = None;
         for s in spans.iter().filter(|s| s.kind == SpanKind::Server) {
-            let service = s.service().to_string();
-            durations
-                .entry(service.clone())
-                .or_default()
-                .push(s.duration_ns());
+            let service = s.service();
+            durations.entry(service).or_default().push(s.duration_ns());
             let failed = s.status.code == StatusCode::Error;
-            *errors.entry(service.clone()).or_default() += usize::from(failed);
-            if let Some(parent) = s.parent_span_id.and_then(|p| by_id.get(&p)) {
+            *errors.entry(service).or_default() += usize::from(failed);
+            let Some(p) = s.parent_span_id else {
+                continue;
+            };
+            let by_id = by_id.get_or_insert_with(|| spans.iter().map(|s| (s.span_id, s)).collect());
+            if let Some(parent) = by_id.get(&p) {
                 let caller = parent.service();
                 if caller != service {
-                    let e = edges.entry((caller.to_string(), service)).or_default();
+                    let e = edges.entry((caller, service)).or_default();
                     e.0 += 1;
                     e.1 += usize::from(failed);
                 }
@@ -421,12 +426,12 @@ pub fn service_map(store: &TraceStore) -> (Vec<Node>, Vec<Edge>) {
         }
     }
     // Layers: longest path from a service nobody calls.
-    let mut layer: BTreeMap<String, usize> =
-        o11y_model::sort::map_from(durations.keys().map(|k| (k.clone(), 0)));
+    let mut layer: BTreeMap<&str, usize> =
+        o11y_model::sort::map_from(durations.keys().map(|&k| (k, 0)));
     for _ in 0..layer.len() {
         for (from, to) in edges.keys() {
             let next = layer.get(from).copied().unwrap_or(0) + 1;
-            let l = layer.entry(to.clone()).or_insert(0);
+            let l = layer.entry(to).or_insert(0);
             if *l < next && next < 64 {
                 *l = next;
             }
@@ -438,19 +443,19 @@ pub fn service_map(store: &TraceStore) -> (Vec<Node>, Vec<Edge>) {
             d.sort_unstable();
             let p99 = d[(d.len() * 99 / 100).min(d.len() - 1)];
             Node {
-                errors: errors.get(&service).copied().unwrap_or(0),
+                errors: errors.get(service).copied().unwrap_or(0),
                 requests: d.len(),
                 p99_ns: p99,
-                layer: layer.get(&service).copied().unwrap_or(0),
-                service,
+                layer: layer.get(service).copied().unwrap_or(0),
+                service: service.to_string(),
             }
         })
         .collect();
     let edges = edges
         .into_iter()
         .map(|((from, to), (calls, errors))| Edge {
-            from,
-            to,
+            from: from.to_string(),
+            to: to.to_string(),
             calls,
             errors,
         })
