@@ -40,21 +40,49 @@ fn title(page: Page) -> &'static str {
 /// Every page but the live demo is a chunk of wasm of its own, fetched the
 /// first time it is shown: the first load carries the shell, the live demo
 /// and the engine, not the code of eight pages a visitor may never open
-/// (nor the lesson panel's or the demo player's).
-/// Each `wasm_split` function below is where `scripts/build-wasm.sh` cuts
-/// the page's wasm; natively they are plain calls.
-async fn page_view(page: Page) -> Result<AnyView, NotFetched> {
-    match page {
-        Page::Live => Ok(view! { <LivePage /> }.into_any()),
-        Page::Learn => learn_page().await,
-        Page::Metrics => metrics_page().await,
-        Page::Explore => explore_page().await,
-        Page::Logs => logs_page().await,
-        Page::Traces => traces_page().await,
-        Page::Alerts => alerts_page().await,
-        Page::Relabel => relabel_page().await,
-        Page::Dashboards => dashboards_page().await,
-    }
+/// (nor the lesson panel's or the demo player's). Per page, one line: its
+/// chunk's name, the `wasm_split` function where `scripts/build-wasm.sh`
+/// cuts the page's wasm (natively a plain call) and the function that
+/// fetches the chunk without running anything in it; `page_view` and
+/// `fetch_page` are made from the same lines, so they cannot disagree with
+/// the cuts (a fetch left over from a cut that is gone is an import the
+/// splitter does not provide, and the page would not instantiate).
+macro_rules! page_chunks {
+    ($($page:ident: $chunk:ident, $cut:ident, $fetch:ident => $component:ident;)*) => {
+        $(
+            #[wasm_split($chunk, wasm_split_path = leptos::wasm_split, fallible, preload($fetch))]
+            fn $cut() -> Result<AnyView, NotFetched> {
+                Ok(view! { <$component /> }.into_any())
+            }
+        )*
+
+        async fn page_view(page: Page) -> Result<AnyView, NotFetched> {
+            match page {
+                Page::Live => Ok(view! { <LivePage /> }.into_any()),
+                $(Page::$page => $cut().await,)*
+            }
+        }
+
+        /// Fetches the chunk `page`'s code is in, without running anything in it.
+        async fn fetch_page(page: Page) -> Result<(), NotFetched> {
+            match page {
+                Page::Live => {}
+                $(Page::$page => $fetch().await?,)*
+            }
+            Ok(())
+        }
+    };
+}
+
+page_chunks! {
+    Learn: learn, learn_page, fetch_learn => LearnPage;
+    Metrics: metrics, metrics_page, fetch_metrics => MetricsPage;
+    Explore: explore, explore_page, fetch_explore => ExplorePage;
+    Logs: logs, logs_page, fetch_logs => LogsPage;
+    Traces: traces, traces_page, fetch_traces => TracesPage;
+    Alerts: alerts, alerts_page, fetch_alerts => AlertsPage;
+    Relabel: relabel, relabel_page, fetch_relabel => RelabelPage;
+    Dashboards: dashboards, dashboards_page, fetch_dashboards => DashboardsPage;
 }
 
 /// A chunk's code did not arrive. A later try fetches it anew.
@@ -123,22 +151,6 @@ impl Chunks {
     }
 }
 
-/// Fetches the chunk `page`'s code is in, without running anything in it.
-async fn fetch_page(page: Page) -> Result<(), NotFetched> {
-    match page {
-        Page::Live => {}
-        Page::Dashboards => fetch_dashboards().await?,
-        Page::Learn => fetch_learn().await?,
-        Page::Metrics => fetch_metrics().await?,
-        Page::Explore => fetch_explore().await?,
-        Page::Logs => fetch_logs().await?,
-        Page::Traces => fetch_traces().await?,
-        Page::Alerts => fetch_alerts().await?,
-        Page::Relabel => fetch_relabel().await?,
-    }
-    Ok(())
-}
-
 /// Starts fetching `page`'s chunk before it is opened (a pointer over its
 /// link, or the focus on it): the chunk's files, up to a hundred small
 /// ones for a page, are on their way when the click comes.
@@ -150,46 +162,6 @@ fn prefetch(page: Page) {
             leptos::logging::log!("prefetch: the {} page's code did not arrive", title(page));
         }
     });
-}
-
-#[wasm_split(learn, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_learn))]
-fn learn_page() -> Result<AnyView, NotFetched> {
-    Ok(view! { <LearnPage /> }.into_any())
-}
-
-#[wasm_split(metrics, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_metrics))]
-fn metrics_page() -> Result<AnyView, NotFetched> {
-    Ok(view! { <MetricsPage /> }.into_any())
-}
-
-#[wasm_split(explore, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_explore))]
-fn explore_page() -> Result<AnyView, NotFetched> {
-    Ok(view! { <ExplorePage /> }.into_any())
-}
-
-#[wasm_split(logs, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_logs))]
-fn logs_page() -> Result<AnyView, NotFetched> {
-    Ok(view! { <LogsPage /> }.into_any())
-}
-
-#[wasm_split(traces, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_traces))]
-fn traces_page() -> Result<AnyView, NotFetched> {
-    Ok(view! { <TracesPage /> }.into_any())
-}
-
-#[wasm_split(alerts, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_alerts))]
-fn alerts_page() -> Result<AnyView, NotFetched> {
-    Ok(view! { <AlertsPage /> }.into_any())
-}
-
-#[wasm_split(relabel, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_relabel))]
-fn relabel_page() -> Result<AnyView, NotFetched> {
-    Ok(view! { <RelabelPage /> }.into_any())
-}
-
-#[wasm_split(dashboards, wasm_split_path = leptos::wasm_split, fallible, preload(fetch_dashboards))]
-fn dashboards_page() -> Result<AnyView, NotFetched> {
-    Ok(view! { <DashboardsPage /> }.into_any())
 }
 
 /// Opens the lesson a `#/lesson/…` link carries, once the lessons' code
